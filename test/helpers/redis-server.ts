@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Socket } from 'node:net';
+import { freePort } from './free-port.js';
+
+export interface RedisServerOptions {
+  /** Extra `redis-server` arguments, e.g. ['--appendfsync', 'everysec']. */
+  args?: string[];
+  /** Reuse this data directory (to restart on the same AOF); by default a new temp dir. */
+  dir?: string;
+  /** Reuse this port (to restart in place); by default a free one. */
+  port?: number;
+}
+
+/**
+ * A real `redis-server` child on 127.0.0.1, with AOF on (appendfsync always) and its data in a temp dir.
+ * Each test file starts its own, so tests never share keys or state.
+ */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly ownsDir: boolean,
+    private readonly args: string[],
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const port = options.port ?? (await freePort());
+    const ownsDir = options.dir === undefined;
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ts-redis-'));
+    const server = new RedisServer(port, dir, ownsDir, options.args ?? []);
+    await server.launch();
+    return server;
+  }
+
+  /** Starts the process again on the same port and data dir (after kill()). */
+  async restart(): Promise<void> {
+    if (this.child !== undefined) throw new Error('RedisServer.restart: still running; kill() it first');
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port', String(this.port),
+        '--bind', '127.0.0.1',
+        '--dir', this.dir,
+        '--appendonly', 'yes',
+        '--appendfsync', 'always',
+        '--save', '',
+        '--daemonize', 'no',
+        '--logfile', '',
+        '--loglevel', 'warning',
+        ...this.args,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    this.child = child;
+    child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (this.child === undefined) throw new Error(`redis-server exited at start: ${stderr}`);
+      if (await ping(this.port)) return;
+      await sleep(25);
+    }
+    throw new Error(`redis-server on ${this.port} did not answer PING within 10 s: ${stderr}`);
+  }
+
+  /** Sends a signal (SIGKILL by default) and waits for the process to go away. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (child === undefined) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Stops the server and removes its temp dir (when it made one). */
+  async stop(): Promise<void> {
+    await this.kill('SIGKILL');
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** True when something on the port answers PING with +PONG. */
+export function ping(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+    socket.connect(port, host, () => socket.write('PING\r\n'));
+  });
+}
