@@ -1,0 +1,132 @@
+--[[
+  Proves a sale's accounting from the orders themselves. Read only, atomic (one consistent snapshot).
+
+  Cost: O(orders + stream entries + holders + idempotency records + deadlines) in one script, so it blocks
+  Redis for its duration: roughly 1-2 ms per 10,000 orders on a laptop. Meant for the CLI
+  (`ticket-spike audit`) and tests, during or after a sale; not for a periodic hot-path check on sales with
+  millions of orders.
+
+  Input:
+    KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders    KEYS[3] {sale:S}:orders
+    KEYS[4] {sale:S}:idem       KEYS[5] {sale:S}:deadlines  KEYS[6] {sale:S}:stream
+    ARGV[1] maxProblems         1..1000, problems past this are counted, not listed
+
+  Output: a JSON string {total, held, paid, countedHeld, countedPaid, cancelled, expired, orders,
+    streamEntries, streamOrders, holders, problemCount, problems: [..]}
+    held/paid are the counters in meta; countedHeld/countedPaid are counted from the orders.
+    {-5 UNKNOWN_SALE, metaKey}   {-11 INVALID_ARGUMENT, 'maxProblems'}
+
+  Checks: counters == counts from orders; held + paid <= total; counters >= 0; every user's holder count ==
+  their held + paid orders and <= perUserLimit; every held order has a deadline equal to its expiresAt and
+  every deadline belongs to a held order; every order is in the stream exactly once and the stream names no
+  unknown order; every idempotency record names an order of the same user carrying that key.
+]]
+--@include "includes/common.lua"
+--@include "includes/order.lua"
+
+local maxProblems = toInt(ARGV[1])
+if not maxProblems or maxProblems < 1 or maxProblems > 1000 then return {C.INVALID_ARGUMENT, 'maxProblems'} end
+local m = redis.call('HMGET', KEYS[1], 'total', 'perUserLimit', 'held', 'paid')
+if not m[1] then return {C.UNKNOWN_SALE, KEYS[1]} end
+local total, limit, held, paid = tonumber(m[1]), tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
+
+local problems, problemCount = {}, 0
+local function problem(msg)
+  problemCount = problemCount + 1
+  if #problems < maxProblems then problems[#problems + 1] = msg end
+end
+
+local counts = {held = 0, paid = 0, cancelled = 0, expired = 0}
+local orders, nOrders = {}, 0
+local live = {}           -- user -> held + paid orders
+local flat = redis.call('HGETALL', KEYS[3])
+for i = 1, #flat, 2 do
+  local o = decodeOrder(flat[i + 1])
+  orders[flat[i]] = o
+  nOrders = nOrders + 1
+  if counts[o.status] == nil then
+    problem('order ' .. flat[i] .. ' has unknown status ' .. o.status)
+  else
+    counts[o.status] = counts[o.status] + 1
+  end
+  if (o.status == 'held' or o.status == 'paid') and o.user ~= '' then live[o.user] = (live[o.user] or 0) + 1 end
+end
+
+if counts.held ~= held then problem('meta held=' .. held .. ' but ' .. counts.held .. ' orders are held') end
+if counts.paid ~= paid then problem('meta paid=' .. paid .. ' but ' .. counts.paid .. ' orders are paid') end
+if held < 0 or paid < 0 then problem('negative counter: held=' .. held .. ' paid=' .. paid) end
+if counts.held + counts.paid > total then
+  problem('oversold: ' .. (counts.held + counts.paid) .. ' held+paid orders for total ' .. total)
+end
+
+local nHolders = 0
+flat = redis.call('HGETALL', KEYS[2])
+for i = 1, #flat, 2 do
+  local user, n = flat[i], parseHolder(flat[i + 1])
+  nHolders = nHolders + 1
+  if n ~= (live[user] or 0) then
+    problem('holder ' .. user .. ' counted ' .. n .. ' but has ' .. (live[user] or 0) .. ' live orders')
+  end
+  if n > limit then problem('holder ' .. user .. ' holds ' .. n .. ' > limit ' .. limit) end
+  live[user] = nil
+end
+for user, n in pairs(live) do problem('user ' .. user .. ' has ' .. n .. ' live orders but no holder entry') end
+
+flat = redis.call('ZRANGE', KEYS[5], 0, -1, 'WITHSCORES')
+local deadlined = {}
+for i = 1, #flat, 2 do
+  local oid, score = flat[i], tonumber(flat[i + 1])
+  local o = orders[oid]
+  deadlined[oid] = true
+  if not o or o.status ~= 'held' then
+    problem('deadline for ' .. oid .. ' which is not a held order')
+  elseif o.expiresAt ~= score then
+    problem('deadline of ' .. oid .. ' is ' .. fmt(score) .. ' but it expires at ' .. fmt(o.expiresAt))
+  end
+end
+for oid, o in pairs(orders) do
+  if o.status == 'held' and not deadlined[oid] then problem('held order ' .. oid .. ' has no deadline') end
+end
+
+local seen, streamEntries, streamOrders = {}, 0, 0
+local entries = redis.call('XRANGE', KEYS[6], '-', '+')
+for _, e in ipairs(entries) do
+  streamEntries = streamEntries + 1
+  local f = e[2]
+  for i = 1, #f, 2 do
+    if f[i] ~= 'b' then
+      local oid, user = f[i], f[i + 1]
+      streamOrders = streamOrders + 1
+      seen[oid] = (seen[oid] or 0) + 1
+      local o = orders[oid]
+      if not o then
+        problem('stream entry ' .. e[1] .. ' names unknown order ' .. oid)
+      elseif o.user ~= user then
+        problem('stream entry ' .. e[1] .. ' gives order ' .. oid .. ' another user')
+      end
+    end
+  end
+end
+for oid, _ in pairs(orders) do
+  local k = seen[oid] or 0
+  if k ~= 1 then problem('order ' .. oid .. ' appears ' .. k .. ' times in the stream') end
+end
+
+flat = redis.call('HGETALL', KEYS[4])
+for i = 1, #flat, 2 do
+  local key, rec = flat[i], flat[i + 1]
+  local bar = string.find(rec, '|', 1, true)
+  local oid, user = string.sub(rec, 1, bar - 1), string.sub(rec, bar + 1)
+  local o = orders[oid]
+  if not o then
+    problem('idempotency key ' .. key .. ' names unknown order ' .. oid)
+  elseif o.user ~= user or o.idem ~= key then
+    problem('idempotency key ' .. key .. ' does not match order ' .. oid)
+  end
+end
+
+return cjson.encode({
+  total = total, held = held, paid = paid, countedHeld = counts.held, countedPaid = counts.paid,
+  cancelled = counts.cancelled, expired = counts.expired, orders = nOrders, streamEntries = streamEntries,
+  streamOrders = streamOrders, holders = nHolders, problemCount = problemCount, problems = problems,
+})

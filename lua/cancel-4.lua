@@ -1,0 +1,40 @@
+--[[
+  Cancels a hold and returns its unit to the pool, exactly once. Idempotent: cancelling a cancelled
+  order returns it unchanged.
+
+  Input:
+    KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders
+    KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:deadlines
+    ARGV[1] orderId
+
+  Output: {code, encodedOrder, changed}
+      1  cancelled now (changed 1) or already cancelled (changed 0)
+     -8  HOLD_EXPIRED: already expired, or its deadline passed and it is expired here on the spot (changed 1)
+    -10  ORDER_PAID: a paid order cannot be cancelled (changed 0)
+    {-7 ORDER_NOT_FOUND, ''}   {-11 INVALID_ARGUMENT, 'orderId'}   nothing written
+]]
+--@include "includes/common.lua"
+--@include "includes/order.lua"
+
+local oid = ARGV[1]
+if not saleOfOrderId(oid) then return {C.INVALID_ARGUMENT, 'orderId'} end
+local enc = redis.call('HGET', KEYS[3], oid)
+if not enc then return {C.ORDER_NOT_FOUND, ''} end
+local o = decodeOrder(enc)
+if o.status == 'cancelled' then return {C.OK, enc, 0} end
+if o.status == 'paid' then return {C.ORDER_PAID, enc, 0} end
+if o.status == 'expired' then return {C.HOLD_EXPIRED, enc, 0} end
+
+local code = C.OK
+if nowMs() >= o.expiresAt then
+  o.status = 'expired'
+  code = C.HOLD_EXPIRED
+else
+  o.status = 'cancelled'
+end
+enc = encodeOrder(o)
+redis.call('HSET', KEYS[3], oid, enc)
+redis.call('ZREM', KEYS[4], oid)
+redis.call('HINCRBY', KEYS[1], 'held', -1)
+releaseHolder(KEYS[2], o.user, 1)
+return {code, enc, 1}

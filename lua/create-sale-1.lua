@@ -1,0 +1,49 @@
+--[[
+  Creates a sale; never overwrites one.
+
+  Input:
+    KEYS[1] {sale:S}:meta
+    ARGV[1] total          integer 1..100000000
+    ARGV[2] perUserLimit   integer 1..1000000
+    ARGV[3] holdSeconds    integer 1..604800
+    ARGV[4] opensAt        ms since epoch, 0 = open at once
+    ARGV[5] closesAt       ms since epoch, 0 = never closes; else > opensAt
+    ARGV[6] anonymous      0 | 1
+
+  Output:
+     1  created
+     2  exists (nothing changed)
+    {-13 INVALID_SALE, '<field>'}  nothing written
+
+  The global discovery set ts:sales lives in another slot, so src/redis/engine.ts adds the id there after
+  this script (not atomic; a sale missing from ts:sales is only missing from listSales()).
+]]
+--@include "includes/common.lua"
+
+local function int(i, lo, hi)
+  local n = toInt(ARGV[i])
+  if n == nil or n < lo or n > hi then return nil end
+  return n
+end
+
+if #ARGV ~= 6 then return {C.INVALID_SALE, 'argument count'} end
+local total = int(1, 1, 100000000)
+if not total then return {C.INVALID_SALE, 'total'} end
+local limit = int(2, 1, 1000000)
+if not limit then return {C.INVALID_SALE, 'perUserLimit'} end
+local hold = int(3, 1, 604800)
+if not hold then return {C.INVALID_SALE, 'holdSeconds'} end
+local opensAt = int(4, 0, 9999999999999)
+if not opensAt then return {C.INVALID_SALE, 'opensAt'} end
+local closesAt = int(5, 0, 9999999999999)
+if not closesAt or (closesAt ~= 0 and closesAt <= opensAt) then return {C.INVALID_SALE, 'closesAt'} end
+local anon = ARGV[6]
+if anon ~= '0' and anon ~= '1' then return {C.INVALID_SALE, 'anonymous'} end
+
+if redis.call('EXISTS', KEYS[1]) == 1 then return C.EXISTS end
+
+redis.call('HSET', KEYS[1],
+  'total', fmt(total), 'perUserLimit', fmt(limit), 'holdSeconds', fmt(hold),
+  'opensAt', fmt(opensAt), 'closesAt', fmt(closesAt), 'anonymous', anon,
+  'held', '0', 'paid', '0', 'createdAt', fmt(nowMs()))
+return C.OK

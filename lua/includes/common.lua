@@ -1,0 +1,56 @@
+--[[
+  Shared helpers for every ticket-spike script (pasted in by src/redis/scripts.ts at `--@include`).
+  Nothing here writes to Redis.
+
+  Return codes (mirror src/redis/codes.ts ScriptCode; keep both in step):
+     1 OK / created          2 EXISTS (create-sale)
+    -1 SOLD_OUT             -2 LIMIT_REACHED        -3 NOT_OPEN
+    -4 IDEMPOTENCY_MISMATCH -5 UNKNOWN_SALE         -6 ANONYMOUS_NOT_ALLOWED
+    -7 ORDER_NOT_FOUND      -8 HOLD_EXPIRED         -9 ORDER_CANCELLED
+   -10 ORDER_PAID          -11 INVALID_ARGUMENT    -12 BATCH_TOO_LARGE
+   -13 INVALID_SALE        -14 BATCH_ID_CONFLICT
+  Errors are returned as {code, detail}; detail names the argument or object at fault.
+]]
+local C = {
+  OK = 1, EXISTS = 2,
+  SOLD_OUT = -1, LIMIT_REACHED = -2, NOT_OPEN = -3, IDEMPOTENCY_MISMATCH = -4,
+  UNKNOWN_SALE = -5, ANONYMOUS_NOT_ALLOWED = -6, ORDER_NOT_FOUND = -7, HOLD_EXPIRED = -8,
+  ORDER_CANCELLED = -9, ORDER_PAID = -10, INVALID_ARGUMENT = -11, BATCH_TOO_LARGE = -12,
+  INVALID_SALE = -13, BATCH_ID_CONFLICT = -14,
+}
+
+-- Limits shared with src/redis/codes.ts LIMITS.
+local MAX_BATCH = 512
+local MAX_USER_LEN = 256
+local MAX_IDEM_LEN = 256
+local MAX_ID_LEN = 160
+
+-- A non-negative decimal integer string (no sign, no exponent, no spaces, <= 16 digits) -> number, else nil.
+local function toInt(s)
+  if type(s) ~= 'string' or #s == 0 or #s > 16 or not string.match(s, '^%d+$') then return nil end
+  return tonumber(s)
+end
+
+local function fmt(n) return string.format('%d', n) end
+
+-- Redis TIME in milliseconds: the one clock every node agrees on.
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function isToken(s, maxLen)
+  return type(s) == 'string' and #s >= 1 and #s <= maxLen and string.match(s, '^[%w_%-]+$') ~= nil
+end
+
+local function isSaleId(s) return isToken(s, 48) end
+
+-- "<saleId>.<unique>", unique in [A-Za-z0-9_-]+. Returns the sale id or nil.
+local function saleOfOrderId(s)
+  if type(s) ~= 'string' or #s > MAX_ID_LEN then return nil end
+  local dot = string.find(s, '.', 1, true)
+  if not dot then return nil end
+  local sale, rest = string.sub(s, 1, dot - 1), string.sub(s, dot + 1)
+  if isSaleId(sale) and isToken(rest, MAX_ID_LEN) then return sale end
+  return nil
+end

@@ -1,0 +1,44 @@
+--[[
+  Pays a live hold. Idempotent: paying a paid order returns it unchanged.
+
+  Input:
+    KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders
+    KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:deadlines
+    ARGV[1] orderId             "<saleId>.<unique>"
+
+  Output: {code, encodedOrder, changed}   (encodedOrder as in includes/order.lua, after the call)
+     1  paid (changed 1) or already paid (changed 0)
+    -8  HOLD_EXPIRED: the hold's deadline passed. A hold not yet swept is expired here, on the spot
+        (status expired, held - 1, the user's count - 1, deadline removed): changed 1
+    -9  ORDER_CANCELLED
+    {-7 ORDER_NOT_FOUND, ''}   {-11 INVALID_ARGUMENT, 'orderId'}   nothing written
+  A hold is live while Redis TIME < expiresAt.
+]]
+--@include "includes/common.lua"
+--@include "includes/order.lua"
+
+local oid = ARGV[1]
+if not saleOfOrderId(oid) then return {C.INVALID_ARGUMENT, 'orderId'} end
+local enc = redis.call('HGET', KEYS[3], oid)
+if not enc then return {C.ORDER_NOT_FOUND, ''} end
+local o = decodeOrder(enc)
+if o.status == 'paid' then return {C.OK, enc, 0} end
+if o.status == 'cancelled' then return {C.ORDER_CANCELLED, enc, 0} end
+if o.status == 'expired' then return {C.HOLD_EXPIRED, enc, 0} end
+
+local now = nowMs()
+redis.call('ZREM', KEYS[4], oid)
+redis.call('HINCRBY', KEYS[1], 'held', -1)
+if now >= o.expiresAt then
+  o.status = 'expired'
+  releaseHolder(KEYS[2], o.user, 1)
+  enc = encodeOrder(o)
+  redis.call('HSET', KEYS[3], oid, enc)
+  return {C.HOLD_EXPIRED, enc, 1}
+end
+o.status = 'paid'
+o.paidAt = now
+enc = encodeOrder(o)
+redis.call('HSET', KEYS[3], oid, enc)
+redis.call('HINCRBY', KEYS[1], 'paid', 1)
+return {C.OK, enc, 1}

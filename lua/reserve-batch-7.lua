@@ -1,0 +1,201 @@
+--[[
+  Decides a whole batch of purchases for ONE sale, atomically, in order. One call per batch.
+
+  Input:
+    KEYS[1] {sale:S}:meta        hash (total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid)
+    KEYS[2] {sale:S}:holders     hash user -> "n|latestOrderId"
+    KEYS[3] {sale:S}:orders      hash orderId -> encoded order (includes/order.lua)
+    KEYS[4] {sale:S}:idem        hash idempotencyKey -> "orderId|user"
+    KEYS[5] {sale:S}:deadlines   zset orderId by hold deadline (ms)
+    KEYS[6] {sale:S}:stream      stream: one entry per batch with successes: b <batchId> then <orderId> <user> ...
+    KEYS[7] {sale:S}:batch:<id>  string: sha1(orderIds) .. stored reply, EX ARGV[3]
+    ARGV[1] saleId
+    ARGV[2] batchId              [A-Za-z0-9_-]{1,160}
+    ARGV[3] batch record TTL (s) 1..86400
+    ARGV[4] n                    1..512 purchases
+    ARGV[5 + 3i], ARGV[6 + 3i], ARGV[7 + 3i]   (i = 0..n-1)
+            orderId "<saleId>.<unique>", user ('' = anonymous, <= 256 bytes), idempotency key ('' = none, <= 256)
+
+  Output (success): a JSON string  [remaining, [code, "orderId", expiresAt, replayed], ...]  one tuple per
+    purchase in request order. code: 1 success, -1 sold out, -2 limit reached, -3 not open,
+    -4 idempotency mismatch, -6 anonymous not allowed. orderId/expiresAt are set for successes only; a
+    replayed success (known idempotency key, known orderId, or the same user at limit 1) carries the
+    STORED order's id, which may differ from the requested one. remaining = total - held - paid after it.
+  Output (error, nothing written): {code, detail}
+    -5 UNKNOWN_SALE, -11 INVALID_ARGUMENT '<arg>', -12 BATCH_TOO_LARGE '512', -14 BATCH_ID_CONFLICT '<batchId>'
+
+  Per purchase, checks in this order:
+    1. idempotency key known: same user -> the stored order (replayed); other user -> -4
+    2. orderId known: same user -> the stored order (replayed); other user -> -4
+    3. user '' and the sale is not anonymous -> -6
+    4. outside [opensAt, closesAt) by Redis TIME -> -3
+    5. user at limit: limit 1 -> the user's live order (replayed); else -2  (anonymous: no limit)
+    6. held + paid < total (strictly) -> new hold; else -1
+
+  Replays: a batch that recorded anything stores its reply under KEYS[7] (SET NX EX) and a second call with
+  the same batch id (ioredis re-sends in-flight commands after a reconnect) returns it verbatim and writes
+  nothing. A batch that changed nothing stores nothing: replaying it is a fresh decision, equally valid
+  since the first reply was never delivered, and sold-out traffic costs no AOF write.
+  Work per batch: one HGET per purchase for lookups, then at most one HSET orders, one HSET holders,
+  one HSET idem, one ZADD, one HINCRBY, one XADD and one SET.
+]]
+--@include "includes/common.lua"
+--@include "includes/order.lua"
+
+-- 1. Validate every argument before the first write.
+local saleId, batchId = ARGV[1], ARGV[2]
+if not isSaleId(saleId) then return {C.INVALID_ARGUMENT, 'saleId'} end
+if not isToken(batchId, MAX_ID_LEN) then return {C.INVALID_ARGUMENT, 'batchId'} end
+local ttl = toInt(ARGV[3])
+if not ttl or ttl < 1 or ttl > 86400 then return {C.INVALID_ARGUMENT, 'batchTtl'} end
+local n = toInt(ARGV[4])
+if not n or n < 1 then return {C.INVALID_ARGUMENT, 'count'} end
+if n > MAX_BATCH then return {C.BATCH_TOO_LARGE, fmt(MAX_BATCH)} end
+if #ARGV ~= 4 + 3 * n then return {C.INVALID_ARGUMENT, 'argument count'} end
+local ids = {}
+for i = 0, n - 1 do
+  local oid, user, idem = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+  if saleOfOrderId(oid) ~= saleId then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].orderId'} end
+  if #user > MAX_USER_LEN then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].user'} end
+  if #idem > MAX_IDEM_LEN then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].idempotencyKey'} end
+  ids[i + 1] = oid
+end
+local fingerprint = redis.sha1hex(table.concat(ids, ','))
+
+-- 2. A batch already decided: return its stored reply verbatim.
+local stored = redis.call('GET', KEYS[7])
+if stored then
+  if string.sub(stored, 1, 40) ~= fingerprint then return {C.BATCH_ID_CONFLICT, batchId} end
+  return string.sub(stored, 41)
+end
+
+local m = redis.call('HMGET', KEYS[1], 'total', 'perUserLimit', 'holdSeconds', 'opensAt', 'closesAt',
+  'anonymous', 'held', 'paid')
+if not m[1] then return {C.UNKNOWN_SALE, saleId} end
+local total, limit, holdMs = tonumber(m[1]), tonumber(m[2]), tonumber(m[3]) * 1000
+local opensAt, closesAt, anonymous = tonumber(m[4]), tonumber(m[5]), m[6] == '1'
+local held, paid = tonumber(m[7]), tonumber(m[8])
+local now = nowMs()
+local open = now >= opensAt and (closesAt == 0 or now < closesAt)
+local expiresAt = now + holdMs
+
+-- 3. Decide, keeping every change in Lua tables; write once at the end.
+local newOrders = {}        -- orderId -> encoded, for this batch
+local orderArgs = {}        -- HSET orders
+local holders = {}          -- user -> {n, latest} as seen/changed by this batch
+local holderDirty = {}      -- users whose entry changed, in order
+local idemNew = {}          -- idempotency key -> "orderId|user", this batch
+local idemArgs = {}
+local zArgs = {}
+local streamArgs = {'b', batchId}
+local added = 0
+local out = {}
+
+local function orderOf(oid)
+  return newOrders[oid] or redis.call('HGET', KEYS[3], oid)
+end
+
+local function replay(oid, enc)
+  return C.OK, oid, (enc and decodeOrder(enc).expiresAt or 0), 1
+end
+
+for i = 0, n - 1 do
+  local oid, user, idem = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+  local code, rid, rexp, rep = nil, '', 0, 0
+
+  if idem ~= '' then
+    local rec = idemNew[idem] or redis.call('HGET', KEYS[4], idem)
+    if rec then
+      local bar = string.find(rec, '|', 1, true)
+      local recOrder, recUser = string.sub(rec, 1, bar - 1), string.sub(rec, bar + 1)
+      if recUser ~= user then
+        code = C.IDEMPOTENCY_MISMATCH
+      else
+        code, rid, rexp, rep = replay(recOrder, orderOf(recOrder))
+      end
+    end
+  end
+
+  if not code then
+    local enc = orderOf(oid)
+    if enc then
+      if decodeOrder(enc).user ~= user then
+        code = C.IDEMPOTENCY_MISMATCH
+      else
+        code, rid, rexp, rep = replay(oid, enc)
+      end
+    end
+  end
+
+  if not code and user == '' and not anonymous then code = C.ANONYMOUS_NOT_ALLOWED end
+  if not code and not open then code = C.NOT_OPEN end
+
+  local h = nil
+  if not code and user ~= '' then
+    h = holders[user]
+    if not h then
+      local hn, hl = parseHolder(redis.call('HGET', KEYS[2], user))
+      h = {hn, hl}
+      holders[user] = h
+    end
+    if h[1] >= limit then
+      if limit == 1 and h[2] ~= '' then
+        code, rid, rexp, rep = replay(h[2], orderOf(h[2]))
+      else
+        code = C.LIMIT_REACHED
+      end
+    end
+  end
+
+  if not code then
+    if held + paid < total then
+      local enc = encodeOrder({status = 'held', expiresAt = expiresAt, createdAt = now, paidAt = 0,
+        user = user, idem = idem})
+      newOrders[oid] = enc
+      orderArgs[#orderArgs + 1] = oid
+      orderArgs[#orderArgs + 1] = enc
+      zArgs[#zArgs + 1] = fmt(expiresAt)
+      zArgs[#zArgs + 1] = oid
+      streamArgs[#streamArgs + 1] = oid
+      streamArgs[#streamArgs + 1] = user
+      if h then
+        if not h.dirty then h.dirty = true; holderDirty[#holderDirty + 1] = user end
+        h[1] = h[1] + 1
+        h[2] = oid
+      end
+      if idem ~= '' then
+        idemNew[idem] = oid .. '|' .. user
+        idemArgs[#idemArgs + 1] = idem
+        idemArgs[#idemArgs + 1] = oid .. '|' .. user
+      end
+      held = held + 1
+      added = added + 1
+      code, rid, rexp, rep = C.OK, oid, expiresAt, 0
+    else
+      code = C.SOLD_OUT
+    end
+  end
+
+  out[i + 1] = '[' .. code .. ',"' .. rid .. '",' .. fmt(rexp) .. ',' .. rep .. ']'
+end
+
+local reply = '[' .. fmt(total - held - paid) .. ',' .. table.concat(out, ',') .. ']'
+
+-- 4. Write: a handful of commands for the whole batch.
+if added > 0 then
+  redis.call('HSET', KEYS[3], unpack(orderArgs))
+  if #holderDirty > 0 then
+    local hArgs = {}
+    for _, user in ipairs(holderDirty) do
+      hArgs[#hArgs + 1] = user
+      hArgs[#hArgs + 1] = fmt(holders[user][1]) .. '|' .. holders[user][2]
+    end
+    redis.call('HSET', KEYS[2], unpack(hArgs))
+  end
+  if #idemArgs > 0 then redis.call('HSET', KEYS[4], unpack(idemArgs)) end
+  redis.call('ZADD', KEYS[5], unpack(zArgs))
+  redis.call('HINCRBY', KEYS[1], 'held', added)
+  redis.call('XADD', KEYS[6], '*', unpack(streamArgs))
+  redis.call('SET', KEYS[7], fingerprint .. reply, 'EX', ttl, 'NX')
+end
+return reply

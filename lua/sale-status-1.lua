@@ -1,0 +1,17 @@
+--[[
+  Reads a sale's counters and configuration. Read only.
+
+  Input:
+    KEYS[1] {sale:S}:meta
+
+  Output: {total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, nowMs}
+    as strings (nowMs is Redis TIME, so "open" is judged by the same clock as reserve-batch),
+    or nil when the sale does not exist.
+]]
+--@include "includes/common.lua"
+
+local m = redis.call('HMGET', KEYS[1], 'total', 'perUserLimit', 'holdSeconds', 'opensAt', 'closesAt',
+  'anonymous', 'held', 'paid', 'createdAt')
+if not m[1] then return nil end
+m[10] = fmt(nowMs())
+return m

@@ -1,0 +1,162 @@
+import { EngineError, LIMITS } from './codes.js';
+import { assertSaleId } from './keys.js';
+import { validatePurchase, type PurchaseRequest, type PurchaseResult, type SaleEngine } from './engine.js';
+import { defaultTag, newBatchId } from '../ids.js';
+
+/**
+ * Per-connection purchase batcher: purchases for one sale queue up and flush as ONE reserve-batch script
+ * call when the batch is full (maxBatch) or after windowMs, whichever comes first. Each purchase gets its
+ * own promise.
+ *
+ * "unknown": when Redis answers with an error (timeout, connection lost) or the reply misses the deadline,
+ * the script MAY OR MAY NOT have run — the command may still sit in a socket buffer and run later. The
+ * purchase then resolves { outcome: 'unknown' }: the caller answers 503 (and gives its local stock unit
+ * back); the truth is learned later by idempotency key or GET /orders/{id}. A purchase never resolves as a
+ * success without the Redis reply that recorded it.
+ */
+export interface BatcherOptions {
+  /** Flush when this many purchases of one sale are queued. 1..512, default 128. */
+  maxBatch?: number;
+  /** Flush a partial batch after this many ms. 0..1000, default 1 (0 = next setImmediate). */
+  windowMs?: number;
+  /** A purchase not answered this many ms after reserve() resolves 'unknown'. 10..60000, default 1500. */
+  deadlineMs?: number;
+}
+
+export type ReserveOutcome = PurchaseResult | { outcome: 'unknown'; orderId: string; reason: string };
+
+interface FilledOptions {
+  maxBatch: number;
+  windowMs: number;
+  deadlineMs: number;
+}
+
+const DEFAULTS: FilledOptions = { maxBatch: 128, windowMs: 1, deadlineMs: 1500 };
+
+function fill(options: BatcherOptions): FilledOptions {
+  const out = { ...DEFAULTS };
+  const check = (name: keyof FilledOptions, lo: number, hi: number) => {
+    const v = options[name];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+      throw new TypeError(`ReservationBatcher: options.${name} must be an integer from ${lo} to ${hi}, got ${String(v)}`);
+    }
+    out[name] = v;
+  };
+  check('maxBatch', 1, LIMITS.maxBatch);
+  check('windowMs', 0, 1000);
+  check('deadlineMs', 10, 60_000);
+  return out;
+}
+
+interface Queued {
+  purchase: PurchaseRequest;
+  enqueuedAt: number;
+  resolve: (outcome: ReserveOutcome) => void;
+}
+
+interface SaleQueue {
+  items: Queued[];
+  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+}
+
+export class ReservationBatcher {
+  private readonly options: FilledOptions;
+  private readonly queues = new Map<string, SaleQueue>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private pendingCount = 0;
+
+  constructor(
+    private readonly engine: SaleEngine,
+    options: BatcherOptions = {},
+    private readonly idTag: string = defaultTag(),
+  ) {
+    this.options = fill(options);
+    newBatchId(idTag); // checks the tag now rather than at the first flush
+  }
+
+  /** Purchases queued or in flight whose promise has not resolved yet. */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  /**
+   * Queues one purchase. Rejects at once with EngineError (ERR_INVALID_ARGUMENT) on a malformed sale id
+   * or purchase, so one bad request never fails its batch; otherwise resolves, never rejects.
+   */
+  reserve(saleId: string, purchase: PurchaseRequest): Promise<ReserveOutcome> {
+    try {
+      assertSaleId(saleId);
+      validatePurchase(saleId, purchase);
+    } catch (err) {
+      return Promise.reject(err as EngineError);
+    }
+    return new Promise<ReserveOutcome>((resolve) => {
+      let q = this.queues.get(saleId);
+      if (q === undefined) {
+        q = { items: [], timer: undefined };
+        this.queues.set(saleId, q);
+      }
+      this.pendingCount++;
+      q.items.push({ purchase, enqueuedAt: performance.now(), resolve });
+      if (q.items.length >= this.options.maxBatch) {
+        this.flush(saleId);
+      } else if (q.timer === undefined) {
+        q.timer =
+          this.options.windowMs === 0
+            ? setImmediate(() => this.flush(saleId))
+            : setTimeout(() => this.flush(saleId), this.options.windowMs);
+      }
+    });
+  }
+
+  /** Flushes everything queued and waits for every in-flight batch (graceful shutdown). */
+  async drain(): Promise<void> {
+    for (;;) {
+      for (const saleId of [...this.queues.keys()]) this.flush(saleId);
+      if (this.inFlight.size === 0) return;
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  private flush(saleId: string): void {
+    const q = this.queues.get(saleId);
+    if (q === undefined) return;
+    if (q.timer !== undefined) {
+      clearTimeout(q.timer as NodeJS.Timeout);
+      clearImmediate(q.timer as NodeJS.Immediate);
+      q.timer = undefined;
+    }
+    while (q.items.length > 0) this.send(saleId, q.items.splice(0, this.options.maxBatch));
+    this.queues.delete(saleId);
+  }
+
+  private send(saleId: string, batch: Queued[]): void {
+    let settled = false;
+    const settle = (outcomeOf: (item: Queued, i: number) => ReserveOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      this.pendingCount -= batch.length;
+      batch.forEach((item, i) => item.resolve(outcomeOf(item, i)));
+    };
+    const unknown = (reason: string) => settle((item) => ({ outcome: 'unknown', orderId: item.purchase.orderId, reason }));
+
+    const left = batch[0]!.enqueuedAt + this.options.deadlineMs - performance.now();
+    const deadline = setTimeout(
+      () => unknown(`no Redis reply within ${this.options.deadlineMs} ms; the outcome is decided later`),
+      Math.max(0, left),
+    );
+    const call = this.engine
+      .reserveBatch(saleId, newBatchId(this.idTag), batch.map((b) => b.purchase))
+      .then(
+        (reply) => settle((_, i) => reply.results[i]!),
+        (err: unknown) => {
+          const e = err as { code?: unknown; message?: unknown };
+          unknown(`${typeof e.code === 'string' ? e.code + ': ' : ''}${String(e.message ?? err)}`);
+        },
+      )
+      .finally(() => this.inFlight.delete(call));
+    this.inFlight.add(call);
+  }
+}

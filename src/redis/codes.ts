@@ -1,0 +1,128 @@
+/**
+ * Result and error codes of the Lua scripts (lua/includes/common.lua holds the same table; keep both in
+ * step) and the one place that maps a negative code to an EngineError.
+ */
+
+/** Per-purchase outcome of reserve-batch. The values are the HTTP API's `code` (DESIGN.md). */
+export enum Outcome {
+  Success = 1,
+  SoldOut = -1,
+  LimitReached = -2,
+  NotOpen = -3,
+  IdempotencyMismatch = -4,
+  UnknownSale = -5,
+  AnonymousNotAllowed = -6,
+}
+
+/** Every code a script returns. */
+export enum ScriptCode {
+  Ok = 1,
+  Exists = 2,
+  SoldOut = -1,
+  LimitReached = -2,
+  NotOpen = -3,
+  IdempotencyMismatch = -4,
+  UnknownSale = -5,
+  AnonymousNotAllowed = -6,
+  OrderNotFound = -7,
+  HoldExpired = -8,
+  OrderCancelled = -9,
+  OrderPaid = -10,
+  InvalidArgument = -11,
+  BatchTooLarge = -12,
+  InvalidSale = -13,
+  BatchIdConflict = -14,
+}
+
+/** Limits the scripts enforce too (lua/includes/common.lua). */
+export const LIMITS = {
+  maxBatch: 512,
+  maxUserLength: 256,
+  maxIdempotencyKeyLength: 256,
+  maxIdLength: 160,
+  maxExpirePerCall: 1000,
+} as const;
+
+export type EngineErrorCode =
+  | 'ERR_INVALID_SALE'
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_BATCH_TOO_LARGE'
+  | 'ERR_BATCH_ID_CONFLICT'
+  | 'ERR_UNKNOWN_SALE'
+  | 'ERR_UNEXPECTED_REPLY'
+  | 'ORDER_NOT_FOUND'
+  | 'HOLD_EXPIRED'
+  | 'ORDER_CANCELLED'
+  | 'ORDER_PAID'
+  | 'ERR_SOLD_OUT'
+  | 'ERR_LIMIT_REACHED'
+  | 'ERR_NOT_OPEN'
+  | 'ERR_IDEMPOTENCY_MISMATCH'
+  | 'ERR_ANONYMOUS_NOT_ALLOWED';
+
+/** An error with a stable `code` and a message that says what to change. */
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    /** The argument or object at fault, when the script named one. */
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The one switch from a negative script code to an error. `subject` names what the call was about
+ * (e.g. "order G1.abc", "sale G1") and goes into the message.
+ */
+export function errorFromCode(code: number, detail: string, subject: string): EngineError {
+  switch (code as ScriptCode) {
+    case ScriptCode.InvalidSale:
+      return new EngineError('ERR_INVALID_SALE', `${subject}: invalid ${detail}; see SaleConfig for the allowed range`, detail);
+    case ScriptCode.InvalidArgument:
+      return new EngineError('ERR_INVALID_ARGUMENT', `${subject}: invalid ${detail}`, detail);
+    case ScriptCode.BatchTooLarge:
+      return new EngineError('ERR_BATCH_TOO_LARGE', `${subject}: a batch holds at most ${detail} purchases; split it`, detail);
+    case ScriptCode.BatchIdConflict:
+      return new EngineError(
+        'ERR_BATCH_ID_CONFLICT',
+        `${subject}: batch id ${detail} was already used for other purchases; make batch ids with newBatchId()`,
+        detail,
+      );
+    case ScriptCode.UnknownSale:
+      return new EngineError('ERR_UNKNOWN_SALE', `${subject}: no such sale; create it first`, detail);
+    case ScriptCode.OrderNotFound:
+      return new EngineError('ORDER_NOT_FOUND', `${subject}: no such order; check the order id`, detail);
+    case ScriptCode.HoldExpired:
+      return new EngineError('HOLD_EXPIRED', `${subject}: the hold expired and its ticket went back on sale; buy again`);
+    case ScriptCode.OrderCancelled:
+      return new EngineError('ORDER_CANCELLED', `${subject}: the order was cancelled; buy again`);
+    case ScriptCode.OrderPaid:
+      return new EngineError('ORDER_PAID', `${subject}: the order is paid and cannot be cancelled`);
+    case ScriptCode.SoldOut:
+      return new EngineError('ERR_SOLD_OUT', `${subject}: sold out`);
+    case ScriptCode.LimitReached:
+      return new EngineError('ERR_LIMIT_REACHED', `${subject}: the user already holds the sale's per-user limit`);
+    case ScriptCode.NotOpen:
+      return new EngineError('ERR_NOT_OPEN', `${subject}: the sale is not open now; see its opensAt/closesAt`);
+    case ScriptCode.IdempotencyMismatch:
+      return new EngineError(
+        'ERR_IDEMPOTENCY_MISMATCH',
+        `${subject}: the idempotency key (or order id) was already used by another user; use a fresh key`,
+      );
+    case ScriptCode.AnonymousNotAllowed:
+      return new EngineError(
+        'ERR_ANONYMOUS_NOT_ALLOWED',
+        `${subject}: this sale does not allow anonymous buyers; pass a user`,
+      );
+    default:
+      return new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected script code ${code} (${detail})`, detail);
+  }
+}
+
+/** The EngineError for a non-success purchase outcome (for callers that want to throw it). */
+export function outcomeError(outcome: Outcome, subject: string): EngineError {
+  return errorFromCode(outcome, '', subject);
+}

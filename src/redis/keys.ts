@@ -1,0 +1,63 @@
+import { EngineError } from './codes.js';
+import { SALE_ID_RE } from '../ids.js';
+
+/**
+ * Every Redis key of ticket-spike is built here and nowhere else.
+ *
+ * All keys of one sale share the hash tag {sale:<id>}, so they live in one Cluster slot and every script
+ * (which names all its keys in KEYS) runs on Redis Cluster:
+ *
+ *   {sale:S}:meta           hash   total perUserLimit holdSeconds opensAt closesAt anonymous held paid createdAt
+ *   {sale:S}:holders        hash   user -> "n|latestOrderId"  (n = the user's held + paid orders)
+ *   {sale:S}:orders         hash   orderId -> "status|expiresAt|createdAt|paidAt|userLen|<user><idemKey>"
+ *   {sale:S}:idem           hash   idempotencyKey -> "orderId|user"
+ *   {sale:S}:deadlines      zset   orderId scored by hold deadline (ms)
+ *   {sale:S}:stream         stream one entry per batch with successes: b <batchId> <orderId> <user> ...
+ *   {sale:S}:batch:<id>     string sha1(orderIds) + stored reply of a decided batch, EX 600 s
+ *   ts:sales                set    sale ids, for discovery (another slot: written outside the scripts)
+ */
+export const SALES_SET = 'ts:sales';
+
+export interface SaleKeys {
+  meta: string;
+  holders: string;
+  orders: string;
+  idem: string;
+  deadlines: string;
+  stream: string;
+}
+
+export function assertSaleId(saleId: string): void {
+  if (typeof saleId !== 'string' || !SALE_ID_RE.test(saleId)) {
+    throw new EngineError(
+      'ERR_INVALID_ARGUMENT',
+      `sale id ${JSON.stringify(saleId)} is invalid: use 1-48 characters of [A-Za-z0-9_-]`,
+    );
+  }
+}
+
+export function saleTag(saleId: string): string {
+  assertSaleId(saleId);
+  return `{sale:${saleId}}`;
+}
+
+export function saleKeys(saleId: string): SaleKeys {
+  const tag = saleTag(saleId);
+  return {
+    meta: `${tag}:meta`,
+    holders: `${tag}:holders`,
+    orders: `${tag}:orders`,
+    idem: `${tag}:idem`,
+    deadlines: `${tag}:deadlines`,
+    stream: `${tag}:stream`,
+  };
+}
+
+export function batchKey(saleId: string, batchId: string): string {
+  return `${saleTag(saleId)}:batch:${batchId}`;
+}
+
+/** Every fixed key of a sale (batch keys excluded), e.g. for tests that snapshot a sale. */
+export function allSaleKeys(saleId: string): string[] {
+  return Object.values(saleKeys(saleId));
+}

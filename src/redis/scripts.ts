@@ -1,0 +1,82 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import type { Cluster, Redis } from 'ioredis';
+import { luaDir } from '../paths.js';
+
+/**
+ * Script loader, BullMQ style: every lua/<name>-<numKeys>.lua becomes an ioredis custom command named
+ * camelCase(<name>) (reserve-batch-7.lua -> reserveBatch, 7 keys). A line `--@include "includes/x.lua"`
+ * pastes that file in (paths relative to the including file, each file at most once per script).
+ *
+ * ioredis custom commands send EVAL the first time on each socket and EVALSHA after; a NOSCRIPT reply
+ * (server restarted, SCRIPT FLUSH, failover) makes ioredis re-send the script as EVAL. NOSCRIPT means the
+ * script did not run, so the re-send is safe; callers never see it (test/redis-restart.test.ts).
+ */
+export interface ScriptDef {
+  name: string;
+  file: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+export const SCRIPT_FILE_RE = /^([a-z][a-z0-9-]*)-(\d+)\.lua$/;
+const INCLUDE_RE = /^\s*--@include\s+"([^"]+)"\s*$/gm;
+
+function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function expand(file: string, seen: Set<string>, stack: string[]): string {
+  if (stack.includes(file)) throw new Error(`lua include cycle: ${[...stack, file].join(' -> ')}`);
+  const text = readFileSync(file, 'utf8');
+  return text.replace(INCLUDE_RE, (_, rel: string) => {
+    const target = resolve(dirname(file), rel);
+    if (seen.has(target)) return `-- (${rel} already included)`;
+    seen.add(target);
+    return `-- >>> ${rel}\n${expand(target, seen, [...stack, file])}\n-- <<< ${rel}`;
+  });
+}
+
+let cache: ScriptDef[] | undefined;
+
+/** Reads every script once per process. */
+export function loadScripts(dir: string = luaDir()): ScriptDef[] {
+  if (cache !== undefined && dir === luaDir()) return cache;
+  const defs: ScriptDef[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    const m = SCRIPT_FILE_RE.exec(file);
+    if (m === null) continue;
+    const path = join(dir, file);
+    defs.push({ name: camel(m[1]!), file, numberOfKeys: Number(m[2]), lua: expand(path, new Set(), []) });
+  }
+  if (dir === luaDir()) cache = defs;
+  return defs;
+}
+
+const DEFINED = Symbol.for('ticket-spike.scriptsDefined');
+
+/** Registers every script on the client (idempotent per client). Works for Redis and Cluster. */
+export function defineScripts(client: Redis | Cluster): void {
+  const marked = client as unknown as Record<symbol, boolean>;
+  if (marked[DEFINED]) return;
+  for (const s of loadScripts()) client.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+  marked[DEFINED] = true;
+}
+
+/** The custom commands as the engine calls them: keys first, then arguments. */
+export type ScriptCall = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+export interface ScriptCommands {
+  createSale: ScriptCall;
+  reserveBatch: ScriptCall;
+  pay: ScriptCall;
+  cancel: ScriptCall;
+  expireHolds: ScriptCall;
+  getOrder: ScriptCall;
+  saleStatus: ScriptCall;
+  audit: ScriptCall;
+}
+
+export function scriptsOf(client: Redis | Cluster): ScriptCommands {
+  defineScripts(client);
+  return client as unknown as ScriptCommands;
+}
