@@ -1,0 +1,81 @@
+import { request } from 'node:http';
+import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One HTTP/1.1 request on its own connection (no agent, no keep-alive), bounded by timeoutMs. */
+export function httpRequest(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; host?: string } = {},
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: options.host ?? '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { connection: 'close', ...options.headers },
+        agent: false,
+        timeout: options.timeoutMs ?? 2000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${options.timeoutMs ?? 2000} ms`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Polls `check` every intervalMs until it returns true; rejects when the signal aborts. */
+export async function waitUntil(check: () => Promise<boolean>, signal: AbortSignal, intervalMs = 50): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (signal.aborted) break;
+    await sleep(intervalMs);
+  }
+  throw new Error('gave up waiting');
+}
+
+/** Resolves when GET path on the port answers 2xx (optionally: with a matching X-Served-By). */
+export function httpReady(port: number, path: string, signal: AbortSignal): Promise<void> {
+  return waitUntil(async () => {
+    const answer = await httpRequest(port, path, { timeoutMs: 1000 });
+    return answer.status >= 200 && answer.status < 300;
+  }, signal);
+}
+
+/** True when something on the port answers Redis PING with +PONG (no auth). */
+export function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+    socket.connect(port, host, () => socket.write('PING\r\n'));
+  });
+}

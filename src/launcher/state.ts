@@ -1,0 +1,143 @@
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { LaunchError } from './errors.js';
+import { resolveVarDir } from './paths.js';
+
+/** What a running `ticket-spike up` publishes in <var>/up.json (mode 0600: it holds the admin token). */
+export interface UpState {
+  /** pid of the `up` process itself; the file counts only while that pid is alive. */
+  pid: number;
+  status: 'starting' | 'running';
+  startedAt: string;
+  varDir: string;
+  redisUrl?: string;
+  /** Set when `up` runs its own redis-server (and supervises it). */
+  redisDataDir?: string;
+  redisPid?: number;
+  nginxUrl?: string;
+  nginxPort?: number;
+  nginxPid?: number;
+  nodes?: { id: string; port: number; weight: number; pid?: number }[];
+  defaultSale?: string;
+  adminToken?: string;
+}
+
+export const STATE_FILE = 'up.json';
+
+export function stateFilePath(varDir: string): string {
+  return join(varDir, STATE_FILE);
+}
+
+/** True when a process with this pid exists (EPERM: it exists but is not ours). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseState(text: string): UpState | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<UpState>;
+    if (typeof value.pid !== 'number' || typeof value.varDir !== 'string') return undefined;
+    return value as UpState;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The state of a running `ticket-spike up`, or undefined when none runs (no file, unreadable file, or a
+ * file left by an `up` that is gone). `sale status` / `audit` use it to find Redis without flags.
+ * The var dir is TICKET_SPIKE_VAR when set, else <projectRoot>/var.
+ */
+export function readUpState(projectRoot?: string): UpState | undefined {
+  return readUpStateIn(resolveVarDir(projectRoot));
+}
+
+export function readUpStateIn(varDir: string): UpState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(stateFilePath(varDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const state = parseState(text);
+  if (state === undefined || !isPidAlive(state.pid)) return undefined;
+  return state;
+}
+
+/**
+ * Takes the lock: creates up.json exclusively (O_EXCL). A file whose pid is alive means another `up` runs
+ * from this var dir — refused with a clear message; a stale file (its `up` died) is replaced.
+ */
+export function acquireUpLock(varDir: string, initial: UpState): void {
+  mkdirSync(varDir, { recursive: true });
+  const file = stateFilePath(varDir);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue; // removed meanwhile: try again
+      }
+      const other = parseState(text);
+      if (other !== undefined && other.pid !== process.pid && isPidAlive(other.pid)) {
+        const where = other.nginxUrl !== undefined ? ` serving ${other.nginxUrl}` : '';
+        throw new LaunchError(
+          'ALREADY_RUNNING',
+          `ticket-spike up is already running (pid ${other.pid}${where}, state ${file}) — stop it first (kill ${other.pid}) or use another --var-dir`,
+        );
+      }
+      if (other === undefined) {
+        // Unreadable: another `up` may be between open(wx) and its write. Stale only once it is old.
+        let ageMs = Infinity;
+        try {
+          ageMs = Date.now() - statSync(file).mtimeMs;
+        } catch {
+          continue;
+        }
+        if (ageMs < 2000) {
+          throw new LaunchError('ALREADY_RUNNING', `another ticket-spike up is starting (state ${file}); wait or use another --var-dir`);
+        }
+      }
+      rmSync(file, { force: true });
+      continue;
+    }
+    try {
+      writeSync(fd, JSON.stringify(initial, null, 2) + '\n');
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  throw new LaunchError('ALREADY_RUNNING', `could not take the lock ${file}; another ticket-spike up keeps racing for it`);
+}
+
+/** Replaces the state atomically (write a temp file, rename over up.json). */
+export function writeUpState(varDir: string, state: UpState): void {
+  const file = stateFilePath(varDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/** Removes up.json, but only when it is ours (never another live `up`'s). */
+export function releaseUpLock(varDir: string): void {
+  const file = stateFilePath(varDir);
+  try {
+    const state = parseState(readFileSync(file, 'utf8'));
+    if (state !== undefined && state.pid !== process.pid) return;
+  } catch {
+    return;
+  }
+  rmSync(file, { force: true });
+}
