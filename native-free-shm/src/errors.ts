@@ -43,7 +43,8 @@ export function show(value: unknown): string {
   if (typeof value === 'symbol') return value.toString();
   if (typeof value === 'function') return 'a function';
   const ctor = (value as { constructor?: { name?: unknown } }).constructor;
-  return typeof ctor?.name === 'string' && ctor.name !== '' ? `a ${ctor.name}` : 'an object';
+  if (typeof ctor?.name !== 'string' || ctor.name === '') return 'an object';
+  return `${/^[AEIOU]/.test(ctor.name) ? 'an' : 'a'} ${ctor.name}`;
 }
 
 // The throwing helpers live apart from the hot methods so those stay small enough for V8 to inline;
