@@ -1,0 +1,114 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+import { ping } from './redis-server.js';
+
+const run = promisify(execFile);
+
+/**
+ * A real 3-master Redis Cluster on 127.0.0.1 (no replicas), data in a temp dir. Each node also needs its
+ * cluster bus port (port + 10000) free. stop() kills only the pids this helper started.
+ */
+export class RedisCluster {
+  private readonly children: ChildProcess[] = [];
+  private constructor(
+    readonly ports: number[],
+    readonly dir: string,
+  ) {}
+
+  get nodes(): { host: string; port: number }[] {
+    return this.ports.map((port) => ({ host: '127.0.0.1', port }));
+  }
+
+  get pids(): number[] {
+    return this.children.map((c) => c.pid!).filter((p) => p !== undefined);
+  }
+
+  static async start(masters = 3): Promise<RedisCluster> {
+    const ports: number[] = [];
+    while (ports.length < masters) {
+      const p = await freePort();
+      if (p + 10000 > 65535 || ports.includes(p)) continue;
+      if (!(await portFree(p + 10000))) continue;
+      ports.push(p);
+    }
+    const cluster = new RedisCluster(ports, mkdtempSync(join(tmpdir(), 'ts-cluster-')));
+    try {
+      for (const port of ports) await cluster.launch(port);
+      await run('redis-cli', [
+        '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes',
+      ]);
+      await cluster.waitOk();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  private async launch(port: number): Promise<void> {
+    const dir = join(this.dir, String(port));
+    mkdirSync(dir);
+    const child = spawn(
+      'redis-server',
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'),
+        '--cluster-node-timeout', '2000',
+        '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+        '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    this.children.push(child);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`cluster node ${port} exited: ${stderr}`);
+      if (await ping(port)) return;
+      await sleep(25);
+    }
+    throw new Error(`cluster node ${port} did not answer PING: ${stderr}`);
+  }
+
+  private async waitOk(): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const states = await Promise.all(
+        this.ports.map(async (p) => (await run('redis-cli', ['-p', String(p), 'cluster', 'info'])).stdout),
+      );
+      if (states.every((s) => /cluster_state:ok/.test(s) && /cluster_slots_assigned:16384/.test(s))) return;
+      await sleep(100);
+    }
+    throw new Error('cluster did not reach cluster_state:ok within 20 s');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGKILL');
+          }),
+      ),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    import('node:net').then(({ createServer }) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  });
+}
