@@ -1,0 +1,116 @@
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  BUCKET_BASE,
+  LATENCY_BUCKETS,
+  LAT_COUNT,
+  LAT_SUM,
+  OUTCOMES,
+  OUTCOME_BASE,
+  STATUSES,
+  STATUS_BASE,
+  readTotals,
+} from './layout.js';
+
+/** What the main thread knows about one sale when /metrics is scraped. */
+export interface SaleGaugeRow {
+  sale: string;
+  held: number;
+  paid: number;
+  remaining: number;
+  localQuota: number;
+}
+
+/**
+ * The node's Prometheus registry, owned by the main thread. Counters and the latency histogram are read
+ * from the threads' shared counters at scrape time (custom metric objects: prom-client calls `get()`), so
+ * the hot path never posts a message per request.
+ */
+export function createMetricsRegistry(
+  nodeId: string,
+  buffer: SharedArrayBuffer,
+  threads: number,
+  sales: () => SaleGaugeRow[],
+): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ node: nodeId });
+  collectDefaultMetrics({ register: registry, prefix: 'ticket_spike_process_' });
+
+  registry.registerMetric({
+    name: 'ticket_spike_purchases_total',
+    help: 'Purchase requests answered, by outcome',
+    type: 'counter',
+    aggregator: 'sum',
+    get: () => {
+      const totals = readTotals(buffer, threads);
+      return {
+        name: 'ticket_spike_purchases_total',
+        help: 'Purchase requests answered, by outcome',
+        type: 'counter',
+        aggregator: 'sum',
+        values: OUTCOMES.map((outcome, i) => ({ labels: { outcome }, value: totals[OUTCOME_BASE + i]! })),
+      };
+    },
+  } as never);
+
+  registry.registerMetric({
+    name: 'ticket_spike_http_responses_total',
+    help: 'HTTP responses sent, by status (0 = other)',
+    type: 'counter',
+    aggregator: 'sum',
+    get: () => {
+      const totals = readTotals(buffer, threads);
+      return {
+        name: 'ticket_spike_http_responses_total',
+        help: 'HTTP responses sent, by status (0 = other)',
+        type: 'counter',
+        aggregator: 'sum',
+        values: STATUSES.map((status, i) => ({ labels: { status: String(status) }, value: totals[STATUS_BASE + i]! })),
+      };
+    },
+  } as never);
+
+  registry.registerMetric({
+    name: 'ticket_spike_request_seconds',
+    help: 'Time from request to answer, seconds',
+    type: 'histogram',
+    aggregator: 'sum',
+    get: () => {
+      const totals = readTotals(buffer, threads);
+      const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+      let cumulative = 0;
+      LATENCY_BUCKETS.forEach((le, i) => {
+        cumulative += totals[BUCKET_BASE + i]!;
+        values.push({ labels: { le }, value: cumulative, metricName: 'ticket_spike_request_seconds_bucket' });
+      });
+      cumulative += totals[BUCKET_BASE + LATENCY_BUCKETS.length]!;
+      values.push({ labels: { le: '+Inf' }, value: cumulative, metricName: 'ticket_spike_request_seconds_bucket' });
+      values.push({ labels: {}, value: totals[LAT_SUM]!, metricName: 'ticket_spike_request_seconds_sum' });
+      values.push({ labels: {}, value: totals[LAT_COUNT]!, metricName: 'ticket_spike_request_seconds_count' });
+      return { name: 'ticket_spike_request_seconds', help: 'Time from request to answer, seconds', type: 'histogram', aggregator: 'sum', values };
+    },
+  } as never);
+
+  // One collect fills all four per-sale gauges right before the scrape reads them: it is registered before
+  // them because prom-client reads metrics in registration order. reset() first so gone sales disappear.
+  new Gauge({
+    name: 'ticket_spike_sales_known',
+    help: 'Sales this node knows',
+    registers: [registry],
+    collect() {
+      const rows = sales();
+      for (const gauge of [remaining, held, paid, localQuota]) gauge.reset();
+      for (const row of rows) {
+        held.set({ sale: row.sale }, row.held);
+        paid.set({ sale: row.sale }, row.paid);
+        remaining.set({ sale: row.sale }, row.remaining);
+        localQuota.set({ sale: row.sale }, row.localQuota);
+      }
+      this.set(rows.length);
+    },
+  });
+  const remaining = new Gauge({ name: 'ticket_spike_sale_remaining', help: 'Units left per sale, as last read from Redis', labelNames: ['sale'], registers: [registry] });
+  const held = new Gauge({ name: 'ticket_spike_sale_held', help: 'Units held (unpaid) per sale, as last read from Redis', labelNames: ['sale'], registers: [registry] });
+  const paid = new Gauge({ name: 'ticket_spike_sale_paid', help: 'Units paid per sale, as last read from Redis', labelNames: ['sale'], registers: [registry] });
+  const localQuota = new Gauge({ name: 'ticket_spike_sale_local_quota', help: 'Units this node may still take from its quota without asking Redis', labelNames: ['sale'], registers: [registry] });
+  return registry;
+}

@@ -1,0 +1,194 @@
+import { Worker } from 'node:worker_threads';
+import { StockCounters } from 'native-free-shm';
+import type { NodeConfig } from '../config/node-config.js';
+import { createLogger } from '../log/logger.js';
+import { createMetricsBuffer } from '../metrics/layout.js';
+import { createMetricsRegistry } from '../metrics/registry.js';
+import { connectRedis, whenReady } from '../redis/connection.js';
+import { SaleEngine } from '../redis/engine.js';
+import { readFacts } from './facts.js';
+import { InFlight } from './inflight.js';
+import type { MainToThread, ThreadData, ThreadToMain } from './messages.js';
+import { Reconciler, applyFacts } from './reconciler.js';
+import { SaleRegistry } from './registry.js';
+import { onShutdownSignals } from './shutdown.js';
+import { Sweeper } from './sweeper.js';
+
+/**
+ * The node's main thread: owns the stock buffer, the sale registry, the reconciler, the sweeper, the metrics
+ * registry and shutdown; starts `config.threads` uWS threads that answer HTTP. Resolves only on shutdown.
+ */
+export async function runNode(config: NodeConfig): Promise<number> {
+  const log = createLogger('ticket-spike-node', config.logLevel, { node: config.id, thread: 'main' });
+  const stock = StockCounters.create({ sales: config.maxSales, partitions: config.threads });
+  const inFlight = InFlight.create(config.maxSales);
+  const metricsBuffer = createMetricsBuffer(config.threads);
+  const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 1000, name: `${config.id}-main` });
+  const engine = new SaleEngine(redis);
+  const workers: Worker[] = [];
+  const broadcast = (message: MainToThread) => {
+    for (const worker of workers) worker.postMessage(message);
+  };
+
+  const registry = new SaleRegistry(
+    stock,
+    (id) => readFacts(engine, id),
+    (sale) => {
+      applyFacts(stock, inFlight, sale.info.slot, sale.last, config);
+      broadcast({ type: 'sale', sale: sale.info });
+      log.info({ sale: sale.info.id, slot: sale.info.slot, remaining: sale.last.remaining }, 'sale registered');
+    },
+  );
+
+  await whenReady(redis, 3000).catch(() => {});
+  // Redis may not be up yet: start anyway (readyz says 503 and purchases of unknown sales 503 until it is).
+  const loadAll = async () => {
+    const ids = await engine.listSales();
+    for (const id of ids) if (registry.get(id) === undefined) await registry.lookup(id);
+    if (registry.full) log.warn({ maxSales: config.maxSales }, 'sale registry is full: raise --max-sales');
+  };
+  await loadAll().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not list sales at start; will retry'));
+
+  const metrics = createMetricsRegistry(config.id, metricsBuffer, config.threads, () =>
+    registry.list().map((sale) => ({
+      sale: sale.info.id,
+      held: sale.last.held,
+      paid: sale.last.paid,
+      remaining: sale.last.remaining,
+      localQuota: stock.available(sale.info.slot),
+    })),
+  );
+
+  const onThreadMessage = (worker: Worker, message: ThreadToMain) => {
+    switch (message.type) {
+      case 'lookup':
+        registry.lookup(message.id).then(
+          (sale) => worker.postMessage({ type: 'lookup-reply', id: message.id, sale: sale?.info ?? null } satisfies MainToThread),
+          (err: unknown) =>
+            worker.postMessage({ type: 'lookup-reply', id: message.id, sale: null, error: (err as Error).message } satisfies MainToThread),
+        );
+        break;
+      case 'sale-created':
+        void registry.lookup(message.id).catch(() => {});
+        break;
+      case 'metrics':
+        metrics.metrics().then(
+          (text) => worker.postMessage({ type: 'metrics-reply', reqId: message.reqId, text, contentType: metrics.contentType } satisfies MainToThread),
+          () => worker.postMessage({ type: 'metrics-reply', reqId: message.reqId, text: '', contentType: '' } satisfies MainToThread),
+        );
+        break;
+      default:
+        break;
+    }
+  };
+
+  // Under tsx this file is .ts, after `tsc -b` it is .js: the thread file has the same extension.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const threadUrl = new URL(`./http-thread${ext}`, import.meta.url);
+  const listening = Array.from({ length: config.threads }, (_, index) => {
+    const data: ThreadData = {
+      index,
+      config,
+      stockBuffer: stock.buffer,
+      inFlightBuffer: inFlight.buffer,
+      metricsBuffer,
+      sales: registry.list().map((sale) => sale.info),
+    };
+    const worker = startThread(threadUrl, data);
+    workers.push(worker);
+    return new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: ThreadToMain) => {
+        if (message.type === 'listening') resolve();
+        else if (message.type === 'listen-failed') reject(new Error(message.error));
+        else onThreadMessage(worker, message);
+      });
+      worker.once('error', (err) => {
+        log.error({ err, thread: index }, 'uWS thread crashed');
+        reject(err);
+      });
+      worker.once('exit', (code) => reject(new Error(`thread ${index} exited with ${code} before listening`)));
+    });
+  });
+  try {
+    await Promise.all(listening);
+  } catch (err) {
+    log.error({ err: (err as Error).message, port: config.port }, 'node could not start; is the port taken?');
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    redis.disconnect();
+    log.flush();
+    return 1;
+  }
+
+  const policy = config;
+  const onLoopError = (what: string) => {
+    let lastLogged = 0;
+    return (err: unknown) => {
+      // At most one line per 5 s per loop while Redis is away.
+      if (Date.now() - lastLogged > 5000) {
+        lastLogged = Date.now();
+        log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
+      }
+    };
+  };
+  const reconciler = new Reconciler(
+    () => registry.list(),
+    (id) => readFacts(engine, id),
+    (sale, facts) => applyFacts(stock, inFlight, sale.info.slot, facts, policy),
+    onLoopError('reconcile'),
+  );
+  const sweeper = new Sweeper(
+    () => registry.list(),
+    async (saleId, limit) => (await engine.expireDue(saleId, limit)).expired,
+    onLoopError('expiry sweep'),
+  );
+  reconciler.start(config.reconcileMs);
+  sweeper.start(config.sweepMs);
+  let refreshTimer: NodeJS.Timeout | undefined;
+  if (config.refreshMs > 0) {
+    const onRefreshError = onLoopError('sale refresh');
+    refreshTimer = setInterval(() => void loadAll().catch(onRefreshError), config.refreshMs);
+  }
+  log.info({ port: config.port, threads: config.threads, redis: config.redisUrl, sales: registry.list().length }, 'node listening');
+
+  return new Promise<number>((resolveExit) => {
+    onShutdownSignals(
+      async (signal) => {
+        log.info({ signal }, 'shutting down: closing listen sockets, finishing in-flight purchases');
+        reconciler.stop();
+        sweeper.stop();
+        if (refreshTimer !== undefined) clearInterval(refreshTimer);
+        await Promise.all(
+          workers.map(
+            (worker) =>
+              new Promise<void>((resolve) => {
+                worker.once('exit', () => resolve());
+                worker.postMessage({ type: 'stop' } satisfies MainToThread);
+              }),
+          ),
+        );
+        try {
+          await redis.quit();
+        } catch {
+          redis.disconnect();
+        }
+        log.info('stopped');
+        log.flush();
+        resolveExit(0);
+        return 0;
+      },
+      (msg) => log.warn(msg),
+    );
+  });
+}
+
+/**
+ * Starts one uWS thread. Built: the .js file directly. Under tsx (tests, dev): Node 20 runs a worker's
+ * `--import tsx` (inherited execArgv) only after resolving its main module, so a .ts main fails with
+ * ERR_UNKNOWN_FILE_EXTENSION; a tiny eval bootstrap registers tsx's hooks first, then imports the .ts file.
+ * (--conditions=source is inherited through execArgv either way.)
+ */
+function startThread(url: URL, workerData: ThreadData): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}

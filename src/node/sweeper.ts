@@ -1,0 +1,51 @@
+import type { KnownSale } from './registry.js';
+
+/**
+ * Main thread, every --sweep-ms (500 ms): releases expired holds for every known sale via the engine's
+ * expireDue (one bounded script call per page; loops while a page came back full, at most `maxPages` per
+ * sale per tick so one huge backlog cannot starve the others). Safe on every node at once: the script
+ * removes each deadline entry atomically, so a hold returns to the pool exactly once whoever sweeps it.
+ * Returned units reach the local quotas through the reconciler's next refresh.
+ */
+export class Sweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  constructor(
+    private readonly sales: () => KnownSale[],
+    private readonly expire: (saleId: string, limit: number) => Promise<number>,
+    private readonly onError: (err: unknown) => void,
+    private readonly pageSize = 200,
+    private readonly maxPages = 10,
+  ) {}
+
+  start(everyMs: number): void {
+    if (everyMs <= 0) return;
+    this.timer = setInterval(() => void this.tick(), everyMs);
+    this.timer.unref();
+  }
+
+  async tick(): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    let total = 0;
+    try {
+      for (const sale of this.sales()) {
+        for (let page = 0; page < this.maxPages; page++) {
+          const expired = await this.expire(sale.info.id, this.pageSize);
+          total += expired;
+          if (expired < this.pageSize) break;
+        }
+      }
+    } catch (err) {
+      this.onError(err);
+    } finally {
+      this.running = false;
+    }
+    return total;
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
