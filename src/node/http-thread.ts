@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { App, us_listen_socket_close, type HttpResponse, type us_listen_socket } from 'uWebSockets.js';
 import { ReservationBatcher } from '../redis/batcher.js';
-import { connectRedis } from '../redis/connection.js';
+import { connectRedis, whenReady } from '../redis/connection.js';
 import { createLogger } from '../log/logger.js';
 import { StatLog } from '../log/stat-log.js';
 import { mount } from '../http/router.js';
@@ -51,6 +51,10 @@ mount(
   [...buyRoutes(ctx), ...orderRoutes(ctx), ...saleRoutes(ctx), ...adminRoutes(ctx), ...healthRoutes(ctx)],
   newReply,
 );
+
+// Listen once this thread's Redis connection is up (bounded: with Redis down the thread still listens and
+// answers 503), so a node that answers /readyz 200 on one thread does not have a sibling that would 503.
+await whenReady(redis, 3000).catch(() => log.warn('Redis not ready after 3 s; listening anyway (purchases answer 503)'));
 
 let listenSocket: us_listen_socket | false = false;
 app.listen(config.host, config.port, (socket) => {

@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface NodeProcessOptions {
+  redisUrl: string;
+  threads?: number;
+  /** Extra `ticket-spike node` flags, e.g. ['--reconcile-ms', '0']. */
+  args?: string[];
+  env?: Record<string, string>;
+  /** Wait for /readyz (Redis reachable) rather than /healthz. Default true. */
+  waitReady?: boolean;
+}
+
+/**
+ * `ticket-spike node` as a real child process (node --import tsx --conditions=source src/cli/main.ts node
+ * --port <free> ...), ready when /readyz (or /healthz) answers 200; stopped by pid: SIGTERM, then SIGKILL.
+ */
+export class NodeProcess {
+  private exitCode: number | null | undefined;
+  private readonly exited: Promise<number | null>;
+  output = '';
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitCode = code ?? (signal === null ? null : -1);
+        resolve(this.exitCode);
+      });
+    });
+    const keep = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  static async start(options: NodeProcessOptions): Promise<NodeProcess> {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import', 'tsx', '--conditions=source', 'src/cli/main.ts', 'node',
+        '--port', String(port),
+        '--threads', String(options.threads ?? 2),
+        '--redis', options.redisUrl,
+        '--log-level', 'warn',
+        ...(options.args ?? []),
+      ],
+      { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const node = new NodeProcess(child, port);
+    await node.waitFor(options.waitReady === false ? '/healthz' : '/readyz', 30_000);
+    return node;
+  }
+
+  /** Polls a path until it answers 200. */
+  async waitFor(path: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exitCode !== undefined) throw new Error(`node exited (${this.exitCode}) before ${path} was 200:\n${this.output}`);
+      try {
+        const res = await fetch(this.url + path, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(50);
+    }
+    throw new Error(`node on ${this.port}: ${path} not 200 within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with the exit code (-1 when killed by a signal). */
+  async stop(timeoutMs = 10_000): Promise<number | null> {
+    if (this.exitCode !== undefined) return this.exitCode;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  wait(): Promise<number | null> {
+    return this.exited;
+  }
+}
+
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Parsed body (null when it is not JSON). */
+  json: { code: number; msg: string; data?: unknown; error?: string } | null;
+}
+
+/** A keep-alive agent with at most `sockets` connections (the test's "N keep-alive connections"). */
+export function keepAliveAgent(sockets: number): Agent {
+  return new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+}
+
+/** One HTTP request over node:http; rejects only on a transport error (no answer at all). */
+export function http(
+  agent: Agent | undefined,
+  method: string,
+  url: string,
+  body?: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json: HttpAnswer['json'] = null;
+        try {
+          json = JSON.parse(text) as HttpAnswer['json'];
+        } catch {
+          json = null;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms: ${method} ${url}`)));
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
+
+/** Runs `jobs` with at most `limit` in flight; returns their results in order. */
+export async function pool<T>(limit: number, jobs: Array<() => Promise<T>>): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
+}
