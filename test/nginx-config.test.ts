@@ -146,6 +146,10 @@ t.test('a purchase whose node dies mid-request is retried once, with the same Id
     t.ok(healthyKeys.has(s.idempotencyKey), 'the retry carried the same key, so Redis replays instead of selling twice');
   }
   t.equal(new Set(healthy.seen.map((s) => s.idempotencyKey)).size, healthy.seen.length, 'distinct purchases get distinct keys');
+  t.ok(
+    [...dying.seen, ...healthy.seen].every((s) => s.connection === undefined && s.httpVersion === '1.1'),
+    'purchases too go over HTTP/1.1 keep-alive (no "Connection: close" when the location sets its own header)',
+  );
 
   const own = await httpRequest(nginx.port, '/buy/ticket?user=x', { headers: { 'idempotency-key': 'client-key-1' } });
   t.equal(own.status, 200);

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Logger } from './log.js';
 
@@ -197,7 +196,12 @@ export class SupervisedChild {
     } catch {
       // already gone
     }
-    const timedOut = await Promise.race([exited.then(() => false), sleep(this.spec.stopTimeoutMs).then(() => true)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.spec.stopTimeoutMs))),
+    ]);
+    clearTimeout(timer);
     if (timedOut) {
       this.log.warn({ child: this.spec.name, pid: child.pid }, `${this.spec.name} did not stop in ${this.spec.stopTimeoutMs} ms; SIGKILL`);
       killGroup(child.pid, 'SIGKILL');

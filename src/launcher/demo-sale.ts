@@ -1,0 +1,26 @@
+import { connectRedisReady, SaleEngine, type SaleConfig } from '../redis/index.js';
+import { LaunchError } from './errors.js';
+
+/**
+ * The sale `up` makes so the article's `ab -n 10000 -c 100 http://127.0.0.1:8080/buy/ticket` works as
+ * written: 10,000 tickets, anonymous buyers allowed (ab sends no user), one per user when a user is given,
+ * unpaid holds released after 15 minutes.
+ */
+export const DEMO_SALE: SaleConfig = { id: 'demo', total: 10_000, perUserLimit: 1, holdSeconds: 900, anonymous: true };
+
+/** Creates the demo sale unless it exists; an existing one is left exactly as it is. */
+export async function ensureDemoSale(redisUrl: string, config: SaleConfig = DEMO_SALE): Promise<'created' | 'exists'> {
+  let redis;
+  try {
+    redis = await connectRedisReady(redisUrl, { name: 'ticket-spike-up', readyTimeoutMs: 10_000, commandTimeoutMs: 5000 });
+  } catch (err) {
+    throw new LaunchError('DEMO_SALE', `cannot reach Redis at ${redisUrl} to create the demo sale: ${(err as Error).message}`);
+  }
+  try {
+    return await new SaleEngine(redis).createSale(config);
+  } catch (err) {
+    throw new LaunchError('DEMO_SALE', `creating the demo sale "${config.id}" failed: ${(err as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO_SALE, ensureDemoSale } from './demo-sale.js';
+import { embeddedRedisSpec } from './embedded-redis.js';
+import { LaunchError } from './errors.js';
+import type { Logger } from './log.js';
+import { nginxSpec, readNginxTemplate, renderNginxConf, testNginxConf, writeNginxConf } from './nginx.js';
+import { nodeSpec, planNodes, type NodePlan } from './nodes.js';
+import type { UpOptions } from './options.js';
+import { anyFreePort, assertPortsFree, isPortFree, type PortClaim } from './ports.js';
+import { ensureBinary } from './prereqs.js';
+import { acquireUpLock, releaseUpLock, STATE_FILE, writeUpState, type UpState } from './state.js';
+import { ChildStartError, killGroup, SupervisedChild } from './supervisor.js';
+
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+}
+
+/**
+ * One `ticket-spike up`: start Redis (embedded unless an URL is given), create the demo sale, start the
+ * nodes, start nginx in front, publish <var>/up.json, then supervise until stop() — which ends nginx
+ * first (no new buyers), then the nodes (they drain), then Redis, and removes up.json.
+ */
+export class Launcher {
+  readonly varDir: string;
+  private redis: SupervisedChild | undefined;
+  private readonly nodes = new Map<string, SupervisedChild>();
+  private nginx: SupervisedChild | undefined;
+  private state: UpState;
+  private locked = false;
+  private stopRequested = false;
+  private stopping: Promise<void> | undefined;
+  readonly adminToken: string;
+  private readonly tokenGenerated: boolean;
+  redisUrl = '';
+  redisDataDir: string | undefined;
+  plan: NodePlan[] = [];
+  demo: 'created' | 'exists' | undefined;
+
+  constructor(
+    private readonly options: UpOptions,
+    private readonly projectRoot: string,
+    varDir: string,
+    private readonly log: Logger,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.varDir = varDir;
+    const token = env['ADMIN_TOKEN'];
+    this.tokenGenerated = token === undefined || token === '';
+    this.adminToken = this.tokenGenerated ? randomBytes(24).toString('base64url') : (token as string);
+    this.state = { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), varDir };
+  }
+
+  get adminTokenGenerated(): boolean {
+    return this.tokenGenerated;
+  }
+
+  /** Asks a running start() to give up at its next step (Ctrl-C during start). */
+  interrupt(): void {
+    this.stopRequested = true;
+  }
+
+  private checkpoint(): void {
+    if (this.stopRequested) throw new Interrupted('interrupted during start');
+  }
+
+  private children(): SupervisedChild[] {
+    return [this.nginx, ...this.nodes.values(), this.redis].filter((c): c is SupervisedChild => c !== undefined);
+  }
+
+  /** Synchronous last resort (process 'exit'): SIGKILL every child's process group. */
+  killAllNow(): void {
+    for (const child of this.children()) killGroup(child.pid, 'SIGKILL');
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    // 1. The lock first: a second `up` on the same var dir must not touch anything (not even --fresh).
+    acquireUpLock(this.varDir, this.state);
+    this.locked = true;
+    if (o.fresh) this.wipeVar();
+    const logs = join(this.varDir, 'logs');
+    mkdirSync(logs, { recursive: true });
+
+    // 2. Binaries (installed with apt-get when root and missing).
+    const nginxBin = ensureBinary('nginx', this.log);
+    const redisBin = o.redisUrl === undefined ? ensureBinary('redis-server', this.log) : undefined;
+
+    // 3. Ports, all checked before anything starts.
+    this.plan = planNodes(o.portBase, o.weights);
+    const claims: PortClaim[] = [
+      { port: o.port, what: 'nginx, --port' },
+      ...this.plan.map((n) => ({ port: n.port, what: `${n.id}, --port-base` })),
+    ];
+    let redisPort: number | undefined;
+    if (redisBin !== undefined) {
+      if (o.redisPort === 'auto') {
+        redisPort = 6380;
+        const clash = redisPort === o.port || this.plan.some((n) => n.port === redisPort);
+        if (clash || !(await isPortFree(redisPort))) {
+          redisPort = await anyFreePort();
+          this.log.info({ redisPort }, `port 6380 is taken; the embedded Redis uses ${redisPort}`);
+        }
+      } else {
+        redisPort = o.redisPort;
+      }
+      claims.push({ port: redisPort, what: 'embedded Redis, --redis-port' });
+    }
+    await assertPortsFree(claims);
+    this.checkpoint();
+
+    // 4. Redis.
+    if (redisBin !== undefined && redisPort !== undefined) {
+      this.redisDataDir = join(this.varDir, 'redis');
+      this.redisUrl = `redis://127.0.0.1:${redisPort}`;
+      this.redis = new SupervisedChild(
+        embeddedRedisSpec({ binary: redisBin, port: redisPort, dataDir: this.redisDataDir, logFile: join(logs, 'redis.log') }),
+        this.log,
+        (pid) => this.update({ redisPid: pid }),
+      );
+      await this.startChild(this.redis);
+    } else {
+      this.redisUrl = o.redisUrl as string;
+    }
+    this.update({ redisUrl: this.redisUrl, redisDataDir: this.redisDataDir, adminToken: this.adminToken });
+    this.checkpoint();
+
+    // 5. The demo sale, before the nodes, so they find it at once.
+    this.demo = await ensureDemoSale(this.redisUrl, { ...DEMO_SALE, total: o.demoTotal });
+    this.log.info({ sale: DEMO_SALE.id, result: this.demo }, `demo sale ${this.demo}`);
+    this.checkpoint();
+
+    // 6. Nodes, all at once.
+    const totalWeight = o.weights.reduce((a, b) => a + b, 0);
+    const nodeInfo = this.plan.map((n) => ({ id: n.id, port: n.port, weight: n.weight, pid: undefined as number | undefined }));
+    this.update({ nodes: nodeInfo, defaultSale: DEMO_SALE.id });
+    for (const [i, n] of this.plan.entries()) {
+      const child = new SupervisedChild(
+        nodeSpec({
+          projectRoot: this.projectRoot,
+          node: n,
+          totalWeight,
+          redisUrl: this.redisUrl,
+          adminToken: this.adminToken,
+          defaultSale: DEMO_SALE.id,
+          threads: o.threads,
+          logFile: join(logs, `${n.id}.log`),
+        }),
+        this.log,
+        (pid) => {
+          nodeInfo[i]!.pid = pid;
+          this.update({ nodes: nodeInfo });
+        },
+      );
+      this.nodes.set(n.id, child);
+    }
+    await Promise.all([...this.nodes.values()].map((c) => this.startChild(c)));
+    this.checkpoint();
+
+    // 7. nginx.
+    const prefix = join(this.varDir, 'nginx');
+    const conf = renderNginxConf(readNginxTemplate(this.projectRoot), {
+      prefix,
+      port: o.port,
+      upstreams: this.plan.map((n) => ({ host: '127.0.0.1', port: n.port, weight: n.weight })),
+      workerProcesses: o.nginxWorkers,
+    });
+    const confFile = writeNginxConf(conf, prefix);
+    testNginxConf(nginxBin, prefix, confFile);
+    this.nginx = new SupervisedChild(nginxSpec(nginxBin, prefix, confFile, o.port, join(logs, 'nginx.log')), this.log, (pid) =>
+      this.update({ nginxPid: pid }),
+    );
+    await this.startChild(this.nginx);
+    this.update({ status: 'running', nginxPort: o.port, nginxUrl: `http://127.0.0.1:${o.port}` });
+    this.checkpoint();
+  }
+
+  private async startChild(child: SupervisedChild): Promise<void> {
+    try {
+      await child.start();
+    } catch (err) {
+      if (err instanceof ChildStartError) throw new LaunchError('START_FAILED', err.message);
+      throw err;
+    }
+  }
+
+  /** --fresh: everything under the var dir except our own lock file. */
+  private wipeVar(): void {
+    for (const entry of readdirSync(this.varDir)) {
+      if (entry === STATE_FILE) continue;
+      rmSync(join(this.varDir, entry), { recursive: true, force: true });
+    }
+    this.log.info({ varDir: this.varDir }, '--fresh: emptied the var dir');
+  }
+
+  private update(patch: Partial<UpState>): void {
+    this.state = { ...this.state, ...patch };
+    if (this.locked && !this.stopRequested) writeUpState(this.varDir, this.state);
+  }
+
+  /** nginx first (QUIT: no new buyers, in-flight finish), then the nodes (SIGTERM: drain), Redis last. */
+  stop(): Promise<void> {
+    this.stopRequested = true;
+    this.stopping ??= (async () => {
+      if (this.nginx) await this.nginx.stop();
+      await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+      if (this.redis) await this.redis.stop();
+      if (this.locked) releaseUpLock(this.varDir);
+      this.locked = false;
+    })();
+    return this.stopping;
+  }
+
+  summary(): string {
+    const o = this.options;
+    const url = `http://127.0.0.1:${o.port}`;
+    const lines = [
+      '',
+      `ticket-spike is up — nginx ${url} (weighted ${o.weights.join(':')}, HTTP/1.1 keep-alive to the nodes)`,
+      '',
+      `  nginx   ${url}   pid ${this.nginx?.pid ?? '-'}   conf ${join(this.varDir, 'nginx', 'nginx.conf')}`,
+      ...this.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${this.nodes.get(n.id)?.pid ?? '-'}  threads ${o.threads}`),
+      this.redis !== undefined
+        ? `  redis   ${this.redisUrl}  pid ${this.redis.pid ?? '-'}  data ${this.redisDataDir} (AOF, appendfsync always)`
+        : `  redis   ${this.redisUrl} (external, not supervised)`,
+      `  logs    ${join(this.varDir, 'logs')}    state ${join(this.varDir, STATE_FILE)}`,
+      '',
+      `Demo sale "${DEMO_SALE.id}" ${this.demo === 'created' ? 'created' : 'already existed (kept as is; --fresh starts over)'}: ` +
+        `${this.demo === 'created' ? o.demoTotal : 'its'} tickets, anonymous buyers allowed, 1 per user, holds released after ${DEMO_SALE.holdSeconds} s.`,
+      `Admin token${this.tokenGenerated ? ' (generated; set ADMIN_TOKEN to choose one)' : ' (from ADMIN_TOKEN)'}: ${this.adminToken}`,
+      '',
+      'Try:',
+      `  curl -s ${url}/sales/demo`,
+      `  curl -si '${url}/buy/ticket?user=alice'          # X-Served-By names the node`,
+      `  ab -n 10000 -c 100 ${url}/buy/ticket              # the article's run (ab speaks HTTP/1.0: through nginx only)`,
+      `  wrk -t2 -c200 -d10s ${url}/buy/ticket`,
+      `  curl -s -X POST ${url}/admin/sales -H 'Authorization: Bearer ${this.adminToken}' \\`,
+      `       -d '{"id":"G1234","total":10000,"perUserLimit":1,"holdSeconds":900,"anonymous":false}'`,
+      '  ticket-spike sale status --sale demo      ticket-spike audit --sale demo   (they find this Redis via up.json)',
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ];
+    return lines.join('\n');
+  }
+}

@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LaunchError } from './errors.js';
+import { runningFromSource } from './paths.js';
+import { httpReady } from './probe.js';
+import type { ChildSpec } from './supervisor.js';
+
+export interface NodePlan {
+  id: string;
+  port: number;
+  weight: number;
+}
+
+/** Ports and weights for N nodes: node-<port> on portBase, portBase+1, ... */
+export function planNodes(portBase: number, weights: number[]): NodePlan[] {
+  return weights.map((weight, i) => ({ id: `node-${portBase + i}`, port: portBase + i, weight }));
+}
+
+/**
+ * How to run `ticket-spike node`: the same way `up` itself runs — from TypeScript source through tsx
+ * (tests, `node --import tsx src/cli/main.ts up`) or from the compiled dist/ (`npm start`).
+ */
+export function nodeCommand(projectRoot: string): { command: string; args: string[] } {
+  if (runningFromSource()) {
+    const main = join(projectRoot, 'src', 'cli', 'main.ts');
+    return { command: process.execPath, args: ['--import', 'tsx', '--conditions=source', main] };
+  }
+  const main = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+  if (!existsSync(main)) {
+    throw new LaunchError('START_FAILED', `${main} is missing: run npm run build first (npm start does it for you)`);
+  }
+  return { command: process.execPath, args: [main] };
+}
+
+export interface NodeSpecOptions {
+  projectRoot: string;
+  node: NodePlan;
+  totalWeight: number;
+  redisUrl: string;
+  adminToken: string;
+  defaultSale: string;
+  threads: number | undefined;
+  logFile: string;
+  extraArgs?: string[];
+}
+
+export function nodeSpec(o: NodeSpecOptions): ChildSpec {
+  const { command, args } = nodeCommand(o.projectRoot);
+  const flags = [
+    'node',
+    '--port', String(o.node.port),
+    '--id', o.node.id,
+    '--weight', String(o.node.weight),
+    '--total-weight', String(o.totalWeight),
+    '--default-sale', o.defaultSale,
+    '--redis', o.redisUrl,
+  ];
+  if (o.threads !== undefined) flags.push('--threads', String(o.threads));
+  return {
+    name: o.node.id,
+    command,
+    args: [...args, ...flags, ...(o.extraArgs ?? [])],
+    cwd: o.projectRoot,
+    // The admin token goes by environment, not argv (argv is visible in ps to every user).
+    env: { ...process.env, REDIS_URL: o.redisUrl, ADMIN_TOKEN: o.adminToken },
+    logFile: o.logFile,
+    // SIGTERM: the node stops accepting, drains in-flight purchases, closes its listen sockets, exits 0.
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 10_000,
+    ready: (signal) => httpReady(o.node.port, '/readyz', signal),
+    readyTimeoutMs: 30_000,
+  };
+}
