@@ -91,7 +91,9 @@ export class NginxProcess {
     const pid = this.child.pid;
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGQUIT');
-      const done = await Promise.race([this.exited.then(() => true), sleep(5000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([this.exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000)))]);
+      clearTimeout(timer);
       if (!done && pid !== undefined) {
         try {
           process.kill(-pid, 'SIGKILL');

@@ -1,0 +1,269 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isPortFree } from '../../src/launcher/ports.js';
+import { isPidAlive, type UpState } from '../../src/launcher/state.js';
+import { freePort } from './free-port.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+
+export interface UpStartOptions {
+  /** Extra flags after the ports, e.g. ['--weights', '1,1', '--demo-total', '3000']. */
+  args?: string[];
+  nodes?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Reuse a var dir (default: a new temp dir, removed by stop()). */
+  varDir?: string;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `count` consecutive free loopback ports (nodes take --port-base, +1, ...). */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 25_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await isPortFree(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+function nodeArgs(args: string[]): string[] {
+  return ['--import', 'tsx', '--conditions=source', MAIN, 'up', ...args];
+}
+
+/**
+ * The real `ticket-spike up` as a child (from TypeScript source), on free ports, with its var dir in a temp
+ * dir and one uWS thread per node. start() resolves once it printed its summary (everything answers).
+ */
+export class UpProcess {
+  stdout = '';
+  stderr = '';
+  private readonly exited: Promise<Exit>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly portBase: number,
+    readonly varDir: string,
+    private readonly ownsVar: boolean,
+  ) {
+    child.stdout?.on('data', (c: Buffer) => (this.stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })),
+    );
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  static async start(options: UpStartOptions = {}): Promise<UpProcess> {
+    const nodes = options.nodes ?? 4;
+    const port = await freePort();
+    const portBase = await freePortRange(nodes);
+    const redisPort = await freePort();
+    const ownsVar = options.varDir === undefined;
+    const varDir = options.varDir ?? mkdtempSync(join(tmpdir(), 'ts-up-'));
+    const args = [
+      '--port', String(port),
+      '--port-base', String(portBase),
+      '--redis-port', String(redisPort),
+      '--var-dir', varDir,
+      '--threads', '1',
+      '--nginx-workers', '1',
+      '--nodes', String(nodes),
+      ...(options.args ?? []),
+    ];
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', ...options.env };
+    delete env['REDIS_URL'];
+    const child = spawn(process.execPath, nodeArgs(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const up = new UpProcess(child, port, portBase, varDir, ownsVar);
+    const deadline = Date.now() + 60_000;
+    let gone = false;
+    void up.exited.then(() => (gone = true));
+    while (!up.stdout.includes('ticket-spike is up')) {
+      if (gone || Date.now() > deadline) {
+        child.kill('SIGTERM');
+        const exit = await up.exited;
+        throw new Error(`up did not start (exit ${exit.code ?? exit.signal}): ${exit.stderr.slice(-3000)}`);
+      }
+      await sleep(50);
+    }
+    return up;
+  }
+
+  /** Runs `up` with these args to completion (for refusals); kills it after timeoutMs. */
+  static async run(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Exit> {
+    const fullEnv = { ...process.env, ...env };
+    delete fullEnv['REDIS_URL'];
+    const child = spawn(process.execPath, nodeArgs(args), { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    return new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr });
+      }),
+    );
+  }
+
+  state(): UpState {
+    return JSON.parse(readFileSync(join(this.varDir, 'up.json'), 'utf8')) as UpState;
+  }
+
+  /** Polls up.json until `check` holds (e.g. a restarted child has a new pid). */
+  async waitState(check: (s: UpState) => boolean, timeoutMs = 20_000): Promise<UpState> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const s = this.state();
+        if (check(s)) return s;
+      } catch {
+        // being rewritten
+      }
+      if (Date.now() > deadline) throw new Error('waitState: timed out');
+      await sleep(50);
+    }
+  }
+
+  /** SIGTERM (default) and wait for the exit; var dir removed when we made it. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([this.exited, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]);
+    clearTimeout(timer);
+    if (exit === undefined) {
+      // Not stopping: take everything down by force so the test run leaves nothing behind, then fail.
+      for (const pid of descendants(this.child.pid ?? -1)) killQuietly(pid);
+      killQuietly(this.child.pid ?? -1);
+      throw new Error(`up did not stop within ${timeoutMs} ms: ${this.stderr.slice(-2000)}`);
+    }
+    if (this.ownsVar) rmSync(this.varDir, { recursive: true, force: true });
+    return exit;
+  }
+
+  /** Emergency cleanup for t.teardown: kill up and everything below it. */
+  killAll(): void {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    for (const p of descendants(pid)) killQuietly(p);
+    killQuietly(pid);
+    if (this.ownsVar) rmSync(this.varDir, { recursive: true, force: true });
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+/** Every live process whose parent chain leads to `pid` (from /proc). */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const frontier = [pid];
+  while (frontier.length > 0) {
+    const p = frontier.pop() as number;
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        out.push(child);
+        frontier.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+export function alive(pids: number[]): number[] {
+  return pids.filter((p) => isPidAlive(p) && !isZombie(p));
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+export interface Answer {
+  status: number;
+  servedBy: string;
+  body: { code?: number; msg?: string; data?: { orderId?: string; remaining?: number; held?: number; paid?: number; total?: number } } | undefined;
+  error?: string;
+}
+
+/**
+ * A bounded load: `requests` GETs of `path` (a function of the index), `concurrency` at a time over
+ * keep-alive HTTP/1.1; each answer goes to onAnswer. stop() ends it early.
+ */
+export async function hammer(
+  port: number,
+  path: (i: number) => string,
+  options: { requests: number; concurrency: number; onAnswer?: (a: Answer, i: number) => void; shouldStop?: () => boolean },
+): Promise<Answer[]> {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const answers: Answer[] = [];
+  let next = 0;
+  const one = (i: number) =>
+    new Promise<Answer>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: path(i), agent, timeout: 10_000 }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let body: Answer['body'];
+          try {
+            body = JSON.parse(text) as Answer['body'];
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, servedBy: String(res.headers['x-served-by'] ?? ''), body });
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => resolve({ status: 0, servedBy: '', body: undefined, error: err.message }));
+      req.end();
+    });
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < options.requests && !(options.shouldStop?.() ?? false)) {
+        const i = next++;
+        const a = await one(i);
+        answers.push(a);
+        options.onAnswer?.(a, i);
+      }
+    }),
+  );
+  agent.destroy();
+  return answers;
+}
