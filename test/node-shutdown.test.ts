@@ -15,7 +15,7 @@ t.test('SIGTERM during load: exit 0, no confirmed purchase lost, no accepted pur
     redisUrl: redis.url,
     threads: 2,
     // A wide batch window keeps purchases in flight at the moment the signal lands.
-    args: ['--batch-window-ms', '20', '--stat-log', `${redis.dir}/stat.log`],
+    args: ['--batch-window-ms', '100', '--stat-log', `${redis.dir}/stat.log`],
     env: { ADMIN_TOKEN: 'term' },
   });
   t.teardown(() => node.stop());

@@ -112,7 +112,7 @@ export function buildNodeConfig(options: NodeOptions, redisUrl: string): NodeCon
     defaultSale: saleIdOption('--default-sale', options.defaultSale, NODE_DEFAULTS.defaultSale),
     statLog,
     batchSize: intOption('--batch-size', options.batchSize, NODE_DEFAULTS.batchSize, 1, 1000),
-    batchWindowMs: intOption('--batch-window-ms', options.batchWindowMs, NODE_DEFAULTS.batchWindowMs, 0, 50),
+    batchWindowMs: intOption('--batch-window-ms', options.batchWindowMs, NODE_DEFAULTS.batchWindowMs, 0, 1000),
     deadlineMs: intOption('--deadline-ms', options.deadlineMs, NODE_DEFAULTS.deadlineMs, 50, 60_000),
     quotaBuffer: intOption('--quota-buffer', options.quotaBuffer, NODE_DEFAULTS.quotaBuffer, 0, 1_000_000),
     maxSales: intOption('--max-sales', options.maxSales, NODE_DEFAULTS.maxSales, 1, 65_536),
