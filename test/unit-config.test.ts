@@ -1,0 +1,63 @@
+import t from 'tap';
+import { parseNodeArgs } from '../src/cli/node.js';
+import { resolveRedisUrl, DEFAULT_REDIS_URL } from '../src/cli/redis-url.js';
+import { ConfigError } from '../src/config/errors.js';
+import { NODE_DEFAULTS } from '../src/config/node-config.js';
+
+t.test('defaults and filled options', async (t) => {
+  const config = parseNodeArgs(['--port', '3002'], {});
+  if (config === 'help') throw new Error('unexpected help');
+  t.equal(config.port, 3002);
+  t.equal(config.id, 'node-3002', 'id defaults to node-<port>');
+  t.equal(config.threads, NODE_DEFAULTS.threads);
+  t.equal(config.redisUrl, DEFAULT_REDIS_URL);
+  t.equal(config.weight, 1);
+  t.equal(config.totalWeight, 1, 'total weight defaults to the own weight: a single node');
+  t.equal(config.defaultSale, 'default');
+  t.equal(config.statLog, null);
+  t.equal(config.adminToken, null);
+  const env = parseNodeArgs([], { PORT: '4000', REDIS_URL: 'redis://10.0.0.1:7000', ADMIN_TOKEN: 'tok', LOG_LEVEL: 'debug' });
+  if (env === 'help') throw new Error('unexpected help');
+  t.equal(env.port, 4000, 'PORT');
+  t.equal(env.redisUrl, 'redis://10.0.0.1:7000', 'REDIS_URL');
+  t.equal(env.adminToken, 'tok', 'ADMIN_TOKEN');
+  t.equal(env.logLevel, 'debug');
+  const flags = parseNodeArgs(['--port', '1', '--redis', 'redis://h:1', '--weight', '3', '--total-weight', '10', '--threads', '4'], {
+    REDIS_URL: 'redis://ignored:1',
+  });
+  if (flags === 'help') throw new Error('unexpected help');
+  t.equal(flags.redisUrl, 'redis://h:1', '--redis wins over REDIS_URL');
+  t.equal(flags.weight, 3);
+  t.equal(flags.totalWeight, 10);
+  t.equal(flags.threads, 4);
+  t.equal(parseNodeArgs(['--help'], {}), 'help');
+  t.equal(resolveRedisUrl({}, {}), DEFAULT_REDIS_URL);
+});
+
+t.test('each bad option is an error that names it and says what to change', async (t) => {
+  const cases: Array<[string[], Record<string, string>, RegExp]> = [
+    [['--port', '70000'], {}, /^--port \(or PORT\): expected a whole number between 1 and 65535/],
+    [['--port', 'abc'], {}, /^--port/],
+    [[], { PORT: '-1' }, /^--port \(or PORT\)/],
+    [['--threads', '0'], {}, /^--threads: expected a whole number between 1 and 256/],
+    [['--weight', '2', '--total-weight', '1'], {}, /^--total-weight: must be at least --weight/],
+    [['--redis', 'http://x'], {}, /^--redis \(or REDIS_URL\): expected a redis:\/\//],
+    [['--redis', 'not a url'], {}, /^--redis \(or REDIS_URL\): expected a URL/],
+    [['--default-sale', 'bad sale'], {}, /^--default-sale: a sale id is 1-48 characters/],
+    [['--id', 'has space'], {}, /^--id:/],
+    [['--batch-size', '5000'], {}, /^--batch-size: expected a whole number between 1 and 1000/],
+    [['--log-level', 'loud'], {}, /^--log-level \(or LOG_LEVEL\): one of/],
+    [['--max-body-bytes', '1'], {}, /^--max-body-bytes/],
+  ];
+  for (const [argv, env, message] of cases) {
+    let caught: unknown;
+    try {
+      parseNodeArgs(argv, env);
+    } catch (err) {
+      caught = err;
+    }
+    t.ok(caught instanceof ConfigError, `${argv.join(' ') || JSON.stringify(env)} -> ConfigError`);
+    t.match((caught as Error | undefined)?.message, message, `  ${(caught as Error | undefined)?.message}`);
+  }
+  t.throws(() => parseNodeArgs(['--nope'], {}), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' }, 'unknown flags are refused by parseArgs');
+});
