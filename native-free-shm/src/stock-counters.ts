@@ -128,7 +128,9 @@ export class StockCounters {
         if (witnessed === current) {
           // Metrics only, so an add (nothing ever undoes it; wraps at 2^32, read as uint32). It goes to
           // the taker's own line, not the victim's on a steal, so it does not add a second contended line
-          // to the hot path. Cost measured in bench/micro/take-counters.ts.
+          // to the hot path. bench/micro/take-counters.ts: take() with this add and the argument checks
+          // ~22 ns vs ~14 ns for the bare CAS loop on one thread (~11 vs ~7 ns per take with 2 threads on
+          // own partitions) — nanoseconds next to a request's microseconds and Redis's round trip; kept.
           Atomics.add(i32, first + partition * stride + kTakenField, 1);
           return true;
         }
