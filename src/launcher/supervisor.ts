@@ -57,6 +57,8 @@ export class SupervisedChild {
   private startedAt = 0;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** The readiness probe of a restarted child; stop() aborts it so nothing keeps polling. */
+  private restartProbe: AbortController | undefined;
   private readonly backoff: Backoff;
   restarts = 0;
 
@@ -163,6 +165,7 @@ export class SupervisedChild {
       this.restarts++;
       const next = this.spawnChild();
       const ac = new AbortController();
+      this.restartProbe = ac;
       const timer = setTimeout(() => ac.abort(), this.spec.readyTimeoutMs);
       this.spec
         .ready(ac.signal)
@@ -174,7 +177,10 @@ export class SupervisedChild {
             // Not ready: if it died, onExit schedules the next attempt; if it hangs, leave it to the next crash.
           },
         )
-        .finally(() => clearTimeout(timer));
+        .finally(() => {
+          clearTimeout(timer);
+          if (this.restartProbe === ac) this.restartProbe = undefined;
+        });
     }, delayMs);
   }
 
@@ -188,6 +194,7 @@ export class SupervisedChild {
     this.stopping = true;
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    this.restartProbe?.abort();
     const child = this.child;
     if (child === undefined) return;
     const exited = this.exited;
