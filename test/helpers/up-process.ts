@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,8 @@ export interface Exit {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** stop() only: whether <var>/up.json was still there after the exit (it must not be). */
+  stateLeft?: boolean;
 }
 
 /** `count` consecutive free loopback ports (nodes take --port-base, +1, ...). */
@@ -152,8 +154,9 @@ export class UpProcess {
       killQuietly(this.child.pid ?? -1);
       throw new Error(`up did not stop within ${timeoutMs} ms: ${this.stderr.slice(-2000)}`);
     }
+    const stateLeft = existsSync(join(this.varDir, 'up.json'));
     if (this.ownsVar) rmSync(this.varDir, { recursive: true, force: true });
-    return exit;
+    return { ...exit, stateLeft };
   }
 
   /** Emergency cleanup for t.teardown: kill up and everything below it. */
