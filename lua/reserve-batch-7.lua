@@ -36,8 +36,9 @@
   the same batch id (ioredis re-sends in-flight commands after a reconnect) returns it verbatim and writes
   nothing. A batch that changed nothing stores nothing: replaying it is a fresh decision, equally valid
   since the first reply was never delivered, and sold-out traffic costs no AOF write.
-  Work per batch: one HGET per purchase for lookups, then at most one HSET orders, one HSET holders,
-  one HSET idem, one ZADD, one HINCRBY, one XADD and one SET.
+  Work per batch: three HMGETs (orders, holders, idem) for the lookups, an HGET only to read back a
+  replayed order, then at most one HSET orders, one HSET holders, one HSET idem, one ZADD, one HINCRBY,
+  one XADD and one SET.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
@@ -78,6 +79,10 @@ local held, paid = tonumber(m[7]), tonumber(m[8])
 local now = nowMs()
 local open = now >= opensAt and (closesAt == 0 or now < closesAt)
 local expiresAt = now + holdMs
+-- Every new order of this batch shares status, times and reply tail: format them once.
+local expStr = fmt(expiresAt)
+local heldPrefix = 'held|' .. expStr .. '|' .. fmt(now) .. '|0|'
+local okTail = '",' .. expStr .. ',0]'
 
 -- 3. Decide, keeping every change in Lua tables; write once at the end.
 local newOrders = {}        -- orderId -> encoded, for this batch
@@ -90,6 +95,26 @@ local zArgs = {}
 local streamArgs = {'b', batchId}
 local added = 0
 local out = {}
+
+-- Prefetch with one HMGET per hash instead of one HGET per purchase (redis.call is the main per-purchase cost).
+local oids, users, idems = {}, {}, {}
+for i = 0, n - 1 do
+  oids[i + 1] = ARGV[5 + 3 * i]
+  local user, idem = ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+  if user ~= '' then users[#users + 1] = user end
+  if idem ~= '' then idems[#idems + 1] = idem end
+end
+local knownOrders = redis.call('HMGET', KEYS[3], unpack(oids))   -- by purchase index
+local knownHolders = {}
+if #users > 0 then
+  local raw = redis.call('HMGET', KEYS[2], unpack(users))
+  for j = 1, #users do knownHolders[users[j]] = raw[j] end
+end
+local knownIdem = {}
+if #idems > 0 then
+  local raw = redis.call('HMGET', KEYS[4], unpack(idems))
+  for j = 1, #idems do knownIdem[idems[j]] = raw[j] end
+end
 
 local function orderOf(oid)
   return newOrders[oid] or redis.call('HGET', KEYS[3], oid)
@@ -104,7 +129,7 @@ for i = 0, n - 1 do
   local code, rid, rexp, rep = nil, '', 0, 0
 
   if idem ~= '' then
-    local rec = idemNew[idem] or redis.call('HGET', KEYS[4], idem)
+    local rec = idemNew[idem] or knownIdem[idem]
     if rec then
       local bar = string.find(rec, '|', 1, true)
       local recOrder, recUser = string.sub(rec, 1, bar - 1), string.sub(rec, bar + 1)
@@ -117,7 +142,7 @@ for i = 0, n - 1 do
   end
 
   if not code then
-    local enc = orderOf(oid)
+    local enc = newOrders[oid] or knownOrders[i + 1]
     if enc then
       if decodeOrder(enc).user ~= user then
         code = C.IDEMPOTENCY_MISMATCH
@@ -134,7 +159,7 @@ for i = 0, n - 1 do
   if not code and user ~= '' then
     h = holders[user]
     if not h then
-      local hn, hl = parseHolder(redis.call('HGET', KEYS[2], user))
+      local hn, hl = parseHolder(knownHolders[user])
       h = {hn, hl}
       holders[user] = h
     end
@@ -149,12 +174,11 @@ for i = 0, n - 1 do
 
   if not code then
     if held + paid < total then
-      local enc = encodeOrder({status = 'held', expiresAt = expiresAt, createdAt = now, paidAt = 0,
-        user = user, idem = idem})
+      local enc = heldPrefix .. #user .. '|' .. user .. idem   -- = encodeOrder(held order), inlined
       newOrders[oid] = enc
       orderArgs[#orderArgs + 1] = oid
       orderArgs[#orderArgs + 1] = enc
-      zArgs[#zArgs + 1] = fmt(expiresAt)
+      zArgs[#zArgs + 1] = expStr
       zArgs[#zArgs + 1] = oid
       streamArgs[#streamArgs + 1] = oid
       streamArgs[#streamArgs + 1] = user
@@ -170,13 +194,13 @@ for i = 0, n - 1 do
       end
       held = held + 1
       added = added + 1
-      code, rid, rexp, rep = C.OK, oid, expiresAt, 0
+      out[i + 1] = '[1,"' .. oid .. okTail
     else
       code = C.SOLD_OUT
     end
   end
 
-  out[i + 1] = '[' .. code .. ',"' .. rid .. '",' .. fmt(rexp) .. ',' .. rep .. ']'
+  if not out[i + 1] then out[i + 1] = '[' .. code .. ',"' .. rid .. '",' .. fmt(rexp) .. ',' .. rep .. ']' end
 end
 
 local reply = '[' .. fmt(total - held - paid) .. ',' .. table.concat(out, ',') .. ']'

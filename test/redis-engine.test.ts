@@ -94,7 +94,7 @@ t.test('concurrent batches from 4 connections: no oversell, limits hold, each su
   const status = await engine.status(sale);
   t.match(status, { total, held: total, paid: 0, remaining: 0, open: true });
   const audit = await engine.audit(sale);
-  t.ok(audit.ok, `audit ok: ${audit.problems.join('; ')}`);
+  t.ok(audit.ok, `audit ok: ${audit.problems.slice(0, 3).join('; ')}`);
 });
 
 t.test('limit 1: the same user gets the same order back, never a second unit', async (t) => {
@@ -188,11 +188,13 @@ t.test('pay, cancel and expiry: each unit returns exactly once', async (t) => {
   const other = new SaleEngine(await client());
   const sweep = async (e: SaleEngine) => {
     let n = 0;
-    for (;;) {
+    for (let calls = 0; calls < 100; calls++) {
       const x = await e.expireDue(sale, 3);
       n += x.expired;
       if (!x.more) return n;
     }
+    t.fail('the sweep never finished: due holds are not removed');
+    return n;
   };
   const [a, b] = await Promise.all([sweep(engine), sweep(other)]);
   t.equal(a + b, total - 3, 'every remaining hold expired exactly once across both sweepers');
