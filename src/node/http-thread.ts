@@ -13,6 +13,7 @@ import { adminRoutes } from '../http/routes/admin.js';
 import { healthRoutes } from '../http/routes/health.js';
 import type { MainToThread, ThreadData } from './messages.js';
 import { ThreadContext } from './thread-context.js';
+import { closeRedis } from './close-redis.js';
 import { TrackingEngine } from './tracking-engine.js';
 
 /**
@@ -90,13 +91,11 @@ async function stop(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50));
   app.close();
   await statLog?.close();
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
-  }
+  await closeRedis(redis);
   log.debug('stopped');
   log.flush();
   ctx.post({ type: 'stopped', thread: data.index });
-  parentPort?.close();
+  // Everything that matters is closed (listen socket, connections, Redis, stat log). Leftover handles (a
+  // Redis reconnect backoff, uWS's timer sweep) would keep the thread up for seconds; end it now.
+  setTimeout(() => process.exit(0), 20);
 }

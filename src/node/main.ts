@@ -13,6 +13,7 @@ import { Reconciler, applyFacts } from './reconciler.js';
 import { SaleRegistry } from './registry.js';
 import { onShutdownSignals } from './shutdown.js';
 import { Sweeper } from './sweeper.js';
+import { closeRedis } from './close-redis.js';
 
 /**
  * The node's main thread: owns the stock buffer, the sale registry, the reconciler, the sweeper, the metrics
@@ -119,6 +120,18 @@ export async function runNode(config: NodeConfig): Promise<number> {
     return 1;
   }
 
+  // A thread that dies outside shutdown leaves its share of connections refused: better to exit and let the
+  // supervisor (up, systemd, k8s) restart the whole node than to run half of it.
+  let shuttingDown = false;
+  workers.forEach((worker, index) =>
+    worker.on('exit', (code) => {
+      if (shuttingDown) return;
+      log.fatal({ thread: index, code }, 'uWS thread exited unexpectedly; stopping the node');
+      log.flush();
+      setTimeout(() => process.exit(1), 50);
+    }),
+  );
+
   const policy = config;
   const onLoopError = (what: string) => {
     let lastLogged = 0;
@@ -153,6 +166,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   return new Promise<number>((resolveExit) => {
     onShutdownSignals(
       async (signal) => {
+        shuttingDown = true;
         log.info({ signal }, 'shutting down: closing listen sockets, finishing in-flight purchases');
         reconciler.stop();
         sweeper.stop();
@@ -166,11 +180,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
               }),
           ),
         );
-        try {
-          await redis.quit();
-        } catch {
-          redis.disconnect();
-        }
+        await closeRedis(redis);
         log.info('stopped');
         log.flush();
         resolveExit(0);

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The sale path of one node (--threads 2, Redis with AOF appendfsync always) against a uWS hello-world with
+# the same 2 threads, in the same run, with the same wrk settings. Every request is a new buyer and the stock
+# is larger than the number of requests, so every purchase commits in Redis before it is answered.
+# Loads only 127.0.0.1, bounded by DURATION. Stops everything it started (by pid) on exit.
+#   bench/stress/node-vs-hello.sh            # wrk -t2 -c100 -d10s --latency
+#   DURATION=5s CONNECTIONS=50 bench/stress/node-vs-hello.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-100}
+WRK_THREADS=${WRK_THREADS:-2}
+NODE_THREADS=${NODE_THREADS:-2}
+NODE_ARGS=${NODE_ARGS:-}   # extra `ticket-spike node` flags, e.g. "--batch-size 128 --batch-window-ms 2"
+OUT=${OUT:-bench/results/stress-node-vs-hello.json}
+
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+REDIS_PORT=$(free_port); NODE_PORT=$(free_port); HELLO_PORT=$(free_port)
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  # Servers first (SIGTERM = graceful), Redis last; SIGKILL whatever is still up after 5 s.
+  for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    alive=0; for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break; sleep 0.1
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync always \
+  --save '' --daemonize no --loglevel warning >"$WORK/redis.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+
+TS="node --import tsx --conditions=source"
+$TS src/cli/main.ts sale create --id BENCH --total 50000000 --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
+$TS src/cli/main.ts node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
+PIDS+=($!)
+node --import tsx bench/stress/hello.ts --port "$HELLO_PORT" --threads "$NODE_THREADS" >"$WORK/hello.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 200); do
+  curl -sf "http://127.0.0.1:$NODE_PORT/readyz" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$HELLO_PORT/" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+run() { # name port -> wrk output file
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s bench/stress/new-user.lua "http://127.0.0.1:$2" -- "WARM$1" >/dev/null 2>&1 || true
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$2" -- BENCH >"$WORK/$1.txt"
+  cat "$WORK/$1.txt" >&2
+}
+# Warm-up purchases go to an unknown sale (404 from the node, no Redis write) — only JIT warm-up.
+run hello "$HELLO_PORT"
+run node "$NODE_PORT"
+run hello2 "$HELLO_PORT"
+
+HELD=$(curl -s "http://127.0.0.1:$NODE_PORT/sales/BENCH" | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(JSON.parse(s).data.held))")
+node - "$WORK" "$OUT" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" "$NODE_THREADS" "$HELD" <<'JS'
+const fs = require('fs');
+const [work, out, duration, connections, wrkThreads, nodeThreads, held] = process.argv.slice(2);
+const ms = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
+function parse(name) {
+  const text = fs.readFileSync(`${work}/${name}.txt`, 'utf8');
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)[1]);
+  const pct = (p) => { const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text); return m ? ms(m[1], m[2]) : null; };
+  const requests = Number(/(\d+) requests in/.exec(text)[1]);
+  const errors = /Socket errors:.*/.exec(text)?.[0] ?? null;
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
+  return { requests, rps, p50ms: pct(50), p99ms: pct(99), socketErrors: errors, non2xx };
+}
+const hello = parse('hello'), node = parse('node'), hello2 = parse('hello2');
+const helloBest = hello2.rps > hello.rps ? hello2 : hello;
+const result = {
+  when: new Date().toISOString(),
+  command: `wrk -t${wrkThreads} -c${connections} -d${duration} --latency -s bench/stress/new-user.lua <url> -- BENCH`,
+  machine: { cpus: require('os').cpus().length, model: require('os').cpus()[0]?.model, note: 'wrk, the servers and redis-server share these cores' },
+  setup: { nodeThreads: Number(nodeThreads), redis: 'AOF appendonly yes, appendfsync always', stock: 50000000, everyRequestNewUser: true },
+  hello: { first: hello, second: hello2 },
+  node: { ...node, heldInRedisAfter: Number(held) },
+  ratio: Number((node.rps / helloBest.rps).toFixed(3)),
+  targets: { ratioAtLeast: 0.85, p99AtMostMs: 5, ratioMet: node.rps / helloBest.rps >= 0.85, p99Met: node.p99ms !== null && node.p99ms <= 5 },
+};
+fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+console.log(`hello: ${helloBest.rps.toFixed(0)} req/s p50 ${helloBest.p50ms} ms p99 ${helloBest.p99ms} ms`);
+console.log(`node:  ${node.rps.toFixed(0)} req/s p50 ${node.p50ms} ms p99 ${node.p99ms} ms  (held in Redis after: ${held})`);
+console.log(`ratio node/hello: ${result.ratio}  -> ${out}`);
+JS
