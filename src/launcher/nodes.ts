@@ -5,6 +5,9 @@ import { runningFromSource } from './paths.js';
 import { httpReady } from './probe.js';
 import type { ChildSpec } from './supervisor.js';
 
+/** The export condition under which workspace packages resolve to TypeScript source (see package.json). */
+export const SOURCE_CONDITION = 'ticket-spike-source';
+
 export interface NodePlan {
   id: string;
   port: number;
@@ -23,7 +26,11 @@ export function planNodes(portBase: number, weights: number[]): NodePlan[] {
 export function nodeCommand(projectRoot: string): { command: string; args: string[] } {
   if (runningFromSource()) {
     const main = join(projectRoot, 'src', 'cli', 'main.ts');
-    return { command: process.execPath, args: ['--import', 'tsx', '--conditions=source', main] };
+    // Keep the export condition `up` itself runs under (so native-free-shm resolves to its TypeScript
+    // source, as in tests); the project's condition name when none was given.
+    const conditions = process.execArgv.filter((a) => a.startsWith('--conditions=') || a.startsWith('-C='));
+    if (conditions.length === 0) conditions.push(`--conditions=${SOURCE_CONDITION}`);
+    return { command: process.execPath, args: ['--import', 'tsx', ...conditions, main] };
   }
   const main = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(main)) {

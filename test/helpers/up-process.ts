@@ -40,7 +40,7 @@ export async function freePortRange(count: number): Promise<number> {
 }
 
 function nodeArgs(args: string[]): string[] {
-  return ['--import', 'tsx', '--conditions=source', MAIN, 'up', ...args];
+  return ['--import', 'tsx', '--conditions=ticket-spike-source', MAIN, 'up', ...args];
 }
 
 /**
