@@ -14,6 +14,7 @@ import { healthRoutes } from '../http/routes/health.js';
 import type { MainToThread, ThreadData } from './messages.js';
 import { ThreadContext } from './thread-context.js';
 import { closeRedis } from './close-redis.js';
+import { TicketSigner } from '../tickets/signer.js';
 import { TrackingEngine } from './tracking-engine.js';
 
 /**
@@ -37,6 +38,7 @@ const batcher = new ReservationBatcher(
 );
 const statLog = config.statLog === null ? null : new StatLog(config.statLog, data.index);
 const ctx = new ThreadContext(data, redis, engine, batcher, log, statLog);
+const signer = new TicketSigner(data.ticketKeys);
 
 const newReply = (res: HttpResponse): Reply => {
   const started = performance.now();
@@ -49,7 +51,7 @@ const newReply = (res: HttpResponse): Reply => {
 const app = App();
 mount(
   app,
-  [...buyRoutes(ctx), ...orderRoutes(ctx), ...saleRoutes(ctx), ...adminRoutes(ctx), ...healthRoutes(ctx)],
+  [...buyRoutes(ctx), ...orderRoutes(ctx, (order) => signer.sign(order)), ...saleRoutes(ctx), ...adminRoutes(ctx), ...healthRoutes(ctx)],
   newReply,
 );
 
@@ -91,6 +93,7 @@ async function stop(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50));
   app.close();
   await statLog?.close();
+  await signer.close().catch(() => {});
   await closeRedis(redis);
   log.debug('stopped');
   log.flush();

@@ -14,6 +14,7 @@ import { SaleRegistry } from './registry.js';
 import { onShutdownSignals } from './shutdown.js';
 import { Sweeper } from './sweeper.js';
 import { closeRedis } from './close-redis.js';
+import { createTicketKeys } from '../tickets/signer.js';
 
 /**
  * The node's main thread: owns the stock buffer, the sale registry, the reconciler, the sweeper, the metrics
@@ -26,6 +27,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const metricsBuffer = createMetricsBuffer(config.threads);
   const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 1000, name: `${config.id}-main` });
   const engine = new SaleEngine(redis);
+  const ticketKeys = createTicketKeys();
   const workers: Worker[] = [];
   const broadcast = (message: MainToThread) => {
     for (const worker of workers) worker.postMessage(message);
@@ -94,6 +96,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
       inFlightBuffer: inFlight.buffer,
       metricsBuffer,
       sales: registry.list().map((sale) => sale.info),
+      ticketKeys,
     };
     const worker = startThread(threadUrl, data);
     workers.push(worker);

@@ -1,4 +1,5 @@
 import type { NodeConfig } from '../config/node-config.js';
+import type { TicketKeys } from '../tickets/signer.js';
 
 /** What every thread knows about a sale, broadcast by the main thread (the stock itself lives in the shared buffer). */
 export interface SaleInfo {
@@ -21,6 +22,8 @@ export interface ThreadData {
   inFlightBuffer: SharedArrayBuffer;
   metricsBuffer: SharedArrayBuffer;
   sales: SaleInfo[];
+  /** The node's e-ticket signing keys (one pair per node process). */
+  ticketKeys: TicketKeys;
 }
 
 export type MainToThread =
