@@ -1,4 +1,5 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedisReady } from '../src/redis/connection.js';
 import { SaleEngine } from '../src/redis/engine.js';
@@ -77,6 +78,9 @@ t.test('SIGTERM during load: exit 0, no confirmed purchase lost, no accepted pur
   t.equal(cutOff.length, 0, 'no request was cut off without an answer');
   const held = Number(await client2.hget(saleKeys('TERM').meta, 'held'));
   t.equal(held, successes.length, 'Redis sold exactly what the node confirmed');
+  // The stat log was flushed on the way out: one success line per unit Redis sold, written in batches.
+  const lines = readFileSync(`${redis.dir}/stat.log`, 'utf8').split('\n').filter((line) => line.includes('\tTERM\tsuccess\t'));
+  t.equal(lines.length, held, 'the stat log has one success line per sold unit (flushed at shutdown)');
   const audit = await engine.audit('TERM');
   t.ok(audit.ok, 'audit closes');
 });
