@@ -39,25 +39,31 @@ export function httpRequest(
   });
 }
 
-/** Polls `check` every intervalMs until it returns true; rejects when the signal aborts. */
-export async function waitUntil(check: () => Promise<boolean>, signal: AbortSignal, intervalMs = 50): Promise<void> {
+/**
+ * Polls `check` every intervalMs until it returns true; rejects when the signal aborts, naming the last
+ * reason it was not ready (a string returned by check, or the error it threw).
+ */
+export async function waitUntil(check: () => Promise<boolean | string>, signal: AbortSignal, intervalMs = 50): Promise<void> {
+  let last = 'no answer yet';
   while (!signal.aborted) {
     try {
-      if (await check()) return;
-    } catch {
-      // not yet
+      const result = await check();
+      if (result === true) return;
+      last = typeof result === 'string' ? result : 'not ready';
+    } catch (err) {
+      last = (err as Error).message;
     }
     if (signal.aborted) break;
     await sleep(intervalMs);
   }
-  throw new Error('gave up waiting');
+  throw new Error(`last: ${last}`);
 }
 
 /** Resolves when GET path on the port answers 2xx (optionally: with a matching X-Served-By). */
 export function httpReady(port: number, path: string, signal: AbortSignal): Promise<void> {
   return waitUntil(async () => {
     const answer = await httpRequest(port, path, { timeoutMs: 1000 });
-    return answer.status >= 200 && answer.status < 300;
+    return (answer.status >= 200 && answer.status < 300) || `GET ${path} answered HTTP ${answer.status}`;
   }, signal);
 }
 

@@ -97,7 +97,13 @@ export class SupervisedChild {
       // Both lose the race when all goes well and reject later: keep those rejections handled.
       deadline.catch(() => {});
       died.catch(() => {});
-      await Promise.race([this.spec.ready(ac.signal), deadline, died]);
+      const ready = this.spec.ready(ac.signal);
+      ready.catch(() => {});
+      await Promise.race([ready, deadline, died]).catch(async (err: unknown) => {
+        // On the deadline, the probe (aborted with it) says what it saw last: prefer its reason.
+        if (ac.signal.aborted && !exitedEarly) await ready;
+        throw err;
+      });
     } catch (err) {
       const why = exitedEarly
         ? `exited during start (${describeExit(child)})`
