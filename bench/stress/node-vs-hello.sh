@@ -36,7 +36,7 @@ PIDS+=($!)
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 
-TS="node --import tsx --conditions=source"
+TS="node --import tsx --conditions=ticket-spike-source"
 $TS src/cli/main.ts sale create --id BENCH --total 50000000 --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
 $TS src/cli/main.ts node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
 PIDS+=($!)

@@ -198,7 +198,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
  * Starts one uWS thread. Built: the .js file directly. Under tsx (tests, dev): Node 20 runs a worker's
  * `--import tsx` (inherited execArgv) only after resolving its main module, so a .ts main fails with
  * ERR_UNKNOWN_FILE_EXTENSION; a tiny eval bootstrap registers tsx's hooks first, then imports the .ts file.
- * (--conditions=source is inherited through execArgv either way.)
+ * (--conditions=ticket-spike-source is inherited through execArgv either way.)
  */
 function startThread(url: URL, workerData: ThreadData): Worker {
   if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });

@@ -16,7 +16,7 @@ export interface NodeProcessOptions {
 }
 
 /**
- * `ticket-spike node` as a real child process (node --import tsx --conditions=source src/cli/main.ts node
+ * `ticket-spike node` as a real child process (node --import tsx --conditions=ticket-spike-source src/cli/main.ts node
  * --port <free> ...), ready when /readyz (or /healthz) answers 200; stopped by pid: SIGTERM, then SIGKILL.
  */
 export class NodeProcess {
@@ -55,7 +55,7 @@ export class NodeProcess {
     const child = spawn(
       process.execPath,
       [
-        '--import', 'tsx', '--conditions=source', 'src/cli/main.ts', 'node',
+        '--import', 'tsx', '--conditions=ticket-spike-source', 'src/cli/main.ts', 'node',
         '--port', String(port),
         '--threads', String(options.threads ?? 2),
         '--redis', options.redisUrl,
