@@ -53,15 +53,24 @@ local n = toInt(ARGV[4])
 if not n or n < 1 then return {C.INVALID_ARGUMENT, 'count'} end
 if n > MAX_BATCH then return {C.BATCH_TOO_LARGE, fmt(MAX_BATCH)} end
 if #ARGV ~= 4 + 3 * n then return {C.INVALID_ARGUMENT, 'argument count'} end
-local ids = {}
+-- One pass validates every purchase and collects what the prefetch below needs.
+local prefix = saleId .. '.'
+local plen = #prefix
+local oids, users, idems = {}, {}, {}
 for i = 0, n - 1 do
   local oid, user, idem = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
-  if saleOfOrderId(oid) ~= saleId then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].orderId'} end
+  -- "<saleId>.<unique>", unique = [A-Za-z0-9_-]+ (same rule as saleOfOrderId, cheaper for a known sale)
+  if #oid <= plen or #oid > MAX_ID_LEN or string.sub(oid, 1, plen) ~= prefix
+      or string.find(oid, '[^%w_%-]', plen + 1) then
+    return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].orderId'}
+  end
   if #user > MAX_USER_LEN then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].user'} end
   if #idem > MAX_IDEM_LEN then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].idempotencyKey'} end
-  ids[i + 1] = oid
+  oids[i + 1] = oid
+  if user ~= '' then users[#users + 1] = user end
+  if idem ~= '' then idems[#idems + 1] = idem end
 end
-local fingerprint = redis.sha1hex(table.concat(ids, ','))
+local fingerprint = redis.sha1hex(table.concat(oids, ','))
 
 -- 2. A batch already decided: return its stored reply verbatim.
 local stored = redis.call('GET', KEYS[7])
@@ -97,13 +106,6 @@ local added = 0
 local out = {}
 
 -- Prefetch with one HMGET per hash instead of one HGET per purchase (redis.call is the main per-purchase cost).
-local oids, users, idems = {}, {}, {}
-for i = 0, n - 1 do
-  oids[i + 1] = ARGV[5 + 3 * i]
-  local user, idem = ARGV[6 + 3 * i], ARGV[7 + 3 * i]
-  if user ~= '' then users[#users + 1] = user end
-  if idem ~= '' then idems[#idems + 1] = idem end
-end
 local knownOrders = redis.call('HMGET', KEYS[3], unpack(oids))   -- by purchase index
 local knownHolders = {}
 if #users > 0 then

@@ -3,14 +3,14 @@
  * every request calls the script itself) versus the ReservationBatcher (one reserve-batch call per batch),
  * at the same concurrency — and what does appendfsync always cost against everysec?
  *
- * Run: node --import tsx bench/redis/batch-vs-single.ts [--seconds 4] [--rounds 2] [--concurrency 256] [--max-batch 64]
+ * Run: node --import tsx bench/redis/batch-vs-single.ts [--seconds 4] [--rounds 2] [--concurrency 256] [--max-batch 128]
  * The scenarios run interleaved, ROUNDS times; the figures are the best round of each (the machine is shared,
  * so the best round is the least disturbed one); every round is kept in the JSON.
  * Starts its own redis-server children (AOF on, like the embedded Redis); writes bench/results/redis-batch.json.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import { RedisServer } from '../../test/helpers/redis-server.js';
@@ -26,7 +26,7 @@ function arg(name: string, def: number): number {
 }
 const SECONDS = arg('seconds', 4);
 const ROUNDS = arg('rounds', 2);
-const MAX_BATCH = arg('max-batch', 64);
+const MAX_BATCH = arg('max-batch', 128);
 const CONCURRENCY = arg('concurrency', 256);
 const WARMUP_MS = 500;
 
@@ -41,6 +41,8 @@ interface Row {
   scriptCalls: number;
   failures: number;
   auditMs: number;
+  /** Redis CPU (user + sys, from INFO cpu) per purchase: less sensitive to other load on the machine. */
+  redisCpuUsPerPurchase: number;
   orders: number;
 }
 
@@ -49,6 +51,11 @@ async function scriptCalls(redis: Redis): Promise<number> {
   let n = 0;
   for (const m of info.matchAll(/cmdstat_(eval|evalsha):calls=(\d+)/g)) n += Number(m[2]);
   return n;
+}
+
+async function redisCpu(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
 }
 
 async function scenario(mode: Mode, appendfsync: 'always' | 'everysec'): Promise<Row> {
@@ -85,12 +92,14 @@ async function scenario(mode: Mode, appendfsync: 'always' | 'everysec'): Promise
     });
     await new Promise((res) => setTimeout(res, WARMUP_MS));
     const calls0 = await scriptCalls(redis);
+    const cpu0 = await redisCpu(redis);
     measuring = true;
     const start = performance.now();
     await new Promise((res) => setTimeout(res, SECONDS * 1000));
     measuring = false;
     const elapsed = (performance.now() - start) / 1000;
     const calls = (await scriptCalls(redis)) - calls0;
+    const cpu = (await redisCpu(redis)) - cpu0;
     running = false;
     await Promise.all(loops);
     await batcher.drain();
@@ -109,6 +118,7 @@ async function scenario(mode: Mode, appendfsync: 'always' | 'everysec'): Promise
       scriptCalls: calls,
       failures,
       auditMs,
+      redisCpuUsPerPurchase: round((cpu * 1e6) / Math.max(1, done)),
       orders: audit.orders,
     };
   } finally {
@@ -134,6 +144,7 @@ for (let round = 0; round < ROUNDS; round++) {
     console.log(
       `round ${round + 1}  ${mode.padEnd(8)} appendfsync ${fsync.padEnd(8)} ${String(row.purchasesPerSecond).padStart(7)} purchases/s` +
         `  mean ${row.meanLatencyMs} ms  p99 ${row.p99LatencyMs} ms  ${row.scriptCalls} script calls` +
+        `  redis ${row.redisCpuUsPerPurchase} µs cpu/purchase` +
         `  (audit of ${row.orders} orders: ${row.auditMs} ms)`,
     );
   }
@@ -147,6 +158,9 @@ const ratioEverysec = round(get('batched', 'everysec') / get('single', 'everysec
 const fsyncCost = round(1 - get('batched', 'always') / get('batched', 'everysec'));
 for (const r of rows) console.log(`best     ${r.mode.padEnd(8)} appendfsync ${r.appendfsync.padEnd(8)} ${String(r.purchasesPerSecond).padStart(7)} purchases/s`);
 console.log(`batched / single (appendfsync always): ${ratio}x   (target >= 5x)`);
+const cpuOf = (m: Mode) => Math.min(...rounds.filter((r) => r.mode === m && r.appendfsync === 'always').map((r) => r.redisCpuUsPerPurchase));
+const cpuRatio = round(cpuOf('single') / cpuOf('batched'));
+console.log(`Redis CPU per purchase, single / batched (always): ${cpuRatio}x`);
 console.log(`batched, always vs everysec: always is ${Math.round(fsyncCost * 100)} % slower`);
 
 const out = {
@@ -156,6 +170,7 @@ const out = {
   node: process.version,
   redis: execFileSync('redis-server', ['--version']).toString().trim(),
   cpus: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+  loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
   seconds: SECONDS,
   concurrency: CONCURRENCY,
   rounds: ROUNDS,
@@ -164,6 +179,7 @@ const out = {
   allRounds: rounds,
   ratioBatchedOverSingleAlways: ratio,
   ratioBatchedOverSingleEverysec: ratioEverysec,
+  redisCpuPerPurchaseRatioSingleOverBatched: cpuRatio,
   alwaysSlowdownVsEverysecBatched: fsyncCost,
 };
 const dir = join(projectRoot(), 'bench', 'results');
