@@ -16,7 +16,7 @@ OUT=${OUT:-bench/results/stress-node-vs-hello.json}
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 REDIS_PORT=$(free_port); NODE_PORT=$(free_port); HELLO_PORT=$(free_port)
-WORK=$(mktemp -d)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ticket-spike-stress.XXXXXX")
 PIDS=()
 cleanup() {
   # Servers first (SIGTERM = graceful), Redis last; SIGKILL whatever is still up after 5 s.

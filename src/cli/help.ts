@@ -31,7 +31,7 @@ Usage: ticket-spike node --port P [options]
   --default-sale ID     sale used by /buy/ticket without ?sale= (env DEFAULT_SALE; default ${NODE_DEFAULTS.defaultSale})
   --stat-log PATH       append one line per purchase outcome here, in batches (default: off)
   --batch-size N        purchases per Redis call, at most (default ${NODE_DEFAULTS.batchSize})
-  --batch-window-ms N   how long a batch waits to fill (default ${NODE_DEFAULTS.batchWindowMs})
+  --batch-window-ms N   how long a batch waits to fill; 0 = the same event-loop turn (default ${NODE_DEFAULTS.batchWindowMs})
   --deadline-ms N       a purchase undecided after this is answered 503 + Retry-After (default ${NODE_DEFAULTS.deadlineMs})
   --quota-buffer N      units over the weighted share of the remaining stock (default ${NODE_DEFAULTS.quotaBuffer})
   --max-sales N         sales one node can track (default ${NODE_DEFAULTS.maxSales})

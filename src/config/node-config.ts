@@ -18,6 +18,11 @@ export interface NodeConfig {
   defaultSale: string;
   statLog: string | null;
   batchSize: number;
+  /**
+   * How long a batch waits to fill. 0 (default) = flush on setImmediate: a batch is whatever purchases
+   * arrived in the same event-loop turn, so it grows with load by itself and adds no fixed delay (measured:
+   * 31k vs 20k purchases/s at 100 connections against 1 ms, bench/stress/node-vs-hello.sh).
+   */
   batchWindowMs: number;
   /** A purchase not decided by Redis within this time is answered 503 (outcome unknown). */
   deadlineMs: number;
@@ -64,7 +69,7 @@ export const NODE_DEFAULTS = {
   weight: 1,
   defaultSale: 'default',
   batchSize: 64,
-  batchWindowMs: 1,
+  batchWindowMs: 0,
   deadlineMs: 2000,
   quotaBuffer: 8,
   maxSales: 1024,
