@@ -31,7 +31,9 @@ t.test('defaults and filled options', async (t) => {
   t.equal(flags.totalWeight, 10);
   t.equal(flags.threads, 4);
   t.equal(parseNodeArgs(['--help'], {}), 'help');
-  t.equal(resolveRedisUrl({}, {}), DEFAULT_REDIS_URL);
+  t.equal(resolveRedisUrl({}, {}, () => undefined), DEFAULT_REDIS_URL, 'nothing running: the default');
+  t.equal(resolveRedisUrl({}, {}, () => 'redis://127.0.0.1:6380'), 'redis://127.0.0.1:6380', 'a running up is found');
+  t.equal(resolveRedisUrl({}, { REDIS_URL: 'redis://e:1' }, () => 'redis://127.0.0.1:6380'), 'redis://e:1', 'REDIS_URL wins');
 });
 
 t.test('each bad option is an error that names it and says what to change', async (t) => {
