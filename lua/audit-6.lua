@@ -2,9 +2,11 @@
   Proves a sale's accounting from the orders themselves. Read only, atomic (one consistent snapshot).
 
   Cost: O(orders + stream entries + holders + idempotency records + deadlines) in one script, so it blocks
-  Redis for its duration: roughly 1-2 ms per 10,000 orders on a laptop. Meant for the CLI
-  (`ticket-spike audit`) and tests, during or after a sale; not for a periodic hot-path check on sales with
-  millions of orders.
+  Redis for its whole duration. Measured on the busy 2-core VM (bench/results/redis-batch.json, auditMs):
+  about 10-16 us per order, i.e. ~0.1-0.2 s for a 10,000-ticket sale, ~1.5 s for 130,000 orders, ~7 s for
+  440,000. Meant for the CLI (`ticket-spike audit`) and tests, during or after a sale; do not run it
+  periodically on sales with hundreds of thousands of orders. The price buys an exact, atomic snapshot
+  (a paged HSCAN/XRANGE audit from TS would race concurrent purchases and report false problems).
 
   Input:
     KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders    KEYS[3] {sale:S}:orders

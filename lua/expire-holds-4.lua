@@ -24,7 +24,7 @@ if not m[1] then return {C.UNKNOWN_SALE, KEYS[1]} end
 local total, held, paid = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
 
 local now = nowMs()
-local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, limit)
+local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', fmt(now), 'LIMIT', 0, limit)
 local count = 0
 if #due > 0 then
   local orderArgs, perUser, users = {}, {}, {}
@@ -52,5 +52,5 @@ if #due > 0 then
     for _, user in ipairs(users) do releaseHolder(KEYS[2], user, perUser[user]) end
   end
 end
-local more = #redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1)
+local more = #redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', fmt(now), 'LIMIT', 0, 1)
 return {count, total - held - paid, more}

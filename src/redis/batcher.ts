@@ -19,7 +19,11 @@ export interface BatcherOptions {
   maxBatch?: number;
   /** Flush a partial batch after this many ms. 0..1000, default 1 (0 = next setImmediate). */
   windowMs?: number;
-  /** A purchase not answered this many ms after reserve() resolves 'unknown'. 10..60000, default 1500. */
+  /**
+   * A purchase is answered at most this many ms after reserve(): without a Redis reply by then it resolves
+   * 'unknown' (the batch's oldest purchase sets the clock, so later ones may get a little less). 10..60000,
+   * default 1500.
+   */
   deadlineMs?: number;
 }
 

@@ -336,7 +336,10 @@ export class SaleEngine {
     return (await this.redis.smembers(SALES_SET)).sort();
   }
 
-  /** Atomic, read-only, O(orders): see lua/audit-6.lua for the cost. Throws ERR_UNKNOWN_SALE. */
+  /**
+   * Atomic, read-only, O(orders): blocks Redis ~10-16 µs per order (0.1-0.2 s for a 10,000-ticket sale);
+   * see lua/audit-6.lua. Throws ERR_UNKNOWN_SALE.
+   */
   async audit(saleId: string, maxProblems = 100): Promise<AuditReport> {
     const k = saleKeys(saleId);
     const reply = await this.scripts.audit(k.meta, k.holders, k.orders, k.idem, k.deadlines, k.stream, maxProblems);
