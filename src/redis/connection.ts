@@ -39,6 +39,8 @@ export interface ConnectOptions {
   commandTimeoutMs?: number;
   /** CLIENT SETNAME, visible in CLIENT LIST. */
   name?: string;
+  /** Connection-level errors (refused, reset, ...), e.g. for a log or a metric. Commands fail on their own. */
+  onError?: (err: Error) => void;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
@@ -84,7 +86,8 @@ export function connectRedis(target: RedisTarget | string, options: ConnectOptio
     throw new TypeError('connectRedis: give a url ("redis://host:port") or a cluster node list');
   }
   // Errors surface on the commands; an 'error' listener keeps a reconnecting client from crashing the process.
-  client.on('error', () => {});
+  const onError = options.onError;
+  client.on('error', (err: Error) => onError?.(err));
   defineScripts(client);
   return client;
 }
