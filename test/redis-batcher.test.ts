@@ -65,6 +65,28 @@ t.test('flushes a partial batch after the window', async (t) => {
   t.equal(b.pending, 0);
 });
 
+t.test('group commit: purchases that arrive while a batch is on the wire leave together when it returns', async (t) => {
+  const sale = await newSale();
+  const tick = () => new Promise((res) => setImmediate(res));
+  const run = async (maxInFlight: number) => {
+    const b = new ReservationBatcher(engine, { maxBatch: 100, windowMs: 0, maxInFlight });
+    const before = (await streamBatches(sale)).length;
+    process.kill(server.pid!, 'SIGSTOP'); // hold the first batch on the wire
+    const ps = [b.reserve(sale, { orderId: newOrderId(sale), user: `g${maxInFlight}-first` })];
+    await tick();
+    for (let i = 0; i < 6; i++) {
+      ps.push(b.reserve(sale, { orderId: newOrderId(sale), user: `g${maxInFlight}-${i}` }));
+      await tick(); // each in its own event-loop turn: without group commit, each would be its own batch
+    }
+    process.kill(server.pid!, 'SIGCONT');
+    const rs = await Promise.all(ps);
+    t.ok(rs.every((r) => r.outcome === Outcome.Success), `maxInFlight ${maxInFlight}: all sold`);
+    return (await streamBatches(sale)).slice(before);
+  };
+  t.same(await run(1), [1, 6], 'maxInFlight 1: the six waiting purchases left as one batch');
+  t.same((await run(64)).length, 7, 'maxInFlight 64: each turn sent its own batch (the comparison)');
+});
+
 t.test('drain flushes queued purchases and waits for them; a bad purchase fails alone', async (t) => {
   const sale = await newSale();
   const b = new ReservationBatcher(engine, { maxBatch: 100, windowMs: 1000 });

@@ -32,6 +32,8 @@ Usage: ticket-spike node --port P [options]
   --stat-log PATH       append one line per purchase outcome here, in batches (default: off)
   --batch-size N        purchases per Redis call, at most (default ${NODE_DEFAULTS.batchSize})
   --batch-window-ms N   how long a batch waits to fill; 0 = the same event-loop turn (default ${NODE_DEFAULTS.batchWindowMs})
+  --batch-in-flight N   batches per sale on the wire at once; later purchases wait and leave together
+                        when a reply returns (group commit) (default ${NODE_DEFAULTS.batchInFlight})
   --deadline-ms N       a purchase undecided after this is answered 503 + Retry-After (default ${NODE_DEFAULTS.deadlineMs})
   --quota-buffer N      units over the weighted share of the remaining stock (default ${NODE_DEFAULTS.quotaBuffer})
   --max-sales N         sales one node can track (default ${NODE_DEFAULTS.maxSales})

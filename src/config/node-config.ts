@@ -24,6 +24,7 @@ export interface NodeConfig {
    * 31k vs 20k purchases/s at 100 connections against 1 ms, bench/stress/node-vs-hello.sh).
    */
   batchWindowMs: number;
+  batchInFlight: number;
   /** A purchase not decided by Redis within this time is answered 503 (outcome unknown). */
   deadlineMs: number;
   /** Extra units on top of the node's weighted share of the global remaining (see reconciler.ts). */
@@ -51,6 +52,7 @@ export interface NodeOptions {
   statLog?: string;
   batchSize?: string;
   batchWindowMs?: string;
+  batchInFlight?: string;
   deadlineMs?: string;
   quotaBuffer?: string;
   maxSales?: string;
@@ -70,6 +72,7 @@ export const NODE_DEFAULTS = {
   defaultSale: 'default',
   batchSize: 64,
   batchWindowMs: 0,
+  batchInFlight: 2,
   deadlineMs: 2000,
   quotaBuffer: 8,
   maxSales: 1024,
@@ -118,6 +121,7 @@ export function buildNodeConfig(options: NodeOptions, redisUrl: string): NodeCon
     statLog,
     batchSize: intOption('--batch-size', options.batchSize, NODE_DEFAULTS.batchSize, 1, 1000),
     batchWindowMs: intOption('--batch-window-ms', options.batchWindowMs, NODE_DEFAULTS.batchWindowMs, 0, 1000),
+    batchInFlight: intOption('--batch-in-flight', options.batchInFlight, NODE_DEFAULTS.batchInFlight, 1, 64),
     deadlineMs: intOption('--deadline-ms', options.deadlineMs, NODE_DEFAULTS.deadlineMs, 50, 60_000),
     quotaBuffer: intOption('--quota-buffer', options.quotaBuffer, NODE_DEFAULTS.quotaBuffer, 0, 1_000_000),
     maxSales: intOption('--max-sales', options.maxSales, NODE_DEFAULTS.maxSales, 1, 65_536),

@@ -33,7 +33,7 @@ const redis = connectRedis(config.redisUrl, {
 const engine = new TrackingEngine(redis);
 const batcher = new ReservationBatcher(
   engine,
-  { maxBatch: config.batchSize, windowMs: config.batchWindowMs, deadlineMs: config.deadlineMs },
+  { maxBatch: config.batchSize, windowMs: config.batchWindowMs, deadlineMs: config.deadlineMs, maxInFlight: config.batchInFlight },
   `t${data.index}`,
 );
 const statLog = config.statLog === null ? null : new StatLog(config.statLog, data.index);
