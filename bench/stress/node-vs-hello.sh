@@ -36,9 +36,11 @@ PIDS+=($!)
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 
-TS="node --import tsx --conditions=ticket-spike-source"
-$TS src/cli/main.ts sale create --id BENCH --total 50000000 --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
-$TS src/cli/main.ts node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
+# The node runs the built JavaScript, as `npm start` does (under tsx its threads carry the loader's hooks).
+npx tsc -b >/dev/null
+NODE_CLI="node dist/src/cli/main.js"
+$NODE_CLI sale create --id BENCH --total 50000000 --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
+$NODE_CLI node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
 PIDS+=($!)
 node --import tsx bench/stress/hello.ts --port "$HELLO_PORT" --threads "$NODE_THREADS" >"$WORK/hello.log" 2>&1 &
 PIDS+=($!)

@@ -7,10 +7,13 @@ import type { Logger } from './log.js';
 /** Where Debian puts daemons; often not on a non-root PATH. */
 const SYSTEM_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'];
 
-/** The Debian package providing each binary `up` needs. */
+/** The Debian package providing each binary `up` (redis-server, nginx) or the tests and benchmarks need. */
 export const DEBIAN_PACKAGE: Record<string, string> = {
   'redis-server': 'redis-server',
+  'redis-cli': 'redis-tools',
   nginx: 'nginx',
+  ab: 'apache2-utils',
+  wrk: 'wrk',
 };
 
 function isExecutable(file: string): boolean {
@@ -49,7 +52,7 @@ export function ensureBinary(name: string, log: Logger): string {
     );
   }
   log.warn({ binary: name, package: pkg }, `${name} is missing: running apt-get install -y ${pkg}`);
-  process.stderr.write(`ticket-spike up: ${name} is missing; installing the Debian package ${pkg} with apt-get...\n`);
+  process.stderr.write(`ticket-spike: ${name} is missing; installing the Debian package ${pkg} with apt-get...\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync(apt, ['update', '-qq'], { stdio: 'inherit', env });
   const install =
