@@ -68,8 +68,14 @@ async function create(argv: string[]): Promise<number> {
 }
 
 async function status(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { redis: { type: 'string' } } });
-  const id = positionals[0];
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: { redis: { type: 'string' }, sale: { type: 'string' } },
+  });
+  // `sale status G1234` or, like `audit --sale G1234`, `sale status --sale G1234`.
+  const id = values.sale ?? positionals[0];
   if (id === undefined) throw new ConfigError('sale status', 'give the sale id: ticket-spike sale status ID');
   const result = await withEngine(resolveRedisUrl(values), (engine) => engine.status(id));
   if (result === null) {

@@ -49,9 +49,13 @@ export class Reply {
   /** When the node is shutting down: answer and close the connection so the client goes elsewhere. */
   closing: boolean = false;
 
-  /** A business answer: HTTP 200, `{"code","msg","data"}` (code 1 success, -1 sold out, -2 limit, -3 not open). */
-  ok(code: number, msg: string, data?: unknown): void {
-    this.send(200, JSON.stringify({ code, msg, data: data ?? null }));
+  /**
+   * A business answer: HTTP 200, `{"code","msg","data"}` (code 1 success, -1 sold out, -2 limit, -3 not open).
+   * `padTo` pads the JSON with trailing spaces (still valid JSON) to at least that many bytes.
+   */
+  ok(code: number, msg: string, data?: unknown, padTo = 0): void {
+    const body = JSON.stringify({ code, msg, data: data ?? null });
+    this.send(200, body.length < padTo ? body.padEnd(padTo) : body);
   }
 
   /** An error: `{"code": <http status>, "msg", "error": <STABLE_CODE>}` plus optional data. */
