@@ -1,20 +1,12 @@
 import type { StockCounters } from 'native-free-shm';
 import type { SaleInfo } from './messages.js';
+import type { SaleStatus } from '../redis/engine.js';
 
-/** The sale fields the registry needs from Redis (a subset of the engine's SaleStatus). */
-export interface SaleFacts {
-  id: string;
-  total: number;
-  held: number;
-  paid: number;
-  remaining: number;
-  open: boolean;
-  perUserLimit: number;
-  holdSeconds: number;
-  anonymous: boolean;
+/** The sale fields the registry needs from Redis: the engine's SaleStatus, with "no time limit" as null. */
+export type SaleFacts = Omit<SaleStatus, 'opensAt' | 'closesAt' | 'createdAt'> & {
   opensAt: number | null;
   closesAt: number | null;
-}
+};
 
 export interface KnownSale {
   info: SaleInfo;

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Socket } from 'node:net';
 import { freePort } from './free-port.js';
+import { redisPing } from '../../src/launcher/probe.js';
 
 export interface RedisServerOptions {
   /** Extra `redis-server` arguments, e.g. ['--appendfsync', 'everysec']. */
@@ -100,20 +100,4 @@ export class RedisServer {
 }
 
 /** True when something on the port answers PING with +PONG. */
-export function ping(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    let reply = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-    socket.connect(port, host, () => socket.write('PING\r\n'));
-  });
-}
+export const ping = redisPing;
