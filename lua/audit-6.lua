@@ -19,12 +19,15 @@
     {-5 UNKNOWN_SALE, metaKey}   {-11 INVALID_ARGUMENT, 'maxProblems'}
 
   Checks: counters == counts from orders; held + paid <= total; counters >= 0; every user's holder count ==
-  their held + paid orders and <= perUserLimit; every held order has a deadline equal to its expiresAt and
-  every deadline belongs to a held order; every order is in the stream exactly once and the stream names no
+  their held + paid orders and <= perUserLimit; every held order is covered by its batch's deadline entry
+  (not yet swept past it) with a score equal to its expiresAt, every deadline entry names unswept orders of
+  a stream entry, at most one per entry (entries whose orders were all paid or cancelled stay until the
+  sweep reaches them: not a problem); every order is in the stream exactly once and the stream names no
   unknown order; every idempotency record names an order of the same user carrying that key.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
+--@include "includes/deadlines.lua"
 
 local maxProblems = toInt(ARGV[1])
 if not maxProblems or maxProblems < 1 or maxProblems > 1000 then return {C.INVALID_ARGUMENT, 'maxProblems'} end
@@ -74,27 +77,13 @@ for i = 1, #flat, 2 do
 end
 for user, n in pairs(live) do problem('user ' .. user .. ' has ' .. n .. ' live orders but no holder entry') end
 
-flat = redis.call('ZRANGE', KEYS[5], 0, -1, 'WITHSCORES')
-local deadlined = {}
-for i = 1, #flat, 2 do
-  local oid, score = flat[i], tonumber(flat[i + 1])
-  local o = orders[oid]
-  deadlined[oid] = true
-  if not o or o.status ~= 'held' then
-    problem('deadline for ' .. oid .. ' which is not a held order')
-  elseif o.expiresAt ~= score then
-    problem('deadline of ' .. oid .. ' is ' .. fmt(score) .. ' but it expires at ' .. fmt(o.expiresAt))
-  end
-end
-for oid, o in pairs(orders) do
-  if o.status == 'held' and not deadlined[oid] then problem('held order ' .. oid .. ' has no deadline') end
-end
-
 local seen, streamEntries, streamOrders = {}, 0, 0
 local entries = redis.call('XRANGE', KEYS[6], '-', '+')
+local entryOrders = {}    -- stream entry id -> its order ids, in order
 for _, e in ipairs(entries) do
   streamEntries = streamEntries + 1
   local f = e[2]
+  entryOrders[e[1]] = entryOrderIds(f)
   for i = 1, #f, 2 do
     if f[i] ~= 'b' then
       local oid, user = f[i], f[i + 1]
@@ -112,6 +101,33 @@ end
 for oid, _ in pairs(orders) do
   local k = seen[oid] or 0
   if k ~= 1 then problem('order ' .. oid .. ' appears ' .. k .. ' times in the stream') end
+end
+
+-- Deadlines are per batch (includes/deadlines.lua): every held order must be covered by the deadline
+-- entry of its stream entry, at or after that entry's resume point, with the same deadline.
+flat = redis.call('ZRANGE', KEYS[5], 0, -1, 'WITHSCORES')
+local covered, entryDeadlines = {}, {}
+for i = 1, #flat, 2 do
+  local member, score = flat[i], tonumber(flat[i + 1])
+  local sid, done = parseDeadline(member)
+  local oids = entryOrders[sid]
+  if entryDeadlines[sid] then problem('stream entry ' .. sid .. ' has two deadline entries') end
+  entryDeadlines[sid] = true
+  if not oids or not done or done >= #oids then
+    problem('deadline ' .. member .. ' names no unswept order of a stream entry')
+  else
+    for j = done + 1, #oids do
+      local oid = oids[j]
+      covered[oid] = true
+      local o = orders[oid]
+      if o and o.status == 'held' and o.expiresAt ~= score then
+        problem('deadline ' .. member .. ' is ' .. fmt(score) .. ' but held order ' .. oid .. ' expires at ' .. fmt(o.expiresAt))
+      end
+    end
+  end
+end
+for oid, o in pairs(orders) do
+  if o.status == 'held' and not covered[oid] then problem('held order ' .. oid .. ' has no deadline') end
 end
 
 flat = redis.call('HGETALL', KEYS[4])

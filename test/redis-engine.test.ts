@@ -212,6 +212,65 @@ t.test('pay, cancel and expiry: each unit returns exactly once', async (t) => {
   t.equal(await engine.getOrder(`${sale}.nope`), null);
 });
 
+t.test('deadlines per batch: a sweep cut off mid-batch resumes where it stopped; paid/cancelled holds are skipped', async (t) => {
+  const sale = 'resume';
+  const n = 20;
+  await engine.createSale({ id: sale, total: 100, perUserLimit: 1, holdSeconds: 1, anonymous: false });
+  const batches = [];
+  for (let b = 0; b < 2; b++) {
+    batches.push(await engine.reserveBatch(sale, newBatchId(), Array.from({ length: n }, (_, i) => ({ orderId: newOrderId(sale), user: `b${b}u${i}` }))));
+  }
+  const k = saleKeys(sale);
+  t.equal(await redis.zcard(k.deadlines), 2, 'one deadline entry per batch, not per order');
+  const ids = batches.flatMap((r) => r.results.map((x) => x.orderId!));
+  for (const id of [ids[0]!, ids[5]!, ids[21]!]) await engine.pay(id);
+  for (const id of [ids[1]!, ids[22]!]) await engine.cancel(id);
+  t.equal(await redis.zcard(k.deadlines), 2, 'pay and cancel leave the batch entry alone');
+  t.ok((await engine.audit(sale)).ok, 'audit closes with live holds covered by batch entries');
+
+  t.same(await engine.expireDue(sale, 5), { expired: 0, remaining: 100 - 2 * n + 2, more: false }, 'nothing due yet');
+  await new Promise((res) => setTimeout(res, 1100));
+  let expired = 0;
+  let sawResumePoint = false;
+  for (let call = 0; call < 100; call++) {
+    const x = await engine.expireDue(sale, 3);
+    t.ok(x.expired <= 3, 'never more than limit per call');
+    expired += x.expired;
+    const members = await redis.zrange(k.deadlines, 0, -1);
+    if (members.some((m) => m.includes('/'))) sawResumePoint = true;
+    const audit = await engine.audit(sale);
+    t.ok(audit.ok, `audit closes after call ${call}: ${audit.problems.slice(0, 3).join('; ')}`);
+    if (!x.more) break;
+  }
+  t.ok(sawResumePoint, 'a batch was cut off and kept its deadline as a resume point');
+  t.equal(expired, 2 * n - 5, 'every still-held order expired exactly once; paid and cancelled ones skipped');
+  t.equal(await redis.zcard(k.deadlines), 0, 'every entry gone once swept');
+  t.match(await engine.status(sale), { held: 0, paid: 3, remaining: 97 });
+  for (const [i, status] of [[0, 'paid'], [1, 'cancelled'], [2, 'expired'], [19, 'expired'], [20, 'expired'], [22, 'cancelled']] as const) {
+    t.equal((await engine.getOrder(ids[i]!))?.status, status, `order ${i} ${status}`);
+  }
+  t.match(await engine.audit(sale), { ok: true, countedPaid: 3, cancelled: 2, expired: 2 * n - 5 });
+});
+
+t.test('audit reports a held order no deadline covers, a stray deadline and a wrong counter', async (t) => {
+  const sale = 'broken';
+  await engine.createSale({ id: sale, total: 10, perUserLimit: 1, holdSeconds: 300, anonymous: false });
+  const r = await engine.reserveBatch(sale, newBatchId(), [{ orderId: newOrderId(sale), user: 'a' }, { orderId: newOrderId(sale), user: 'b' }]);
+  const k = saleKeys(sale);
+  t.ok((await engine.audit(sale)).ok);
+  const [member] = await redis.zrange(k.deadlines, 0, -1);
+  // The entry says the sweep already passed the first order: that hold is no longer covered.
+  await redis.zrem(k.deadlines, member!);
+  await redis.zadd(k.deadlines, 1, `${member}/1`, 2, '0-1');
+  await redis.hincrby(k.meta, 'held', 1);
+  const audit = await engine.audit(sale);
+  t.notOk(audit.ok);
+  t.match(audit.problems.join('\n'), `held order ${r.results[0]!.orderId} has no deadline`);
+  t.match(audit.problems.join('\n'), 'deadline 0-1 names no unswept order');
+  t.match(audit.problems.join('\n'), /is 1 but held order .* expires at/);
+  t.match(audit.problems.join('\n'), 'meta held=3 but 2 orders are held');
+});
+
 t.test('bad arguments: a clear EngineError and nothing written', async (t) => {
   await engine.createSale({ id: 'ok', total: 5, perUserLimit: 1, holdSeconds: 60, anonymous: false });
   const before = await snapshot(redis);

@@ -280,7 +280,7 @@ export class SaleEngine {
   private async transition(which: 'pay' | 'cancel', orderId: string): Promise<OrderView> {
     const sale = this.saleOf(orderId);
     const k = saleKeys(sale);
-    const reply = await this.scripts[which](k.meta, k.holders, k.orders, k.deadlines, orderId);
+    const reply = await this.scripts[which](k.meta, k.holders, k.orders, orderId);
     if (!Array.isArray(reply)) throw unexpected(`${which} order ${orderId}`, reply);
     const [code, enc] = reply as [number, string];
     if (code === ScriptCode.Ok) return decodeOrder(orderId, enc);
@@ -296,13 +296,18 @@ export class SaleEngine {
     return decodeOrder(orderId, reply[0], Number(reply[1]));
   }
 
-  /** Releases at most `limit` (1..1000) due holds of a sale. Safe to run from several nodes at once. */
+  /**
+   * Releases at most `limit` (1..1000) due holds of a sale, looking at no more than 4 x `limit` orders
+   * (deadlines are kept per batch: orders of a due batch already paid or cancelled are looked at and
+   * skipped, so a call may release fewer than `limit` while `more` is true). Safe to run from several nodes
+   * at once.
+   */
   async expireDue(saleId: string, limit = DEFAULT_EXPIRE_LIMIT): Promise<ExpireReply> {
     const k = saleKeys(saleId);
     if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.maxExpirePerCall) {
       throw new EngineError('ERR_INVALID_ARGUMENT', `expire limit ${limit} is invalid: use 1..${LIMITS.maxExpirePerCall}`, 'limit');
     }
-    const reply = await this.scripts.expireHolds(k.meta, k.holders, k.orders, k.deadlines, limit);
+    const reply = await this.scripts.expireHolds(k.meta, k.holders, k.orders, k.deadlines, k.stream, limit);
     if (isErrorTuple(reply)) throw errorFromCode(reply[0], saleId, `sale ${saleId}`);
     if (!Array.isArray(reply) || reply.length !== 3) throw unexpected(`expire on sale ${saleId}`, reply);
     const [expired, remaining, more] = reply as [number, number, number];

@@ -11,8 +11,9 @@ import { SALE_ID_RE } from '../ids.js';
  *   {sale:S}:holders        hash   user -> "n|latestOrderId"  (n = the user's held + paid orders)
  *   {sale:S}:orders         hash   orderId -> "status|expiresAt|createdAt|paidAt|userLen|<user><idemKey>"
  *   {sale:S}:idem           hash   idempotencyKey -> "orderId|user"
- *   {sale:S}:deadlines      zset   orderId scored by hold deadline (ms)
- *   {sale:S}:stream         stream one entry per batch with successes: b <batchId> <orderId> <user> ...
+ *   {sale:S}:deadlines      zset   one member per batch with new holds: its stream entry id ("<id>/<k>" once
+ *                                  a sweep has passed its first k orders), scored by the holds' deadline (ms)
+ *   {sale:S}:stream         stream one entry per batch with new holds: b <batchId> <orderId> <user> ...
  *   {sale:S}:batch:<id>     string sha1(orderIds) + stored reply of a decided batch, EX 600 s
  *   ts:sales                set    sale ids, for discovery (another slot: written outside the scripts)
  */

@@ -3,13 +3,14 @@
 
   Input:
     KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders
-    KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:deadlines
+    KEYS[3] {sale:S}:orders
     ARGV[1] orderId             "<saleId>.<unique>"
+  The deadline entry is per batch (includes/deadlines.lua) and stays: the sweep skips orders not 'held'.
 
   Output: {code, encodedOrder, changed}   (encodedOrder as in includes/order.lua, after the call)
      1  paid (changed 1) or already paid (changed 0)
     -8  HOLD_EXPIRED: the hold's deadline passed. A hold not yet swept is expired here, on the spot
-        (status expired, held - 1, the user's count - 1, deadline removed): changed 1
+        (status expired, held - 1, the user's count - 1): changed 1
     -9  ORDER_CANCELLED
     {-7 ORDER_NOT_FOUND, ''}   {-11 INVALID_ARGUMENT, 'orderId'}   nothing written
   A hold is live while Redis TIME < expiresAt.
@@ -27,7 +28,6 @@ if o.status == 'cancelled' then return {C.ORDER_CANCELLED, enc, 0} end
 if o.status == 'expired' then return {C.HOLD_EXPIRED, enc, 0} end
 
 local now = nowMs()
-redis.call('ZREM', KEYS[4], oid)
 redis.call('HINCRBY', KEYS[1], 'held', -1)
 if now >= o.expiresAt then
   o.status = 'expired'

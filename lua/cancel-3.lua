@@ -4,8 +4,9 @@
 
   Input:
     KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders
-    KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:deadlines
+    KEYS[3] {sale:S}:orders
     ARGV[1] orderId
+  The deadline entry is per batch (includes/deadlines.lua) and stays: the sweep skips orders not 'held'.
 
   Output: {code, encodedOrder, changed}
       1  cancelled now (changed 1) or already cancelled (changed 0)
@@ -34,7 +35,6 @@ else
 end
 enc = encodeOrder(o)
 redis.call('HSET', KEYS[3], oid, enc)
-redis.call('ZREM', KEYS[4], oid)
 redis.call('HINCRBY', KEYS[1], 'held', -1)
 releaseHolder(KEYS[2], o.user, 1)
 return {code, enc, 1}

@@ -1,0 +1,77 @@
+--[[
+  Releases due holds (deadline <= Redis TIME) with bounded work per call. Deadlines are kept per batch
+  (includes/deadlines.lua): a due entry names a batch's stream entry, and its orders still 'held' move to
+  'expired' (held - 1, the user's count - 1). Only status 'held' is released, and the entry (or its resume
+  point) is moved in the same atomic step, so each unit returns exactly once and several nodes may run
+  this at the same time.
+
+  Input:
+    KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders
+    KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:deadlines    KEYS[5] {sale:S}:stream
+    ARGV[1] limit               1..1000
+
+  Work per call: at most `limit` holds released and at most 4 x `limit` orders looked at (orders already
+  paid, cancelled or expired are looked at and skipped); one ZRANGEBYSCORE, then per due batch one XRANGE
+  of its stream entry and one HMGET of its orders; one HSET orders, one HINCRBY and one HGET/HSET per user
+  at the end. A batch cut off by either bound keeps its deadline under "<streamId>/<k>" and the next call
+  resumes at order k + 1.
+
+  Output: {expired, remaining, more}
+    expired   holds released by this call
+    remaining total - held - paid after it
+    more      1 when further due deadline entries remain (call again), else 0
+    {-5 UNKNOWN_SALE, saleTag}   {-11 INVALID_ARGUMENT, 'limit'}   nothing written
+]]
+--@include "includes/common.lua"
+--@include "includes/order.lua"
+--@include "includes/deadlines.lua"
+
+local limit = toInt(ARGV[1])
+if not limit or limit < 1 or limit > 1000 then return {C.INVALID_ARGUMENT, 'limit'} end
+local m = redis.call('HMGET', KEYS[1], 'total', 'held', 'paid')
+if not m[1] then return {C.UNKNOWN_SALE, KEYS[1]} end
+local total, held, paid = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+
+local now = fmt(nowMs())
+local budget = 4 * limit            -- orders we may still look at
+local count = 0                     -- holds released
+local orderArgs, perUser, users = {}, {}, {}
+local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+for d = 1, #due, 2 do
+  if count >= limit or budget <= 0 then break end
+  local member, score = due[d], due[d + 1]
+  local sid, done = parseDeadline(member)
+  local entry = redis.call('XRANGE', KEYS[5], sid, sid)[1]
+  local oids = entry and entryOrderIds(entry[2]) or {}
+  local last = math.min(#oids, done + budget)
+  local stop = last                 -- orders of the entry handled after this call
+  if last > done then
+    local encs = redis.call('HMGET', KEYS[3], unpack(oids, done + 1, last))
+    for j = done + 1, last do
+      if count >= limit then stop = j - 1; break end
+      local enc = encs[j - done]
+      if enc and string.sub(enc, 1, 5) == 'held|' then
+        local o = decodeOrder(enc)
+        o.status = 'expired'
+        orderArgs[#orderArgs + 1] = oids[j]
+        orderArgs[#orderArgs + 1] = encodeOrder(o)
+        if o.user ~= '' then
+          if not perUser[o.user] then perUser[o.user] = 0; users[#users + 1] = o.user end
+          perUser[o.user] = perUser[o.user] + 1
+        end
+        count = count + 1
+      end
+    end
+  end
+  budget = budget - math.max(0, stop - done)
+  redis.call('ZREM', KEYS[4], member)
+  if stop < #oids then redis.call('ZADD', KEYS[4], score, sid .. '/' .. fmt(stop)) end
+end
+if count > 0 then
+  redis.call('HSET', KEYS[3], unpack(orderArgs))
+  redis.call('HINCRBY', KEYS[1], 'held', -count)
+  held = held - count
+  for _, user in ipairs(users) do releaseHolder(KEYS[2], user, perUser[user]) end
+end
+local more = #redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1)
+return {count, total - held - paid, more}
