@@ -17,11 +17,13 @@
     ARGV[5 + 3i], ARGV[6 + 3i], ARGV[7 + 3i]   (i = 0..n-1)
             orderId "<saleId>.<unique>", user ('' = anonymous, <= 256 bytes), idempotency key ('' = none, <= 256)
 
-  Output (success): a JSON string  [remaining, [code, "orderId", expiresAt, replayed], ...]  one tuple per
-    purchase in request order. code: 1 success, -1 sold out, -2 limit reached, -3 not open,
-    -4 idempotency mismatch, -6 anonymous not allowed. orderId/expiresAt are set for successes only; a
-    replayed success (known idempotency key, known orderId, or the same user at limit 1) carries the
-    STORED order's id, which may differ from the requested one. remaining = total - held - paid after it.
+  Output (success): a JSON string  [remaining, expiresAt, r1, ..., rn]  one r per purchase in request
+    order, kept short (it is built, stored in the batch record, sent and parsed once per purchase):
+      1                      a new hold under the REQUESTED order id, deadline expiresAt (shared by the batch)
+      ["orderId", expiresAt] a replayed success (known idempotency key, known orderId, or the same user at
+                             limit 1): the STORED order, whose id may differ from the requested one
+      -1 sold out, -2 limit reached, -3 not open, -4 idempotency mismatch, -6 anonymous not allowed
+    remaining = total - held - paid after the batch. src/redis/engine.ts parseBatchReply reads it.
   Output (error, nothing written): {code, detail}
     -5 UNKNOWN_SALE, -11 INVALID_ARGUMENT '<arg>', -12 BATCH_TOO_LARGE '512', -14 BATCH_ID_CONFLICT '<batchId>'
 
@@ -99,7 +101,6 @@ local expiresAt = now + holdMs
 -- Every new order of this batch shares status, times and reply tail: format them once.
 local expStr = fmt(expiresAt)
 local heldPrefix = 'held|' .. expStr .. '|' .. fmt(now) .. '|0|'
-local okTail = '",' .. expStr .. ',0]'
 
 -- 3. Decide, keeping every change in Lua tables; write once at the end.
 local newOrders = {}        -- orderId -> encoded, for this batch
@@ -201,16 +202,18 @@ for i = 0, n - 1 do
       end
       held = held + 1
       added = added + 1
-      out[i + 1] = '[1,"' .. oid .. okTail
+      out[i + 1] = '1'
     else
       code = C.SOLD_OUT
     end
   end
 
-  if not out[i + 1] then out[i + 1] = '[' .. code .. ',"' .. rid .. '",' .. fmt(rexp) .. ',' .. rep .. ']' end
+  if not out[i + 1] then
+    if code == C.OK then out[i + 1] = '["' .. rid .. '",' .. fmt(rexp) .. ']' else out[i + 1] = fmt(code) end
+  end
 end
 
-local reply = '[' .. fmt(total - held - paid) .. ',' .. table.concat(out, ',') .. ']'
+local reply = '[' .. fmt(total - held - paid) .. ',' .. expStr .. ',' .. table.concat(out, ',') .. ']'
 
 -- 4. Write: a handful of commands for the whole batch.
 if added > 0 then

@@ -257,7 +257,7 @@ export class SaleEngine {
       args.push(p.orderId, p.user, p.idempotencyKey ?? '');
     }
     const reply = await this.scripts.reserveBatch(...args);
-    if (typeof reply === 'string') return parseBatchReply(reply, purchases.length);
+    if (typeof reply === 'string') return parseBatchReply(reply, purchases);
     if (isErrorTuple(reply)) {
       if (reply[0] === ScriptCode.UnknownSale) {
         return { remaining: 0, results: purchases.map(() => ({ outcome: Outcome.UnknownSale })) };
@@ -371,15 +371,26 @@ export class SaleEngine {
   }
 }
 
-function parseBatchReply(json: string, n: number): BatchReply {
-  const parsed = JSON.parse(json) as [number, ...[number, string, number, number][]];
-  if (!Array.isArray(parsed) || parsed.length !== n + 1) {
-    throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${parsed.length - 1} results for ${n} purchases`);
+/** Reads reserve-batch's reply (lua/reserve-batch-7.lua: [remaining, expiresAt, r1..rn]). */
+function parseBatchReply(json: string, purchases: PurchaseRequest[]): BatchReply {
+  const parsed = JSON.parse(json) as unknown[];
+  const n = purchases.length;
+  if (!Array.isArray(parsed) || parsed.length !== n + 2 || typeof parsed[0] !== 'number' || typeof parsed[1] !== 'number') {
+    throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${JSON.stringify(json).slice(0, 200)} for ${n} purchases`);
   }
+  const expiresAt = parsed[1];
   const results: PurchaseResult[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const [code, orderId, expiresAt, replayed] = parsed[i + 1] as [number, string, number, number];
-    results[i] = code === Outcome.Success ? { outcome: code, orderId, expiresAt, replayed: replayed === 1 } : { outcome: code as Outcome };
+    const r = parsed[i + 2];
+    if (r === Outcome.Success) {
+      results[i] = { outcome: Outcome.Success, orderId: purchases[i]!.orderId, expiresAt, replayed: false };
+    } else if (typeof r === 'number') {
+      results[i] = { outcome: r as Outcome };
+    } else if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number') {
+      results[i] = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true };
+    } else {
+      throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${JSON.stringify(r)} for purchase ${i}`);
+    }
   }
   return { remaining: parsed[0], results };
 }
