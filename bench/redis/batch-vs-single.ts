@@ -43,6 +43,8 @@ interface Row {
   auditMs: number;
   /** Redis CPU (user + sys, from INFO cpu) per purchase: less sensitive to other load on the machine. */
   redisCpuUsPerPurchase: number;
+  /** This process's CPU (the callers, batcher, ioredis) per purchase: the other half of the 2 cores. */
+  clientCpuUsPerPurchase: number;
   orders: number;
 }
 
@@ -93,10 +95,12 @@ async function scenario(mode: Mode, appendfsync: 'always' | 'everysec'): Promise
     await new Promise((res) => setTimeout(res, WARMUP_MS));
     const calls0 = await scriptCalls(redis);
     const cpu0 = await redisCpu(redis);
+    const client0 = process.cpuUsage();
     measuring = true;
     const start = performance.now();
     await new Promise((res) => setTimeout(res, SECONDS * 1000));
     measuring = false;
+    const client = process.cpuUsage(client0);
     const elapsed = (performance.now() - start) / 1000;
     const calls = (await scriptCalls(redis)) - calls0;
     const cpu = (await redisCpu(redis)) - cpu0;
@@ -119,6 +123,7 @@ async function scenario(mode: Mode, appendfsync: 'always' | 'everysec'): Promise
       failures,
       auditMs,
       redisCpuUsPerPurchase: round((cpu * 1e6) / Math.max(1, done)),
+      clientCpuUsPerPurchase: round((client.user + client.system) / Math.max(1, done)),
       orders: audit.orders,
     };
   } finally {
@@ -144,7 +149,7 @@ for (let round = 0; round < ROUNDS; round++) {
     console.log(
       `round ${round + 1}  ${mode.padEnd(8)} appendfsync ${fsync.padEnd(8)} ${String(row.purchasesPerSecond).padStart(7)} purchases/s` +
         `  mean ${row.meanLatencyMs} ms  p99 ${row.p99LatencyMs} ms  ${row.scriptCalls} script calls` +
-        `  redis ${row.redisCpuUsPerPurchase} µs cpu/purchase` +
+        `  redis ${row.redisCpuUsPerPurchase} µs cpu/purchase  client ${row.clientCpuUsPerPurchase} µs` +
         `  (audit of ${row.orders} orders: ${row.auditMs} ms)`,
     );
   }
