@@ -14,7 +14,8 @@
   paid, cancelled or expired are looked at and skipped); one ZRANGEBYSCORE, then per due batch one XRANGE
   of its stream entry and one HMGET of its orders; one HSET orders, one HINCRBY and one HGET/HSET per user
   at the end. A batch cut off by either bound keeps its deadline under "<streamId>/<k>" and the next call
-  resumes at order k + 1.
+  resumes at order k + 1. A member that is an order id (a per-order deadline from before this layout,
+  e.g. in an existing AOF) is swept as a batch of that one order.
 
   Output: {expired, remaining, more}
     expired   holds released by this call
@@ -41,8 +42,13 @@ for d = 1, #due, 2 do
   if count >= limit or budget <= 0 then break end
   local member, score = due[d], due[d + 1]
   local sid, done = parseDeadline(member)
-  local entry = redis.call('XRANGE', KEYS[5], sid, sid)[1]
-  local oids = entry and entryOrderIds(entry[2]) or {}
+  local oids
+  if string.find(sid, '.', 1, true) then
+    oids = {sid}                    -- a per-order deadline written before deadlines were per batch
+  else
+    local entry = redis.call('XRANGE', KEYS[5], sid, sid)[1]
+    oids = entry and entryOrderIds(entry[2]) or {}
+  end
   local last = math.min(#oids, done + budget)
   local stop = last                 -- orders of the entry handled after this call
   if last > done then

@@ -252,6 +252,20 @@ t.test('deadlines per batch: a sweep cut off mid-batch resumes where it stopped;
   t.match(await engine.audit(sale), { ok: true, countedPaid: 3, cancelled: 2, expired: 2 * n - 5 });
 });
 
+t.test('a per-order deadline left by the old layout (existing AOF) is still swept', async (t) => {
+  const sale = 'legacy';
+  await engine.createSale({ id: sale, total: 5, perUserLimit: 1, holdSeconds: 1, anonymous: false });
+  const r = await engine.reserveBatch(sale, newBatchId(), [{ orderId: newOrderId(sale), user: 'old' }]);
+  const k = saleKeys(sale);
+  const [member, score] = await redis.zrange(k.deadlines, 0, -1, 'WITHSCORES');
+  await redis.zrem(k.deadlines, member!);
+  await redis.zadd(k.deadlines, score!, r.results[0]!.orderId!);
+  await new Promise((res) => setTimeout(res, 1100));
+  t.same(await engine.expireDue(sale, 10), { expired: 1, remaining: 5, more: false });
+  t.equal(await redis.zcard(k.deadlines), 0);
+  t.ok((await engine.audit(sale)).ok);
+});
+
 t.test('audit reports a held order no deadline covers, a stray deadline and a wrong counter', async (t) => {
   const sale = 'broken';
   await engine.createSale({ id: sale, total: 10, perUserLimit: 1, holdSeconds: 300, anonymous: false });
