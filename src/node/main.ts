@@ -154,7 +154,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   );
   const sweeper = new Sweeper(
     () => registry.list(),
-    async (saleId, limit) => (await engine.expireDue(saleId, limit)).expired,
+    (saleId, limit) => engine.expireDue(saleId, limit),
     onLoopError('expiry sweep'),
   );
   reconciler.start(config.reconcileMs);

@@ -2,7 +2,7 @@ import type { KnownSale } from './registry.js';
 
 /**
  * Main thread, every --sweep-ms (500 ms): releases expired holds for every known sale via the engine's
- * expireDue (one bounded script call per page; loops while a page came back full, at most `maxPages` per
+ * expireDue (one bounded script call per page; loops while the script says more holds are due, at most `maxPages` per
  * sale per tick so one huge backlog cannot starve the others). Safe on every node at once: the script
  * removes each deadline entry atomically, so a hold returns to the pool exactly once whoever sweeps it.
  * Returned units reach the local quotas through the reconciler's next refresh.
@@ -12,7 +12,9 @@ export class Sweeper {
   private running = false;
   constructor(
     private readonly sales: () => KnownSale[],
-    private readonly expire: (saleId: string, limit: number) => Promise<number>,
+    /** Releases up to `limit` due holds; `more`: further holds are already due (a page can release fewer than
+     *  `limit` and still have more, since paid or cancelled orders of a due batch are skipped). */
+    private readonly expire: (saleId: string, limit: number) => Promise<{ expired: number; more: boolean }>,
     private readonly onError: (err: unknown) => void,
     private readonly pageSize = 200,
     private readonly maxPages = 10,
@@ -31,9 +33,9 @@ export class Sweeper {
     try {
       for (const sale of this.sales()) {
         for (let page = 0; page < this.maxPages; page++) {
-          const expired = await this.expire(sale.info.id, this.pageSize);
+          const { expired, more } = await this.expire(sale.info.id, this.pageSize);
           total += expired;
-          if (expired < this.pageSize) break;
+          if (!more) break;
         }
       }
     } catch (err) {
