@@ -18,10 +18,8 @@
 --@include "includes/order.lua"
 
 local oid = ARGV[1]
-if not saleOfOrderId(oid) then return {C.INVALID_ARGUMENT, 'orderId'} end
-local enc = redis.call('HGET', KEYS[3], oid)
-if not enc then return {C.ORDER_NOT_FOUND, ''} end
-local o = decodeOrder(enc)
+local enc, o = readOrder(KEYS[3], oid)
+if not enc then return o end
 if o.status == 'cancelled' then return {C.OK, enc, 0} end
 if o.status == 'paid' then return {C.ORDER_PAID, enc, 0} end
 if o.status == 'expired' then return {C.HOLD_EXPIRED, enc, 0} end

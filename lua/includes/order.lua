@@ -30,6 +30,14 @@ local function decodeOrder(s)
   }
 end
 
+-- The order a pay/cancel call names: enc, decoded order — or nil and the error reply (nothing written).
+local function readOrder(ordersKey, oid)
+  if not saleOfOrderId(oid) then return nil, {C.INVALID_ARGUMENT, 'orderId'} end
+  local enc = redis.call('HGET', ordersKey, oid)
+  if not enc then return nil, {C.ORDER_NOT_FOUND, ''} end
+  return enc, decodeOrder(enc)
+end
+
 -- "n|latest" -> n, latest  (0, '' when absent)
 local function parseHolder(raw)
   if not raw then return 0, '' end

@@ -35,61 +35,28 @@ export function createMetricsRegistry(
   registry.setDefaultLabels({ node: nodeId });
   collectDefaultMetrics({ register: registry, prefix: 'ticket_spike_process_' });
 
-  registry.registerMetric({
-    name: 'ticket_spike_purchases_total',
-    help: 'Purchase requests answered, by outcome',
-    type: 'counter',
-    aggregator: 'sum',
-    get: () => {
-      const totals = readTotals(buffer, threads);
-      return {
-        name: 'ticket_spike_purchases_total',
-        help: 'Purchase requests answered, by outcome',
-        type: 'counter',
-        aggregator: 'sum',
-        values: OUTCOMES.map((outcome, i) => ({ labels: { outcome }, value: totals[OUTCOME_BASE + i]! })),
-      };
-    },
-  } as never);
-
-  registry.registerMetric({
-    name: 'ticket_spike_http_responses_total',
-    help: 'HTTP responses sent, by status (0 = other)',
-    type: 'counter',
-    aggregator: 'sum',
-    get: () => {
-      const totals = readTotals(buffer, threads);
-      return {
-        name: 'ticket_spike_http_responses_total',
-        help: 'HTTP responses sent, by status (0 = other)',
-        type: 'counter',
-        aggregator: 'sum',
-        values: STATUSES.map((status, i) => ({ labels: { status: String(status) }, value: totals[STATUS_BASE + i]! })),
-      };
-    },
-  } as never);
-
-  registry.registerMetric({
-    name: 'ticket_spike_request_seconds',
-    help: 'Time from request to answer, seconds',
-    type: 'histogram',
-    aggregator: 'sum',
-    get: () => {
-      const totals = readTotals(buffer, threads);
-      const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
-      let cumulative = 0;
-      LATENCY_BUCKETS.forEach((le, i) => {
-        cumulative += totals[BUCKET_BASE + i]!;
-        values.push({ labels: { le }, value: cumulative, metricName: 'ticket_spike_request_seconds_bucket' });
-      });
-      cumulative += totals[BUCKET_BASE + LATENCY_BUCKETS.length]!;
-      values.push({ labels: { le: '+Inf' }, value: cumulative, metricName: 'ticket_spike_request_seconds_bucket' });
-      values.push({ labels: {}, value: totals[LAT_SUM]!, metricName: 'ticket_spike_request_seconds_sum' });
-      values.push({ labels: {}, value: totals[LAT_COUNT]!, metricName: 'ticket_spike_request_seconds_count' });
-      return { name: 'ticket_spike_request_seconds', help: 'Time from request to answer, seconds', type: 'histogram', aggregator: 'sum', values };
-    },
-  } as never);
-
+  registerFromBuffer(registry, 'ticket_spike_purchases_total', 'Purchase requests answered, by outcome', 'counter', () => {
+    const totals = readTotals(buffer, threads);
+    return OUTCOMES.map((outcome, i) => ({ labels: { outcome }, value: totals[OUTCOME_BASE + i]! }));
+  });
+  registerFromBuffer(registry, 'ticket_spike_http_responses_total', 'HTTP responses sent, by status (0 = other)', 'counter', () => {
+    const totals = readTotals(buffer, threads);
+    return STATUSES.map((status, i) => ({ labels: { status: String(status) }, value: totals[STATUS_BASE + i]! }));
+  });
+  registerFromBuffer(registry, 'ticket_spike_request_seconds', 'Time from request to answer, seconds', 'histogram', () => {
+    const totals = readTotals(buffer, threads);
+    const values: MetricValue[] = [];
+    let cumulative = 0;
+    LATENCY_BUCKETS.forEach((le, i) => {
+      cumulative += totals[BUCKET_BASE + i]!;
+      values.push({ labels: { le }, value: cumulative, metricName: 'ticket_spike_request_seconds_bucket' });
+    });
+    cumulative += totals[BUCKET_BASE + LATENCY_BUCKETS.length]!;
+    values.push({ labels: { le: '+Inf' }, value: cumulative, metricName: 'ticket_spike_request_seconds_bucket' });
+    values.push({ labels: {}, value: totals[LAT_SUM]!, metricName: 'ticket_spike_request_seconds_sum' });
+    values.push({ labels: {}, value: totals[LAT_COUNT]!, metricName: 'ticket_spike_request_seconds_count' });
+    return values;
+  });
   // One collect fills all four per-sale gauges right before the scrape reads them: it is registered before
   // them because prom-client reads metrics in registration order. reset() first so gone sales disappear.
   new Gauge({
@@ -113,4 +80,26 @@ export function createMetricsRegistry(
   const paid = new Gauge({ name: 'ticket_spike_sale_paid', help: 'Units paid per sale, as last read from Redis', labelNames: ['sale'], registers: [registry] });
   const localQuota = new Gauge({ name: 'ticket_spike_sale_local_quota', help: 'Units this node may still take from its quota without asking Redis', labelNames: ['sale'], registers: [registry] });
   return registry;
+}
+
+interface MetricValue {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+/**
+ * A metric whose values are read from the threads' shared counters when scraped: prom-client accepts any
+ * object with `get()` returning name, help, type and values (its own Counter/Histogram cannot be set from
+ * outside counts).
+ */
+function registerFromBuffer(
+  registry: Registry,
+  name: string,
+  help: string,
+  type: 'counter' | 'histogram',
+  values: () => MetricValue[],
+): void {
+  const describe = { name, help, type, aggregator: 'sum' as const };
+  registry.registerMetric({ ...describe, get: () => ({ ...describe, values: values() }) } as never);
 }

@@ -3,17 +3,6 @@
  * step) and the one place that maps a negative code to an EngineError.
  */
 
-/** Per-purchase outcome of reserve-batch. The values are the HTTP API's `code` (DESIGN.md). */
-export enum Outcome {
-  Success = 1,
-  SoldOut = -1,
-  LimitReached = -2,
-  NotOpen = -3,
-  IdempotencyMismatch = -4,
-  UnknownSale = -5,
-  AnonymousNotAllowed = -6,
-}
-
 /** Every code a script returns. */
 export enum ScriptCode {
   Ok = 1,
@@ -32,6 +21,18 @@ export enum ScriptCode {
   BatchTooLarge = -12,
   InvalidSale = -13,
   BatchIdConflict = -14,
+}
+
+/** Per-purchase outcome of reserve-batch: the script codes a purchase can end with. The values are the HTTP
+ *  API's `code` (DESIGN.md). */
+export enum Outcome {
+  Success = ScriptCode.Ok,
+  SoldOut = ScriptCode.SoldOut,
+  LimitReached = ScriptCode.LimitReached,
+  NotOpen = ScriptCode.NotOpen,
+  IdempotencyMismatch = ScriptCode.IdempotencyMismatch,
+  UnknownSale = ScriptCode.UnknownSale,
+  AnonymousNotAllowed = ScriptCode.AnonymousNotAllowed,
 }
 
 /** Limits the scripts enforce too (lua/includes/common.lua). */
