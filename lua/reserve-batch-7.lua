@@ -15,7 +15,8 @@
     ARGV[3] batch record TTL (s) 1..86400
     ARGV[4] n                    1..512 purchases
     ARGV[5 + 3i], ARGV[6 + 3i], ARGV[7 + 3i]   (i = 0..n-1)
-            orderId "<saleId>.<unique>", user ('' = anonymous, <= 256 bytes), idempotency key ('' = none, <= 256)
+            orderId "<saleId>.<unique>" (<= 160), user ('' = anonymous, else 1-64 of [A-Za-z0-9_.:@-]),
+            idempotency key ('' = none, else 1-128 printable ASCII without spaces)
 
   Output (success): a JSON string  [remaining, expiresAt, r1, ..., rn]  one r per purchase in request
     order, kept short (it is built, stored in the batch record, sent and parsed once per purchase):
@@ -74,8 +75,8 @@ for i = 0, n - 1 do
       or string.find(oid, '[^%w_%-]', plen + 1) then
     return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].orderId'}
   end
-  if #user > MAX_USER_LEN then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].user'} end
-  if #idem > MAX_IDEM_LEN then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].idempotencyKey'} end
+  if not isUser(user) then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].user'} end
+  if not isIdemKey(idem) then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].idempotencyKey'} end
   oids[i + 1] = oid
   if user ~= '' then users[#users + 1] = user end
   if idem ~= '' then idems[#idems + 1] = idem end

@@ -15,10 +15,11 @@ import { execFileSync } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import { RedisServer } from '../../test/helpers/redis-server.js';
 import { connectRedisReady } from '../../src/redis/connection.js';
-import { SaleEngine, Outcome } from '../../src/redis/engine.js';
-import { ReservationBatcher } from '../../src/redis/batcher.js';
-import { newBatchId, newOrderId } from '../../src/ids.js';
-import { projectRoot } from '../../src/paths.js';
+import { Outcome } from '../../src/redis/codes.js';
+import { SaleEngine } from '../../src/sale/engine.js';
+import { ReservationBatcher } from '../../src/sale/batcher.js';
+import { newBatchId, newOrderId } from '../../src/sale/ids.js';
+import { fileURLToPath } from 'node:url';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -187,7 +188,7 @@ const out = {
   redisCpuPerPurchaseRatioSingleOverBatched: cpuRatio,
   alwaysSlowdownVsEverysecBatched: fsyncCost,
 };
-const dir = join(projectRoot(), 'bench', 'results');
+const dir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'redis-batch.json'), JSON.stringify(out, null, 2) + '\n');
 console.log(`wrote ${join(dir, 'redis-batch.json')}`);

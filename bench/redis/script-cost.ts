@@ -13,8 +13,9 @@ import type { Redis } from 'ioredis';
 import { loadavg } from 'node:os';
 import { RedisServer } from '../../test/helpers/redis-server.js';
 import { connectRedisReady } from '../../src/redis/connection.js';
-import { SaleEngine, Outcome } from '../../src/redis/engine.js';
-import { newBatchId, newOrderId } from '../../src/ids.js';
+import { Outcome } from '../../src/redis/codes.js';
+import { SaleEngine } from '../../src/sale/engine.js';
+import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

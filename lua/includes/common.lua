@@ -19,10 +19,11 @@ local C = {
   INVALID_SALE = -13, BATCH_ID_CONFLICT = -14,
 }
 
--- Limits shared with src/redis/codes.ts LIMITS.
+-- The input rules of src/rules/input-rules.ts (BATCH_SIZE, USER, IDEMPOTENCY_KEY, ORDER_ID, BATCH_ID),
+-- checked again here before any write; test/integration/lua-rules.test.ts feeds every boundary to both.
 local MAX_BATCH = 512
-local MAX_USER_LEN = 256
-local MAX_IDEM_LEN = 256
+local MAX_USER_LEN = 64
+local MAX_IDEM_LEN = 128
 local MAX_ID_LEN = 160
 
 -- A non-negative decimal integer string (no sign, no exponent, no spaces, <= 16 digits) -> number, else nil.
@@ -44,6 +45,16 @@ local function isToken(s, maxLen)
 end
 
 local function isSaleId(s) return isToken(s, 48) end
+
+-- A buyer: '' (anonymous) or 1-64 of A-Z a-z 0-9 _ . : @ -  (never the order codec's '|').
+local function isUser(s)
+  return s == '' or (#s <= MAX_USER_LEN and string.find(s, '[^%w_%.:@%-]') == nil)
+end
+
+-- An Idempotency-Key: '' (none) or 1-128 printable ASCII characters without spaces (bytes 33-126).
+local function isIdemKey(s)
+  return s == '' or (#s <= MAX_IDEM_LEN and string.find(s, '[^\33-\126]') == nil)
+end
 
 -- "<saleId>.<unique>", unique in [A-Za-z0-9_-]+. Returns the sale id or nil.
 local function saleOfOrderId(s)

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/errors.js';
-import { MAIN_HELP } from './help.js';
 
 /**
- * `ticket-spike <command>`: dispatch only; each command lives in its own module, imported on demand so
- * `ticket-spike --help` does not load uWS or ioredis. Returns the exit code; bad flags exit 2 with a message
- * that names the flag.
+ * `ticket-spike <command>`: dispatch only; each command lives in its own module, imported when asked for so
+ * `ticket-spike --help` loads neither uWS nor a Redis client. Returns the exit code; bad flags exit 2 with a
+ * message that names the flag.
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -15,17 +14,16 @@ export async function main(argv: string[]): Promise<number> {
       case '--help':
       case '-h':
       case 'help':
-        process.stdout.write(MAIN_HELP);
+        process.stdout.write((await import('./help.js')).MAIN_HELP);
         return command === undefined ? 2 : 0;
       case 'node':
-        return await (await import('./node.js')).runNodeCommand(rest);
+        return await (await import('./node.js')).runNodeCommand(rest, env);
       case 'sale':
-        return await (await import('./sale.js')).runSaleCommand(rest);
+        return await (await import('./sale.js')).runSaleCommand(rest, env);
       case 'audit':
-        return await (await import('./audit.js')).runAuditCommand(rest);
+        return await (await import('./audit.js')).runAuditCommand(rest, env);
       case 'up':
-        // Written by the `up` engineer; loaded only when asked for.
-        return await (await import('./up.js' as string)).runUp(rest);
+        return await (await import('./up.js')).runUp(rest, env);
       default:
         process.stderr.write(`ticket-spike: unknown command ${JSON.stringify(command)}; see ticket-spike --help\n`);
         return 2;

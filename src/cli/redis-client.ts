@@ -1,5 +1,5 @@
 import { connectRedisReady } from '../redis/connection.js';
-import { SaleEngine } from '../redis/engine.js';
+import { SaleEngine } from '../sale/engine.js';
 
 /** A short-lived engine for one CLI command; `use` runs with it and the connection is closed after. */
 export async function withEngine<T>(redisUrl: string, use: (engine: SaleEngine) => Promise<T>): Promise<T> {

@@ -1,85 +1,97 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
-import { checkSaleFields, isRejection } from '../http/validate.js';
-import { MAIN_HELP } from './help.js';
-import { resolveRedisUrl } from './redis-url.js';
+import { checkRedisUrl } from '../config/node-config.js';
+import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { HOLD_SECONDS, PER_USER_LIMIT, SALE_ID, SALE_TOTAL, checkText } from '../rules/input-rules.js';
+import { checkSaleInput } from '../rules/sale-config.js';
+import { discoveredRedisUrl } from './redis-url.js';
 import { withEngine } from './redis-client.js';
 
+const REDIS_OPTION = {
+  type: 'text',
+  env: 'REDIS_URL',
+  value: 'URL',
+  check: checkRedisUrl,
+  help: 'Redis (default: the Redis of a running `ticket-spike up`, else redis://127.0.0.1:6379)',
+} as const;
+
+export const SALE_CREATE_COMMAND = {
+  name: 'ticket-spike sale create',
+  usage: '--id ID --total N [options]',
+  summary: 'creates a sale; an existing one is left as it is (exit 1)',
+  options: {
+    id: { type: 'text', value: 'ID', help: `sale id, ${SALE_ID.shape}` },
+    total: { type: 'int', min: SALE_TOTAL.min, max: SALE_TOTAL.max, help: 'tickets for sale' },
+    'per-user-limit': { type: 'int', min: PER_USER_LIMIT.min, max: PER_USER_LIMIT.max, default: 1, help: 'tickets one user may hold' },
+    'hold-seconds': { type: 'int', min: HOLD_SECONDS.min, max: HOLD_SECONDS.max, default: 900, help: 'an unpaid hold returns its ticket after this' },
+    anonymous: { type: 'flag', help: 'buyers without a user are allowed (and have no limit)' },
+    'opens-at': { type: 'text', value: 'ISO', help: 'opening time, e.g. 2030-01-01T10:00:00Z (default: now)' },
+    'closes-at': { type: 'text', value: 'ISO', help: 'closing time (default: never)' },
+    redis: REDIS_OPTION,
+  },
+} as const satisfies CommandSpec;
+
+export const SALE_STATUS_COMMAND = {
+  name: 'ticket-spike sale status',
+  usage: 'ID [--redis URL]   (or --sale ID)',
+  summary: "prints a sale's counters and settings; exit 1 when there is no such sale",
+  positionals: true,
+  options: {
+    sale: { type: 'text', value: 'ID', check: (v: string) => checkText(SALE_ID, v), help: 'the sale (instead of the positional ID)' },
+    redis: REDIS_OPTION,
+  },
+} as const satisfies CommandSpec;
+
+export const SALE_HELP = `${helpText(SALE_CREATE_COMMAND)}\n${helpText(SALE_STATUS_COMMAND)}`;
+
 /** `ticket-spike sale create ...` and `ticket-spike sale status ID`. */
-export async function runSaleCommand(argv: string[]): Promise<number> {
+export async function runSaleCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === 'create') return create(rest);
-  if (sub === 'status') return status(rest);
-  process.stdout.write(MAIN_HELP);
+  if (sub === 'create') return create(rest, env);
+  if (sub === 'status') return status(rest, env);
+  process.stdout.write(SALE_HELP);
   return sub === '--help' || sub === '-h' ? 0 : 2;
 }
 
-async function create(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      id: { type: 'string' },
-      total: { type: 'string' },
-      'per-user-limit': { type: 'string' },
-      'hold-seconds': { type: 'string' },
-      anonymous: { type: 'boolean' },
-      'opens-at': { type: 'string' },
-      'closes-at': { type: 'string' },
-      redis: { type: 'string' },
-    },
-  });
-  const num = (flag: string, raw: string | undefined) => {
-    if (raw === undefined) return undefined;
-    if (!/^\d+$/.test(raw)) throw new ConfigError(flag, `expected a whole number, got ${JSON.stringify(raw)}`);
-    return Number(raw);
-  };
-  const checked = checkSaleFields({
-    id: values.id,
-    total: num('--total', values.total),
-    perUserLimit: num('--per-user-limit', values['per-user-limit']),
-    holdSeconds: num('--hold-seconds', values['hold-seconds']),
-    anonymous: values.anonymous ?? false,
-    opensAt: values['opens-at'],
-    closesAt: values['closes-at'],
-  });
-  if (isRejection(checked)) {
-    const field = checked.msg.split(':')[0] ?? '';
-    const flag = `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new ConfigError(flag, checked.msg.slice(field.length + 2));
+async function create(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values: v, help } = parseCommand(SALE_CREATE_COMMAND, argv, env);
+  if (help) {
+    process.stdout.write(helpText(SALE_CREATE_COMMAND));
+    return 0;
   }
-  const result = await withEngine(resolveRedisUrl(values), (engine) =>
-    engine.createSale({
-      id: checked.id,
-      total: checked.total,
-      perUserLimit: checked.perUserLimit,
-      holdSeconds: checked.holdSeconds,
-      anonymous: checked.anonymous,
-      ...(checked.opensAt !== null ? { opensAt: checked.opensAt } : {}),
-      ...(checked.closesAt !== null ? { closesAt: checked.closesAt } : {}),
-    }),
-  );
+  // Ranges are the flags' own (checked above); the sale rules add the required fields and the time checks.
+  const checked = checkSaleInput({
+    id: v.id,
+    total: v.total,
+    perUserLimit: v['per-user-limit'],
+    holdSeconds: v['hold-seconds'],
+    anonymous: v.anonymous,
+    opensAt: v['opens-at'],
+    closesAt: v['closes-at'],
+  });
+  if (!checked.ok) throw new ConfigError(`--${checked.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, checked.problem);
+  const sale = checked.value;
+  const result = await withEngine(v.redis ?? discoveredRedisUrl(env), (engine) => engine.createSale(sale));
   if (result === 'exists') {
-    process.stderr.write(`sale ${checked.id} already exists (unchanged); see: ticket-spike sale status ${checked.id}\n`);
+    process.stderr.write(`sale ${sale.id} already exists (unchanged); see: ticket-spike sale status ${sale.id}\n`);
     return 1;
   }
-  process.stdout.write(`created sale ${checked.id}: ${checked.total} tickets, ${checked.perUserLimit} per user\n`);
+  process.stdout.write(`created sale ${sale.id}: ${sale.total} tickets, ${sale.perUserLimit} per user\n`);
   return 0;
 }
 
-async function status(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: { redis: { type: 'string' }, sale: { type: 'string' } },
-  });
-  // `sale status G1234` or, like `audit --sale G1234`, `sale status --sale G1234`.
-  const id = values.sale ?? positionals[0];
+async function status(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values: v, positionals, help } = parseCommand(SALE_STATUS_COMMAND, argv, env);
+  if (help) {
+    process.stdout.write(helpText(SALE_STATUS_COMMAND));
+    return 0;
+  }
+  const id = v.sale ?? positionals[0];
   if (id === undefined) throw new ConfigError('sale status', 'give the sale id: ticket-spike sale status ID');
-  const result = await withEngine(resolveRedisUrl(values), (engine) => engine.status(id));
+  const sale = checkText(SALE_ID, id);
+  if (!sale.ok) throw new ConfigError('sale status ID', sale.problem);
+  const result = await withEngine(v.redis ?? discoveredRedisUrl(env), (engine) => engine.status(sale.value));
   if (result === null) {
-    process.stderr.write(`no sale ${id}\n`);
+    process.stderr.write(`no sale ${sale.value}\n`);
     return 1;
   }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,15 +1,83 @@
-import { Launcher, Interrupted } from '../launcher/launcher.js';
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../config/errors.js';
+import { checkRedisUrl } from '../config/node-config.js';
+import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { LaunchError } from '../launcher/errors.js';
+import { Interrupted, Launcher } from '../launcher/launcher.js';
 import { createLauncherLog } from '../launcher/log.js';
-import { parseUpArgs, UP_HELP } from '../launcher/options.js';
+import type { UpOptions } from '../launcher/options.js';
 import { findProjectRoot, resolveVarDir } from '../launcher/paths.js';
+import { PORT } from '../rules/input-rules.js';
+
+export const UP_COMMAND = {
+  name: 'ticket-spike up',
+  usage: '[options]            (npm start runs this)',
+  summary: 'the production-style local run: Redis, N nodes, nginx weighted in front, a demo sale',
+  options: {
+    nodes: { type: 'int', min: 1, max: 64, value: 'N', help: 'nodes to run (default 4, or one per --weights item)' },
+    weights: { type: 'int-list', min: 1, max: 1000, value: 'LIST', help: 'nginx weights, one per node (default 1,2,3,4; for other --nodes: 1,2,..,N)' },
+    port: { type: 'int', min: PORT.min, max: PORT.max, default: 8080, value: 'P', help: 'nginx port buyers use' },
+    'port-base': { type: 'int', min: PORT.min, max: PORT.max, default: 3001, value: 'P', help: 'first node port; nodes listen on P, P+1, ...' },
+    threads: { type: 'int', min: 1, max: 256, help: 'uWS threads per node (default max(1, cores / nodes))' },
+    redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, help: 'use this Redis instead of the embedded one; not supervised' },
+    'redis-port': { type: 'int', min: PORT.min, max: PORT.max, value: 'P', help: 'embedded Redis port (default 6380, or a free port if 6380 is taken)' },
+    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis data, logs, nginx files)' },
+    'var-dir': { type: 'text', env: 'TICKET_SPIKE_VAR', value: 'DIR', help: 'runtime files (default <project>/var)' },
+    'demo-total': { type: 'int', min: 1, max: 100_000_000, default: 10_000, help: 'tickets in the demo sale when it is created' },
+    'nginx-workers': { type: 'int', min: 1, max: 64, help: 'nginx worker_processes (default min(2, cores))' },
+  },
+  footer: `Env: ADMIN_TOKEN (made and printed when unset), LOG_LEVEL.
+Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain) and Redis, and removes <var>/up.json.`,
+} as const satisfies CommandSpec;
+
+export const UP_HELP = helpText(UP_COMMAND);
+
+/** Flags and environment -> UpOptions, or 'help'. Throws ConfigError naming the flag. */
+export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = availableParallelism()): UpOptions | 'help' {
+  const { values: v, help } = parseCommand(UP_COMMAND, argv, env);
+  if (help) return 'help';
+  const weights = v.weights ?? Array.from({ length: v.nodes ?? 4 }, (_, i) => i + 1);
+  if (v.nodes !== undefined && weights.length !== v.nodes) {
+    throw new ConfigError('--weights', `has ${weights.length} items but --nodes is ${v.nodes}; give one weight per node`);
+  }
+  const count = weights.length;
+  if (v['port-base'] + count - 1 > PORT.max) {
+    throw new ConfigError('--port-base', `${count} nodes from ${v['port-base']} run past port ${PORT.max}; lower it`);
+  }
+  if (v.port >= v['port-base'] && v.port < v['port-base'] + count) {
+    throw new ConfigError('--port', `${v.port} falls inside the node ports ${v['port-base']}-${v['port-base'] + count - 1}; move --port or --port-base`);
+  }
+  if (v.redis !== undefined && v['redis-port'] !== undefined) {
+    throw new ConfigError('--redis-port', 'is for the embedded Redis; it cannot be combined with --redis / REDIS_URL');
+  }
+  const token = env['ADMIN_TOKEN'];
+  return {
+    nodes: count,
+    weights,
+    port: v.port,
+    portBase: v['port-base'],
+    redisPort: v['redis-port'] ?? 'auto',
+    redisUrl: v.redis,
+    threads: v.threads ?? Math.max(1, Math.floor(cores / count)),
+    fresh: v.fresh,
+    varDir: v['var-dir'],
+    demoTotal: v['demo-total'],
+    nginxWorkers: v['nginx-workers'] ?? Math.min(2, Math.max(1, cores)),
+    adminToken: token === undefined || token === '' ? undefined : token,
+  };
+}
 
 /**
  * `ticket-spike up`: the production-style local run (see src/launcher/launcher.ts). Resolves with the exit
  * code once everything has stopped: 0 after Ctrl-C / SIGTERM, 1 when start failed (one line on stderr,
- * no stack trace), 2 for bad flags.
+ * no stack trace); bad flags throw ConfigError (exit 2).
  */
-export async function runUp(argv: string[]): Promise<number> {
+export async function runUp(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const options = parseUpArgs(argv, env);
+  if (options === 'help') {
+    process.stdout.write(UP_HELP);
+    return 0;
+  }
   let launcher: Launcher | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (launcher === undefined) return;
@@ -25,15 +93,9 @@ export async function runUp(argv: string[]): Promise<number> {
   process.on('SIGHUP', onSignal);
   process.on('exit', onExit);
   try {
-    const options = parseUpArgs(argv);
-    if (options.help) {
-      process.stdout.write(UP_HELP);
-      return 0;
-    }
     const projectRoot = findProjectRoot();
-    const varDir = resolveVarDir(projectRoot, options.varDir);
-    const log = createLauncherLog();
-    launcher = new Launcher(options, projectRoot, varDir, log);
+    const varDir = resolveVarDir(projectRoot, options.varDir, env);
+    launcher = new Launcher(options, projectRoot, varDir, createLauncherLog(env['LOG_LEVEL'] ?? 'info'));
     try {
       await launcher.start();
     } catch (err) {

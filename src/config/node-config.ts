@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
+import { BATCH_SIZE, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
 import { ConfigError } from './errors.js';
-import { intOption, redisUrlOption, saleIdOption } from './checks.js';
+import { parseCommand, type CommandSpec, type OptionValues } from './options.js';
 
 /**
- * Everything one node needs, fully filled in. Built in three steps (piscina style):
- * raw flags/env (`NodeOptions`, all strings, all optional) -> checked and filled (`NodeConfig`) -> defaults
- * (`NODE_DEFAULTS`, documented in `ticket-spike node --help`).
+ * Everything one node needs, fully filled in. Built in three steps (piscina style): flags and environment
+ * (NODE_COMMAND: each option's range, variable, default and help in one place) -> checked values -> the
+ * cross-checks below (buildNodeConfig).
  */
 export interface NodeConfig {
   port: number;
@@ -27,7 +28,7 @@ export interface NodeConfig {
   batchInFlight: number;
   /** A purchase not decided by Redis within this time is answered 503 (outcome unknown). */
   deadlineMs: number;
-  /** Extra units on top of the node's weighted share of the global remaining (see reconciler.ts). */
+  /** Extra units on top of the node's weighted share of the global remaining (src/sale/quota.ts). */
   quotaBuffer: number;
   maxSales: number;
   /** Main-thread loops; 0 turns one off (tests use that to count only purchase scripts). */
@@ -39,97 +40,109 @@ export interface NodeConfig {
   logLevel: string;
 }
 
-/** The raw strings from flags and the environment, before any check. */
-export interface NodeOptions {
-  port?: string;
-  host?: string;
-  threads?: string;
-  redis?: string;
-  id?: string;
-  weight?: string;
-  totalWeight?: string;
-  defaultSale?: string;
-  statLog?: string;
-  batchSize?: string;
-  batchWindowMs?: string;
-  batchInFlight?: string;
-  deadlineMs?: string;
-  quotaBuffer?: string;
-  maxSales?: string;
-  reconcileMs?: string;
-  sweepMs?: string;
-  refreshMs?: string;
-  adminToken?: string;
-  maxBodyBytes?: string;
-  logLevel?: string;
-}
-
-export const NODE_DEFAULTS = {
-  port: 3001,
-  host: '127.0.0.1',
-  threads: availableParallelism(),
-  weight: 1,
-  defaultSale: 'default',
-  batchSize: 64,
-  batchWindowMs: 0,
-  batchInFlight: 2,
-  deadlineMs: 2000,
-  quotaBuffer: 8,
-  maxSales: 1024,
-  reconcileMs: 200,
-  sweepMs: 500,
-  refreshMs: 2000,
-  maxBodyBytes: 4096,
-  logLevel: 'info',
-} as const;
+/** Where Redis is when nothing else says so. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Checks every option and fills the gaps; throws a ConfigError naming the first bad one. */
-export function buildNodeConfig(options: NodeOptions, redisUrl: string): NodeConfig {
-  const port = intOption('--port (or PORT)', options.port, NODE_DEFAULTS.port, 1, 65535);
-  const host = options.host ?? NODE_DEFAULTS.host;
-  if (host.length === 0) throw new ConfigError('--host', 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0');
-  const threads = intOption('--threads', options.threads, NODE_DEFAULTS.threads, 1, 256);
-  const weight = intOption('--weight', options.weight, NODE_DEFAULTS.weight, 1, 1_000_000);
-  const totalWeight = intOption('--total-weight', options.totalWeight, weight, 1, 1_000_000_000);
-  if (totalWeight < weight) {
+export function checkRedisUrl(raw: string): Checked<string> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, problem: `expected a URL like redis://127.0.0.1:6379, got ${JSON.stringify(raw)}` };
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    return { ok: false, problem: `expected a redis:// or rediss:// URL, got ${JSON.stringify(raw)}` };
+  }
+  return { ok: true, value: raw };
+}
+
+const text = (rule: Parameters<typeof checkText>[0]) => (value: string) => checkText(rule, value);
+
+export const NODE_COMMAND = {
+  name: 'ticket-spike node',
+  usage: '--port P [options]',
+  summary: 'one node: N uWS threads on one port, stock in shared memory, Redis as the authority',
+  options: {
+    port: { type: 'int', min: PORT.min, max: PORT.max, default: 3001, env: 'PORT', value: 'P', help: 'port every thread listens on' },
+    host: { type: 'text', default: '127.0.0.1', value: 'H', help: 'address to listen on', check: (v: string) => (v === '' ? { ok: false, problem: 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0' } : { ok: true, value: v }) },
+    threads: { type: 'int', min: 1, max: 256, default: availableParallelism(), help: 'uWS threads (default: the number of cores)' },
+    redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, help: `Redis (default: the Redis of a running \`ticket-spike up\`, else ${DEFAULT_REDIS_URL})` },
+    id: { type: 'text', value: 'NAME', check: text(NODE_ID), help: 'node id, sent as X-Served-By (default node-<port>)' },
+    weight: { type: 'int', min: 1, max: 1_000_000, default: 1, value: 'W', help: "this node's nginx weight" },
+    'total-weight': { type: 'int', min: 1, max: 1_000_000_000, value: 'T', help: "sum of all nodes' weights (default: --weight, i.e. a single node)" },
+    'default-sale': { type: 'text', default: 'default', env: 'DEFAULT_SALE', value: 'ID', check: text(SALE_ID), help: 'sale used by /buy/ticket without ?sale=' },
+    'stat-log': { type: 'text', value: 'PATH', help: 'append one line per purchase outcome here, in batches (default: off)' },
+    'batch-size': { type: 'int', min: BATCH_SIZE.min, max: BATCH_SIZE.max, default: 64, help: 'purchases per Redis call, at most' },
+    'batch-window-ms': { type: 'int', min: 0, max: 1000, default: 0, help: 'how long a batch waits to fill; 0 = the same event-loop turn' },
+    'batch-in-flight': { type: 'int', min: 1, max: 64, default: 2, help: 'batches per sale on the wire at once; later purchases leave together when a reply returns (group commit)' },
+    'deadline-ms': { type: 'int', min: 50, max: 60_000, default: 2000, help: 'a purchase undecided after this is answered 503 + Retry-After' },
+    'quota-buffer': { type: 'int', min: 0, max: 1_000_000, default: 8, help: 'units over the weighted share of the remaining stock' },
+    'max-sales': { type: 'int', min: 1, max: 65_536, default: 1024, help: 'sales one node can track' },
+    'reconcile-ms': { type: 'int', min: 0, max: 60_000, default: 200, help: 'quota refresh from Redis per sale, 0 = off' },
+    'sweep-ms': { type: 'int', min: 0, max: 60_000, default: 500, help: 'expired-hold sweep, 0 = off' },
+    'refresh-ms': { type: 'int', min: 0, max: 600_000, default: 2000, help: 're-list sales from Redis, 0 = off' },
+    'max-body-bytes': { type: 'int', min: 64, max: 1_048_576, default: 4096, help: 'request body cap, 413 above' },
+    'log-level': {
+      type: 'text',
+      default: 'info',
+      env: 'LOG_LEVEL',
+      value: 'L',
+      check: (v: string) => (LOG_LEVELS.includes(v) ? { ok: true, value: v } : { ok: false, problem: `one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}` }),
+      help: LOG_LEVELS.join('|'),
+    },
+    'admin-token': { type: 'text', env: 'ADMIN_TOKEN', value: 'T', help: 'token for POST /admin/sales (without one, admin answers 401)' },
+  },
+  footer: 'SIGTERM/SIGINT: stop accepting, finish in-flight purchases, flush logs, exit 0. A second signal exits at once.',
+} as const satisfies CommandSpec;
+
+export type NodeValues = OptionValues<(typeof NODE_COMMAND)['options']>;
+
+/** The flags' defaults, by NodeConfig name (documented in `ticket-spike node --help`). */
+export const NODE_DEFAULTS = {
+  port: NODE_COMMAND.options.port.default,
+  threads: NODE_COMMAND.options.threads.default,
+  defaultSale: NODE_COMMAND.options['default-sale'].default,
+  batchSize: NODE_COMMAND.options['batch-size'].default,
+} as const;
+
+/**
+ * Flags and environment -> NodeConfig, or 'help'. `redisUrl` is where Redis is when neither --redis nor
+ * REDIS_URL says (the caller's discovery, e.g. a running `up`). Throws ConfigError naming the bad option, or
+ * parseArgs' TypeError (ERR_PARSE_ARGS_*) for an unknown flag.
+ */
+export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallbackRedisUrl: () => string): NodeConfig | 'help' {
+  const { values: v, help } = parseCommand(NODE_COMMAND, argv, env);
+  if (help) return 'help';
+  const totalWeight = v['total-weight'] ?? v.weight;
+  if (totalWeight < v.weight) {
     throw new ConfigError(
       '--total-weight',
-      `must be at least --weight (${weight}): it is the sum of the weights of all nodes, got ${totalWeight}`,
+      `must be at least --weight (${v.weight}): it is the sum of the weights of all nodes, got ${totalWeight}`,
     );
   }
-  const id = options.id ?? `node-${port}`;
-  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) {
-    throw new ConfigError('--id', `1-64 characters of A-Z a-z 0-9 _ . : -, got ${JSON.stringify(id)}`);
-  }
-  const logLevel = options.logLevel ?? NODE_DEFAULTS.logLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('--log-level (or LOG_LEVEL)', `one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
-  }
-  const statLog = options.statLog === undefined || options.statLog === '' ? null : options.statLog;
-  const adminToken = options.adminToken === undefined || options.adminToken === '' ? null : options.adminToken;
   return {
-    port,
-    host,
-    threads,
-    redisUrl: redisUrlOption('--redis (or REDIS_URL)', redisUrl),
-    id,
-    weight,
+    port: v.port,
+    host: v.host,
+    threads: v.threads,
+    redisUrl: v.redis ?? fallbackRedisUrl(),
+    id: v.id ?? `node-${v.port}`,
+    weight: v.weight,
     totalWeight,
-    defaultSale: saleIdOption('--default-sale', options.defaultSale, NODE_DEFAULTS.defaultSale),
-    statLog,
-    batchSize: intOption('--batch-size', options.batchSize, NODE_DEFAULTS.batchSize, 1, 1000),
-    batchWindowMs: intOption('--batch-window-ms', options.batchWindowMs, NODE_DEFAULTS.batchWindowMs, 0, 1000),
-    batchInFlight: intOption('--batch-in-flight', options.batchInFlight, NODE_DEFAULTS.batchInFlight, 1, 64),
-    deadlineMs: intOption('--deadline-ms', options.deadlineMs, NODE_DEFAULTS.deadlineMs, 50, 60_000),
-    quotaBuffer: intOption('--quota-buffer', options.quotaBuffer, NODE_DEFAULTS.quotaBuffer, 0, 1_000_000),
-    maxSales: intOption('--max-sales', options.maxSales, NODE_DEFAULTS.maxSales, 1, 65_536),
-    reconcileMs: intOption('--reconcile-ms', options.reconcileMs, NODE_DEFAULTS.reconcileMs, 0, 60_000),
-    sweepMs: intOption('--sweep-ms', options.sweepMs, NODE_DEFAULTS.sweepMs, 0, 60_000),
-    refreshMs: intOption('--refresh-ms', options.refreshMs, NODE_DEFAULTS.refreshMs, 0, 600_000),
-    adminToken,
-    maxBodyBytes: intOption('--max-body-bytes', options.maxBodyBytes, NODE_DEFAULTS.maxBodyBytes, 64, 1_048_576),
-    logLevel,
+    defaultSale: v['default-sale'],
+    statLog: v['stat-log'] === undefined || v['stat-log'] === '' ? null : v['stat-log'],
+    batchSize: v['batch-size'],
+    batchWindowMs: v['batch-window-ms'],
+    batchInFlight: v['batch-in-flight'],
+    deadlineMs: v['deadline-ms'],
+    quotaBuffer: v['quota-buffer'],
+    maxSales: v['max-sales'],
+    reconcileMs: v['reconcile-ms'],
+    sweepMs: v['sweep-ms'],
+    refreshMs: v['refresh-ms'],
+    adminToken: v['admin-token'] === undefined || v['admin-token'] === '' ? null : v['admin-token'],
+    maxBodyBytes: v['max-body-bytes'],
+    logLevel: v['log-level'],
   };
 }

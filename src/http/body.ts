@@ -1,4 +1,4 @@
-import type { Reply } from './respond.js';
+import type { Reply } from './reply.js';
 
 /**
  * Reads a request body of at most `maxBytes`, enforced here in onData (uWS has no cap of its own): a client

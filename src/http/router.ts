@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { Reply } from './respond.js';
+import type { Reply } from './reply.js';
 
 /** A route handler gets a Reply (onAborted already registered) and the live request (read it synchronously). */
 export type Handler = (reply: Reply, req: HttpRequest) => void;

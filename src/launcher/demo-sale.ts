@@ -1,4 +1,6 @@
-import { connectRedisReady, SaleEngine, type SaleConfig } from '../redis/index.js';
+import { connectRedisReady } from '../redis/connection.js';
+import { SaleEngine } from '../sale/engine.js';
+import type { SaleConfig } from '../sale/types.js';
 import { LaunchError } from './errors.js';
 
 /**

@@ -43,10 +43,9 @@ export class Launcher {
     private readonly projectRoot: string,
     varDir: string,
     private readonly log: Logger,
-    env: NodeJS.ProcessEnv = process.env,
   ) {
     this.varDir = varDir;
-    const token = env['ADMIN_TOKEN'];
+    const token = options.adminToken;
     this.tokenGenerated = token === undefined || token === '';
     this.adminToken = this.tokenGenerated ? randomBytes(24).toString('base64url') : (token as string);
     this.state = { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), varDir };

@@ -54,8 +54,8 @@ function parseState(text: string): UpState | undefined {
  * file left by an `up` that is gone). `sale status` / `audit` use it to find Redis without flags.
  * The var dir is TICKET_SPIKE_VAR when set, else <projectRoot>/var.
  */
-export function readUpState(projectRoot?: string): UpState | undefined {
-  return readUpStateIn(resolveVarDir(projectRoot));
+export function readUpState(env: NodeJS.ProcessEnv, projectRoot?: string): UpState | undefined {
+  return readUpStateIn(resolveVarDir(projectRoot, undefined, env));
 }
 
 export function readUpStateIn(varDir: string): UpState | undefined {

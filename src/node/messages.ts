@@ -1,18 +1,8 @@
 import type { NodeConfig } from '../config/node-config.js';
+import type { SaleInfo } from '../sale/types.js';
 import type { TicketKeys } from '../tickets/signer.js';
 
-/** What every thread knows about a sale, broadcast by the main thread (the stock itself lives in the shared buffer). */
-export interface SaleInfo {
-  id: string;
-  slot: number;
-  total: number;
-  anonymous: boolean;
-  perUserLimit: number;
-  holdSeconds: number;
-  /** ms since epoch, or null */
-  opensAt: number | null;
-  closesAt: number | null;
-}
+/** The messages between a node's main thread and its uWS threads (structured clone over postMessage). */
 
 /** workerData of a uWS thread. */
 export interface ThreadData {

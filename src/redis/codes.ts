@@ -23,8 +23,8 @@ export enum ScriptCode {
   BatchIdConflict = -14,
 }
 
-/** Per-purchase outcome of reserve-batch: the script codes a purchase can end with. The values are the HTTP
- *  API's `code` (DESIGN.md). */
+/** Per-purchase outcome of reserve-batch: the script codes a purchase can end with. The values of Success,
+ *  SoldOut, LimitReached and NotOpen are the HTTP API's business `code` (docs/architecture.md). */
 export enum Outcome {
   Success = ScriptCode.Ok,
   SoldOut = ScriptCode.SoldOut,
@@ -34,15 +34,6 @@ export enum Outcome {
   UnknownSale = ScriptCode.UnknownSale,
   AnonymousNotAllowed = ScriptCode.AnonymousNotAllowed,
 }
-
-/** Limits the scripts enforce too (lua/includes/common.lua). */
-export const LIMITS = {
-  maxBatch: 512,
-  maxUserLength: 256,
-  maxIdempotencyKeyLength: 256,
-  maxIdLength: 160,
-  maxExpirePerCall: 1000,
-} as const;
 
 export type EngineErrorCode =
   | 'ERR_INVALID_SALE'
@@ -121,9 +112,4 @@ export function errorFromCode(code: number, detail: string, subject: string): En
     default:
       return new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected script code ${code} (${detail})`, detail);
   }
-}
-
-/** The EngineError for a non-success purchase outcome (for callers that want to throw it). */
-export function outcomeError(outcome: Outcome, subject: string): EngineError {
-  return errorFromCode(outcome, '', subject);
 }

@@ -4,7 +4,7 @@ import { defineScripts } from './scripts.js';
 /**
  * Connections to the authority.
  *
- * Policy (DESIGN.md "Settings that are easy to get wrong"):
+ * Policy (docs/architecture.md, "Settings that bite"):
  * - enableOfflineQueue: false — while disconnected a command fails at once (-> 503) instead of queueing.
  * - maxRetriesPerRequest: 1 — a command in flight when the connection drops is retried at most once.
  * - commandTimeout (default 1000 ms) — a stalled Redis fails fast. A timeout or a connection error means

@@ -1,5 +1,5 @@
 import { EngineError } from './codes.js';
-import { SALE_ID_RE } from '../ids.js';
+import { SALE_ID, matches } from '../rules/input-rules.js';
 
 /**
  * Every Redis key of ticket-spike is built here and nowhere else.
@@ -29,11 +29,8 @@ export interface SaleKeys {
 }
 
 export function assertSaleId(saleId: string): void {
-  if (typeof saleId !== 'string' || !SALE_ID_RE.test(saleId)) {
-    throw new EngineError(
-      'ERR_INVALID_ARGUMENT',
-      `sale id ${JSON.stringify(saleId)} is invalid: use 1-48 characters of [A-Za-z0-9_-]`,
-    );
+  if (!matches(SALE_ID, saleId)) {
+    throw new EngineError('ERR_INVALID_ARGUMENT', `sale id ${JSON.stringify(saleId)} is invalid: use ${SALE_ID.shape}`, 'saleId');
   }
 }
 
@@ -56,9 +53,4 @@ export function saleKeys(saleId: string): SaleKeys {
 
 export function batchKey(saleId: string, batchId: string): string {
   return `${saleTag(saleId)}:batch:${batchId}`;
-}
-
-/** Every fixed key of a sale (batch keys excluded), e.g. for tests that snapshot a sale. */
-export function allSaleKeys(saleId: string): string[] {
-  return Object.values(saleKeys(saleId));
 }

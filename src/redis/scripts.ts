@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
-import { luaDir } from '../paths.js';
 
 /**
  * Script loader, BullMQ style: every lua/<name>-<numKeys>.lua becomes an ioredis custom command named
@@ -37,11 +37,19 @@ function expand(file: string, seen: Set<string>, stack: string[]): string {
   });
 }
 
+/**
+ * The package's own lua/ folder, found from this module's location — never from the working directory or
+ * by searching upwards, so the scripts load the same from a checkout, from the build and from an installed
+ * package. The source is src/redis/scripts.ts (two levels below the package root); the build mirrors the
+ * tree one level further down, at dist/src/redis/scripts.js.
+ */
+export const LUA_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../lua/' : '../../../lua/', import.meta.url));
+
 let cache: ScriptDef[] | undefined;
 
 /** Reads every script once per process. */
-export function loadScripts(dir: string = luaDir()): ScriptDef[] {
-  if (cache !== undefined && dir === luaDir()) return cache;
+export function loadScripts(dir: string = LUA_DIR): ScriptDef[] {
+  if (cache !== undefined && dir === LUA_DIR) return cache;
   const defs: ScriptDef[] = [];
   for (const file of readdirSync(dir).sort()) {
     const m = SCRIPT_FILE_RE.exec(file);
@@ -49,7 +57,7 @@ export function loadScripts(dir: string = luaDir()): ScriptDef[] {
     const path = join(dir, file);
     defs.push({ name: camel(m[1]!), file, numberOfKeys: Number(m[2]), lua: expand(path, new Set(), []) });
   }
-  if (dir === luaDir()) cache = defs;
+  if (dir === LUA_DIR) cache = defs;
   return defs;
 }
 

@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Piscina } from 'piscina';
-import type { OrderView } from '../redis/engine.js';
 
 /** The node's e-ticket key pair, made once by the main thread and handed to every uWS thread. */
 export interface TicketKeys {
@@ -15,6 +14,14 @@ export function createTicketKeys(): TicketKeys {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
+}
+
+/** The facts of a paid order a ticket carries. */
+export interface TicketOrder {
+  id: string;
+  sale: string;
+  user: string;
+  paidAt?: number;
 }
 
 export interface Ticket {
@@ -48,7 +55,7 @@ export class TicketSigner {
     });
   }
 
-  async sign(order: OrderView): Promise<Ticket> {
+  async sign(order: TicketOrder): Promise<Ticket> {
     const payload = JSON.stringify({ orderId: order.id, sale: order.sale, user: order.user, paidAt: order.paidAt ?? null });
     const signature = (await this.pool.run({ privateKeyPem: this.keys.privateKeyPem, payload })) as string;
     return { payload, signature, publicKey: this.keys.publicKeyPem };

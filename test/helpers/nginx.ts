@@ -13,6 +13,7 @@ import {
   type Upstream,
 } from '../../src/launcher/nginx.js';
 import { isPortFree } from '../../src/launcher/ports.js';
+import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 
 export interface NginxOptions {
@@ -67,7 +68,7 @@ export class NginxProcess {
     const prefix = mkdtempSync(join(tmpdir(), 'ts-nginx-'));
     const confFile = writeNginxConf(NginxProcess.render({ ...options, prefix, port }), prefix);
     testNginxConf(binary, prefix, confFile);
-    const child = spawn(binary, nginxArgs(prefix, confFile), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const child = spawn(binary, nginxArgs(prefix, confFile), { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: childEnv() });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -10,6 +11,7 @@ export interface NodeProcessOptions {
   threads?: number;
   /** Extra `ticket-spike node` flags, e.g. ['--reconcile-ms', '0']. */
   args?: string[];
+  /** Variables to set for the node (it sees nothing else of the caller's environment but PATH and HOME). */
   env?: Record<string, string>;
   /** Wait for /readyz (Redis reachable) rather than /healthz. Default true. */
   waitReady?: boolean;
@@ -62,7 +64,7 @@ export class NodeProcess {
         '--log-level', 'warn',
         ...(options.args ?? []),
       ],
-      { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const node = new NodeProcess(child, port);
     await node.waitFor(options.waitReady === false ? '/healthz' : '/readyz', 30_000);

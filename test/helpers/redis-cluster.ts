@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 import { ping } from './redis-server.js';
 
@@ -62,7 +63,7 @@ export class RedisCluster {
         '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
         '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() },
     );
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 import { redisPing } from '../../src/launcher/probe.js';
 
@@ -66,7 +67,7 @@ export class RedisServer {
         '--loglevel', 'warning',
         ...this.args,
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() },
     );
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPortFree } from '../../src/launcher/ports.js';
 import { isPidAlive, type UpState } from '../../src/launcher/state.js';
+import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -14,7 +15,8 @@ export interface UpStartOptions {
   /** Extra flags after the ports, e.g. ['--weights', '1,1', '--demo-total', '3000']. */
   args?: string[];
   nodes?: number;
-  env?: NodeJS.ProcessEnv;
+  /** Variables to set for `up` (it sees nothing else of the caller's environment but PATH and HOME). */
+  env?: Record<string, string>;
   /** Reuse a var dir (default: a new temp dir, removed by stop()). */
   varDir?: string;
 }
@@ -87,8 +89,7 @@ export class UpProcess {
       '--nodes', String(nodes),
       ...(options.args ?? []),
     ];
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', ...options.env };
-    delete env['REDIS_URL'];
+    const env = childEnv({ LOG_LEVEL: 'info', ...options.env });
     const child = spawn(process.execPath, nodeArgs(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const up = new UpProcess(child, port, portBase, varDir, ownsVar);
     const deadline = Date.now() + 60_000;
@@ -106,9 +107,8 @@ export class UpProcess {
   }
 
   /** Runs `up` with these args to completion (for refusals); kills it after timeoutMs. */
-  static async run(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Exit> {
-    const fullEnv = { ...process.env, ...env };
-    delete fullEnv['REDIS_URL'];
+  static async run(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Exit> {
+    const fullEnv = childEnv(env);
     const child = spawn(process.execPath, nodeArgs(args), { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -1,12 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { ThreadContext } from '../../node/thread-context.js';
 import { isJson, readBody } from '../body.js';
+import { answerEngineError } from '../engine-errors.js';
+import type { AdminPort } from '../ports.js';
+import { isRejection, parseSaleBody } from '../request-rules.js';
 import type { Route } from '../router.js';
-import { isRejection, parseSaleBody } from '../validate.js';
-import { answerEngineError } from './orders.js';
 
 /** POST /admin/sales with Authorization: Bearer <ADMIN_TOKEN>: creates a sale (201), 409 if the id exists. */
-export function adminRoutes(ctx: ThreadContext): Route[] {
+export function adminRoutes(port: AdminPort): Route[] {
   return [
     {
       pattern: '/admin/sales',
@@ -14,7 +14,7 @@ export function adminRoutes(ctx: ThreadContext): Route[] {
         const auth = req.getHeader('authorization');
         const contentType = req.getHeader('content-type');
         const contentLength = req.getHeader('content-length');
-        const token = ctx.config.adminToken;
+        const token = port.adminToken;
         if (token === null) {
           return reply.error({ status: 401, error: 'ADMIN_DISABLED', msg: 'admin is disabled on this node: start it with ADMIN_TOKEN set' }, [
             ['WWW-Authenticate', 'Bearer'],
@@ -29,30 +29,20 @@ export function adminRoutes(ctx: ThreadContext): Route[] {
         if (!isJson(contentType)) {
           return reply.error({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', msg: 'send Content-Type: application/json' });
         }
-        readBody(reply, contentLength, ctx.config.maxBodyBytes, (text) => {
-          const input = parseSaleBody(text);
-          if (isRejection(input)) return reply.error(input);
-          ctx.begin();
-          const config = {
-            id: input.id,
-            total: input.total,
-            perUserLimit: input.perUserLimit,
-            holdSeconds: input.holdSeconds,
-            anonymous: input.anonymous,
-            ...(input.opensAt !== null ? { opensAt: input.opensAt } : {}),
-            ...(input.closesAt !== null ? { closesAt: input.closesAt } : {}),
-          };
-          ctx.engine
+        readBody(reply, contentLength, port.maxBodyBytes, (text) => {
+          const config = parseSaleBody(text);
+          if (isRejection(config)) return reply.error(config);
+          port
             .createSale(config)
             .then((result) => {
               if (result === 'exists') {
-                return reply.error({ status: 409, error: 'SALE_EXISTS', msg: `sale ${input.id} already exists: pick another id` });
+                return reply.error({ status: 409, error: 'SALE_EXISTS', msg: `sale ${config.id} already exists: pick another id` });
               }
-              ctx.post({ type: 'sale-created', id: input.id });
-              reply.send(201, JSON.stringify({ code: 1, msg: 'created', data: input }));
+              port.announceSale(config.id);
+              const data = { ...config, opensAt: config.opensAt ?? null, closesAt: config.closesAt ?? null };
+              reply.send(201, JSON.stringify({ code: 1, msg: 'created', data }));
             })
-            .catch((err: unknown) => answerEngineError(reply, err, `sale ${input.id}`))
-            .finally(() => ctx.end());
+            .catch((err: unknown) => answerEngineError(reply, err, `sale ${config.id}`));
         });
       },
     },

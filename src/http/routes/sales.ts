@@ -1,10 +1,10 @@
-import type { ThreadContext } from '../../node/thread-context.js';
+import { answerEngineError } from '../engine-errors.js';
+import type { SalePort } from '../ports.js';
+import { checkSale } from '../request-rules.js';
 import type { Route } from '../router.js';
-import { checkSale } from '../validate.js';
-import { answerEngineError } from './orders.js';
 
 /** GET /sales/{id} -> {id, total, held, paid, remaining, open, ...} read from Redis (the truth, not the local quota). */
-export function saleRoutes(ctx: ThreadContext): Route[] {
+export function saleRoutes(port: SalePort): Route[] {
   return [
     {
       pattern: '/sales/:id',
@@ -12,22 +12,19 @@ export function saleRoutes(ctx: ThreadContext): Route[] {
         const id = req.getParameter(0) ?? '';
         const bad = checkSale(id, 'the sale id in the path');
         if (bad !== null) return reply.error(bad);
-        ctx.begin();
-        ctx.engine
+        port
           .status(id)
           .then((status) => {
             if (status === null) return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${id}: check the sale id` });
-            const known = ctx.sales.get(id);
             reply.ok(1, status.open ? 'open' : 'not open', {
               ...status,
               opensAt: status.opensAt > 0 ? new Date(status.opensAt).toISOString() : null,
               closesAt: status.closesAt > 0 ? new Date(status.closesAt).toISOString() : null,
               createdAt: status.createdAt > 0 ? new Date(status.createdAt).toISOString() : null,
-              localQuota: known === undefined ? null : ctx.stock.available(known.slot),
+              localQuota: port.localQuota(id),
             });
           })
-          .catch((err: unknown) => answerEngineError(reply, err, `sale ${id}`))
-          .finally(() => ctx.end());
+          .catch((err: unknown) => answerEngineError(reply, err, `sale ${id}`));
       },
     },
   ];

@@ -1,0 +1,158 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseIntText, type Checked } from '../rules/input-rules.js';
+import { ConfigError } from './errors.js';
+
+/**
+ * One definition per command gives its parsing (node:util parseArgs), the range or shape of every value, the
+ * environment variable that may stand in for a flag, the default, and the --help text. A bad value is a
+ * ConfigError that names the flag (and its variable) and says what to send instead.
+ */
+interface Common {
+  help: string;
+  /** The environment variable used when the flag is absent. */
+  env?: string;
+  /** Placeholder in the help text, e.g. "P" in "--port P". */
+  value?: string;
+}
+
+export interface IntOption extends Common {
+  type: 'int';
+  min: number;
+  max: number;
+  default?: number;
+}
+
+export interface TextOption extends Common {
+  type: 'text';
+  default?: string;
+  /** The value's rule; `problem` says what to send instead. */
+  check?: (value: string) => Checked<string>;
+}
+
+/** A comma-separated list of whole numbers, each in [min, max]. */
+export interface IntListOption extends Common {
+  type: 'int-list';
+  min: number;
+  max: number;
+}
+
+export interface FlagOption {
+  type: 'flag';
+  help: string;
+  short?: string;
+}
+
+export type OptionSpec = IntOption | TextOption | IntListOption | FlagOption;
+export type OptionSpecs = Record<string, OptionSpec>;
+
+export interface CommandSpec<S extends OptionSpecs = OptionSpecs> {
+  /** "ticket-spike node" */
+  name: string;
+  /** What follows the name in the usage line, e.g. "--port P [options]". */
+  usage: string;
+  summary: string;
+  options: S;
+  /** Positional arguments, named in the usage line; none when absent. */
+  positionals?: boolean;
+  /** Lines after the option list (signals, environment, examples). */
+  footer?: string;
+}
+
+/** The parsed value of one option: defaulted options are always there, the others may be missing. */
+type ValueOf<O extends OptionSpec> = O extends FlagOption
+  ? boolean
+  : O extends IntListOption
+    ? number[] | undefined
+    : O extends IntOption
+      ? O extends { default: number }
+        ? number
+        : number | undefined
+      : O extends { default: string }
+        ? string
+        : string | undefined;
+
+export type OptionValues<S extends OptionSpecs> = { [K in keyof S]: ValueOf<S[K]> };
+
+export interface ParsedCommand<S extends OptionSpecs> {
+  values: OptionValues<S>;
+  positionals: string[];
+  /** Which options were given (by flag or by environment), so cross-checks can name what the user wrote. */
+  given: Set<keyof S>;
+  help: boolean;
+}
+
+/** The name a message uses for an option: "--port (or PORT)". */
+export function optionLabel(name: string, spec: OptionSpec): string {
+  return spec.type !== 'flag' && spec.env !== undefined ? `--${name} (or ${spec.env})` : `--${name}`;
+}
+
+/**
+ * Parses argv (and, for options that name one, the environment) by the spec. Unknown flags are refused by
+ * parseArgs (code ERR_PARSE_ARGS_UNKNOWN_OPTION); every value is checked and a bad one throws ConfigError.
+ */
+export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: string[], env: NodeJS.ProcessEnv): ParsedCommand<S> {
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, o] of Object.entries(spec.options)) {
+    options[name] = o.type === 'flag' ? { type: 'boolean', ...(o.short !== undefined ? { short: o.short } : {}) } : { type: 'string' };
+  }
+  const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals === true });
+  const raw = parsed.values as Record<string, string | boolean | undefined>;
+  const values: Record<string, unknown> = {};
+  const given = new Set<keyof S>();
+  for (const [name, o] of Object.entries(spec.options)) {
+    if (o.type === 'flag') {
+      values[name] = raw[name] === true;
+      if (raw[name] === true) given.add(name);
+      continue;
+    }
+    const fromFlag = raw[name] as string | undefined;
+    const fromEnv = o.env === undefined ? undefined : env[o.env];
+    const text = fromFlag ?? (fromEnv === '' ? undefined : fromEnv);
+    if (text === undefined) {
+      values[name] = 'default' in o ? o.default : undefined;
+      continue;
+    }
+    given.add(name);
+    values[name] = checkValue(optionLabel(name, o), o, text);
+  }
+  return { values: values as OptionValues<S>, positionals: parsed.positionals, given, help: raw['help'] === true };
+}
+
+function checkValue(label: string, o: Exclude<OptionSpec, FlagOption>, text: string): unknown {
+  switch (o.type) {
+    case 'int': {
+      const n = parseIntText(o, text);
+      if (!n.ok) throw new ConfigError(label, n.problem);
+      return n.value;
+    }
+    case 'int-list':
+      return text.split(',').map((item, i) => {
+        const n = parseIntText(o, item);
+        if (!n.ok) throw new ConfigError(`${label} (item ${i + 1})`, n.problem);
+        return n.value;
+      });
+    case 'text': {
+      if (o.check === undefined) return text;
+      const checked = o.check(text);
+      if (!checked.ok) throw new ConfigError(label, checked.problem);
+      return checked.value;
+    }
+  }
+}
+
+/** The command's --help text, made from the same definition that parses it. */
+export function helpText(spec: CommandSpec): string {
+  const rows = Object.entries(spec.options).map(([name, o]) => {
+    const flag = o.type === 'flag' ? `--${name}${o.short !== undefined ? `, -${o.short}` : ''}` : `--${name} ${o.value ?? 'N'}`;
+    const notes: string[] = [];
+    if (o.type !== 'flag' && o.env !== undefined) notes.push(`env ${o.env}`);
+    if ((o.type === 'int' || o.type === 'int-list') && (o.min !== 0 || o.max !== Number.MAX_SAFE_INTEGER)) notes.push(`${o.min}..${o.max}`);
+    if (o.type !== 'flag' && o.type !== 'int-list' && o.default !== undefined && o.default !== '') notes.push(`default ${o.default}`);
+    return { flag, text: notes.length > 0 ? `${o.help} (${notes.join('; ')})` : o.help };
+  });
+  rows.push({ flag: '--help, -h', text: 'this text' });
+  const width = Math.max(...rows.map((r) => r.flag.length)) + 2;
+  const lines = rows.map((r) => `  ${r.flag.padEnd(width)}${r.text}`);
+  const footer = spec.footer === undefined ? '' : `\n${spec.footer.trimEnd()}\n`;
+  return `${spec.name} — ${spec.summary}\n\nUsage: ${spec.name} ${spec.usage}\n\n${lines.join('\n')}\n${footer}`;
+}

@@ -1,0 +1,30 @@
+import { EngineError } from '../redis/codes.js';
+import type { Reply } from './reply.js';
+
+/**
+ * The one map from an engine error to an HTTP answer, for every route that calls the engine: business states
+ * as 404/409, a bad id as 400, anything else (Redis away, a timeout) as 503 with Retry-After.
+ */
+export function answerEngineError(reply: Reply, err: unknown, subject: string): void {
+  if (err instanceof EngineError) {
+    switch (err.code) {
+      case 'ORDER_NOT_FOUND':
+        return reply.error({ status: 404, error: 'UNKNOWN_ORDER', msg: `no ${subject}: check the orderId` });
+      case 'HOLD_EXPIRED':
+        return reply.error({ status: 409, error: 'HOLD_EXPIRED', msg: `${subject}: the hold expired and its ticket went back on sale; buy again` });
+      case 'ORDER_CANCELLED':
+        return reply.error({ status: 409, error: 'ORDER_CANCELLED', msg: `${subject} was cancelled; buy again` });
+      case 'ORDER_PAID':
+        return reply.error({ status: 409, error: 'ORDER_PAID', msg: `${subject} is already paid; it cannot be cancelled` });
+      case 'ERR_UNKNOWN_SALE':
+        return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `${subject}: its sale does not exist` });
+      case 'ERR_INVALID_ARGUMENT':
+        return reply.error({ status: 400, error: 'BAD_ORDER_ID', msg: `${subject}: ${err.message}` });
+      case 'ERR_INVALID_SALE':
+        return reply.error({ status: 400, error: 'BAD_FIELD', msg: `${subject}: ${err.message}` });
+      default:
+        break;
+    }
+  }
+  reply.unavailable('REDIS_UNAVAILABLE', `could not reach the order store (${(err as Error).message}); retry shortly`);
+}

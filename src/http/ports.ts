@@ -1,0 +1,55 @@
+import type { PurchaseAsk, PurchaseVerdict } from '../sale/purchase-desk.js';
+import type { OrderView, SaleConfig, SaleStatus } from '../sale/types.js';
+
+/**
+ * What each group of routes needs from the thread that mounts it, and nothing more. The node's thread wiring
+ * (src/node/thread) implements these; routes never see Redis connections, shared buffers or messages to the
+ * main thread, so they can be read — and tested — as "request in, answer out".
+ */
+
+/** /buy/ticket */
+export interface PurchasePort {
+  /** The sale of a purchase that names none. */
+  readonly defaultSale: string;
+  readonly maxBodyBytes: number;
+  buy(ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void): void;
+  /** A purchase refused for its input before it reached the desk (counted; never logged per request). */
+  refused(): void;
+}
+
+/** /orders/{id}, /orders/{id}/pay, /orders/{id}/cancel */
+export interface OrderPort {
+  getOrder(orderId: string): Promise<OrderView | null>;
+  pay(orderId: string): Promise<OrderView>;
+  cancel(orderId: string): Promise<OrderView>;
+  /** The signed e-ticket of a paid order, or undefined when it could not be signed (the order stands). */
+  signTicket(order: OrderView): Promise<unknown>;
+}
+
+/** /sales/{id} */
+export interface SalePort {
+  status(saleId: string): Promise<SaleStatus | null>;
+  /** Units this node may still take for the sale without asking Redis; null when it does not know the sale. */
+  localQuota(saleId: string): number | null;
+}
+
+/** /admin/sales */
+export interface AdminPort {
+  /** null = admin disabled on this node. */
+  readonly adminToken: string | null;
+  readonly maxBodyBytes: number;
+  createSale(config: SaleConfig): Promise<'created' | 'exists'>;
+  /** Tells the node about a sale it just created, so every thread knows it before its first buyer. */
+  announceSale(saleId: string): void;
+}
+
+/** /healthz, /readyz, /metrics */
+export interface HealthPort {
+  readonly nodeId: string;
+  readonly thread: number;
+  draining(): boolean;
+  /** Resolves when Redis answers PING. */
+  ping(): Promise<unknown>;
+  /** The Prometheus text, or null when the main thread did not answer in time. */
+  metrics(): Promise<{ text: string; contentType: string } | null>;
+}

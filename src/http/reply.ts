@@ -1,0 +1,97 @@
+import type { HttpResponse } from 'uWebSockets.js';
+import type { Rejection } from './request-rules.js';
+
+/** What the owner of the thread learns about each request's answer (metrics, shutdown's wait for idle). */
+export interface ReplyHooks {
+  /** The answer left with this status. */
+  onEnd(status: number): void;
+  /** The client went away before an answer was written. */
+  onAbort(): void;
+}
+
+/**
+ * One request's answer channel. uWS frees `res` when the client goes away (onAborted) or once it has been
+ * ended; touching it after either is a use-after-free that kills the thread. Every write goes through
+ * `send`, which checks both flags, and corks so status, headers and body leave in one syscall.
+ */
+export class Reply {
+  aborted = false;
+  done = false;
+  constructor(
+    readonly res: HttpResponse,
+    private readonly servedBy: string,
+    /** Exactly one of onEnd and onAbort is called, once. */
+    private readonly hooks?: ReplyHooks,
+    /** When the node is shutting down: answer and close the connection so the client goes elsewhere. */
+    readonly closing = false,
+  ) {
+    // Registered before anything asynchronous can happen (the hot path's rule 1).
+    res.onAborted(() => {
+      this.aborted = true;
+      if (!this.done) hooks?.onAbort();
+    });
+  }
+
+  /** True when an answer can still be written. */
+  get open(): boolean {
+    return !this.aborted && !this.done;
+  }
+
+  send(
+    status: number,
+    body: string,
+    headers?: ReadonlyArray<readonly [string, string]>,
+    closeConnection = false,
+    contentType = 'application/json',
+  ): void {
+    if (!this.open) return;
+    this.done = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(STATUS_LINES[status] ?? String(status));
+      res.writeHeader('Content-Type', contentType);
+      res.writeHeader('X-Served-By', this.servedBy);
+      if (headers !== undefined) for (const [name, value] of headers) res.writeHeader(name, value);
+      res.end(body, closeConnection || this.closing);
+    });
+    this.hooks?.onEnd(status);
+  }
+
+  /**
+   * A business answer: HTTP 200, `{"code","msg","data"}` (code 1 success, -1 sold out, -2 limit, -3 not open).
+   * `padTo` pads the JSON with trailing spaces (still valid JSON) to at least that many bytes.
+   */
+  ok(code: number, msg: string, data?: unknown, padTo = 0): void {
+    const body = JSON.stringify({ code, msg, data: data ?? null });
+    this.send(200, body.length < padTo ? body.padEnd(padTo) : body);
+  }
+
+  /** An error: `{"code": <http status>, "msg", "error": <STABLE_CODE>}` plus optional data. */
+  error(rejection: Rejection, headers?: ReadonlyArray<readonly [string, string]>, data?: unknown, closeConnection = false): void {
+    const body: Record<string, unknown> = { code: rejection.status, msg: rejection.msg, error: rejection.error };
+    if (data !== undefined) body['data'] = data;
+    this.send(rejection.status, JSON.stringify(body), headers, closeConnection);
+  }
+
+  /** 503 with Retry-After: Redis is away or the outcome is not known yet (data may carry the orderId). */
+  unavailable(error: string, msg: string, data?: unknown): void {
+    this.error({ status: 503, error, msg }, [['Retry-After', '1']], data);
+  }
+}
+
+const STATUS_LINES: Record<number, string> = {
+  200: '200 OK',
+  201: '201 Created',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  409: '409 Conflict',
+  411: '411 Length Required',
+  413: '413 Payload Too Large',
+  415: '415 Unsupported Media Type',
+  422: '422 Unprocessable Entity',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};

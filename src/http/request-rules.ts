@@ -1,0 +1,88 @@
+import { IDEMPOTENCY_KEY, ORDER_ID, SALE_ID, USER, checkText, type TextRule } from '../rules/input-rules.js';
+import { checkSaleInput, type SaleConfig } from '../rules/sale-config.js';
+
+/**
+ * What a client sends, checked by the input rules (src/rules) and turned into 4xx answers: a status, a stable
+ * machine code, and a message that names the field and says what to send instead. Kept free of uWS so the unit
+ * tests cover it.
+ */
+export interface Rejection {
+  status: number;
+  error: string;
+  msg: string;
+}
+
+export function reject(status: number, error: string, msg: string): Rejection {
+  return { status, error, msg };
+}
+
+export function isRejection(value: unknown): value is Rejection {
+  return typeof value === 'object' && value !== null && 'status' in value && 'error' in value && 'msg' in value;
+}
+
+function checkField(rule: TextRule, error: string, field: string, value: string): Rejection | null {
+  const checked = checkText(rule, value);
+  return checked.ok ? null : reject(400, error, `${field} ${checked.problem}`);
+}
+
+/** A user id; '' means "no user" and passes here (the sale decides whether anonymous buyers are fine). */
+export function checkUser(user: string): Rejection | null {
+  return user === '' ? null : checkField(USER, 'BAD_USER', 'user', user);
+}
+
+export function checkSale(sale: string, field = 'sale'): Rejection | null {
+  return checkField(SALE_ID, 'BAD_SALE', field, sale);
+}
+
+export function checkOrderId(orderId: string): Rejection | null {
+  return checkField(ORDER_ID, 'BAD_ORDER_ID', 'the order id', orderId);
+}
+
+/** '' = no key sent. */
+export function checkIdempotencyKey(key: string): Rejection | null {
+  return key === '' ? null : checkField(IDEMPOTENCY_KEY, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key', key);
+}
+
+/** What a purchase request carries once checked. */
+export interface PurchaseInput {
+  user: string;
+  sale: string;
+}
+
+/** Parses and checks the JSON body of POST /buy/ticket: {"user": "...", "sale": "..."}; sale may be omitted. */
+export function parsePurchaseBody(text: string, defaultSale: string): PurchaseInput | Rejection {
+  const parsed = parseJsonObject(text);
+  if (isRejection(parsed)) return parsed;
+  const user = parsed['user'];
+  const sale = parsed['sale'];
+  if (user !== undefined && user !== null && typeof user !== 'string') {
+    return reject(400, 'BAD_USER', `user must be a string: ${USER.shape}`);
+  }
+  if (sale !== undefined && sale !== null && typeof sale !== 'string') {
+    return reject(400, 'BAD_SALE', `sale must be a string: a sale id of ${SALE_ID.shape}`);
+  }
+  const input = { user: user ?? '', sale: sale ?? defaultSale };
+  return checkUser(input.user) ?? checkSale(input.sale) ?? input;
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> | Rejection {
+  if (text.trim() === '') return reject(400, 'BAD_JSON', 'the body is empty: send a JSON object');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return reject(400, 'BAD_JSON', 'the body is not valid JSON: send a JSON object like {"user":"u1","sale":"S1"}');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reject(400, 'BAD_JSON', 'the body must be a JSON object, not an array or a bare value');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The body of POST /admin/sales, checked field by field by the sale rules; the 400 names the field. */
+export function parseSaleBody(text: string): SaleConfig | Rejection {
+  const body = parseJsonObject(text);
+  if (isRejection(body)) return body;
+  const checked = checkSaleInput(body);
+  return checked.ok ? checked.value : reject(400, 'BAD_FIELD', `${checked.field}: ${checked.problem}`);
+}

@@ -1,0 +1,197 @@
+import type { Worker } from 'node:worker_threads';
+import { StockCounters } from 'native-free-shm';
+import type { NodeConfig } from '../../config/node-config.js';
+import { createLogger } from '../../log/logger.js';
+import { createMetricsBuffer } from '../../metrics/layout.js';
+import { createMetricsRegistry } from '../../metrics/registry.js';
+import { connectRedis, whenReady } from '../../redis/connection.js';
+import { SaleEngine } from '../../sale/engine.js';
+import { InFlight } from '../../sale/in-flight.js';
+import { applyFacts } from '../../sale/quota.js';
+import { createTicketKeys } from '../../tickets/signer.js';
+import { closeRedis } from '../close-redis.js';
+import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
+import { readFacts } from './facts.js';
+import { OpenFlags } from './open-flags.js';
+import { Reconciler } from './reconciler.js';
+import { SaleRegistry } from './registry.js';
+import { onShutdownSignals } from './shutdown.js';
+import { startThread } from './start-thread.js';
+import { Sweeper } from './sweeper.js';
+
+/**
+ * The node's main thread: owns the stock buffer, the sale registry, the reconciler, the sweeper, the open
+ * flags, the metrics registry and shutdown; starts `config.threads` uWS threads that answer HTTP. Resolves
+ * only on shutdown (or with 1 when the threads could not start).
+ */
+export async function runNode(config: NodeConfig): Promise<number> {
+  const log = createLogger('ticket-spike-node', config.logLevel, { node: config.id, thread: 'main' });
+  const stock = StockCounters.create({ sales: config.maxSales, partitions: config.threads });
+  const inFlight = InFlight.create(config.maxSales);
+  const metricsBuffer = createMetricsBuffer(config.threads);
+  const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 1000, name: `${config.id}-main` });
+  const engine = new SaleEngine(redis);
+  const ticketKeys = createTicketKeys();
+  const openFlags = new OpenFlags(stock);
+  const workers: Worker[] = [];
+  const broadcast = (message: MainToThread) => {
+    for (const worker of workers) worker.postMessage(message);
+  };
+
+  const registry = new SaleRegistry(
+    stock,
+    (id) => readFacts(engine, id),
+    (sale) => {
+      // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
+      applyFacts(stock, inFlight, sale.info.slot, sale.last, config);
+      openFlags.track(sale.info);
+      broadcast({ type: 'sale', sale: sale.info });
+      log.info({ sale: sale.info.id, slot: sale.info.slot, remaining: sale.last.remaining }, 'sale registered');
+    },
+  );
+
+  await whenReady(redis, 3000).catch(() => {});
+  // Redis may not be up yet: start anyway (readyz says 503 and purchases of unknown sales 503 until it is).
+  const loadAll = async () => {
+    const ids = await engine.listSales();
+    for (const id of ids) if (registry.get(id) === undefined) await registry.lookup(id);
+    if (registry.full) log.warn({ maxSales: config.maxSales }, 'sale registry is full: raise --max-sales');
+  };
+  await loadAll().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not list sales at start; will retry'));
+
+  const metrics = createMetricsRegistry(config.id, metricsBuffer, config.threads, () =>
+    registry.list().map((sale) => ({
+      sale: sale.info.id,
+      held: sale.last.held,
+      paid: sale.last.paid,
+      remaining: sale.last.remaining,
+      localQuota: stock.available(sale.info.slot),
+    })),
+  );
+
+  const onThreadMessage = (worker: Worker, message: ThreadToMain) => {
+    switch (message.type) {
+      case 'lookup':
+        registry.lookup(message.id).then(
+          (sale) => worker.postMessage({ type: 'lookup-reply', id: message.id, sale: sale?.info ?? null } satisfies MainToThread),
+          (err: unknown) =>
+            worker.postMessage({ type: 'lookup-reply', id: message.id, sale: null, error: (err as Error).message } satisfies MainToThread),
+        );
+        break;
+      case 'sale-created':
+        void registry.lookup(message.id).catch(() => {});
+        break;
+      case 'metrics':
+        metrics.metrics().then(
+          (text) => worker.postMessage({ type: 'metrics-reply', reqId: message.reqId, text, contentType: metrics.contentType } satisfies MainToThread),
+          () => worker.postMessage({ type: 'metrics-reply', reqId: message.reqId, text: '', contentType: '' } satisfies MainToThread),
+        );
+        break;
+      default:
+        break;
+    }
+  };
+
+  const listening = Array.from({ length: config.threads }, (_, index) => {
+    const data: ThreadData = {
+      index,
+      config,
+      stockBuffer: stock.buffer,
+      inFlightBuffer: inFlight.buffer,
+      metricsBuffer,
+      sales: registry.list().map((sale) => sale.info),
+      ticketKeys,
+    };
+    const worker = startThread(data);
+    workers.push(worker);
+    return new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: ThreadToMain) => {
+        if (message.type === 'listening') resolve();
+        else if (message.type === 'listen-failed') reject(new Error(`${message.error}: is the port taken?`));
+        else onThreadMessage(worker, message);
+      });
+      worker.once('error', (err) => reject(new Error(`thread ${index} failed at start: ${err.message}`, { cause: err })));
+      worker.once('exit', (code) => reject(new Error(`thread ${index} exited with ${code} before listening`)));
+    });
+  });
+  try {
+    await Promise.all(listening);
+  } catch (err) {
+    log.error({ err: (err as Error).message, port: config.port }, 'node could not start');
+    openFlags.stop();
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    redis.disconnect();
+    log.flush();
+    return 1;
+  }
+
+  // A thread that dies outside shutdown leaves its share of connections refused: better to exit and let the
+  // supervisor (up, systemd, k8s) restart the whole node than to run half of it.
+  let shuttingDown = false;
+  workers.forEach((worker, index) =>
+    worker.on('exit', (code) => {
+      if (shuttingDown) return;
+      log.fatal({ thread: index, code }, 'uWS thread exited unexpectedly; stopping the node');
+      log.flush();
+      setTimeout(() => process.exit(1), 50);
+    }),
+  );
+
+  const onLoopError = (what: string) => {
+    let lastLogged = 0;
+    return (err: unknown) => {
+      // At most one line per 5 s per loop while Redis is away.
+      if (Date.now() - lastLogged > 5000) {
+        lastLogged = Date.now();
+        log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
+      }
+    };
+  };
+  const reconciler = new Reconciler(
+    () => registry.list(),
+    (id) => readFacts(engine, id),
+    (sale, facts) => applyFacts(stock, inFlight, sale.info.slot, facts, config),
+    onLoopError('reconcile'),
+  );
+  const sweeper = new Sweeper(
+    () => registry.list(),
+    (saleId, limit) => engine.expireDue(saleId, limit),
+    onLoopError('expiry sweep'),
+  );
+  reconciler.start(config.reconcileMs);
+  sweeper.start(config.sweepMs);
+  let refreshTimer: NodeJS.Timeout | undefined;
+  if (config.refreshMs > 0) {
+    const onRefreshError = onLoopError('sale refresh');
+    refreshTimer = setInterval(() => void loadAll().catch(onRefreshError), config.refreshMs);
+  }
+  log.info({ port: config.port, threads: config.threads, redis: config.redisUrl, sales: registry.list().length }, 'node listening');
+
+  return new Promise<number>((resolveExit) => {
+    onShutdownSignals(
+      async (signal) => {
+        shuttingDown = true;
+        log.info({ signal }, 'shutting down: closing listen sockets, finishing in-flight purchases');
+        reconciler.stop();
+        sweeper.stop();
+        openFlags.stop();
+        if (refreshTimer !== undefined) clearInterval(refreshTimer);
+        await Promise.all(
+          workers.map(
+            (worker) =>
+              new Promise<void>((resolve) => {
+                worker.once('exit', () => resolve());
+                worker.postMessage({ type: 'stop' } satisfies MainToThread);
+              }),
+          ),
+        );
+        await closeRedis(redis);
+        log.info('stopped');
+        log.flush();
+        resolveExit(0);
+        return 0;
+      },
+      (msg) => log.warn(msg),
+    );
+  });
+}

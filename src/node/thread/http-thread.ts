@@ -1,0 +1,161 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { App, us_listen_socket_close, type HttpResponse, type us_listen_socket } from 'uWebSockets.js';
+import { StockCounters } from 'native-free-shm';
+import { Reply } from '../../http/reply.js';
+import { mount } from '../../http/router.js';
+import { adminRoutes } from '../../http/routes/admin.js';
+import { buyRoutes } from '../../http/routes/buy.js';
+import { healthRoutes } from '../../http/routes/health.js';
+import { orderRoutes } from '../../http/routes/orders.js';
+import { saleRoutes } from '../../http/routes/sales.js';
+import { createLogger } from '../../log/logger.js';
+import { StatLog } from '../../log/stat-log.js';
+import { ThreadCounters } from '../../metrics/layout.js';
+import { connectRedis, whenReady } from '../../redis/connection.js';
+import { ReservationBatcher } from '../../sale/batcher.js';
+import { SaleEngine } from '../../sale/engine.js';
+import { InFlight } from '../../sale/in-flight.js';
+import { PurchaseDesk } from '../../sale/purchase-desk.js';
+import { TicketSigner } from '../../tickets/signer.js';
+import { closeRedis } from '../close-redis.js';
+import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
+import { MetricsLink } from './metrics-link.js';
+import { OpenReplies } from './open-replies.js';
+import { adminPort, healthPort, orderPort, purchasePort, salePort, type ThreadParts } from './ports.js';
+import { ThreadSaleDirectory } from './sale-directory.js';
+
+/**
+ * One uWS thread (uWebSockets.js "WorkerThreads" example): its own App listening on the node's port (uWS
+ * sets SO_REUSEPORT, so the kernel spreads connections over the threads), its own Redis connection, engine,
+ * batcher and purchase desk, and the stock buffer attached from the main thread. This file is the thread's
+ * wiring: it builds the parts, hands each group of routes its narrow port, and runs the graceful stop.
+ */
+const data = workerData as ThreadData;
+const config = data.config;
+const post = (message: ThreadToMain) => parentPort?.postMessage(message);
+const log = createLogger('ticket-spike-node', config.logLevel, { node: config.id, thread: data.index });
+// The command timeout bounds every Redis call; the batcher's deadline bounds a purchase end to end.
+const redis = connectRedis(config.redisUrl, {
+  commandTimeoutMs: Math.max(100, config.deadlineMs - 100),
+  name: `${config.id}-t${data.index}`,
+});
+const engine = new SaleEngine(redis);
+const batcher = new ReservationBatcher(
+  engine,
+  { maxBatch: config.batchSize, windowMs: config.batchWindowMs, deadlineMs: config.deadlineMs, maxInFlight: config.batchInFlight },
+  `t${data.index}`,
+);
+const stock = StockCounters.attach(data.stockBuffer);
+const directory = new ThreadSaleDirectory(data.sales, post);
+const counters = new ThreadCounters(data.metricsBuffer, data.index);
+const openReplies = new OpenReplies();
+let draining = false;
+const desk = new PurchaseDesk({
+  stock,
+  inFlight: new InFlight(data.inFlightBuffer),
+  partition: data.index,
+  batcher,
+  directory,
+  policy: config,
+  idTag: `t${data.index}`,
+  draining: () => draining,
+});
+const statLog = config.statLog === null ? null : new StatLog(config.statLog, data.index);
+const signer = new TicketSigner(data.ticketKeys);
+const metricsLink = new MetricsLink(post);
+const parts: ThreadParts = {
+  index: data.index,
+  config,
+  redis,
+  engine,
+  desk,
+  stock,
+  directory,
+  counters,
+  statLog,
+  signer,
+  metricsLink,
+  log,
+  post,
+  draining: () => draining,
+};
+
+const newReply = (res: HttpResponse): Reply => {
+  const started = performance.now();
+  openReplies.opened();
+  // While draining, every answer also closes its connection, so keep-alive clients move to another node.
+  return new Reply(
+    res,
+    config.id,
+    {
+      onEnd: (status) => {
+        counters.response(status, (performance.now() - started) / 1000);
+        openReplies.closed();
+      },
+      onAbort: () => openReplies.closed(),
+    },
+    draining,
+  );
+};
+
+const app = App();
+mount(
+  app,
+  [...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...saleRoutes(salePort(parts)), ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts))],
+  newReply,
+);
+
+// Listen once this thread's Redis connection is up (bounded: with Redis down the thread still listens and
+// answers 503), so a node that answers /readyz 200 on one thread does not have a sibling that would 503.
+await whenReady(redis, 3000).catch(() => log.warn('Redis not ready after 3 s; listening anyway (purchases answer 503)'));
+
+let listenSocket: us_listen_socket | false = false;
+app.listen(config.host, config.port, (socket) => {
+  listenSocket = socket;
+  if (socket === false) {
+    post({ type: 'listen-failed', thread: data.index, error: `could not listen on ${config.host}:${config.port}` });
+    return;
+  }
+  log.debug({ port: config.port }, 'listening');
+  post({ type: 'listening', thread: data.index });
+});
+
+parentPort?.on('message', (message: MainToThread) => {
+  switch (message.type) {
+    case 'sale':
+      return directory.learned(message.sale);
+    case 'lookup-reply':
+      return directory.answered(message.id, message.sale, message.error);
+    case 'metrics-reply':
+      return metricsLink.answered(message.reqId, message.contentType === '' ? null : { text: message.text, contentType: message.contentType });
+    case 'stop':
+      return void stop();
+  }
+});
+
+let stopping = false;
+/**
+ * Graceful stop (uWS "GracefulShutdown"): close the listen socket first (else Node aborts on uv_loop_close
+ * when the thread ends), then let every accepted purchase finish and be answered, wait for a quiet spell (no
+ * request open or arriving), close the keep-alive connections, flush the stat log and close Redis.
+ */
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  draining = true;
+  if (listenSocket !== false) us_listen_socket_close(listenSocket);
+  listenSocket = false;
+  await batcher.drain();
+  // Also gives the last answers a moment to leave the socket buffers before the connections are closed.
+  await openReplies.whenQuiet(100);
+  app.close();
+  await statLog?.close();
+  await signer.close().catch(() => {});
+  await closeRedis(redis);
+  log.debug('stopped');
+  log.flush();
+  post({ type: 'stopped', thread: data.index });
+  // Everything that matters is closed (listen socket, connections, Redis, stat log). Leftover handles (a
+  // Redis reconnect backoff, uWS's timer sweep) would keep the thread up for seconds; end it now.
+  setTimeout(() => process.exit(0), 20);
+}

@@ -1,0 +1,123 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { StockCounters } from 'native-free-shm';
+import type { NodeConfig } from '../../config/node-config.js';
+import type { AdminPort, HealthPort, OrderPort, PurchasePort, SalePort } from '../../http/ports.js';
+import type { Logger } from '../../log/logger.js';
+import type { StatLog } from '../../log/stat-log.js';
+import type { OutcomeName, ThreadCounters } from '../../metrics/layout.js';
+import type { SaleEngine } from '../../sale/engine.js';
+import type { PurchaseDesk, PurchaseVerdict } from '../../sale/purchase-desk.js';
+import type { TicketSigner } from '../../tickets/signer.js';
+import type { ThreadToMain } from '../messages.js';
+import type { MetricsLink } from './metrics-link.js';
+import type { ThreadSaleDirectory } from './sale-directory.js';
+
+/** Everything one uWS thread owns, from which it builds the narrow ports its routes get (src/http/ports.ts). */
+export interface ThreadParts {
+  index: number;
+  config: NodeConfig;
+  redis: Redis | Cluster;
+  engine: SaleEngine;
+  desk: PurchaseDesk;
+  stock: StockCounters;
+  directory: ThreadSaleDirectory;
+  counters: ThreadCounters;
+  statLog: StatLog | null;
+  signer: TicketSigner;
+  metricsLink: MetricsLink;
+  log: Logger;
+  post(message: ThreadToMain): void;
+  draining(): boolean;
+}
+
+/** The metrics outcome of a purchase verdict; undefined = nobody was answered. */
+const OUTCOME_OF: Record<PurchaseVerdict['kind'], OutcomeName | undefined> = {
+  success: 'success',
+  sold_out: 'sold_out',
+  limit: 'limit',
+  not_open: 'not_open',
+  user_required: 'bad_request',
+  unknown_sale: 'unknown_sale',
+  key_in_flight: 'conflict',
+  key_reused: 'mismatch',
+  shutting_down: 'unavailable',
+  lookup_failed: 'unavailable',
+  undecided: 'unavailable',
+  unexpected: 'unavailable',
+  abandoned: undefined,
+};
+
+/** Verdicts written to the stat log (one line per purchase Redis or the local stock decided). */
+const STAT_NAME: Partial<Record<PurchaseVerdict['kind'], string>> = {
+  sold_out: 'sold_out',
+  limit: 'limit',
+  not_open: 'not_open',
+  key_reused: 'mismatch',
+  undecided: 'unknown',
+};
+
+export function purchasePort(parts: ThreadParts): PurchasePort {
+  const { counters, statLog, stock } = parts;
+  const record = (v: PurchaseVerdict) => {
+    const outcome = v.kind === 'success' && v.replayed ? 'replayed' : OUTCOME_OF[v.kind];
+    if (outcome !== undefined) counters.outcome(outcome);
+    if (statLog === null) return;
+    const name = v.kind === 'success' ? outcome : STAT_NAME[v.kind];
+    if (name === undefined || !('sale' in v) || v.sale === undefined) return;
+    const orderId = v.kind === 'success' || v.kind === 'undecided' ? v.orderId : undefined;
+    statLog.record(v.sale.id, name, orderId, stock.available(v.sale.slot));
+  };
+  return {
+    defaultSale: parts.config.defaultSale,
+    maxBodyBytes: parts.config.maxBodyBytes,
+    refused: () => counters.outcome('bad_request'),
+    buy: (ask, done) =>
+      parts.desk.buy(ask, (verdict) => {
+        record(verdict);
+        done(verdict);
+      }),
+  };
+}
+
+export function orderPort(parts: ThreadParts): OrderPort {
+  const { engine, signer, log } = parts;
+  return {
+    getOrder: (orderId) => engine.getOrder(orderId),
+    pay: (orderId) => engine.pay(orderId),
+    cancel: (orderId) => engine.cancel(orderId),
+    signTicket: (order) =>
+      signer.sign(order).catch((err: unknown) => {
+        log.warn({ err, orderId: order.id }, 'e-ticket signing failed; answering without a ticket');
+        return undefined;
+      }),
+  };
+}
+
+export function salePort(parts: ThreadParts): SalePort {
+  return {
+    status: (saleId) => parts.engine.status(saleId),
+    localQuota: (saleId) => {
+      const known = parts.directory.get(saleId);
+      return known === undefined ? null : parts.stock.available(known.slot);
+    },
+  };
+}
+
+export function adminPort(parts: ThreadParts): AdminPort {
+  return {
+    adminToken: parts.config.adminToken,
+    maxBodyBytes: parts.config.maxBodyBytes,
+    createSale: (config) => parts.engine.createSale(config),
+    announceSale: (saleId) => parts.post({ type: 'sale-created', id: saleId }),
+  };
+}
+
+export function healthPort(parts: ThreadParts): HealthPort {
+  return {
+    nodeId: parts.config.id,
+    thread: parts.index,
+    draining: parts.draining,
+    ping: () => parts.redis.ping(),
+    metrics: () => parts.metricsLink.scrape(),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Every rule for a value that comes from outside — a request, a flag, an environment variable, a caller of
+ * the engine — lives here once. Config, HTTP, the CLI and the engine all check with these; the Lua scripts
+ * check the same limits again before they write (lua/includes/common.lua), and
+ * test/integration/lua-rules.test.ts holds them to this table by feeding the scripts each boundary.
+ */
+
+/** A rule for an identifier: a pattern, a length cap (checked first, so the pattern never sees a huge string). */
+export interface TextRule {
+  /** What the value is, for messages: "sale id". */
+  readonly what: string;
+  readonly pattern: RegExp;
+  readonly maxLength: number;
+  /** What a good value looks like, for messages that say what to send instead. */
+  readonly shape: string;
+}
+
+/** Sale ids are embedded in Redis keys ({sale:<id>}) and order ids (<sale>.<unique>): no dot, no braces. */
+export const SALE_ID: TextRule = {
+  what: 'sale id',
+  pattern: /^[A-Za-z0-9_-]{1,48}$/,
+  maxLength: 48,
+  shape: '1-48 characters of A-Z a-z 0-9 _ -',
+};
+
+/** A buyer. Emails and "tenant:user" fit; spaces, quotes, slashes and the codec's '|' do not. '' = anonymous. */
+export const USER: TextRule = {
+  what: 'user',
+  pattern: /^[A-Za-z0-9_.:@-]{1,64}$/,
+  maxLength: 64,
+  shape: '1-64 characters of A-Z a-z 0-9 _ . : @ -',
+};
+
+export const IDEMPOTENCY_KEY: TextRule = {
+  what: 'Idempotency-Key',
+  pattern: /^[\x21-\x7e]{1,128}$/,
+  maxLength: 128,
+  shape: '1-128 printable ASCII characters without spaces',
+};
+
+/** "<saleId>.<unique>": the sale is everything before the first dot, the unique part has no dot. */
+export const ORDER_ID: TextRule = {
+  what: 'order id',
+  pattern: /^[A-Za-z0-9_-]{1,48}\.[A-Za-z0-9_-]+$/,
+  maxLength: 160,
+  shape: 'the orderId returned by /buy/ticket: <sale id>.<letters, digits, _ or ->, at most 160 characters',
+};
+
+export const BATCH_ID: TextRule = {
+  what: 'batch id',
+  pattern: /^[A-Za-z0-9_-]{1,160}$/,
+  maxLength: 160,
+  shape: '1-160 characters of A-Z a-z 0-9 _ -',
+};
+
+/** A node's name, sent as X-Served-By. */
+export const NODE_ID: TextRule = {
+  what: 'node id',
+  pattern: /^[A-Za-z0-9_.:-]{1,64}$/,
+  maxLength: 64,
+  shape: '1-64 characters of A-Z a-z 0-9 _ . : -',
+};
+
+/** A whole-number range. */
+export interface IntRule {
+  readonly what: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+export const SALE_TOTAL: IntRule = { what: 'total', min: 1, max: 100_000_000 };
+export const PER_USER_LIMIT: IntRule = { what: 'perUserLimit', min: 1, max: 1_000_000 };
+export const HOLD_SECONDS: IntRule = { what: 'holdSeconds', min: 1, max: 7 * 24 * 3600 };
+/** A sale's opening or closing time, ms since the epoch; 0 = none. */
+export const SALE_TIME_MS: IntRule = { what: 'time', min: 0, max: 9_999_999_999_999 };
+/** Purchases in one reserve-batch call: the script's cap keeps one call at a few ms of Redis time. */
+export const BATCH_SIZE: IntRule = { what: 'batch size', min: 1, max: 512 };
+/** Holds one expire-holds call may release. */
+export const EXPIRE_PER_CALL: IntRule = { what: 'expire limit', min: 1, max: 1000 };
+/** How long a decided batch's reply is kept for a re-send, seconds. */
+export const BATCH_RECORD_TTL_SECONDS: IntRule = { what: 'batch record TTL', min: 1, max: 86_400 };
+export const PORT: IntRule = { what: 'port', min: 1, max: 65_535 };
+
+/** Either the checked value or what is wrong with it, phrased as what to send instead. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+export function matches(rule: TextRule, value: unknown): value is string {
+  return typeof value === 'string' && value.length <= rule.maxLength && rule.pattern.test(value);
+}
+
+/** `value` against a text rule; the problem says what to send. */
+export function checkText(rule: TextRule, value: unknown): Checked<string> {
+  if (matches(rule, value)) return { ok: true, value };
+  if (typeof value !== 'string') return { ok: false, problem: `expected a ${rule.what} (${rule.shape}), got ${describe(value)}` };
+  if (value === '') return { ok: false, problem: `is empty: send a ${rule.what} (${rule.shape})` };
+  if (value.length > rule.maxLength) return { ok: false, problem: `is too long: send ${rule.shape}` };
+  return { ok: false, problem: `has characters or a form that are not allowed: send ${rule.shape}` };
+}
+
+/** The bounds of an IntRule; flags with a range of their own pass just these. */
+export type IntRange = Pick<IntRule, 'min' | 'max'>;
+
+/** A number (from JSON or a caller) against a range. */
+export function checkInt(rule: IntRange, value: unknown): Checked<number> {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= rule.min && value <= rule.max) {
+    return { ok: true, value };
+  }
+  return { ok: false, problem: `expected a whole number from ${rule.min} to ${rule.max}, got ${describe(value)}` };
+}
+
+/** Text (a flag, an environment variable) that must be a whole number in range. */
+export function parseIntText(rule: IntRange, raw: string): Checked<number> {
+  const text = raw.trim();
+  if (!/^-?\d{1,16}$/.test(text)) {
+    return { ok: false, problem: `expected a whole number from ${rule.min} to ${rule.max}, got ${JSON.stringify(raw)}` };
+  }
+  return checkInt(rule, Number(text));
+}
+
+/** The sale of an order id, or null when the id is not "<saleId>.<unique>". */
+export function saleOfOrderId(orderId: unknown): string | null {
+  if (!matches(ORDER_ID, orderId)) return null;
+  return orderId.slice(0, orderId.indexOf('.'));
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (value === undefined) return 'nothing';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

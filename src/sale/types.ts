@@ -1,0 +1,113 @@
+import type { Outcome } from '../redis/codes.js';
+
+export type { SaleConfig } from '../rules/sale-config.js';
+
+/** One purchase as the engine takes it. */
+export interface PurchaseRequest {
+  /** Made by the caller with newOrderId(saleId): "<saleId>.<unique>". */
+  orderId: string;
+  /** '' = anonymous (only if the sale allows it). */
+  user: string;
+  idempotencyKey?: string;
+}
+
+export interface PurchaseResult {
+  outcome: Outcome;
+  /** Success only. On a replay this is the STORED order's id, which may differ from the requested one. */
+  orderId?: string;
+  /** Success only: hold deadline, ms (Redis clock). */
+  expiresAt?: number;
+  /** Success only: true when an earlier order was returned instead of a new one. */
+  replayed?: boolean;
+}
+
+export interface BatchReply {
+  /** total - held - paid after the batch. */
+  remaining: number;
+  results: PurchaseResult[];
+}
+
+export type OrderStatus = 'held' | 'paid' | 'cancelled' | 'expired';
+
+export interface OrderView {
+  id: string;
+  sale: string;
+  user: string;
+  status: OrderStatus;
+  expiresAt: number;
+  createdAt?: number;
+  paidAt?: number;
+  idempotencyKey?: string;
+}
+
+export interface SaleStatus {
+  id: string;
+  total: number;
+  held: number;
+  paid: number;
+  remaining: number;
+  /** Open by its time window (Redis clock); a sold-out sale is still "open". */
+  open: boolean;
+  perUserLimit: number;
+  holdSeconds: number;
+  anonymous: boolean;
+  /** ms since the epoch; 0 = none. */
+  opensAt: number;
+  closesAt: number;
+  createdAt: number;
+}
+
+/** A sale's status in the terms a node keeps: "no opening / closing time" is null. */
+export type SaleFacts = Omit<SaleStatus, 'opensAt' | 'closesAt' | 'createdAt'> & {
+  opensAt: number | null;
+  closesAt: number | null;
+};
+
+/** What every uWS thread knows about a sale (the main thread broadcasts it; the stock lives in shared memory). */
+export interface SaleInfo {
+  id: string;
+  /** The sale's slot in the node's stock buffer. */
+  slot: number;
+  total: number;
+  anonymous: boolean;
+  perUserLimit: number;
+  holdSeconds: number;
+  /** ms since the epoch, or null */
+  opensAt: number | null;
+  closesAt: number | null;
+}
+
+export interface AuditReport {
+  /** No problem found and the accounting closes (see `closes`). */
+  ok: boolean;
+  sale: string;
+  total: number;
+  /** The sale's counters (what the sale sells from). */
+  held: number;
+  paid: number;
+  /** total - held - paid: what the counters leave to sell. */
+  remaining: number;
+  /** Counted from the order records themselves, independently of the counters. */
+  countedHeld: number;
+  countedPaid: number;
+  cancelled: number;
+  expired: number;
+  orders: number;
+  /**
+   * remaining (from the counters) + countedHeld + countedPaid (from the orders) == total, remaining >= 0:
+   * the counters and the orders tell the same story and nothing is sold beyond the total.
+   */
+  closes: boolean;
+  streamEntries: number;
+  streamOrders: number;
+  holders: number;
+  problemCount: number;
+  problems: string[];
+}
+
+export interface ExpireReply {
+  expired: number;
+  remaining: number;
+  /** More holds are already due: call again. */
+  more: boolean;
+}

@@ -1,0 +1,121 @@
+// The Lua scripts check the same input rules as src/rules, byte for byte at every boundary: each script is
+// called directly (raw arguments, no TypeScript check in front) with the longest value the table allows and
+// with one more character, a foreign character, or a number just out of range.
+import t from 'tap';
+import { connectRedisReady } from '../../src/redis/connection.js';
+import { ScriptCode } from '../../src/redis/codes.js';
+import { batchKey, saleKeys } from '../../src/redis/keys.js';
+import { scriptsOf } from '../../src/redis/scripts.js';
+import {
+  BATCH_ID,
+  BATCH_RECORD_TTL_SECONDS,
+  BATCH_SIZE,
+  EXPIRE_PER_CALL,
+  HOLD_SECONDS,
+  IDEMPOTENCY_KEY,
+  ORDER_ID,
+  PER_USER_LIMIT,
+  SALE_ID,
+  SALE_TIME_MS,
+  SALE_TOTAL,
+  USER,
+  type IntRule,
+} from '../../src/rules/input-rules.js';
+import { SaleEngine } from '../../src/sale/engine.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+t.test('lua/ holds every input to the table in src/rules', async (t) => {
+  const server = await RedisServer.start();
+  t.teardown(() => server.stop());
+  const redis = await connectRedisReady(server.url);
+  t.teardown(() => redis.disconnect());
+  const scripts = scriptsOf(redis);
+  const engine = new SaleEngine(redis);
+  const SALE = 'LR';
+  await engine.createSale({ id: SALE, total: 100_000, perUserLimit: 1_000, holdSeconds: 600, anonymous: true });
+  const k = saleKeys(SALE);
+  let batches = 0;
+
+  /** One reserve-batch call with one purchase (or `n` copies of it); returns the raw reply. */
+  const reserve = (p: { saleId?: string; batchId?: string; ttl?: string; n?: number; orderId?: string; user?: string; idem?: string } = {}) => {
+    const saleId = p.saleId ?? SALE;
+    const batchId = p.batchId ?? `lr${++batches}`;
+    const n = p.n ?? 1;
+    const args: string[] = [saleId, batchId, p.ttl ?? '600', String(n)];
+    for (let i = 0; i < n; i++) args.push(p.orderId !== undefined && n === 1 ? p.orderId : `${saleId}.b${batches}x${i}`, p.user ?? '', p.idem ?? '');
+    const tag = /^[A-Za-z0-9_-]{1,48}$/.test(saleId) ? saleId : SALE;
+    const keys = saleKeys(tag);
+    const bk = /^[A-Za-z0-9_-]+$/.test(batchId) ? batchKey(tag, batchId) : batchKey(tag, 'x');
+    return scripts.reserveBatch(keys.meta, keys.holders, keys.orders, keys.idem, keys.deadlines, keys.stream, bk, ...args);
+  };
+  const refused = (reply: unknown, detail: string) => Array.isArray(reply) && reply[0] === ScriptCode.InvalidArgument && reply[1] === detail;
+  const accepted = (reply: unknown) => typeof reply === 'string' || (Array.isArray(reply) && reply[0] !== ScriptCode.InvalidArgument && reply[0] !== ScriptCode.BatchTooLarge);
+
+  const longest = (maxLength: number, prefix = '') => prefix + 'a'.repeat(maxLength - prefix.length);
+
+  t.test('reserve-batch: purchases', async (t) => {
+    const user = longest(USER.maxLength);
+    t.ok(accepted(await reserve({ user })), `user of ${USER.maxLength} accepted`);
+    t.ok(refused(await reserve({ user: user + 'a' }), 'purchases[0].user'), `user of ${USER.maxLength + 1} refused`);
+    for (const bad of ['a b', 'a|b', 'a/b', 'ü']) t.ok(refused(await reserve({ user: bad }), 'purchases[0].user'), `user ${JSON.stringify(bad)} refused`);
+    for (const good of ['alice@example.com', 'tenant:42', 'a.b-c_d']) t.ok(accepted(await reserve({ user: good })), `user ${good} accepted`);
+    t.ok(accepted(await reserve({ user: '' })), "'' (anonymous) accepted");
+
+    const idem = longest(IDEMPOTENCY_KEY.maxLength);
+    t.ok(accepted(await reserve({ user: 'k1', idem })), `key of ${IDEMPOTENCY_KEY.maxLength} accepted`);
+    t.ok(refused(await reserve({ idem: idem + 'a' }), 'purchases[0].idempotencyKey'), `key of ${IDEMPOTENCY_KEY.maxLength + 1} refused`);
+    for (const bad of ['a b', 'tab\tx', 'ü']) t.ok(refused(await reserve({ idem: bad }), 'purchases[0].idempotencyKey'), `key ${JSON.stringify(bad)} refused`);
+    t.ok(accepted(await reserve({ user: 'k2', idem: '!#$%&()*+,-./:;<=>?@[]^_`{|}~' })), 'every printable ASCII character accepted');
+
+    const orderId = longest(ORDER_ID.maxLength, `${SALE}.`);
+    t.ok(accepted(await reserve({ orderId })), `order id of ${ORDER_ID.maxLength} accepted`);
+    t.ok(refused(await reserve({ orderId: orderId + 'a' }), 'purchases[0].orderId'), `order id of ${ORDER_ID.maxLength + 1} refused`);
+    for (const bad of [`${SALE}.a.b`, `${SALE}.`, 'OTHER.x', `${SALE}.a b`]) t.ok(refused(await reserve({ orderId: bad }), 'purchases[0].orderId'), `order id ${bad} refused`);
+  });
+
+  t.test('reserve-batch: sale id, batch id, record TTL, batch size', async (t) => {
+    const saleId = longest(SALE_ID.maxLength);
+    t.same(await reserve({ saleId }), [ScriptCode.UnknownSale, saleId], `sale id of ${SALE_ID.maxLength} passes the checks (then: unknown sale)`);
+    t.ok(refused(await reserve({ saleId: saleId + 'a' }), 'saleId'), `sale id of ${SALE_ID.maxLength + 1} refused`);
+    t.ok(refused(await reserve({ saleId: 'a.b' }), 'saleId'), 'a dot in a sale id refused');
+
+    t.ok(accepted(await reserve({ batchId: longest(BATCH_ID.maxLength) })), `batch id of ${BATCH_ID.maxLength} accepted`);
+    t.ok(refused(await reserve({ batchId: longest(BATCH_ID.maxLength + 1) }), 'batchId'), `batch id of ${BATCH_ID.maxLength + 1} refused`);
+
+    const ttl = BATCH_RECORD_TTL_SECONDS;
+    t.ok(accepted(await reserve({ ttl: String(ttl.max) })), `TTL ${ttl.max} accepted`);
+    for (const bad of [ttl.max + 1, ttl.min - 1]) t.ok(refused(await reserve({ ttl: String(bad) }), 'batchTtl'), `TTL ${bad} refused`);
+
+    t.ok(accepted(await reserve({ n: BATCH_SIZE.max, user: '' })), `a batch of ${BATCH_SIZE.max} accepted`);
+    t.same(await reserve({ n: BATCH_SIZE.max + 1 }), [ScriptCode.BatchTooLarge, String(BATCH_SIZE.max)], `a batch of ${BATCH_SIZE.max + 1} refused`);
+  });
+
+  t.test('create-sale: every range', async (t) => {
+    let made = 0;
+    const create = (over: Partial<Record<'total' | 'limit' | 'hold' | 'opensAt' | 'closesAt', number>>) =>
+      scripts.createSale(saleKeys(`CS${++made}`).meta, over.total ?? 1, over.limit ?? 1, over.hold ?? 1, over.opensAt ?? 0, over.closesAt ?? 0, 0);
+    const ranges: Array<[keyof Parameters<typeof create>[0], IntRule, string]> = [
+      ['total', SALE_TOTAL, 'total'],
+      ['limit', PER_USER_LIMIT, 'perUserLimit'],
+      ['hold', HOLD_SECONDS, 'holdSeconds'],
+      ['opensAt', SALE_TIME_MS, 'opensAt'],
+    ];
+    for (const [arg, rule, field] of ranges) {
+      t.equal(await create({ [arg]: rule.max }), ScriptCode.Ok, `${field} ${rule.max} accepted`);
+      t.same(await create({ [arg]: rule.max + 1 }), [ScriptCode.InvalidSale, field], `${field} ${rule.max + 1} refused`);
+      if (rule.min > 0) t.same(await create({ [arg]: rule.min - 1 }), [ScriptCode.InvalidSale, field], `${field} ${rule.min - 1} refused`);
+    }
+    t.same(await create({ opensAt: 2000, closesAt: 1000 }), [ScriptCode.InvalidSale, 'closesAt'], 'closesAt before opensAt refused');
+  });
+
+  t.test('expire-holds and get-order', async (t) => {
+    const expire = (limit: number) => scripts.expireHolds(k.meta, k.holders, k.orders, k.deadlines, k.stream, limit);
+    const atMax = await expire(EXPIRE_PER_CALL.max);
+    t.ok(Array.isArray(atMax) && atMax.length === 3 && atMax[0] === 0, `limit ${EXPIRE_PER_CALL.max} accepted (nothing due)`);
+    t.same(await expire(EXPIRE_PER_CALL.max + 1), [ScriptCode.InvalidArgument, 'limit'], `limit ${EXPIRE_PER_CALL.max + 1} refused`);
+    t.same(await expire(EXPIRE_PER_CALL.min - 1), [ScriptCode.InvalidArgument, 'limit'], `limit ${EXPIRE_PER_CALL.min - 1} refused`);
+    const orderId = longest(ORDER_ID.maxLength, `${SALE}.never-sold-`);
+    t.equal(await scripts.getOrder(k.orders, orderId), null, `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there)`);
+    t.same(await scripts.getOrder(k.orders, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
+  });
+});

@@ -1,0 +1,63 @@
+// `ticket-spike up` refusals and shutdown: a second `up` on the same var dir, a busy port, and SIGTERM
+// leaving no process and no state file behind.
+import t from 'tap';
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readUpStateIn } from '../../src/launcher/state.js';
+import { alive, descendants, UpProcess } from '../helpers/up-process.js';
+import { freePort } from '../helpers/free-port.js';
+
+const noStack = (text: string) => !/\n\s+at /.test(text);
+
+t.test('up lifecycle', { timeout: 120_000 }, async (t) => {
+  const up = await UpProcess.start({ nodes: 2, args: ['--weights', '1,3'] });
+  t.teardown(() => up.killAll());
+
+  t.test('up.json says where everything is; readUpState finds it', async (t) => {
+    const s = readUpStateIn(up.varDir);
+    t.ok(s, 'state readable');
+    t.equal(s?.pid, up.child.pid, 'pid of up itself');
+    t.match(s?.redisUrl ?? '', /^redis:\/\/127\.0\.0\.1:\d+$/);
+    t.equal(s?.nginxPort, up.port);
+    t.same(s?.nodes?.map((n) => [n.port, n.weight]), [[up.portBase, 1], [up.portBase + 1, 3]]);
+    t.ok(s?.adminToken && s.adminToken.length >= 16, 'admin token recorded');
+  });
+
+  t.test('a second up on the same var dir is refused with one clear line', async (t) => {
+    const exit = await UpProcess.run(['--port', String(await freePort()), '--port-base', String(up.portBase + 10), '--var-dir', up.varDir, '--nodes', '1']);
+    t.not(exit.code, 0, `exit code ${exit.code}`);
+    t.match(exit.stderr, /ticket-spike up: ticket-spike up is already running \(pid \d+/, exit.stderr);
+    t.ok(noStack(exit.stderr), 'no stack trace');
+    t.equal(readUpStateIn(up.varDir)?.pid, up.child.pid, "the running up's state file is untouched");
+  });
+
+  t.test('a busy port is refused with one clear line, before anything starts', async (t) => {
+    const busy = await freePort();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(busy, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const varDir = join(up.varDir, 'other');
+    const exit = await UpProcess.run(['--port', String(busy), '--port-base', String(up.portBase + 20), '--var-dir', varDir, '--nodes', '1', '--redis-port', String(await freePort())]);
+    t.equal(exit.code, 1, 'exit code 1');
+    t.match(exit.stderr, new RegExp(`ticket-spike up: port ${busy} \\(nginx, --port\\) is already in use`), exit.stderr);
+    t.ok(noStack(exit.stderr), 'no stack trace');
+    t.notOk(existsSync(join(varDir, 'up.json')), 'the refused up released its lock');
+    const nodePort = await UpProcess.run(['--port', String(await freePort()), '--port-base', String(up.portBase), '--var-dir', varDir, '--nodes', '1']);
+    t.match(nodePort.stderr, new RegExp(`port ${up.portBase} \\(node-${up.portBase}, --port-base\\) is already in use`), 'a node port in use is named too');
+  });
+
+  t.test('SIGTERM stops everything: exit 0, no child left, no state file', async (t) => {
+    const pids = descendants(up.child.pid ?? -1);
+    const s = up.state();
+    const expected = [s.redisPid, s.nginxPid, ...(s.nodes ?? []).map((n) => n.pid)].filter((p): p is number => p !== undefined);
+    t.ok(expected.every((p) => pids.includes(p)), `redis, nginx and the nodes are children of up (${pids.length} processes incl. nginx workers)`);
+    const exit = await up.stop();
+    t.equal(exit.code, 0, 'exit 0');
+    t.equal(exit.stateLeft, false, 'up.json removed');
+    await sleep(100);
+    t.same(alive([...pids, up.child.pid ?? -1]), [], 'no process left behind');
+    t.match(exit.stderr, /ticket-spike up: stopped\./);
+  });
+});

@@ -1,0 +1,72 @@
+// The production-style run end to end: `ticket-spike up` (real Redis, 4 real nodes, real nginx) — the
+// article's 1:2:3:4 weighted split and its `ab -n 10000 -c 100 .../buy/ticket` run through nginx.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { connectRedisReady } from '../../src/redis/connection.js';
+import { SaleEngine } from '../../src/sale/engine.js';
+import { childEnv } from '../helpers/env.js';
+import { hammer, UpProcess } from '../helpers/up-process.js';
+
+const STOCK = 3000;
+
+t.test('up: weighted 1:2:3:4 split and the article ab run', async (t) => {
+  const up = await UpProcess.start({ args: ['--demo-total', String(STOCK)] });
+  t.teardown(() => up.killAll());
+  const state = up.state();
+  t.equal(state.status, 'running');
+  t.match(up.stdout, /Demo sale "demo" created/, 'says it created the demo sale');
+  t.match(up.stdout, /Admin token \(generated/, 'prints a generated admin token');
+
+  t.test('10,000 requests through nginx, counted by X-Served-By: 10/20/30/40 % within 2 points', async (t) => {
+    const counts = new Map<string, number>();
+    const answers = await hammer(up.port, () => '/sales/demo', {
+      requests: 10_000,
+      concurrency: 50,
+      onAnswer: (a) => counts.set(a.servedBy, (counts.get(a.servedBy) ?? 0) + 1),
+    });
+    t.equal(answers.filter((a) => a.status === 200).length, 10_000, 'every request answered 200');
+    const nodes = state.nodes ?? [];
+    t.equal(nodes.length, 4);
+    for (const n of nodes) {
+      const share = ((counts.get(n.id) ?? 0) / 10_000) * 100;
+      t.ok(Math.abs(share - n.weight * 10) <= 2, `${n.id} (weight ${n.weight}) served ${share.toFixed(1)} % (want ${n.weight * 10} %)`);
+    }
+  });
+
+  t.test(`ab -n 10000 -c 100 /buy/ticket: all 10,000 answered 2xx, exactly ${STOCK} sold`, async (t) => {
+    // The article's command exactly: ab counts an answer whose length differs from the first as failed, so
+    // this also checks that every purchase answer has the same length (PURCHASE_ANSWER_BYTES).
+    const out = await new Promise<string>((resolve, reject) => {
+      const ab = spawn('ab', ['-n', '10000', '-c', '100', `${up.url}/buy/ticket`], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+      let text = '';
+      ab.stdout.on('data', (c: Buffer) => (text += c.toString()));
+      ab.stderr.on('data', (c: Buffer) => (text += c.toString()));
+      const timer = setTimeout(() => ab.kill('SIGKILL'), 60_000);
+      ab.once('error', reject);
+      ab.once('exit', () => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+    });
+    const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+    t.equal(num(/Complete requests:\s+(\d+)/), 10_000, 'complete requests 10000');
+    t.equal(num(/Failed requests:\s+(\d+)/), 0, 'failed requests 0');
+    t.equal(num(/Non-2xx responses:\s+(\d+)/) || 0, 0, 'non-2xx responses 0');
+    t.notMatch(out, /Non-2xx responses/, 'ab reports no non-2xx line at all');
+
+    const sale = await hammer(up.port, () => '/sales/demo', { requests: 1, concurrency: 1 });
+    const data = sale[0]?.body?.data;
+    t.same({ total: data?.total, held: data?.held, paid: data?.paid, remaining: data?.remaining }, { total: STOCK, held: STOCK, paid: 0, remaining: 0 }, `exactly ${STOCK} held, none left`);
+    const redis = await connectRedisReady(state.redisUrl ?? '');
+    t.teardown(() => redis.disconnect());
+    const audit = await new SaleEngine(redis).audit('demo');
+    t.ok(audit.ok, `audit closes: ${audit.problems.join('; ')}`);
+    t.equal(audit.orders, STOCK, `${STOCK} orders, one per sold ticket`);
+    t.equal(audit.streamOrders, STOCK, 'one stream entry per order');
+  });
+
+  t.test('SIGTERM stops it with exit 0', async (t) => {
+    const exit = await up.stop();
+    t.equal(exit.code, 0);
+  });
+});

@@ -1,0 +1,91 @@
+import t from 'tap';
+import { parseNodeArgs } from '../../src/cli/node.js';
+import { discoveredRedisUrl } from '../../src/cli/redis-url.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { DEFAULT_REDIS_URL, NODE_DEFAULTS } from '../../src/config/node-config.js';
+
+// No `up` runs in a test: the Redis of a running `up` is injected, never read from the checkout's var/.
+const noUp = () => undefined;
+
+t.test('defaults and filled options', async (t) => {
+  const config = parseNodeArgs(['--port', '3002'], {}, noUp);
+  if (config === 'help') throw new Error('unexpected help');
+  t.equal(config.port, 3002);
+  t.equal(config.id, 'node-3002', 'id defaults to node-<port>');
+  t.equal(config.threads, NODE_DEFAULTS.threads);
+  t.equal(config.redisUrl, DEFAULT_REDIS_URL);
+  t.equal(config.weight, 1);
+  t.equal(config.totalWeight, 1, 'total weight defaults to the own weight: a single node');
+  t.equal(config.defaultSale, 'default');
+  t.equal(config.statLog, null);
+  t.equal(config.adminToken, null);
+  const env = parseNodeArgs([], { PORT: '4000', REDIS_URL: 'redis://10.0.0.1:7000', ADMIN_TOKEN: 'tok', LOG_LEVEL: 'debug' }, noUp);
+  if (env === 'help') throw new Error('unexpected help');
+  t.equal(env.port, 4000, 'PORT');
+  t.equal(env.redisUrl, 'redis://10.0.0.1:7000', 'REDIS_URL');
+  t.equal(env.adminToken, 'tok', 'ADMIN_TOKEN');
+  t.equal(env.logLevel, 'debug');
+  const flags = parseNodeArgs(['--port', '1', '--redis', 'redis://h:1', '--weight', '3', '--total-weight', '10', '--threads', '4'], {
+    REDIS_URL: 'redis://ignored:1',
+  }, noUp);
+  if (flags === 'help') throw new Error('unexpected help');
+  t.equal(flags.redisUrl, 'redis://h:1', '--redis wins over REDIS_URL');
+  t.equal(flags.weight, 3);
+  t.equal(flags.totalWeight, 10);
+  t.equal(flags.threads, 4);
+  t.equal(parseNodeArgs(['--help'], {}, noUp), 'help');
+  t.equal(discoveredRedisUrl({}, noUp), DEFAULT_REDIS_URL, 'nothing running: the default');
+  t.equal(discoveredRedisUrl({}, () => 'redis://127.0.0.1:6380'), 'redis://127.0.0.1:6380', 'a running up is found');
+  const upFound = parseNodeArgs([], {}, () => 'redis://127.0.0.1:6380');
+  t.equal(upFound !== 'help' && upFound.redisUrl, 'redis://127.0.0.1:6380', 'a node with no --redis finds the running up');
+  const envWins = parseNodeArgs([], { REDIS_URL: 'redis://e:1' }, () => 'redis://127.0.0.1:6380');
+  t.equal(envWins !== 'help' && envWins.redisUrl, 'redis://e:1', 'REDIS_URL wins over a running up');
+});
+
+t.test('each bad option is an error that names it and says what to change', async (t) => {
+  const cases: Array<[string[], Record<string, string>, RegExp]> = [
+    [['--port', '70000'], {}, /^--port \(or PORT\): expected a whole number from 1 to 65535/],
+    [['--port', 'abc'], {}, /^--port/],
+    [[], { PORT: '-1' }, /^--port \(or PORT\)/],
+    [['--threads', '0'], {}, /^--threads: expected a whole number from 1 to 256/],
+    [['--weight', '2', '--total-weight', '1'], {}, /^--total-weight: must be at least --weight/],
+    [['--redis', 'http://x'], {}, /^--redis \(or REDIS_URL\): expected a redis:\/\//],
+    [['--redis', 'not a url'], {}, /^--redis \(or REDIS_URL\): expected a URL/],
+    [['--default-sale', 'bad sale'], {}, /^--default-sale \(or DEFAULT_SALE\): has characters or a form that are not allowed: send 1-48 characters/],
+    [['--id', 'has space'], {}, /^--id:/],
+    [['--batch-size', '600'], {}, /^--batch-size: expected a whole number from 1 to 512/],
+    [['--log-level', 'loud'], {}, /^--log-level \(or LOG_LEVEL\): one of/],
+    [['--max-body-bytes', '1'], {}, /^--max-body-bytes/],
+  ];
+  for (const [argv, env, message] of cases) {
+    let caught: unknown;
+    try {
+      parseNodeArgs(argv, env, noUp);
+    } catch (err) {
+      caught = err;
+    }
+    t.ok(caught instanceof ConfigError, `${argv.join(' ') || JSON.stringify(env)} -> ConfigError`);
+    t.match((caught as Error | undefined)?.message, message, `  ${(caught as Error | undefined)?.message}`);
+  }
+  t.throws(() => parseNodeArgs(['--nope'], {}, noUp), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' }, 'unknown flags are refused by parseArgs');
+});
+
+t.test('one batch-size rule: every size the node accepts, its batcher accepts', async (t) => {
+  const { ReservationBatcher } = await import('../../src/sale/batcher.js');
+  const { BATCH_SIZE } = await import('../../src/rules/input-rules.js');
+  const accepted = parseNodeArgs(['--batch-size', String(BATCH_SIZE.max)], {}, noUp);
+  if (accepted === 'help') throw new Error('unexpected help');
+  const engine = {} as ConstructorParameters<typeof ReservationBatcher>[0];
+  t.doesNotThrow(() => new ReservationBatcher(engine, { maxBatch: accepted.batchSize }), `--batch-size ${accepted.batchSize} builds a batcher`);
+  t.throws(() => parseNodeArgs(['--batch-size', String(BATCH_SIZE.max + 1)], {}, noUp), ConfigError, 'one more is refused at the flag');
+});
+
+t.test('--help is made from the same definition that parses', async (t) => {
+  const { NODE_HELP } = await import('../../src/cli/node.js');
+  const { NODE_COMMAND } = await import('../../src/config/node-config.js');
+  for (const [name, o] of Object.entries(NODE_COMMAND.options)) {
+    t.match(NODE_HELP, `--${name}`, `--${name} is listed`);
+    if (o.type === 'int') t.match(NODE_HELP, `${o.min}..${o.max}`, `  with its range ${o.min}..${o.max}`);
+    if ('env' in o) t.match(NODE_HELP, `env ${o.env}`, `  and its variable ${o.env}`);
+  }
+});

@@ -1,0 +1,76 @@
+import t from 'tap';
+import {
+  BATCH_ID,
+  IDEMPOTENCY_KEY,
+  NODE_ID,
+  ORDER_ID,
+  SALE_ID,
+  SALE_TOTAL,
+  USER,
+  checkInt,
+  checkText,
+  matches,
+  parseIntText,
+  saleOfOrderId,
+} from '../../src/rules/input-rules.js';
+import { checkSaleConfig, checkSaleInput } from '../../src/rules/sale-config.js';
+
+t.test('text rules: the longest value passes, one more character or a foreign character does not', async (t) => {
+  const cases = [
+    { rule: SALE_ID, longest: 's'.repeat(48), foreign: ['a.b', 'a b', '{x}', 'ü'] },
+    { rule: USER, longest: 'u'.repeat(64), foreign: ['a b', 'a|b', 'a/b', '<x>', 'ü'] },
+    { rule: IDEMPOTENCY_KEY, longest: 'k'.repeat(128), foreign: ['a b', 'tab\tx', 'ü'] },
+    { rule: BATCH_ID, longest: 'b'.repeat(160), foreign: ['a.b', 'a b'] },
+    { rule: NODE_ID, longest: 'n'.repeat(64), foreign: ['a b', 'a/b'] },
+    { rule: ORDER_ID, longest: `S.${'o'.repeat(158)}`, foreign: ['S', '.x', 'S.', 'S.a.b', 'S!.x', 'S.a b'] },
+  ];
+  for (const { rule, longest, foreign } of cases) {
+    t.equal(longest.length, rule.maxLength, `${rule.what}: the test's longest is the rule's maximum`);
+    t.ok(matches(rule, longest), `${rule.what}: ${rule.maxLength} characters pass`);
+    t.notOk(matches(rule, longest + longest[0]), `${rule.what}: ${rule.maxLength + 1} do not`);
+    t.notOk(matches(rule, ''), `${rule.what}: empty does not`);
+    for (const bad of foreign) t.notOk(matches(rule, bad), `${rule.what}: ${JSON.stringify(bad)} does not`);
+    t.notOk(matches(rule, 5), `${rule.what}: a number is not text`);
+  }
+  t.match(checkText(USER, 'a b'), { ok: false, problem: /not allowed: send 1-64 characters/ });
+  t.match(checkText(USER, 'x'.repeat(65)), { ok: false, problem: /too long/ });
+  t.match(checkText(SALE_ID, ''), { ok: false, problem: /empty/ });
+  t.match(checkText(SALE_ID, 7), { ok: false, problem: /got 7/ });
+});
+
+t.test('order ids carry their sale before the first dot', async (t) => {
+  t.equal(saleOfOrderId('G1.abc-1'), 'G1');
+  t.equal(saleOfOrderId(`${'s'.repeat(48)}.x`), 's'.repeat(48));
+  t.equal(saleOfOrderId(`${'s'.repeat(49)}.x`), null, 'a sale id over 48 is no order id');
+  t.equal(saleOfOrderId('G1.a.b'), null);
+  t.equal(saleOfOrderId(undefined), null);
+});
+
+t.test('whole numbers: text and JSON numbers against one range', async (t) => {
+  t.same(parseIntText(SALE_TOTAL, ' 100000000 '), { ok: true, value: 100_000_000 });
+  for (const bad of ['0', '100000001', '1.5', '1e3', '', 'ten', '-1', '99999999999999999']) {
+    t.match(parseIntText(SALE_TOTAL, bad), { ok: false, problem: /from 1 to 100000000/ }, `${JSON.stringify(bad)} refused`);
+  }
+  t.same(checkInt(SALE_TOTAL, 1), { ok: true, value: 1 });
+  for (const bad of [0, 1.5, '5', null, Number.NaN, 2 ** 60]) t.notOk(checkInt(SALE_TOTAL, bad).ok, `${String(bad)} refused`);
+});
+
+t.test('sale config: one check for the API, the CLI and the engine', async (t) => {
+  const good = { id: 'G1', total: 10, perUserLimit: 1, holdSeconds: 900, anonymous: false };
+  t.same(checkSaleConfig(good), { ok: true, value: good });
+  t.same(checkSaleConfig({ ...good, opensAt: 0, closesAt: 0 }), { ok: true, value: good }, '0 = no time');
+  const refused: Array<[Record<string, unknown>, string]> = [
+    [{ ...good, id: 'a b' }, 'id'],
+    [{ ...good, total: 0 }, 'total'],
+    [{ ...good, total: undefined }, 'total'],
+    [{ ...good, perUserLimit: 1_000_001 }, 'perUserLimit'],
+    [{ ...good, holdSeconds: 604_801 }, 'holdSeconds'],
+    [{ ...good, anonymous: 'yes' }, 'anonymous'],
+    [{ ...good, opensAt: -1 }, 'opensAt'],
+    [{ ...good, opensAt: 2000, closesAt: 1000 }, 'closesAt'],
+  ];
+  for (const [config, field] of refused) t.match(checkSaleConfig(config), { ok: false, field }, `refused, naming ${field}`);
+  const input = checkSaleInput({ id: 'G2', total: 5, opensAt: '2030-01-01T10:00:00Z' });
+  t.same(input, { ok: true, value: { id: 'G2', total: 5, perUserLimit: 1, holdSeconds: 900, anonymous: false, opensAt: Date.parse('2030-01-01T10:00:00Z') } }, 'defaults filled, ISO time read');
+  t.match(checkSaleInput({ id: 'G2', total: 5, closesAt: 'tomorrow' }), { ok: false, field: 'closesAt', problem: /ISO 8601/ });
+});
