@@ -41,7 +41,9 @@ npx tsc -b >/dev/null
 NODE_CLI="node dist/src/cli/main.js"
 $NODE_CLI sale create --id BENCH --total 50000000 --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
 $NODE_CLI node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
-PIDS+=($!)
+NODE_PID=$!
+PIDS+=($NODE_PID)
+REDIS_PID=${PIDS[0]}
 node --import tsx bench/stress/hello.ts --port "$HELLO_PORT" --threads "$NODE_THREADS" >"$WORK/hello.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 200); do
@@ -49,20 +51,25 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 
-run() { # name port -> wrk output file
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s bench/stress/new-user.lua "http://127.0.0.1:$2" -- "WARM$1" >/dev/null 2>&1 || true
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$2" -- BENCH >"$WORK/$1.txt"
-  cat "$WORK/$1.txt" >&2
+# CPU time (user + system, clock ticks) a process has used so far: fields 14 and 15 of /proc/<pid>/stat.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+run() { # name port [pid...] -> wrk output file, and the CPU ticks each pid used during the measured run
+  local name=$1 port=$2; shift 2
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s bench/stress/new-user.lua "http://127.0.0.1:$port" -- "WARM$name" >/dev/null 2>&1 || true
+  local before=(); for pid in "$@"; do before+=("$(cpu_ticks "$pid")"); done
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$port" -- BENCH >"$WORK/$name.txt"
+  local i=0; for pid in "$@"; do echo $(( $(cpu_ticks "$pid") - before[i] )) >"$WORK/$name.cpu.$i"; i=$((i + 1)); done
+  cat "$WORK/$name.txt" >&2
 }
 # Warm-up purchases go to an unknown sale (404 from the node, no Redis write) — only JIT warm-up.
 run hello "$HELLO_PORT"
-run node "$NODE_PORT"
+run node "$NODE_PORT" "$NODE_PID" "$REDIS_PID"
 run hello2 "$HELLO_PORT"
 
 HELD=$(curl -s "http://127.0.0.1:$NODE_PORT/sales/BENCH" | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(JSON.parse(s).data.held))")
-node - "$WORK" "$OUT" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" "$NODE_THREADS" "$HELD" <<'JS'
+node - "$WORK" "$OUT" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" "$NODE_THREADS" "$HELD" "$(getconf CLK_TCK)" <<'JS'
 const fs = require('fs');
-const [work, out, duration, connections, wrkThreads, nodeThreads, held] = process.argv.slice(2);
+const [work, out, duration, connections, wrkThreads, nodeThreads, held, clkTck] = process.argv.slice(2);
 const ms = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
 function parse(name) {
   const text = fs.readFileSync(`${work}/${name}.txt`, 'utf8');
@@ -74,6 +81,9 @@ function parse(name) {
   return { requests, rps, p50ms: pct(50), p99ms: pct(99), socketErrors: errors, non2xx };
 }
 const hello = parse('hello'), node = parse('node'), hello2 = parse('hello2');
+// CPU per answered request, in microseconds: less noisy than throughput on a shared machine.
+const usPerRequest = (i) => Number(((Number(fs.readFileSync(`${work}/node.cpu.${i}`, 'utf8')) / Number(clkTck)) * 1e6 / node.requests).toFixed(2));
+node.cpuUsPerRequest = { node: usPerRequest(0), redis: usPerRequest(1) };
 const helloBest = hello2.rps > hello.rps ? hello2 : hello;
 const result = {
   when: new Date().toISOString(),
@@ -88,5 +98,6 @@ const result = {
 fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 console.log(`hello: ${helloBest.rps.toFixed(0)} req/s p50 ${helloBest.p50ms} ms p99 ${helloBest.p99ms} ms`);
 console.log(`node:  ${node.rps.toFixed(0)} req/s p50 ${node.p50ms} ms p99 ${node.p99ms} ms  (held in Redis after: ${held})`);
+console.log(`cpu per request: node ${node.cpuUsPerRequest.node} us, redis ${node.cpuUsPerRequest.redis} us`);
 console.log(`ratio node/hello: ${result.ratio}  -> ${out}`);
 JS

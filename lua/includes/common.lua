@@ -46,15 +46,11 @@ end
 
 local function isSaleId(s) return isToken(s, 48) end
 
--- A buyer: '' (anonymous) or 1-64 of A-Z a-z 0-9 _ . : @ -  (never the order codec's '|').
-local function isUser(s)
-  return s == '' or (#s <= MAX_USER_LEN and string.find(s, '[^%w_%.:@%-]') == nil)
-end
-
--- An Idempotency-Key: '' (none) or 1-128 printable ASCII characters without spaces (bytes 33-126).
-local function isIdemKey(s)
-  return s == '' or (#s <= MAX_IDEM_LEN and string.find(s, '[^\33-\126]') == nil)
-end
+-- A character a buyer may not contain: users are '' (anonymous) or 1-64 of A-Z a-z 0-9 _ . : @ -
+-- (never the order codec's '|').
+local USER_BAD_CHAR = '[^%w_%.:@%-]'
+-- A character an Idempotency-Key may not contain: keys are 1-128 printable ASCII characters (33-126).
+local IDEM_BAD_CHAR = '[^\33-\126]'
 
 -- "<saleId>.<unique>", unique in [A-Za-z0-9_-]+. Returns the sale id or nil.
 local function saleOfOrderId(s)
