@@ -67,7 +67,7 @@ export const NODE_COMMAND = {
   options: {
     port: { type: 'int', min: PORT.min, max: PORT.max, default: 3001, env: 'PORT', value: 'P', help: 'port every thread listens on' },
     host: { type: 'text', default: '127.0.0.1', value: 'H', help: 'address to listen on', check: (v: string) => (v === '' ? { ok: false, problem: 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0' } : { ok: true, value: v }) },
-    threads: { type: 'int', min: 1, max: 256, default: availableParallelism(), help: 'uWS threads (default: the number of cores)' },
+    threads: { type: 'int', min: 1, max: 256, default: availableParallelism(), help: 'uWS threads (default: one per core)' },
     redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, help: `Redis (default: the Redis of a running \`ticket-spike up\`, else ${DEFAULT_REDIS_URL})` },
     id: { type: 'text', value: 'NAME', check: text(NODE_ID), help: 'node id, sent as X-Served-By (default node-<port>)' },
     weight: { type: 'int', min: 1, max: 1_000_000, default: 1, value: 'W', help: "this node's nginx weight" },

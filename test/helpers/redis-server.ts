@@ -100,5 +100,14 @@ export class RedisServer {
   }
 }
 
+/** Script calls a server has run so far, by any client: EVALSHA (ioredis defineCommand), EVAL (the NOSCRIPT
+ *  fallback) and FCALL, read from INFO commandstats. */
+export async function scriptCalls(client: { info(section: 'commandstats'): Promise<string> }): Promise<number> {
+  const info = await client.info('commandstats');
+  let calls = 0;
+  for (const m of info.matchAll(/^cmdstat_(evalsha|eval|fcall|evalsha_ro|eval_ro):calls=(\d+)/gm)) calls += Number(m[2]);
+  return calls;
+}
+
 /** True when something on the port answers PING with +PONG. */
 export const ping = redisPing;

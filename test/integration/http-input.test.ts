@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { RedisServer, scriptCalls } from '../helpers/redis-server.js';
 import { NodeProcess, http, keepAliveAgent, pool } from '../helpers/node-process.js';
 
 // One node, one thread (so two requests with the same Idempotency-Key meet on the same thread), background
@@ -110,17 +110,10 @@ t.test('bad input gets a clear 4xx; sold out is answered without Redis; aborts d
     t.equal(buys.filter((r) => r.json?.code === 1).length, 5, 'the 5 tickets sell');
     const client = await connectRedisReady(redis.url);
     t.teardown(() => client.disconnect());
-    // Script calls by any route: EVALSHA (ioredis defineCommand), EVAL (NOSCRIPT fallback), FCALL.
-    const scriptCalls = async () => {
-      const info = await client.info('commandstats');
-      let calls = 0;
-      for (const m of info.matchAll(/^cmdstat_(evalsha|eval|fcall|evalsha_ro|eval_ro):calls=(\d+)/gm)) calls += Number(m[2]);
-      return calls;
-    };
-    const before = await scriptCalls();
+    const before = await scriptCalls(client);
     const burst = await pool(50, Array.from({ length: 500 }, (_, i) => () => http(agent, 'GET', `${base}/buy/ticket?user=late${i}&sale=SOLD5`)));
     const anonymous = await pool(50, Array.from({ length: 100 }, () => () => http(agent, 'GET', `${base}/buy/ticket?sale=SOLD5`)));
-    const after = await scriptCalls();
+    const after = await scriptCalls(client);
     t.ok([...burst, ...anonymous].every((r) => r.status === 200 && r.json?.code === -1), '600 answers: sold out (-1)');
     t.equal(after - before, 0, 'no script call reached Redis for them');
   });
@@ -131,16 +124,10 @@ t.test('bad input gets a clear 4xx; sold out is answered without Redis; aborts d
     t.equal(res.status, 201, 'created, opening in 1.5 s');
     const client = await connectRedisReady(redis.url);
     t.teardown(() => client.disconnect());
-    const scriptCalls = async () => {
-      const info = await client.info('commandstats');
-      let calls = 0;
-      for (const m of info.matchAll(/^cmdstat_(evalsha|eval|fcall|evalsha_ro|eval_ro):calls=(\d+)/gm)) calls += Number(m[2]);
-      return calls;
-    };
     await http(agent, 'GET', `${base}/buy/ticket?sale=LATER`); // the node learns the sale (one status read)
-    const before = await scriptCalls();
+    const before = await scriptCalls(client);
     const early = await pool(20, Array.from({ length: 100 }, (_, i) => () => http(agent, 'GET', `${base}/buy/ticket?sale=LATER&user=e${i}`)));
-    const after = await scriptCalls();
+    const after = await scriptCalls(client);
     t.ok(early.every((r) => r.status === 200 && r.json?.code === -3), '100 early buyers: -3 not open');
     t.equal(after - before, 0, 'without a script call');
     await sleep(Math.max(0, opensAt - Date.now() + 50));

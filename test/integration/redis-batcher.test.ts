@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Redis } from 'ioredis';
-import { RedisServer } from '../helpers/redis-server.js';
+import { RedisServer, scriptCalls } from '../helpers/redis-server.js';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { Outcome } from '../../src/redis/codes.js';
@@ -20,12 +20,6 @@ async function engineFor(commandTimeoutMs = 1000): Promise<SaleEngine> {
 const engine = await engineFor();
 const redis = engine.redis as Redis;
 
-async function scriptCalls(): Promise<number> {
-  const info = await redis.info('commandstats');
-  let n = 0;
-  for (const m of info.matchAll(/cmdstat_(eval|evalsha):calls=(\d+)/g)) n += Number(m[2]);
-  return n;
-}
 async function streamBatches(sale: string): Promise<number[]> {
   const entries = await redis.xrange(saleKeys(sale).stream, '-', '+');
   return entries.map(([, f]) => (f.length - 2) / 2);
@@ -40,12 +34,12 @@ async function newSale(total = 100): Promise<string> {
 t.test('flushes on size: one script call per full batch', async (t) => {
   const sale = await newSale();
   const b = new ReservationBatcher(engine, { maxBatch: 4, windowMs: 1000 });
-  const before = await scriptCalls();
+  const before = await scriptCalls(redis);
   const t0 = performance.now();
   const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => b.reserve(sale, { orderId: newOrderId(sale), user: `u${i}` })));
   t.ok(performance.now() - t0 < 500, 'did not wait for the 1 s window');
   t.ok(rs.every((r) => r.outcome === Outcome.Success));
-  t.equal((await scriptCalls()) - before, 2, 'two script calls (EVAL/EVALSHA) for 8 purchases');
+  t.equal((await scriptCalls(redis)) - before, 2, 'two script calls (EVAL/EVALSHA) for 8 purchases');
   t.same(await streamBatches(sale), [4, 4], 'two batches of four on the stream');
   t.equal(b.pending, 0);
 });
