@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { BATCH_SIZE, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
 import { ConfigError } from './errors.js';
-import { parseCommand, type CommandSpec, type OptionValues } from './options.js';
+import { parseCommand, type CommandSpec } from './options.js';
 
 /**
  * Everything one node needs, fully filled in. Built in three steps (piscina style): flags and environment
@@ -96,8 +96,6 @@ export const NODE_COMMAND = {
   },
   footer: 'SIGTERM/SIGINT: stop accepting, finish in-flight purchases, flush logs, exit 0. A second signal exits at once.',
 } as const satisfies CommandSpec;
-
-export type NodeValues = OptionValues<(typeof NODE_COMMAND)['options']>;
 
 /** The flags' defaults, by NodeConfig name (documented in `ticket-spike node --help`). */
 export const NODE_DEFAULTS = {
