@@ -23,7 +23,7 @@
   (not yet swept past it) with a score equal to its expiresAt, every deadline entry names unswept orders of
   a stream entry, at most one per entry (entries whose orders were all paid or cancelled stay until the
   sweep reaches them: not a problem); every order is in the stream exactly once and the stream names no
-  unknown order; every idempotency record names an order of the same user carrying that key.
+  unknown order; every idempotency record ("<user> <key>") names an order of that user carrying that key.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
@@ -132,14 +132,18 @@ end
 
 flat = redis.call('HGETALL', KEYS[4])
 for i = 1, #flat, 2 do
-  local key, rec = flat[i], flat[i + 1]
+  -- field "<user> <key>" (the key is scoped to its buyer), value "orderId|user"
+  local field, rec = flat[i], flat[i + 1]
+  local space = string.find(field, ' ', 1, true)
   local bar = string.find(rec, '|', 1, true)
   local oid, user = string.sub(rec, 1, bar - 1), string.sub(rec, bar + 1)
   local o = orders[oid]
-  if not o then
-    problem('idempotency key ' .. key .. ' names unknown order ' .. oid)
-  elseif o.user ~= user or o.idem ~= key then
-    problem('idempotency key ' .. key .. ' does not match order ' .. oid)
+  if not space then
+    problem('idempotency record ' .. field .. ' is not "<user> <key>"')
+  elseif not o then
+    problem('idempotency key ' .. field .. ' names unknown order ' .. oid)
+  elseif o.user ~= user or string.sub(field, 1, space - 1) ~= user or o.idem ~= string.sub(field, space + 1) then
+    problem('idempotency key ' .. field .. ' does not match order ' .. oid)
   end
 end
 

@@ -5,7 +5,7 @@
     KEYS[1] {sale:S}:meta        hash (total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid)
     KEYS[2] {sale:S}:holders     hash user -> "n|latestOrderId"
     KEYS[3] {sale:S}:orders      hash orderId -> encoded order (includes/order.lua)
-    KEYS[4] {sale:S}:idem        hash idempotencyKey -> "orderId|user"
+    KEYS[4] {sale:S}:idem        hash "<user> <idempotencyKey>" -> "orderId|user" (a key is scoped to its buyer)
     KEYS[5] {sale:S}:deadlines   zset: one member per batch with new holds, its stream entry id, scored by
                                  the holds' shared deadline (ms) (includes/deadlines.lua)
     KEYS[6] {sale:S}:stream      stream: one entry per batch with new holds: b <batchId> then <orderId> <user> ...
@@ -18,18 +18,20 @@
             orderId "<saleId>.<unique>" (<= 160), user ('' = anonymous, else 1-64 of [A-Za-z0-9_.:@-]),
             idempotency key ('' = none, else 1-128 printable ASCII without spaces)
 
-  Output (success): a JSON string  [remaining, expiresAt, r1, ..., rn]  one r per purchase in request
-    order, kept short (it is built, stored in the batch record, sent and parsed once per purchase):
-      1                      a new hold under the REQUESTED order id, deadline expiresAt (shared by the batch)
-      ["orderId", expiresAt] a replayed success (known idempotency key, known orderId, or the same user at
-                             limit 1): the STORED order, whose id may differ from the requested one
+  Output (success): a JSON string  [remaining, expiresAt, ordersMade, r1, ..., rn]  one r per purchase in
+    request order, kept short (it is built, stored in the batch record, sent and parsed once per purchase):
+      1                           a new hold under the REQUESTED order id, deadline expiresAt (shared by the batch)
+      ["orderId", expiresAt, "s"] a replay (known idempotency key of this buyer, known orderId, or the same user
+                                  at limit 1): the STORED order, whose id may differ from the requested one, in
+                                  its current state s: h held, p paid, c cancelled, e expired (or past its deadline)
       -1 sold out, -2 limit reached, -3 not open, -4 idempotency mismatch, -6 anonymous not allowed
-    remaining = total - held - paid after the batch. src/redis/engine.ts parseBatchReply reads it.
+    remaining = total - held - paid after the batch; ordersMade = orders the sale has ever made (a node knows
+    from it whether its copy of the holders is current). src/sale/batch-reply.ts reads it.
   Output (error, nothing written): {code, detail}
     -5 UNKNOWN_SALE, -11 INVALID_ARGUMENT '<arg>', -12 BATCH_TOO_LARGE '512', -14 BATCH_ID_CONFLICT '<batchId>'
 
   Per purchase, checks in this order:
-    1. idempotency key known: same user -> the stored order (replayed); other user -> -4
+    1. this buyer's idempotency key known -> the stored order (replayed)
     2. orderId known: same user -> the stored order (replayed); other user -> -4
     3. user '' and the sale is not anonymous -> -6
     4. outside [opensAt, closesAt) by Redis TIME -> -3
@@ -68,6 +70,9 @@ if #ARGV ~= 4 + 3 * n then return {C.INVALID_ARGUMENT, 'argument count'} end
 local prefix = saleId .. '.'
 local plen = #prefix
 local oids, users, idems = {}, {}, {}
+-- A key is scoped to its buyer (the user; for an anonymous buyer, the key alone): its record is "<user> <key>".
+-- Neither a user nor a key has a space, so the field names exactly one (user, key) pair.
+local idemFields, idemFieldOf = {}, {}
 for i = 0, n - 1 do
   local oid, user, idem = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
   -- "<saleId>.<unique>", unique = [A-Za-z0-9_-]+ (same rule as saleOfOrderId, cheaper for a known sale)
@@ -79,7 +84,12 @@ for i = 0, n - 1 do
   if #idem > MAX_IDEM_LEN then return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].idempotencyKey'} end
   oids[i + 1] = oid
   if user ~= '' then users[#users + 1] = user end
-  if idem ~= '' then idems[#idems + 1] = idem end
+  if idem ~= '' then
+    idems[#idems + 1] = idem
+    local field = user .. ' ' .. idem
+    idemFields[#idemFields + 1] = field
+    idemFieldOf[i + 1] = field
+  end
 end
 -- The alphabets: one scan over all users (and all keys) of the batch instead of one call per purchase (this
 -- script's time is what every buyer of the batch waits for); only a batch that fails is searched again for
@@ -103,11 +113,11 @@ if stored then
 end
 
 local m = redis.call('HMGET', KEYS[1], 'total', 'perUserLimit', 'holdSeconds', 'opensAt', 'closesAt',
-  'anonymous', 'held', 'paid')
+  'anonymous', 'held', 'paid', 'ordersMade')
 if not m[1] then return {C.UNKNOWN_SALE, saleId} end
 local total, limit, holdMs = tonumber(m[1]), tonumber(m[2]), tonumber(m[3]) * 1000
 local opensAt, closesAt, anonymous = tonumber(m[4]), tonumber(m[5]), m[6] == '1'
-local held, paid = tonumber(m[7]), tonumber(m[8])
+local held, paid, ordersMade = tonumber(m[7]), tonumber(m[8]), tonumber(m[9] or '0')
 local now = nowMs()
 local open = now >= opensAt and (closesAt == 0 or now < closesAt)
 local expiresAt = now + holdMs
@@ -120,7 +130,7 @@ local newOrders = {}        -- orderId -> encoded, for this batch
 local orderArgs = {}        -- HSET orders
 local holders = {}          -- user -> {n, latest} as seen/changed by this batch
 local holderDirty = {}      -- users whose entry changed, in order
-local idemNew = {}          -- idempotency key -> "orderId|user", this batch
+local idemNew = {}          -- "<user> <key>" -> "orderId|user", this batch
 local idemArgs = {}
 local streamArgs = {'b', batchId}
 local added = 0
@@ -134,25 +144,32 @@ if #users > 0 then
   for j = 1, #users do knownHolders[users[j]] = raw[j] end
 end
 local knownIdem = {}
-if #idems > 0 then
-  local raw = redis.call('HMGET', KEYS[4], unpack(idems))
-  for j = 1, #idems do knownIdem[idems[j]] = raw[j] end
+if #idemFields > 0 then
+  local raw = redis.call('HMGET', KEYS[4], unpack(idemFields))
+  for j = 1, #idemFields do knownIdem[idemFields[j]] = raw[j] end
 end
 
 local function orderOf(oid)
   return newOrders[oid] or redis.call('HGET', KEYS[3], oid)
 end
 
+-- A replay reports the stored order as it is now: h held, p paid, c cancelled, e expired (a hold past its
+-- deadline, not yet swept, is expired already).
 local function replay(oid, enc)
-  return C.OK, oid, (enc and decodeOrder(enc).expiresAt or 0), 1
+  if not enc then return C.OK, oid, 0, 'e' end
+  local o = decodeOrder(enc)
+  local state = string.sub(o.status, 1, 1)
+  if state == 'h' and now >= o.expiresAt then state = 'e' end
+  return C.OK, oid, o.expiresAt, state
 end
 
 for i = 0, n - 1 do
   local oid, user, idem = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
-  local code, rid, rexp, rep = nil, '', 0, 0
+  local code, rid, rexp, rep = nil, '', 0, ''
+  local field = idemFieldOf[i + 1]
 
-  if idem ~= '' then
-    local rec = idemNew[idem] or knownIdem[idem]
+  if field then
+    local rec = idemNew[field] or knownIdem[field]
     if rec then
       local bar = string.find(rec, '|', 1, true)
       local recOrder, recUser = string.sub(rec, 1, bar - 1), string.sub(rec, bar + 1)
@@ -208,9 +225,9 @@ for i = 0, n - 1 do
         h[1] = h[1] + 1
         h[2] = oid
       end
-      if idem ~= '' then
-        idemNew[idem] = oid .. '|' .. user
-        idemArgs[#idemArgs + 1] = idem
+      if field then
+        idemNew[field] = oid .. '|' .. user
+        idemArgs[#idemArgs + 1] = field
         idemArgs[#idemArgs + 1] = oid .. '|' .. user
       end
       held = held + 1
@@ -222,11 +239,12 @@ for i = 0, n - 1 do
   end
 
   if not out[i + 1] then
-    if code == C.OK then out[i + 1] = '["' .. rid .. '",' .. fmt(rexp) .. ']' else out[i + 1] = fmt(code) end
+    if code == C.OK then out[i + 1] = '["' .. rid .. '",' .. fmt(rexp) .. ',"' .. rep .. '"]' else out[i + 1] = fmt(code) end
   end
 end
 
-local reply = '[' .. fmt(total - held - paid) .. ',' .. expStr .. ',' .. table.concat(out, ',') .. ']'
+local reply = '[' .. fmt(total - held - paid) .. ',' .. expStr .. ',' .. fmt(ordersMade + added) .. ','
+  .. table.concat(out, ',') .. ']'
 
 -- 4. Write: a handful of commands for the whole batch.
 if added > 0 then
@@ -241,6 +259,7 @@ if added > 0 then
   end
   if #idemArgs > 0 then redis.call('HSET', KEYS[4], unpack(idemArgs)) end
   redis.call('HINCRBY', KEYS[1], 'held', added)
+  redis.call('HINCRBY', KEYS[1], 'ordersMade', added)
   local streamId = redis.call('XADD', KEYS[6], '*', unpack(streamArgs))
   redis.call('ZADD', KEYS[5], expStr, streamId)
   redis.call('SET', KEYS[7], fingerprint .. reply, 'EX', ttl, 'NX')

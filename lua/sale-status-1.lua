@@ -4,14 +4,16 @@
   Input:
     KEYS[1] {sale:S}:meta
 
-  Output: {total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, nowMs}
-    as strings (nowMs is Redis TIME, so "open" is judged by the same clock as reserve-batch),
+  Output: {total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, ordersMade, nowMs}
+    as strings (nowMs is Redis TIME, so "open" is judged by the same clock as reserve-batch; ordersMade
+    counts every order the sale ever made, so a node can tell whether its copy of the holders is current),
     or nil when the sale does not exist.
 ]]
 --@include "includes/common.lua"
 
 local m = redis.call('HMGET', KEYS[1], 'total', 'perUserLimit', 'holdSeconds', 'opensAt', 'closesAt',
-  'anonymous', 'held', 'paid', 'createdAt')
+  'anonymous', 'held', 'paid', 'createdAt', 'ordersMade')
 if not m[1] then return nil end
-m[10] = fmt(nowMs())
+m[10] = m[10] or '0'
+m[11] = fmt(nowMs())
 return m

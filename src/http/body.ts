@@ -1,4 +1,25 @@
+import type { HttpRequest } from 'uWebSockets.js';
 import type { Reply } from './reply.js';
+import type { Rejection } from './request-rules.js';
+
+/**
+ * The request's Content-Length, copied synchronously, or a 400 when it is ambiguous: RFC 9112 §6.3 — several
+ * Content-Length fields that disagree make the message's framing unknowable, so the server must refuse it
+ * and close the connection (uWS itself keeps the first one). '' = none sent.
+ */
+export function contentLengthOf(req: HttpRequest): string | Rejection {
+  let value: string | undefined;
+  let conflict = false;
+  req.forEach((name, v) => {
+    if (name !== 'content-length') return;
+    if (value === undefined) value = v;
+    else if (v.trim() !== value.trim()) conflict = true;
+  });
+  if (conflict) {
+    return { status: 400, error: 'BAD_CONTENT_LENGTH', msg: 'the request has Content-Length fields that disagree: send one' };
+  }
+  return value ?? '';
+}
 
 /**
  * Reads a request body of at most `maxBytes`, enforced here in onData (uWS has no cap of its own): a client

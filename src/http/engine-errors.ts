@@ -3,7 +3,8 @@ import type { Reply } from './reply.js';
 
 /**
  * The one map from an engine error to an HTTP answer, for every route that calls the engine: business states
- * as 404/409, a bad id as 400, anything else (Redis away, a timeout) as 503 with Retry-After.
+ * as 404/409, a bad id as 400, anything else (Redis away, a timeout) as 503 with Retry-After — and an outcome
+ * that is unknown then, which the message says, with how to find it out.
  */
 export function answerEngineError(reply: Reply, err: unknown, subject: string): void {
   if (err instanceof EngineError) {
@@ -26,5 +27,9 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
         break;
     }
   }
-  reply.unavailable('REDIS_UNAVAILABLE', `could not reach the order store (${(err as Error).message}); retry shortly`);
+  reply.unavailable(
+    'REDIS_UNAVAILABLE',
+    `${subject}: Redis did not confirm in time (${(err as Error).message}); the change may or may not have been made. ` +
+      'Reading, paying and cancelling are safe to repeat: send the same call again, or read the order with GET /orders/{id}',
+  );
 }

@@ -1,5 +1,5 @@
 import type { NodeConfig } from '../config/node-config.js';
-import type { SaleInfo } from '../sale/types.js';
+import type { HolderSnapshot, SaleInfo } from '../sale/types.js';
 import type { TicketKeys } from '../tickets/signer.js';
 
 /** The messages between a node's main thread and its uWS threads (structured clone over postMessage). */
@@ -10,6 +10,7 @@ export interface ThreadData {
   config: NodeConfig;
   stockBuffer: SharedArrayBuffer;
   inFlightBuffer: SharedArrayBuffer;
+  ordersSeenBuffer: SharedArrayBuffer;
   metricsBuffer: SharedArrayBuffer;
   sales: SaleInfo[];
   /** The node's e-ticket signing keys (one pair per node process). */
@@ -20,6 +21,7 @@ export type MainToThread =
   | { type: 'sale'; sale: SaleInfo }
   | { type: 'lookup-reply'; id: string; sale: SaleInfo | null; error?: string }
   | { type: 'metrics-reply'; reqId: number; text: string; contentType: string }
+  | { type: 'holders'; saleId: string; snapshot: HolderSnapshot }
   | { type: 'stop' };
 
 export type ThreadToMain =
@@ -28,4 +30,5 @@ export type ThreadToMain =
   | { type: 'lookup'; id: string }
   | { type: 'metrics'; reqId: number }
   | { type: 'sale-created'; id: string }
+  | { type: 'sold-out'; saleId: string }
   | { type: 'stopped'; thread: number };

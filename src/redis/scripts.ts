@@ -82,6 +82,7 @@ export interface ScriptCommands {
   getOrder: ScriptCall;
   saleStatus: ScriptCall;
   audit: ScriptCall;
+  holderIndex: ScriptCall;
 }
 
 export function scriptsOf(client: Redis | Cluster): ScriptCommands {

@@ -39,9 +39,10 @@ export interface BatcherOptions {
   maxInFlight?: number;
 }
 
-/** A purchase Redis decided, with the sale's remaining (total - held - paid) right after its batch. */
+/** A purchase Redis decided, with the sale's remaining (total - held - paid) and ordersMade right after its batch. */
 export interface DecidedPurchase extends PurchaseResult {
   remaining: number;
+  ordersMade: number;
 }
 
 /** No reply in time, or a Redis error: the script may or may not have run. */
@@ -200,7 +201,7 @@ export class ReservationBatcher {
     const call = this.engine
       .reserveBatch(saleId, newBatchId(this.idTag), batch.map((b) => b.purchase))
       .then(
-        (reply) => settle((_, i) => ({ ...reply.results[i]!, remaining: reply.remaining })),
+        (reply) => settle((_, i) => ({ ...reply.results[i]!, remaining: reply.remaining, ordersMade: reply.ordersMade })),
         (err: unknown) => {
           const e = err as { code?: unknown; message?: unknown };
           unknown(`${typeof e.code === 'string' ? e.code + ': ' : ''}${String(e.message ?? err)}`);

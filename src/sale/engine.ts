@@ -7,7 +7,7 @@ import { checkSaleConfig } from '../rules/sale-config.js';
 import { parseBatchReply } from './batch-reply.js';
 import { decodeOrder } from './order-codec.js';
 import { checkPurchase } from './purchase-checks.js';
-import type { AuditReport, BatchReply, ExpireReply, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
+import type { AuditReport, BatchReply, ExpireReply, HolderSnapshot, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
 /** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
 export const BATCH_RECORD_TTL = 600;
@@ -83,7 +83,7 @@ export class SaleEngine {
     if (typeof reply === 'string') return parseBatchReply(reply, purchases);
     if (isErrorTuple(reply)) {
       if (reply[0] === ScriptCode.UnknownSale) {
-        return { remaining: 0, results: purchases.map(() => ({ outcome: Outcome.UnknownSale })) };
+        return { remaining: 0, ordersMade: 0, results: purchases.map(() => ({ outcome: Outcome.UnknownSale })) };
       }
       throw errorFromCode(reply[0], reply[1], `reserve on sale ${saleId}`);
     }
@@ -140,9 +140,9 @@ export class SaleEngine {
   async status(saleId: string): Promise<SaleStatus | null> {
     const reply = await this.scripts.saleStatus(saleKeys(saleId).meta);
     if (reply === null) return null;
-    if (!Array.isArray(reply) || reply.length !== 10) throw unexpected(`status of sale ${saleId}`, reply);
-    const [total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, now] = reply.map(Number) as number[] as [
-      number, number, number, number, number, number, number, number, number, number,
+    if (!Array.isArray(reply) || reply.length !== 11) throw unexpected(`status of sale ${saleId}`, reply);
+    const [total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, ordersMade, now] = reply.map(Number) as number[] as [
+      number, number, number, number, number, number, number, number, number, number, number,
     ];
     return {
       id: saleId,
@@ -157,7 +157,22 @@ export class SaleEngine {
       opensAt,
       closesAt,
       createdAt,
+      ordersMade,
     };
+  }
+
+  /**
+   * The users with a live order and the idempotency records ("<user> <key>") of a sale, with its ordersMade, in
+   * one snapshot (lua/holder-index-3.lua); null for an unknown sale. O(holders + records).
+   */
+  async holderIndex(saleId: string): Promise<HolderSnapshot | null> {
+    const k = saleKeys(saleId);
+    const reply = await this.scripts.holderIndex(k.meta, k.holders, k.idem);
+    if (reply === null) return null;
+    if (!Array.isArray(reply) || reply.length !== 3 || !Array.isArray(reply[1]) || !Array.isArray(reply[2])) {
+      throw unexpected(`holders of sale ${saleId}`, reply);
+    }
+    return { ordersMade: Number(reply[0]), users: reply[1] as string[], keys: reply[2] as string[] };
   }
 
   async listSales(): Promise<string[]> {

@@ -23,9 +23,8 @@ export function decodeOrder(id: string, encoded: string, nowMs?: number): OrderV
   const paidAt = Number(encoded.slice(p3 + 1, p4));
   const userBytes = Number(encoded.slice(p4 + 1, p5));
   // The length is in bytes: slice the rest as a Buffer so multi-byte users decode right.
-  const rest = Buffer.from(encoded.slice(p5 + 1));
-  const user = rest.subarray(0, userBytes).toString();
-  const idem = rest.subarray(userBytes).toString();
+  // The Idempotency-Key that follows the user is the buyer's secret: it is never part of the view.
+  const user = Buffer.from(encoded.slice(p5 + 1)).subarray(0, userBytes).toString();
   const view: OrderView = {
     id,
     sale: saleOfOrderId(id) ?? '',
@@ -35,6 +34,5 @@ export function decodeOrder(id: string, encoded: string, nowMs?: number): OrderV
     createdAt,
   };
   if (paidAt > 0) view.paidAt = paidAt;
-  if (idem !== '') view.idempotencyKey = idem;
   return view;
 }

@@ -3,6 +3,7 @@ import { Outcome } from '../redis/codes.js';
 import type { ReservationBatcher, ReserveOutcome } from './batcher.js';
 import { newOrderId } from './ids.js';
 import type { InFlight } from './in-flight.js';
+import type { OrdersSeen } from './orders-seen.js';
 import { clampFromReply, type QuotaPolicy } from './quota.js';
 import type { SaleInfo } from './types.js';
 
@@ -11,6 +12,15 @@ export interface SaleDirectory {
   get(id: string): SaleInfo | undefined;
   /** Asks whoever keeps the registry; `error` when it could not tell (Redis away). */
   find(id: string, done: (sale: SaleInfo | null, error?: string) => void): void;
+}
+
+/** Who may hold something in a sold-out sale, as far as this thread knows. */
+export interface HolderIndex {
+  /**
+   * False only when the buyer surely holds nothing in the sale: no live order of `user`, no record of
+   * `scopedKey` ("<user> <key>", '' = none) — and the index is current. True otherwise, then Redis decides.
+   */
+  mayHold(sale: SaleInfo, user: string, scopedKey: string): boolean;
 }
 
 /** One buyer's purchase, as checked by the HTTP layer. */
@@ -26,7 +36,10 @@ export interface PurchaseAsk {
 
 /** How a purchase ended, for the caller to answer. `sale` is set once the sale is known. */
 export type PurchaseVerdict =
-  | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean }
+  /** A new hold, or a replay of this buyer's live order (held or paid). */
+  | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean; status: 'held' | 'paid' }
+  /** A replay of this buyer's order that is over: it was cancelled or its hold expired. */
+  | { kind: 'replayed_final'; sale: SaleInfo; orderId: string; status: 'cancelled' | 'expired' }
   | { kind: 'sold_out' | 'not_open' | 'limit' | 'user_required' | 'key_in_flight' | 'key_reused' | 'shutting_down'; sale: SaleInfo }
   | { kind: 'unknown_sale'; saleId: string; sale?: SaleInfo }
   | { kind: 'lookup_failed'; saleId: string; reason: string }
@@ -39,28 +52,37 @@ export type PurchaseVerdict =
 export interface PurchaseDeskParts {
   stock: StockCounters;
   inFlight: InFlight;
+  ordersSeen: OrdersSeen;
   /** This thread's partition of the stock buffer. */
   partition: number;
   batcher: Pick<ReservationBatcher, 'reserve'>;
   directory: SaleDirectory;
+  holders: HolderIndex;
   policy: QuotaPolicy;
-  /** Tag in this thread's order ids, e.g. "t0". */
-  idTag: string;
   /** True while the node drains for shutdown: new purchases are sent to another node. */
   draining(): boolean;
+  /** A batch reply turned the sale sold out on this node (the main thread then reads who holds what). */
+  onSoldOut(sale: SaleInfo): void;
+}
+
+/** The buyer's key in its scope: "<user> <key>" (lua/reserve-batch-7.lua keeps records under the same field). */
+export function scopedKeyOf(user: string, key: string): string {
+  return key === '' ? '' : `${user} ${key}`;
 }
 
 /**
- * The hot path between a checked request and its answer, for one uWS thread:
+ * The hot path between a checked request and its verdict, for one uWS thread:
  *
  *  1. find the sale (known: synchronously; unknown: ask the main thread once)
- *  2. closed by its window, or known sold out -> decided from shared memory, no Redis
- *  3. one CAS take of the node's quota (partition = this thread): no lock, no message
+ *  2. closed by its window -> "not open"; sold out per the authority and the buyer holds nothing -> "sold out";
+ *     both from shared memory, no Redis
+ *  3. one CAS take of the node's quota (partition = this thread). An empty quota is no verdict: the stock may
+ *     be left on other nodes, so the purchase goes to Redis without a unit (local stock is a throttle)
  *  4. batcher.reserve -> one EVALSHA per batch decides it; the reply carries the sale's global remaining
- *  5. settle the unit: a new success keeps it, anything else gives it back; lower the quota to the reply
+ *  5. settle: a new success keeps its unit, anything else gives it back; lower the quota to the reply
  */
 export class PurchaseDesk {
-  /** Idempotency keys (scoped to their sale) with a purchase in flight on this thread: a second one is 409. */
+  /** Scoped idempotency keys with a purchase in flight on this thread: a second one is 409. */
   private readonly keysInFlight = new Set<string>();
 
   constructor(private readonly parts: PurchaseDeskParts) {}
@@ -84,44 +106,49 @@ export class PurchaseDesk {
     // Both flags are written by other threads with Atomics.store and read here with Atomics.load (seq-cst):
     // a thread that reads a stale value for a request or two only sends it to Redis, which decides with its
     // own clock and counters. The open flag follows the sale's window within the main thread's timer
-    // accuracy (node/main/open-flags.ts); sold out follows the authority's remaining.
+    // accuracy (node/main/open-flags.ts); sold out is set only from the authority's remaining == 0.
     if (!stock.isOpen(slot)) return done({ kind: 'not_open', sale });
-    if (stock.isSoldOut(slot)) return done({ kind: 'sold_out', sale });
-    const scopedKey = ask.idempotencyKey === '' ? '' : `${sale.id}\n${ask.idempotencyKey}`;
-    if (scopedKey !== '' && this.keysInFlight.has(scopedKey)) return done({ kind: 'key_in_flight', sale });
-    // One CAS on the shared buffer. false = this node's quota is used up right now.
-    if (!stock.take(slot, partition)) return done({ kind: 'sold_out', sale });
-    this.parts.inFlight.add(slot);
-    if (scopedKey !== '') this.keysInFlight.add(scopedKey);
-    const orderId = newOrderId(sale.id, this.parts.idTag);
+    const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey);
+    if (stock.isSoldOut(slot) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done({ kind: 'sold_out', sale });
+    if (scopedKey !== '' && this.keysInFlight.has(`${sale.id}\n${scopedKey}`)) return done({ kind: 'key_in_flight', sale });
+    // One CAS on the shared buffer. false = this node's quota is used up right now: no unit, but no verdict.
+    const unit = stock.take(slot, partition);
+    if (unit) this.parts.inFlight.add(slot);
+    const flightKey = scopedKey === '' ? '' : `${sale.id}\n${scopedKey}`;
+    if (flightKey !== '') this.keysInFlight.add(flightKey);
+    const orderId = newOrderId(sale.id);
     const request = ask.idempotencyKey === '' ? { orderId, user: ask.user } : { orderId, user: ask.user, idempotencyKey: ask.idempotencyKey };
     this.parts.batcher.reserve(sale.id, request).then(
-      (outcome) => done(this.settle(sale, orderId, scopedKey, outcome)),
-      (err: unknown) => done(this.settle(sale, orderId, scopedKey, { outcome: 'unknown', orderId, reason: (err as Error).message })),
+      (outcome) => done(this.settle(sale, orderId, flightKey, unit, outcome)),
+      (err: unknown) => done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message })),
     );
   }
 
   /** Unit bookkeeping once Redis has decided (or the deadline passed). */
-  private settle(sale: SaleInfo, orderId: string, scopedKey: string, outcome: ReserveOutcome): PurchaseVerdict {
+  private settle(sale: SaleInfo, orderId: string, flightKey: string, unit: boolean, outcome: ReserveOutcome): PurchaseVerdict {
     const { stock, partition, inFlight } = this.parts;
     const slot = sale.slot;
-    if (scopedKey !== '') this.keysInFlight.delete(scopedKey);
-    if (outcome.outcome === 'unknown') {
-      // Not a failure for sure: the script may have run. Give the unit back (Redis stays the authority, an
-      // extra local unit only costs a doomed call) and tell the buyer where to look.
-      stock.give(slot, partition);
-      inFlight.done(slot);
-      return { kind: 'undecided', sale, orderId, reason: outcome.reason };
-    }
+    if (flightKey !== '') this.keysInFlight.delete(flightKey);
     const keep = outcome.outcome === Outcome.Success && outcome.replayed !== true;
-    if (!keep) stock.give(slot, partition);
-    inFlight.done(slot);
-    if (outcome.outcome === Outcome.SoldOut) stock.setSoldOut(slot, true);
+    if (unit) {
+      // Not kept (refused, replayed, or undecided — the script may have run; Redis stays the authority, an
+      // extra local unit only costs a doomed call): back to the quota.
+      if (!keep) stock.give(slot, partition);
+      inFlight.done(slot);
+    }
+    if (outcome.outcome === 'unknown') return { kind: 'undecided', sale, orderId, reason: outcome.reason };
+    // The count first, the flag after: a thread that sees sold out also sees the orders that made it so.
+    this.parts.ordersSeen.raise(slot, outcome.ordersMade);
+    const wasSoldOut = stock.isSoldOut(slot);
     clampFromReply(stock, slot, outcome.remaining, this.parts.policy);
+    if (!wasSoldOut && stock.isSoldOut(slot)) this.parts.onSoldOut(sale);
     const code: Outcome = outcome.outcome;
     switch (code) {
-      case Outcome.Success:
-        return { kind: 'success', sale, orderId: outcome.orderId!, expiresAt: outcome.expiresAt!, replayed: outcome.replayed === true };
+      case Outcome.Success: {
+        const status = outcome.status ?? 'held';
+        if (status === 'cancelled' || status === 'expired') return { kind: 'replayed_final', sale, orderId: outcome.orderId!, status };
+        return { kind: 'success', sale, orderId: outcome.orderId!, expiresAt: outcome.expiresAt!, replayed: outcome.replayed === true, status };
+      }
       case Outcome.SoldOut:
         return { kind: 'sold_out', sale };
       case Outcome.LimitReached:

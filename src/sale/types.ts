@@ -19,11 +19,15 @@ export interface PurchaseResult {
   expiresAt?: number;
   /** Success only: true when an earlier order was returned instead of a new one. */
   replayed?: boolean;
+  /** Success only: the order's state now ('held' for a new one; a replay may find it paid, cancelled, expired). */
+  status?: OrderStatus;
 }
 
 export interface BatchReply {
   /** total - held - paid after the batch. */
   remaining: number;
+  /** Orders the sale has ever made, after the batch: grows with every new hold, never shrinks. */
+  ordersMade: number;
   results: PurchaseResult[];
 }
 
@@ -37,7 +41,6 @@ export interface OrderView {
   expiresAt: number;
   createdAt?: number;
   paidAt?: number;
-  idempotencyKey?: string;
 }
 
 export interface SaleStatus {
@@ -55,6 +58,8 @@ export interface SaleStatus {
   opensAt: number;
   closesAt: number;
   createdAt: number;
+  /** Orders the sale has ever made (held, paid, cancelled or expired since). */
+  ordersMade: number;
 }
 
 /** A sale's status in the terms a node keeps: "no opening / closing time" is null. */
@@ -103,6 +108,13 @@ export interface AuditReport {
   holders: number;
   problemCount: number;
   problems: string[];
+}
+
+/** Who may hold something in a sale: users with a live order, and "<user> <key>" idempotency records. */
+export interface HolderSnapshot {
+  ordersMade: number;
+  users: string[];
+  keys: string[];
 }
 
 export interface ExpireReply {

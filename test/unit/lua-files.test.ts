@@ -14,7 +14,7 @@ t.test('every lua/<name>-<numKeys>.lua: header lists each KEYS/ARGV it uses, num
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
   const scripts = loadScripts();
   t.equal(scripts.length, files.length, 'every top-level .lua is a script');
-  t.same(scripts.map((s) => s.name).sort(), ['audit', 'cancel', 'createSale', 'expireHolds', 'getOrder', 'pay', 'reserveBatch', 'saleStatus']);
+  t.same(scripts.map((s) => s.name).sort(), ['audit', 'cancel', 'createSale', 'expireHolds', 'getOrder', 'holderIndex', 'pay', 'reserveBatch', 'saleStatus']);
   for (const s of scripts) {
     const raw = readFileSync(join(LUA_DIR, s.file), 'utf8');
     const header = /^--\[\[([\s\S]*?)\]\]/.exec(raw)?.[1] ?? '';
@@ -44,8 +44,18 @@ t.test('code table in lua/includes/common.lua matches ScriptCode', async (t) => 
 
 t.test('ids: unique without coordination, the sale is the part before the first dot', async (t) => {
   const seen = new Set<string>();
-  for (let i = 0; i < 50_000; i++) seen.add(newOrderId('G1', 'x'));
+  for (let i = 0; i < 50_000; i++) seen.add(newOrderId('G1'));
   t.equal(seen.size, 50_000);
+  // 128 unpredictable bits: across ids every bit of the token is a coin toss (a counter or a clock in the id
+  // would leave most bits fixed from one id to the next).
+  const ids = [...seen].slice(0, 4000).map((id) => Buffer.from(id.slice(3), 'base64url'));
+  t.ok(ids.every((b) => b.length === 16), 'the part after the sale is 16 bytes, base64url');
+  let skewed = 0;
+  for (let bit = 0; bit < 128; bit++) {
+    const ones = ids.filter((b) => (b[bit >> 3]! >> (bit & 7)) & 1).length;
+    if (ones < 0.4 * ids.length || ones > 0.6 * ids.length) skewed++;
+  }
+  t.equal(skewed, 0, 'every one of the 128 bits is set in 40-60 % of 4000 ids');
   const id = newOrderId('Sale_1-a');
   t.match(id, /^Sale_1-a\.[A-Za-z0-9_-]+$/);
   t.ok(id.length <= 160);

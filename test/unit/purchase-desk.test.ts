@@ -1,70 +1,89 @@
 // The hot path's decisions without HTTP or Redis: real shared-memory stock, a fake batcher whose replies the
-// test decides, a fake sale directory.
+// test decides, a fake sale directory, the thread's real holder index.
 import t from 'tap';
 import { StockCounters } from 'native-free-shm';
 import { Outcome } from '../../src/redis/codes.js';
-import type { ReserveOutcome } from '../../src/sale/batcher.js';
+import type { DecidedPurchase, ReserveOutcome } from '../../src/sale/batcher.js';
 import { InFlight } from '../../src/sale/in-flight.js';
+import { OrdersSeen } from '../../src/sale/orders-seen.js';
 import { PurchaseDesk, type PurchaseAsk, type PurchaseVerdict } from '../../src/sale/purchase-desk.js';
 import type { PurchaseRequest, SaleInfo } from '../../src/sale/types.js';
+import { ThreadHolderIndex } from '../../src/node/thread/holder-index.js';
 
-const SALE: SaleInfo = { id: 'S', slot: 0, total: 100, anonymous: false, perUserLimit: 1, holdSeconds: 60, opensAt: null, closesAt: null };
+const SALE: SaleInfo = { id: 'S', slot: 0, total: 100, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt: null, closesAt: null };
 
 function setup(quota = 10) {
   const stock = StockCounters.create({ sales: 2, partitions: 2 });
   stock.setQuota(0, quota);
   stock.setOpen(0, true);
   const inFlight = InFlight.create(2);
+  const ordersSeen = OrdersSeen.create(2);
+  const holders = new ThreadHolderIndex(ordersSeen);
   const sent: Array<{ saleId: string; request: PurchaseRequest; reply: (o: ReserveOutcome) => void }> = [];
   const batcher = {
     reserve: (saleId: string, request: PurchaseRequest) => new Promise<ReserveOutcome>((reply) => sent.push({ saleId, request, reply })),
   };
   let draining = false;
   const lookups: string[] = [];
+  const soldOut: string[] = [];
   const desk = new PurchaseDesk({
     stock,
     inFlight,
+    ordersSeen,
     partition: 1,
     batcher,
     directory: {
-      get: (id) => (id === 'S' ? SALE : undefined),
+      get: (id) => (id === 'S' ? SALE : id === 'NAMED' ? { ...SALE, id: 'NAMED', slot: 1, anonymous: false } : undefined),
       find: (id, done) => {
         lookups.push(id);
         if (id === 'DOWN') done(null, 'Redis is away');
         else done(null);
       },
     },
+    holders,
     policy: { weight: 1, totalWeight: 1, quotaBuffer: 0 },
-    idTag: 't1',
     draining: () => draining,
+    onSoldOut: (sale) => soldOut.push(sale.id),
   });
   const buy = (ask: Partial<PurchaseAsk> = {}) =>
     new Promise<PurchaseVerdict>((done) => desk.buy({ saleId: 'S', user: 'u1', idempotencyKey: '', stillWanted: () => true, ...ask }, done));
-  return { stock, inFlight, sent, desk, buy, lookups, drain: () => (draining = true) };
+  return { stock, inFlight, ordersSeen, holders, sent, desk, buy, lookups, soldOut, drain: () => (draining = true) };
 }
 
-/** Lets the desk's promise callbacks run. */
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+const decided = (o: Partial<DecidedPurchase> & { outcome: Outcome }): DecidedPurchase => ({ remaining: 50, ordersMade: 1, ...o });
 
-t.test('decided from shared memory, no Redis: closed, sold out, quota used up, unknown sale, draining', async (t) => {
+t.test('decided from shared memory, no Redis: closed, sold out, unknown sale, draining', async (t) => {
   const s = setup(1);
   s.stock.setOpen(0, false);
   t.match(await s.buy(), { kind: 'not_open' }, 'the open flag is read on the hot path');
   s.stock.setOpen(0, true);
+  s.holders.learned('S', { ordersMade: 0, users: [], keys: [] });
   s.stock.setSoldOut(0, true);
-  t.match(await s.buy(), { kind: 'sold_out' });
+  t.match(await s.buy(), { kind: 'sold_out' }, 'sold out per the authority, and this buyer holds nothing');
   s.stock.setSoldOut(0, false);
-  t.match(await s.buy({ user: '' }), { kind: 'user_required' }, 'anonymous buyer on a named sale');
+  t.match(await s.buy({ saleId: 'NAMED', user: '' }), { kind: 'user_required' }, 'anonymous buyer on a named sale');
   t.match(await s.buy({ saleId: 'NOPE' }), { kind: 'unknown_sale', saleId: 'NOPE' });
   t.match(await s.buy({ saleId: 'DOWN' }), { kind: 'lookup_failed', reason: 'Redis is away' });
-  t.same(s.lookups, ['NOPE', 'DOWN'], 'unknown ids are looked up; the known one is not');
+  t.same(s.lookups, ['NOPE', 'DOWN'], 'unknown ids are looked up; the known ones are not');
   t.match(await s.buy({ stillWanted: () => false }), { kind: 'abandoned' }, 'a buyer who left takes nothing');
-  t.equal(s.stock.available(0), 1, 'nothing taken so far');
-  void s.buy({ user: 'u2' });
-  t.match(await s.buy({ user: 'u3' }), { kind: 'sold_out' }, 'the one unit is in flight: the next finds the quota empty');
   s.drain();
   t.match(await s.buy(), { kind: 'shutting_down' });
-  t.equal(s.sent.length, 1, 'only the purchase that took a unit reached the batcher');
+  t.equal(s.sent.length, 0, 'none of them reached the batcher');
+});
+
+t.test('an empty node quota is no verdict: the purchase goes to Redis without a unit', async (t) => {
+  const s = setup(1);
+  const first = s.buy({ user: 'u1' });
+  const second = s.buy({ user: 'u2' });
+  t.equal(s.sent.length, 2, 'both purchases went to Redis');
+  t.equal(s.stock.available(0), 0, 'the first took the one unit');
+  t.equal(s.inFlight.get(0), 1, 'only the unit-holding purchase is in flight');
+  s.sent[1]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[1]!.request.orderId, expiresAt: 5, replayed: false, remaining: 40 }));
+  t.match(await second, { kind: 'success', replayed: false }, 'Redis sold it: stock was left elsewhere');
+  s.sent[0]!.reply(decided({ outcome: Outcome.LimitReached, remaining: 40 }));
+  t.match(await first, { kind: 'limit' });
+  t.equal(s.stock.available(0), 1, 'the refused purchase gave its unit back; the unit-less success gave nothing');
+  t.equal(s.inFlight.get(0), 0);
 });
 
 t.test('a new success keeps its unit; a replay, a refusal or an unknown outcome gives it back', async (t) => {
@@ -76,42 +95,62 @@ t.test('a new success keeps its unit; a replay, a refusal or an unknown outcome 
   t.equal(s.stock.available(0), 6, 'four units taken');
   t.equal(s.inFlight.get(0), 4, 'and counted in flight');
   const [a, b, c, d] = s.sent;
-  a!.reply({ outcome: Outcome.Success, orderId: a!.request.orderId, expiresAt: 5, replayed: false, remaining: 90 });
-  b!.reply({ outcome: Outcome.Success, orderId: 'S.earlier', expiresAt: 4, replayed: true, remaining: 90 });
-  c!.reply({ outcome: Outcome.LimitReached, remaining: 90 });
+  a!.reply(decided({ outcome: Outcome.Success, orderId: a!.request.orderId, expiresAt: 5, replayed: false, status: 'held', remaining: 90 }));
+  b!.reply(decided({ outcome: Outcome.Success, orderId: 'S.earlier', expiresAt: 4, replayed: true, status: 'paid', remaining: 90 }));
+  c!.reply(decided({ outcome: Outcome.LimitReached, remaining: 90 }));
   d!.reply({ outcome: 'unknown', orderId: d!.request.orderId, reason: 'timeout' });
-  t.match(await ok, { kind: 'success', orderId: a!.request.orderId, replayed: false });
-  t.match(await replay, { kind: 'success', orderId: 'S.earlier', replayed: true });
+  t.match(await ok, { kind: 'success', orderId: a!.request.orderId, replayed: false, status: 'held' });
+  t.match(await replay, { kind: 'success', orderId: 'S.earlier', replayed: true, status: 'paid' }, 'a replay tells the order as it is now');
   t.match(await limit, { kind: 'limit' });
   t.match(await unknown, { kind: 'undecided', orderId: d!.request.orderId, reason: 'timeout' });
   t.equal(s.stock.available(0), 9, 'only the new success kept its unit');
   t.equal(s.inFlight.get(0), 0, 'nothing left in flight');
-  t.match(a!.request.orderId, /^S\.[A-Za-z0-9_-]*-t1-/, 'order ids carry the sale and the thread tag');
+  t.match(a!.request.orderId, /^S\.[A-Za-z0-9_-]{22}$/, 'order ids carry the sale and 128 random bits');
 });
 
-t.test("the batch's remaining lowers the quota, and 0 marks sold out", async (t) => {
+t.test('a replay of an order that is over is not a fresh success', async (t) => {
+  const s = setup(10);
+  const cancelled = s.buy({ idempotencyKey: 'K1' });
+  const expired = s.buy({ idempotencyKey: 'K2' });
+  s.sent[0]!.reply(decided({ outcome: Outcome.Success, orderId: 'S.c', expiresAt: 1, replayed: true, status: 'cancelled' }));
+  s.sent[1]!.reply(decided({ outcome: Outcome.Success, orderId: 'S.e', expiresAt: 1, replayed: true, status: 'expired' }));
+  t.same(await cancelled, { kind: 'replayed_final', sale: SALE, orderId: 'S.c', status: 'cancelled' });
+  t.same(await expired, { kind: 'replayed_final', sale: SALE, orderId: 'S.e', status: 'expired' });
+});
+
+t.test("the batch's remaining lowers the quota; 0 marks sold out once, and says so", async (t) => {
   const s = setup(10);
   const p = s.buy();
-  s.sent[0]!.reply({ outcome: Outcome.Success, orderId: s.sent[0]!.request.orderId, expiresAt: 1, replayed: false, remaining: 3 });
+  s.sent[0]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[0]!.request.orderId, expiresAt: 1, replayed: false, remaining: 3 }));
   await p;
   t.equal(s.stock.available(0), 3, 'lowered to the remaining the reply carried');
   const q = s.buy({ user: 'u9' });
-  s.sent[1]!.reply({ outcome: Outcome.SoldOut, remaining: 0 });
+  const r = s.buy({ user: 'u10' });
+  s.sent[1]!.reply(decided({ outcome: Outcome.SoldOut, remaining: 0, ordersMade: 7 }));
+  s.sent[2]!.reply(decided({ outcome: Outcome.SoldOut, remaining: 0, ordersMade: 7 }));
   t.match(await q, { kind: 'sold_out' });
+  await r;
   t.ok(s.stock.isSoldOut(0), 'sold out from the reply');
-  t.equal(s.stock.available(0), 0);
+  t.equal(s.ordersSeen.get(0), 7, 'the orders count came with it');
+  t.same(s.soldOut, ['S'], 'the transition is reported once');
 });
 
-t.test('one Idempotency-Key in flight per sale: a second is told to wait, another sale is not', async (t) => {
-  const s = setup(10);
-  const first = s.buy({ idempotencyKey: 'K' });
-  t.match(await s.buy({ idempotencyKey: 'K' }), { kind: 'key_in_flight' });
-  await tick();
-  s.sent[0]!.reply({ outcome: Outcome.Success, orderId: s.sent[0]!.request.orderId, expiresAt: 1, replayed: false, remaining: 50 });
-  await first;
-  const again = s.buy({ idempotencyKey: 'K' });
-  t.equal(s.sent.length, 2, 'after the answer the same key goes to Redis again (which replays it)');
-  t.equal(s.sent[1]!.request.idempotencyKey, 'K');
-  s.sent[1]!.reply({ outcome: Outcome.Success, orderId: s.sent[0]!.request.orderId, expiresAt: 1, replayed: true, remaining: 50 });
-  t.match(await again, { kind: 'success', replayed: true });
+t.test('sold out: buyers who may hold an order still reach Redis, everyone else is answered from memory', async (t) => {
+  const s = setup(0);
+  s.stock.setSoldOut(0, true);
+  s.ordersSeen.raise(0, 3);
+  t.equal((await Promise.race([s.buy({ user: 'stranger' }), new Promise((r) => setTimeout(() => r('sent'), 20))])) as string, 'sent', 'no current holder index yet: to Redis');
+  s.holders.learned('S', { ordersMade: 2, users: ['alice'], keys: ['bob KB', ' AK'] });
+  void s.buy({ user: 'stranger2' });
+  t.equal(s.sent.length, 2, 'an index older than the orders seen is not trusted: to Redis');
+  s.holders.learned('S', { ordersMade: 3, users: ['alice'], keys: ['bob KB', ' AK'] });
+  t.match(await s.buy({ user: 'stranger3' }), { kind: 'sold_out' }, 'a current index: a stranger hears sold out from memory');
+  t.match(await s.buy({ user: '' }), { kind: 'sold_out' }, 'so does an anonymous buyer without a key');
+  t.match(await s.buy({ user: 'bob', idempotencyKey: 'OTHER' }), { kind: 'sold_out' }, 'and a key this buyer never used');
+  t.match(await s.buy({ user: 'carol', idempotencyKey: 'KB' }), { kind: 'sold_out' }, "another buyer's key is not theirs");
+  void s.buy({ user: 'alice' });
+  void s.buy({ user: 'bob', idempotencyKey: 'KB' });
+  void s.buy({ user: '', idempotencyKey: 'AK' });
+  t.equal(s.sent.length, 5, 'the holder, and the two buyers with their own recorded keys, went to Redis');
+  t.same(s.sent.slice(2).map((x) => x.request.user), ['alice', 'bob', '']);
 });

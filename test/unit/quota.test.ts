@@ -36,6 +36,7 @@ const facts = (remaining: number): SaleFacts => ({
   anonymous: false,
   opensAt: null,
   closesAt: null,
+  ordersMade: 100 - remaining,
 });
 
 t.test('applyFacts (main thread) raises and lowers; clampFromReply (threads) only lowers', async (t) => {

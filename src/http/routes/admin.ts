@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { isJson, readBody } from '../body.js';
+import { contentLengthOf, isJson, readBody } from '../body.js';
 import { answerEngineError } from '../engine-errors.js';
 import type { AdminPort } from '../ports.js';
 import { isRejection, parseSaleBody } from '../request-rules.js';
@@ -13,7 +13,8 @@ export function adminRoutes(port: AdminPort): Route[] {
       post: (reply, req) => {
         const auth = req.getHeader('authorization');
         const contentType = req.getHeader('content-type');
-        const contentLength = req.getHeader('content-length');
+        const contentLength = contentLengthOf(req);
+        if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
         const token = port.adminToken;
         if (token === null) {
           return reply.error({ status: 401, error: 'ADMIN_DISABLED', msg: 'admin is disabled on this node: start it with ADMIN_TOKEN set' }, [

@@ -1,5 +1,5 @@
 import type { PurchaseVerdict } from '../../sale/purchase-desk.js';
-import { isJson, readBody } from '../body.js';
+import { contentLengthOf, isJson, readBody } from '../body.js';
 import type { PurchasePort } from '../ports.js';
 import type { Reply } from '../reply.js';
 import { checkIdempotencyKey, checkSale, checkUser, isRejection, parsePurchaseBody, type Rejection } from '../request-rules.js';
@@ -25,8 +25,12 @@ export function buyRoutes(port: PurchasePort): Route[] {
       },
       post: (reply, req) => {
         const contentType = req.getHeader('content-type');
-        const contentLength = req.getHeader('content-length');
+        const contentLength = contentLengthOf(req);
         const key = req.getHeader('idempotency-key');
+        if (typeof contentLength !== 'string') {
+          port.refused();
+          return reply.error(contentLength, undefined, undefined, true); // framing unknown: close the connection
+        }
         if (!isJson(contentType)) {
           return refuse(port, reply, {
             status: 415,
@@ -59,7 +63,22 @@ function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, ide
 export function answer(reply: Reply, v: PurchaseVerdict): void {
   switch (v.kind) {
     case 'success':
-      return business(reply, 1, 'success', { orderId: v.orderId, expiresAt: v.expiresAt, replayed: v.replayed });
+      return business(reply, 1, v.replayed ? `replayed: your order is ${v.status}` : 'success', {
+        orderId: v.orderId,
+        expiresAt: v.expiresAt,
+        status: v.status,
+        replayed: v.replayed,
+      });
+    case 'replayed_final':
+      return reply.error(
+        {
+          status: 409,
+          error: v.status === 'cancelled' ? 'ORDER_CANCELLED' : 'HOLD_EXPIRED',
+          msg: `this purchase was already made: order ${v.orderId}, which ${v.status === 'cancelled' ? 'was cancelled' : 'expired unpaid'}; to buy again send a new Idempotency-Key`,
+        },
+        undefined,
+        { orderId: v.orderId, status: v.status, replayed: true },
+      );
     case 'sold_out':
       return business(reply, -1, 'sold out');
     case 'limit':
@@ -84,7 +103,7 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
       return reply.error({
         status: 422,
         error: 'IDEMPOTENCY_KEY_REUSED',
-        msg: 'this Idempotency-Key was used for a different request (another user or sale): use a new key for a new purchase',
+        msg: 'this Idempotency-Key is already recorded for another buyer: a key belongs to one buyer; use a new key',
       });
     case 'shutting_down':
       return reply.unavailable('SHUTTING_DOWN', 'this node is shutting down; retry (another node will answer)');

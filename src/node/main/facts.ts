@@ -15,6 +15,7 @@ export function factsOf(status: SaleStatus): SaleFacts {
     anonymous: status.anonymous,
     opensAt: status.opensAt > 0 ? status.opensAt : null,
     closesAt: status.closesAt > 0 ? status.closesAt : null,
+    ordersMade: status.ordersMade,
   };
 }
 

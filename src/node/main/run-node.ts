@@ -7,11 +7,14 @@ import { createMetricsRegistry } from '../../metrics/registry.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
+import { OrdersSeen } from '../../sale/orders-seen.js';
 import { applyFacts } from '../../sale/quota.js';
+import type { SaleFacts } from '../../sale/types.js';
 import { createTicketKeys } from '../../tickets/signer.js';
 import { closeRedis } from '../close-redis.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
+import { HolderSync } from './holder-sync.js';
 import { OpenFlags } from './open-flags.js';
 import { Reconciler } from './reconciler.js';
 import { SaleRegistry } from './registry.js';
@@ -28,6 +31,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const log = createLogger('ticket-spike-node', config.logLevel, { node: config.id, thread: 'main' });
   const stock = StockCounters.create({ sales: config.maxSales, partitions: config.threads });
   const inFlight = InFlight.create(config.maxSales);
+  const ordersSeen = OrdersSeen.create(config.maxSales);
   const metricsBuffer = createMetricsBuffer(config.threads);
   const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 1000, name: `${config.id}-main` });
   const engine = new SaleEngine(redis);
@@ -38,12 +42,24 @@ export async function runNode(config: NodeConfig): Promise<number> {
     for (const worker of workers) worker.postMessage(message);
   };
 
+  const holderSync = new HolderSync(
+    (saleId) => engine.holderIndex(saleId),
+    (saleId, snapshot) => broadcast({ type: 'holders', saleId, snapshot }),
+    (err) => log.warn({ err: (err as Error).message }, 'could not read who holds what in a sold-out sale; retrying'),
+  );
+  /** A status read reaches shared memory: the orders count first, then quota and flags (see OrdersSeen). */
+  const refresh = (slot: number, facts: SaleFacts) => {
+    ordersSeen.raise(slot, facts.ordersMade);
+    applyFacts(stock, inFlight, slot, facts, config);
+    holderSync.check(facts);
+  };
+
   const registry = new SaleRegistry(
     stock,
     (id) => readFacts(engine, id),
     (sale) => {
       // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
-      applyFacts(stock, inFlight, sale.info.slot, sale.last, config);
+      refresh(sale.info.slot, sale.last);
       openFlags.track(sale.info);
       broadcast({ type: 'sale', sale: sale.info });
       log.info({ sale: sale.info.id, slot: sale.info.slot, remaining: sale.last.remaining }, 'sale registered');
@@ -81,6 +97,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
       case 'sale-created':
         void registry.lookup(message.id).catch(() => {});
         break;
+      case 'sold-out':
+        holderSync.refresh(message.saleId);
+        break;
       case 'metrics':
         metrics.metrics().then(
           (text) => worker.postMessage({ type: 'metrics-reply', reqId: message.reqId, text, contentType: metrics.contentType } satisfies MainToThread),
@@ -98,6 +117,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
       config,
       stockBuffer: stock.buffer,
       inFlightBuffer: inFlight.buffer,
+      ordersSeenBuffer: ordersSeen.buffer,
       metricsBuffer,
       sales: registry.list().map((sale) => sale.info),
       ticketKeys,
@@ -150,7 +170,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const reconciler = new Reconciler(
     () => registry.list(),
     (id) => readFacts(engine, id),
-    (sale, facts) => applyFacts(stock, inFlight, sale.info.slot, facts, config),
+    (sale, facts) => refresh(sale.info.slot, facts),
     onLoopError('reconcile'),
   );
   const sweeper = new Sweeper(

@@ -15,10 +15,12 @@ import { connectRedis, whenReady } from '../../redis/connection.js';
 import { ReservationBatcher } from '../../sale/batcher.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
+import { OrdersSeen } from '../../sale/orders-seen.js';
 import { PurchaseDesk } from '../../sale/purchase-desk.js';
 import { TicketSigner } from '../../tickets/signer.js';
 import { closeRedis } from '../close-redis.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
+import { ThreadHolderIndex } from './holder-index.js';
 import { MetricsLink } from './metrics-link.js';
 import { OpenReplies } from './open-replies.js';
 import { adminPort, healthPort, orderPort, purchasePort, salePort, type ThreadParts } from './ports.js';
@@ -50,15 +52,19 @@ const directory = new ThreadSaleDirectory(data.sales, post);
 const counters = new ThreadCounters(data.metricsBuffer, data.index);
 const openReplies = new OpenReplies();
 let draining = false;
+const ordersSeen = new OrdersSeen(data.ordersSeenBuffer);
+const holders = new ThreadHolderIndex(ordersSeen);
 const desk = new PurchaseDesk({
   stock,
   inFlight: new InFlight(data.inFlightBuffer),
+  ordersSeen,
   partition: data.index,
   batcher,
   directory,
+  holders,
   policy: config,
-  idTag: `t${data.index}`,
   draining: () => draining,
+  onSoldOut: (sale) => post({ type: 'sold-out', saleId: sale.id }),
 });
 const statLog = config.statLog === null ? null : new StatLog(config.statLog, data.index);
 const signer = new TicketSigner(data.ticketKeys);
@@ -126,6 +132,8 @@ parentPort?.on('message', (message: MainToThread) => {
       return directory.learned(message.sale);
     case 'lookup-reply':
       return directory.answered(message.id, message.sale, message.error);
+    case 'holders':
+      return holders.learned(message.saleId, message.snapshot);
     case 'metrics-reply':
       return metricsLink.answered(message.reqId, message.contentType === '' ? null : { text: message.text, contentType: message.contentType });
     case 'stop':

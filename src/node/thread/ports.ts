@@ -33,6 +33,7 @@ export interface ThreadParts {
 /** The metrics outcome of a purchase verdict; undefined = nobody was answered. */
 const OUTCOME_OF: Record<PurchaseVerdict['kind'], OutcomeName | undefined> = {
   success: 'success',
+  replayed_final: 'replayed',
   sold_out: 'sold_out',
   limit: 'limit',
   not_open: 'not_open',
