@@ -5,6 +5,7 @@
 # Loads only 127.0.0.1, bounded by DURATION. Stops everything it started (by pid) on exit.
 #   bench/stress/node-vs-hello.sh            # wrk -t2 -c100 -d10s --latency
 #   DURATION=5s CONNECTIONS=50 bench/stress/node-vs-hello.sh
+#   STOCK=10000 bench/stress/node-vs-hello.sh   # 10,000 tickets, then every buyer hears sold out (the flood)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10s}
@@ -13,6 +14,7 @@ WRK_THREADS=${WRK_THREADS:-2}
 NODE_THREADS=${NODE_THREADS:-2}
 NODE_ARGS=${NODE_ARGS:-}   # extra `ticket-spike node` flags, e.g. "--batch-size 128 --batch-window-ms 2"
 OUT=${OUT:-bench/results/stress-node-vs-hello.json}
+STOCK=${STOCK:-50000000}   # larger than the requests: every purchase commits (the sale path)
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 REDIS_PORT=$(free_port); NODE_PORT=$(free_port); HELLO_PORT=$(free_port)
@@ -39,7 +41,7 @@ REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 # The node runs the built JavaScript, as `npm start` does (under tsx its threads carry the loader's hooks).
 npx tsc -b >/dev/null
 NODE_CLI="node dist/src/cli/main.js"
-$NODE_CLI sale create --id BENCH --total 50000000 --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
+$NODE_CLI sale create --id BENCH --total "$STOCK" --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
 $NODE_CLI node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 PIDS+=($NODE_PID)
@@ -67,9 +69,9 @@ run node "$NODE_PORT" "$NODE_PID" "$REDIS_PID"
 run hello2 "$HELLO_PORT"
 
 HELD=$(curl -s "http://127.0.0.1:$NODE_PORT/sales/BENCH" | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(JSON.parse(s).data.held))")
-node - "$WORK" "$OUT" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" "$NODE_THREADS" "$HELD" "$(getconf CLK_TCK)" <<'JS'
+node - "$WORK" "$OUT" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" "$NODE_THREADS" "$HELD" "$(getconf CLK_TCK)" "$STOCK" <<'JS'
 const fs = require('fs');
-const [work, out, duration, connections, wrkThreads, nodeThreads, held, clkTck] = process.argv.slice(2);
+const [work, out, duration, connections, wrkThreads, nodeThreads, held, clkTck, stock] = process.argv.slice(2);
 const ms = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
 function parse(name) {
   const text = fs.readFileSync(`${work}/${name}.txt`, 'utf8');
@@ -89,7 +91,7 @@ const result = {
   when: new Date().toISOString(),
   command: `wrk -t${wrkThreads} -c${connections} -d${duration} --latency -s bench/stress/new-user.lua <url> -- BENCH`,
   machine: { cpus: require('os').cpus().length, model: require('os').cpus()[0]?.model, note: 'wrk, the servers and redis-server share these cores' },
-  setup: { nodeThreads: Number(nodeThreads), redis: 'AOF appendonly yes, appendfsync always', stock: 50000000, everyRequestNewUser: true },
+  setup: { nodeThreads: Number(nodeThreads), redis: 'AOF appendonly yes, appendfsync always', stock: Number(stock), everyRequestNewUser: true },
   hello: { first: hello, second: hello2 },
   node: { ...node, heldInRedisAfter: Number(held) },
   ratio: Number((node.rps / helloBest.rps).toFixed(3)),

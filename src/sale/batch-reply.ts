@@ -1,5 +1,5 @@
 import { EngineError, Outcome } from '../redis/codes.js';
-import type { BatchReply, OrderStatus, PurchaseRequest, PurchaseResult } from './types.js';
+import type { BatchReply, BatchResult, OrderStatus, PurchaseRequest } from './types.js';
 
 const STATE: Record<string, OrderStatus> = { h: 'held', p: 'paid', c: 'cancelled', e: 'expired' };
 
@@ -14,19 +14,20 @@ export function parseBatchReply(json: string, purchases: PurchaseRequest[]): Bat
   if (!Array.isArray(parsed) || parsed.length !== n + 3 || typeof parsed[0] !== 'number' || typeof parsed[1] !== 'number' || typeof parsed[2] !== 'number') {
     throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${JSON.stringify(json).slice(0, 200)} for ${n} purchases`);
   }
-  const expiresAt = parsed[1];
-  const results: PurchaseResult[] = new Array(n);
+  const [remaining, expiresAt, ordersMade] = parsed as [number, number, number];
+  // Each result carries the batch's counts, so the batcher hands it on as it is (no copy per purchase).
+  const results: BatchResult[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const r = parsed[i + 3];
     if (r === Outcome.Success) {
-      results[i] = { outcome: Outcome.Success, orderId: purchases[i]!.orderId, expiresAt, replayed: false, status: 'held' };
+      results[i] = { outcome: Outcome.Success, orderId: purchases[i]!.orderId, expiresAt, replayed: false, status: 'held', remaining, ordersMade };
     } else if (typeof r === 'number') {
-      results[i] = { outcome: r as Outcome };
+      results[i] = { outcome: r as Outcome, remaining, ordersMade };
     } else if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number' && STATE[r[2] as string] !== undefined) {
-      results[i] = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true, status: STATE[r[2] as string]! };
+      results[i] = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true, status: STATE[r[2] as string]!, remaining, ordersMade };
     } else {
       throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${JSON.stringify(r)} for purchase ${i}`);
     }
   }
-  return { remaining: parsed[0], ordersMade: parsed[2], results };
+  return { remaining, ordersMade, results };
 }

@@ -4,7 +4,7 @@ import { BATCH_SIZE } from '../rules/input-rules.js';
 import type { SaleEngine } from './engine.js';
 import { defaultTag, newBatchId } from './ids.js';
 import { checkPurchase } from './purchase-checks.js';
-import type { PurchaseRequest, PurchaseResult } from './types.js';
+import type { BatchResult, PurchaseRequest } from './types.js';
 
 /**
  * Per-connection purchase batcher: purchases for one sale queue up and flush as ONE reserve-batch script
@@ -40,10 +40,7 @@ export interface BatcherOptions {
 }
 
 /** A purchase Redis decided, with the sale's remaining (total - held - paid) and ordersMade right after its batch. */
-export interface DecidedPurchase extends PurchaseResult {
-  remaining: number;
-  ordersMade: number;
-}
+export type DecidedPurchase = BatchResult;
 
 /** No reply in time, or a Redis error: the script may or may not have run. */
 export interface UndecidedPurchase {
@@ -201,7 +198,7 @@ export class ReservationBatcher {
     const call = this.engine
       .reserveBatch(saleId, newBatchId(this.idTag), batch.map((b) => b.purchase))
       .then(
-        (reply) => settle((_, i) => ({ ...reply.results[i]!, remaining: reply.remaining, ordersMade: reply.ordersMade })),
+        (reply) => settle((_, i) => reply.results[i]!),
         (err: unknown) => {
           const e = err as { code?: unknown; message?: unknown };
           unknown(`${typeof e.code === 'string' ? e.code + ': ' : ''}${String(e.message ?? err)}`);

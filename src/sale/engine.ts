@@ -83,7 +83,7 @@ export class SaleEngine {
     if (typeof reply === 'string') return parseBatchReply(reply, purchases);
     if (isErrorTuple(reply)) {
       if (reply[0] === ScriptCode.UnknownSale) {
-        return { remaining: 0, ordersMade: 0, results: purchases.map(() => ({ outcome: Outcome.UnknownSale })) };
+        return { remaining: 0, ordersMade: 0, results: purchases.map(() => ({ outcome: Outcome.UnknownSale, remaining: 0, ordersMade: 0 })) };
       }
       throw errorFromCode(reply[0], reply[1], `reserve on sale ${saleId}`);
     }

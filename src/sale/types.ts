@@ -23,12 +23,18 @@ export interface PurchaseResult {
   status?: OrderStatus;
 }
 
+/** One purchase's result with its batch's counts: total - held - paid and ordersMade right after the batch. */
+export interface BatchResult extends PurchaseResult {
+  remaining: number;
+  ordersMade: number;
+}
+
 export interface BatchReply {
   /** total - held - paid after the batch. */
   remaining: number;
   /** Orders the sale has ever made, after the batch: grows with every new hold, never shrinks. */
   ordersMade: number;
-  results: PurchaseResult[];
+  results: BatchResult[];
 }
 
 export type OrderStatus = 'held' | 'paid' | 'cancelled' | 'expired';
