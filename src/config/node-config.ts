@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { BATCH_SIZE, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
 import { ConfigError } from './errors.js';
@@ -38,6 +39,10 @@ export interface NodeConfig {
   adminToken: string | null;
   maxBodyBytes: number;
   logLevel: string;
+  /** Buyer authentication (the buyer is a JWT's sub); null = the demo, where `user` is taken as sent. */
+  jwt: { hs256Secret?: string; publicKeyPem?: string; issuer?: string; audience?: string } | null;
+  /** The shared secret of the payment system's signed pay callbacks; null = only the admin token pays. */
+  paymentSecret: string | null;
 }
 
 /** Where Redis is when nothing else says so. */
@@ -93,8 +98,15 @@ export const NODE_COMMAND = {
       help: LOG_LEVELS.join('|'),
     },
     'admin-token': { type: 'text', env: 'ADMIN_TOKEN', value: 'T', help: 'token for POST /admin/sales (without one, admin answers 401)' },
+    'jwt-secret': { type: 'text', env: 'JWT_SECRET', value: 'S', help: 'buyer authentication with HS256 tokens signed with this secret (32+ characters); prefer the variable' },
+    'jwt-public-key-file': { type: 'text', env: 'JWT_PUBLIC_KEY_FILE', value: 'PEM', help: 'buyer authentication with EdDSA (Ed25519 key) or RS256 (RSA key) tokens' },
+    'jwt-issuer': { type: 'text', env: 'JWT_ISSUER', value: 'ISS', help: "with buyer authentication: the tokens' required iss" },
+    'jwt-audience': { type: 'text', env: 'JWT_AUDIENCE', value: 'AUD', help: "with buyer authentication: the tokens' required aud" },
+    'payment-secret': { type: 'text', env: 'PAYMENT_WEBHOOK_SECRET', value: 'S', help: "with buyer authentication: the payment system's callback secret (32+ characters); prefer the variable" },
   },
-  footer: 'SIGTERM/SIGINT: stop accepting, finish in-flight purchases, flush logs, exit 0. A second signal exits at once.',
+  footer: `With buyer authentication on, the buyer of a purchase is its bearer token's sub, an order is read or cancelled
+only by its buyer, and POST /orders/{id}/pay takes the admin token or a Payment-Signature from the payment system.
+SIGTERM/SIGINT: stop accepting, finish in-flight purchases, flush logs, exit 0. A second signal exits at once.`,
 } as const satisfies CommandSpec;
 
 /** The flags' defaults, by NodeConfig name (documented in `ticket-spike node --help`). */
@@ -121,6 +133,7 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     );
   }
   return {
+    ...authOf(v['jwt-secret'], v['jwt-public-key-file'], v['jwt-issuer'], v['jwt-audience'], v['payment-secret']),
     port: v.port,
     host: v.host,
     threads: v.threads,
@@ -143,4 +156,41 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     maxBodyBytes: v['max-body-bytes'],
     logLevel: v['log-level'],
   };
+}
+
+/** The authentication settings, checked: one kind of token key, secrets long enough, a readable key file. */
+function authOf(
+  secret: string | undefined,
+  publicKeyFile: string | undefined,
+  issuer: string | undefined,
+  audience: string | undefined,
+  paymentSecret: string | undefined,
+): Pick<NodeConfig, 'jwt' | 'paymentSecret'> {
+  const given = (s: string | undefined): s is string => s !== undefined && s !== '';
+  if (given(secret) && given(publicKeyFile)) {
+    throw new ConfigError('--jwt-secret (or JWT_SECRET)', 'give either an HS256 secret or --jwt-public-key-file, not both');
+  }
+  if (given(secret) && secret.length < 32) throw new ConfigError('--jwt-secret (or JWT_SECRET)', 'use at least 32 characters');
+  if (given(paymentSecret) && paymentSecret.length < 32) throw new ConfigError('--payment-secret (or PAYMENT_WEBHOOK_SECRET)', 'use at least 32 characters');
+  let publicKeyPem: string | undefined;
+  if (given(publicKeyFile)) {
+    try {
+      publicKeyPem = readFileSync(publicKeyFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError('--jwt-public-key-file (or JWT_PUBLIC_KEY_FILE)', `cannot read ${publicKeyFile}: ${(err as Error).message}`);
+    }
+    if (!publicKeyPem.includes('-----BEGIN PUBLIC KEY-----')) {
+      throw new ConfigError('--jwt-public-key-file (or JWT_PUBLIC_KEY_FILE)', `${publicKeyFile} is not an SPKI PEM public key (-----BEGIN PUBLIC KEY-----)`);
+    }
+  }
+  const jwt: NonNullable<NodeConfig['jwt']> = {};
+  if (given(secret)) jwt.hs256Secret = secret;
+  if (publicKeyPem !== undefined) jwt.publicKeyPem = publicKeyPem;
+  if (given(issuer)) jwt.issuer = issuer;
+  if (given(audience)) jwt.audience = audience;
+  const on = jwt.hs256Secret !== undefined || jwt.publicKeyPem !== undefined;
+  if (!on && (given(issuer) || given(audience) || given(paymentSecret))) {
+    throw new ConfigError('--jwt-secret or --jwt-public-key-file', 'the issuer, audience and payment secret apply to buyer authentication: turn it on too');
+  }
+  return { jwt: on ? jwt : null, paymentSecret: given(paymentSecret) ? paymentSecret : null };
 }

@@ -7,11 +7,20 @@ import type { OrderView, SaleConfig, SaleStatus } from '../sale/types.js';
  * main thread, so they can be read — and tested — as "request in, answer out".
  */
 
+/** Who the buyer is when buyer authentication is on. */
+export interface BuyerAuthPort {
+  /** False in the demo: the buyer is the `user` the request names, and an order id is its own capability. */
+  readonly required: boolean;
+  /** The buyer of an Authorization header (a token's sub); rejects with a 401 Rejection. */
+  buyerOf(authorization: string): Promise<string>;
+}
+
 /** /buy/ticket */
 export interface PurchasePort {
   /** The sale of a purchase that names none. */
   readonly defaultSale: string;
   readonly maxBodyBytes: number;
+  readonly auth: BuyerAuthPort;
   buy(ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void): void;
   /** A purchase refused for its input before it reached the desk (counted; never logged per request). */
   refused(): void;
@@ -19,12 +28,21 @@ export interface PurchasePort {
 
 /** /orders/{id}, /orders/{id}/pay, /orders/{id}/cancel */
 export interface OrderPort {
+  readonly auth: BuyerAuthPort;
+  /** With buyer authentication on, pay takes this token (or a payment signature). */
+  readonly adminToken: string | null;
+  /** The payment system's callback secret; null = no signed callbacks. */
+  readonly paymentSecret: string | null;
+  readonly maxBodyBytes: number;
+  /** True the first time a payment signature is seen (remembered longer than a signature stays valid). */
+  firstUseOfPaymentSignature(signature: string): Promise<boolean>;
   getOrder(orderId: string): Promise<OrderView | null>;
   pay(orderId: string): Promise<OrderView>;
   cancel(orderId: string): Promise<OrderView>;
   /** The signed e-ticket of a paid order, or undefined when it could not be signed (the order stands). */
   signTicket(order: OrderView): Promise<unknown>;
 }
+
 
 /** /sales/{id} */
 export interface SalePort {

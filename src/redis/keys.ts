@@ -16,6 +16,7 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *   {sale:S}:stream         stream one entry per batch with new holds: b <batchId> <orderId> <user> ...
  *   {sale:S}:batch:<id>     string sha1(orderIds) + stored reply of a decided batch, EX 600 s
  *   ts:sales                set    sale ids, for discovery (another slot: written outside the scripts)
+ *   ts:paysig:<hex>         string a payment callback signature already used, EX 600 (replays refused)
  */
 export const SALES_SET = 'ts:sales';
 
@@ -53,4 +54,12 @@ export function saleKeys(saleId: string): SaleKeys {
 
 export function batchKey(saleId: string, batchId: string): string {
   return `${saleTag(saleId)}:batch:${batchId}`;
+}
+
+/** A payment callback's signature, remembered so that a replay of the same callback is refused. */
+export function paymentSignatureKey(signatureHex: string): string {
+  if (!/^[0-9a-f]{64}$/.test(signatureHex)) {
+    throw new EngineError('ERR_INVALID_ARGUMENT', 'a payment signature is 64 hex characters', 'signature');
+  }
+  return `ts:paysig:${signatureHex}`;
 }

@@ -15,7 +15,7 @@ const FLOORS: string[][] = [
   ['http'],
   ['sale'],
   ['redis'],
-  ['config', 'log', 'metrics', 'tickets'],
+  ['auth', 'config', 'log', 'metrics', 'tickets'],
   ['rules', 'native-free-shm'],
 ];
 
@@ -24,6 +24,7 @@ const PACKAGE_USERS: Record<string, string[]> = {
   'uWebSockets.js': ['http', 'node'],
   ioredis: ['redis', 'sale', 'node', 'cli', 'launcher'],
   piscina: ['tickets'],
+  'fast-jwt': ['auth'],
   'prom-client': ['metrics'],
   pino: ['log', 'launcher'],
 };

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { bearerMatches } from '../bearer.js';
 import { contentLengthOf, isJson, readBody } from '../body.js';
 import { answerEngineError } from '../engine-errors.js';
 import type { AdminPort } from '../ports.js';
@@ -48,13 +48,4 @@ export function adminRoutes(port: AdminPort): Route[] {
       },
     },
   ];
-}
-
-function bearerMatches(header: string, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (match === null) return false;
-  const given = Buffer.from(match[1]!);
-  const wanted = Buffer.from(token);
-  // Constant-time compare so response timing does not leak the token byte by byte.
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

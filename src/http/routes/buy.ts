@@ -2,7 +2,7 @@ import type { PurchaseVerdict } from '../../sale/purchase-desk.js';
 import { contentLengthOf, isJson, readBody } from '../body.js';
 import type { PurchasePort } from '../ports.js';
 import type { Reply } from '../reply.js';
-import { checkIdempotencyKey, checkSale, checkUser, isRejection, parsePurchaseBody, type Rejection } from '../request-rules.js';
+import { checkIdempotencyKey, checkSale, checkUser, isRejection, parsePurchaseBody, reject, type Rejection } from '../request-rules.js';
 import type { Route } from '../router.js';
 
 /**
@@ -19,14 +19,16 @@ export function buyRoutes(port: PurchasePort): Route[] {
         const user = req.getQuery('user') ?? '';
         const sale = req.getQuery('sale') ?? '';
         const key = req.getHeader('idempotency-key');
+        const authorization = port.auth.required ? req.getHeader('authorization') : '';
         const bad = checkUser(user) ?? (sale === '' ? null : checkSale(sale)) ?? checkIdempotencyKey(key);
         if (bad !== null) return refuse(port, reply, bad);
-        buy(port, reply, user, sale === '' ? port.defaultSale : sale, key);
+        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, sale === '' ? port.defaultSale : sale, key));
       },
       post: (reply, req) => {
         const contentType = req.getHeader('content-type');
         const contentLength = contentLengthOf(req);
         const key = req.getHeader('idempotency-key');
+        const authorization = port.auth.required ? req.getHeader('authorization') : '';
         if (typeof contentLength !== 'string') {
           port.refused();
           return reply.error(contentLength, undefined, undefined, true); // framing unknown: close the connection
@@ -43,7 +45,7 @@ export function buyRoutes(port: PurchasePort): Route[] {
         readBody(reply, contentLength, port.maxBodyBytes, (text) => {
           const input = parsePurchaseBody(text, port.defaultSale);
           if (isRejection(input)) return refuse(port, reply, input);
-          buy(port, reply, input.user, input.sale, key);
+          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, key));
         });
       },
     },
@@ -53,6 +55,23 @@ export function buyRoutes(port: PurchasePort): Route[] {
 function refuse(port: PurchasePort, reply: Reply, rejection: Rejection): void {
   port.refused();
   reply.error(rejection);
+}
+
+/**
+ * The buyer of a purchase: in the demo, the `user` it names; with buyer authentication on, its token's sub —
+ * a `user` in the request must then be the same buyer (or be left out).
+ */
+function asBuyer(port: PurchasePort, reply: Reply, authorization: string, user: string, go: (buyer: string) => void): void {
+  if (!port.auth.required) return go(user);
+  port.auth.buyerOf(authorization).then(
+    (buyer) => {
+      if (user !== '' && user !== buyer) {
+        return refuse(port, reply, reject(403, 'USER_MISMATCH', `the request names user ${user}, but the token is another buyer's: leave user out or send your own`));
+      }
+      go(buyer);
+    },
+    (rejection: unknown) => refuse(port, reply, isRejection(rejection) ? rejection : reject(401, 'TOKEN_INVALID', String(rejection))),
+  );
 }
 
 function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, idempotencyKey: string): void {

@@ -1,23 +1,42 @@
+import { bearerMatches } from '../bearer.js';
+import { contentLengthOf, readBody } from '../body.js';
 import { answerEngineError } from '../engine-errors.js';
 import type { OrderPort } from '../ports.js';
 import type { Reply } from '../reply.js';
-import { checkOrderId } from '../request-rules.js';
+import { checkOrderId, isRejection, reject } from '../request-rules.js';
 import type { Route } from '../router.js';
+import { checkPaymentSignature } from '../../auth/payment-signature.js';
 
-/** GET /orders/{id}; POST /orders/{id}/pay (answers the order with its signed e-ticket); POST /orders/{id}/cancel. */
+/**
+ * GET /orders/{id}; POST /orders/{id}/pay (answers the order with its signed e-ticket); POST /orders/{id}/cancel.
+ *
+ * In the demo (no buyer authentication) the order id is the capability: 128 random bits nobody can guess. With
+ * buyer authentication on, an order is read and cancelled only by its buyer (403 for anyone else), and paying
+ * is the payment system's call — a Payment-Signature over the order and the body, or the admin token — never
+ * the buyer's, who could otherwise take a ticket without paying.
+ */
 export function orderRoutes(port: OrderPort): Route[] {
   const run = (reply: Reply, orderId: string, work: () => Promise<void>) => {
     const bad = checkOrderId(orderId);
     if (bad !== null) return reply.error(bad);
-    work().catch((err: unknown) => answerEngineError(reply, err, `order ${orderId}`));
+    work().catch((err: unknown) => (isRejection(err) ? reply.error(err) : answerEngineError(reply, err, `order ${orderId}`)));
+  };
+  /** With buyer authentication on: the order, if the caller is its buyer. Throws a Rejection otherwise. */
+  const ownOrder = async (orderId: string, authorization: string) => {
+    const buyer = await port.auth.buyerOf(authorization);
+    const order = await port.getOrder(orderId);
+    if (order === null) throw reject(404, 'UNKNOWN_ORDER', `no order ${orderId}: check the orderId`);
+    if (order.user !== buyer) throw reject(403, 'NOT_YOUR_ORDER', `order ${orderId} belongs to another buyer`);
+    return order;
   };
   return [
     {
       pattern: '/orders/:id',
       get: (reply, req) => {
         const orderId = req.getParameter(0) ?? '';
+        const authorization = req.getHeader('authorization');
         run(reply, orderId, async () => {
-          const order = await port.getOrder(orderId);
+          const order = port.auth.required ? await ownOrder(orderId, authorization) : await port.getOrder(orderId);
           if (order === null) return reply.error({ status: 404, error: 'UNKNOWN_ORDER', msg: `no order ${orderId}: check the orderId` });
           reply.ok(1, order.status, order);
         });
@@ -27,10 +46,36 @@ export function orderRoutes(port: OrderPort): Route[] {
       pattern: '/orders/:id/pay',
       post: (reply, req) => {
         const orderId = req.getParameter(0) ?? '';
-        run(reply, orderId, async () => {
-          const order = await port.pay(orderId);
-          const ticket = reply.open ? await port.signTicket(order) : undefined;
-          reply.ok(1, 'paid', ticket === undefined ? order : { ...order, ticket });
+        const pay = () =>
+          run(reply, orderId, async () => {
+            const order = await port.pay(orderId);
+            const ticket = reply.open ? await port.signTicket(order) : undefined;
+            reply.ok(1, 'paid', ticket === undefined ? order : { ...order, ticket });
+          });
+        // The demo's simulation: anyone holding the order id may mark it paid.
+        if (!port.auth.required) return pay();
+        const authorization = req.getHeader('authorization');
+        const signature = req.getHeader('payment-signature');
+        const contentLength = contentLengthOf(req);
+        if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
+        readBody(reply, contentLength, port.maxBodyBytes, (body) => {
+          if (port.adminToken !== null && bearerMatches(authorization, port.adminToken)) return pay();
+          if (port.paymentSecret === null || signature === '') {
+            return reply.error({
+              status: 401,
+              error: 'PAYMENT_SYSTEM_ONLY',
+              msg: 'paying an order is the payment system\'s call: send Payment-Signature: t=<unix seconds>,v1=<HMAC> (or the admin token)',
+            });
+          }
+          const check = checkPaymentSignature(signature, orderId, body, port.paymentSecret, Math.floor(Date.now() / 1000));
+          if (!check.ok) return reply.error({ status: 401, error: 'BAD_PAYMENT_SIGNATURE', msg: check.problem });
+          port.firstUseOfPaymentSignature(check.signature).then(
+            (first) => {
+              if (!first) return reply.error({ status: 409, error: 'PAYMENT_REPLAYED', msg: 'this signed callback was already received: sign a new one' });
+              pay();
+            },
+            (err: unknown) => answerEngineError(reply, err, `order ${orderId}`),
+          );
         });
       },
     },
@@ -38,7 +83,9 @@ export function orderRoutes(port: OrderPort): Route[] {
       pattern: '/orders/:id/cancel',
       post: (reply, req) => {
         const orderId = req.getParameter(0) ?? '';
+        const authorization = req.getHeader('authorization');
         run(reply, orderId, async () => {
+          if (port.auth.required) await ownOrder(orderId, authorization);
           const order = await port.cancel(orderId);
           reply.ok(1, 'cancelled', order);
         });

@@ -17,6 +17,7 @@ import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
 import { OrdersSeen } from '../../sale/orders-seen.js';
 import { PurchaseDesk } from '../../sale/purchase-desk.js';
+import { BuyerTokens } from '../../auth/buyer-tokens.js';
 import { TicketSigner } from '../../tickets/signer.js';
 import { closeRedis } from '../close-redis.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
@@ -80,6 +81,7 @@ const parts: ThreadParts = {
   counters,
   statLog,
   signer,
+  tokens: config.jwt === null ? null : new BuyerTokens(config.jwt),
   metricsLink,
   log,
   post,

@@ -1,7 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { StockCounters } from 'native-free-shm';
 import type { NodeConfig } from '../../config/node-config.js';
-import type { AdminPort, HealthPort, OrderPort, PurchasePort, SalePort } from '../../http/ports.js';
+import { AuthError, type BuyerTokens } from '../../auth/buyer-tokens.js';
+import type { AdminPort, BuyerAuthPort, HealthPort, OrderPort, PurchasePort, SalePort } from '../../http/ports.js';
+import { reject } from '../../http/request-rules.js';
+import { paymentSignatureKey } from '../../redis/keys.js';
 import type { Logger } from '../../log/logger.js';
 import type { StatLog } from '../../log/stat-log.js';
 import type { OutcomeName, ThreadCounters } from '../../metrics/layout.js';
@@ -24,6 +27,8 @@ export interface ThreadParts {
   counters: ThreadCounters;
   statLog: StatLog | null;
   signer: TicketSigner;
+  /** Buyer authentication; null in the demo. */
+  tokens: BuyerTokens | null;
   metricsLink: MetricsLink;
   log: Logger;
   post(message: ThreadToMain): void;
@@ -57,6 +62,26 @@ const STAT_NAME: Partial<Record<PurchaseVerdict['kind'], string>> = {
   undecided: 'unknown',
 };
 
+/** How long a used payment signature is remembered: longer than a signature stays valid (300 s). */
+const PAYMENT_SIGNATURE_MEMORY_SECONDS = 600;
+
+export function buyerAuthPort(parts: ThreadParts): BuyerAuthPort {
+  const tokens = parts.tokens;
+  if (tokens === null) {
+    return { required: false, buyerOf: () => Promise.reject(reject(401, 'AUTH_OFF', 'buyer authentication is off on this node')) };
+  }
+  return {
+    required: true,
+    buyerOf: (authorization) => {
+      try {
+        return Promise.resolve(tokens.buyerOf(authorization));
+      } catch (err) {
+        return Promise.reject(err instanceof AuthError ? reject(401, err.code, err.message) : err);
+      }
+    },
+  };
+}
+
 export function purchasePort(parts: ThreadParts): PurchasePort {
   const { counters, statLog, stock } = parts;
   const record = (v: PurchaseVerdict) => {
@@ -71,6 +96,7 @@ export function purchasePort(parts: ThreadParts): PurchasePort {
   return {
     defaultSale: parts.config.defaultSale,
     maxBodyBytes: parts.config.maxBodyBytes,
+    auth: buyerAuthPort(parts),
     refused: () => counters.outcome('bad_request'),
     buy: (ask, done) =>
       parts.desk.buy(ask, (verdict) => {
@@ -83,6 +109,12 @@ export function purchasePort(parts: ThreadParts): PurchasePort {
 export function orderPort(parts: ThreadParts): OrderPort {
   const { engine, signer, log } = parts;
   return {
+    auth: buyerAuthPort(parts),
+    adminToken: parts.config.adminToken,
+    paymentSecret: parts.config.paymentSecret,
+    maxBodyBytes: parts.config.maxBodyBytes,
+    firstUseOfPaymentSignature: async (signature) =>
+      (await parts.redis.set(paymentSignatureKey(signature), '1', 'EX', PAYMENT_SIGNATURE_MEMORY_SECONDS, 'NX')) === 'OK',
     getOrder: (orderId) => engine.getOrder(orderId),
     pay: (orderId) => engine.pay(orderId),
     cancel: (orderId) => engine.cancel(orderId),
