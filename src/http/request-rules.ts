@@ -44,6 +44,11 @@ export function checkIdempotencyKey(key: string): Rejection | null {
   return key === '' ? null : checkField(IDEMPOTENCY_KEY, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key', key);
 }
 
+/** '' = no proxy key sent (X-Request-Key, set by nginx to its $request_id). */
+export function checkRequestKey(key: string): Rejection | null {
+  return key === '' ? null : checkField(IDEMPOTENCY_KEY, 'BAD_REQUEST_KEY', 'X-Request-Key', key);
+}
+
 /** What a purchase request carries once checked. */
 export interface PurchaseInput {
   user: string;

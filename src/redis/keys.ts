@@ -17,6 +17,8 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *   {sale:S}:batch:<id>     string sha1(orderIds) + stored reply of a decided batch, EX 600 s
  *   ts:sales                set    sale ids, for discovery (another slot: written outside the scripts)
  *   ts:paysig:<hex>         string a payment callback signature already used, EX 600 (replays refused)
+ *   ts:idemkey:<user> <key> string the sale a buyer's Idempotency-Key names a purchase in, EX 86400 (the key's
+ *                                  window): one key, one purchase, across sales
  */
 export const SALES_SET = 'ts:sales';
 
@@ -62,4 +64,9 @@ export function paymentSignatureKey(signatureHex: string): string {
     throw new EngineError('ERR_INVALID_ARGUMENT', 'a payment signature is 64 hex characters', 'signature');
   }
   return `ts:paysig:${signatureHex}`;
+}
+
+/** The claim of a buyer's Idempotency-Key across sales. Users and keys have no space: the pair is unambiguous. */
+export function buyerKeyClaim(user: string, idempotencyKey: string): string {
+  return `ts:idemkey:${user} ${idempotencyKey}`;
 }

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { EngineError, Outcome, ScriptCode, errorFromCode } from '../redis/codes.js';
-import { SALES_SET, assertSaleId, batchKey, saleKeys } from '../redis/keys.js';
+import { SALES_SET, assertSaleId, batchKey, buyerKeyClaim, saleKeys } from '../redis/keys.js';
 import { scriptsOf, type ScriptCommands } from '../redis/scripts.js';
 import { BATCH_ID, BATCH_SIZE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
 import { checkSaleConfig } from '../rules/sale-config.js';
@@ -12,6 +12,8 @@ import type { AuditReport, BatchReply, ExpireReply, HolderSnapshot, OrderView, P
 /** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
 export const BATCH_RECORD_TTL = 600;
 export const DEFAULT_EXPIRE_LIMIT = 200;
+/** How long a buyer's Idempotency-Key stays bound to the sale it bought in. */
+export const IDEMPOTENCY_KEY_WINDOW_SECONDS = 86_400;
 
 function isErrorTuple(reply: unknown): reply is [number, string] {
   return Array.isArray(reply) && typeof reply[0] === 'number' && reply[0] < 0 && reply.length === 2;
@@ -56,7 +58,7 @@ export class SaleEngine {
    * order ids / idempotency keys to learn it; a replay never takes a second unit.
    */
   async reserveBatch(saleId: string, batchId: string, purchases: PurchaseRequest[]): Promise<BatchReply> {
-    const k = saleKeys(saleId);
+    assertSaleId(saleId);
     if (!matches(BATCH_ID, batchId)) {
       throw new EngineError('ERR_INVALID_ARGUMENT', `batch id ${JSON.stringify(batchId)} is invalid: make it with newBatchId()`, 'batchId');
     }
@@ -70,15 +72,30 @@ export class SaleEngine {
         String(BATCH_SIZE.max),
       );
     }
+    for (let i = 0; i < purchases.length; i++) checkPurchase(saleId, purchases[i]!, i);
+    const elsewhere = purchases.some((p) => p.idempotencyKey !== undefined && p.idempotencyKey !== '')
+      ? await this.claimBuyerKeys(saleId, purchases)
+      : null;
+    const sent = elsewhere === null ? purchases : purchases.filter((_, i) => elsewhere[i] === null);
+    // Nothing left to decide: the counts are unknown here (NaN), and the caller leaves its quota alone.
+    const reply = sent.length === 0 ? { remaining: NaN, ordersMade: NaN, results: [] } : await this.runReserve(saleId, batchId, sent);
+    if (sent === purchases) return reply;
+    let next = 0;
+    const results = purchases.map((_, i) => {
+      const otherSale = elsewhere![i];
+      if (otherSale === null || otherSale === undefined) return reply.results[next++]!;
+      return { outcome: Outcome.IdempotencyMismatch, otherSale, remaining: reply.remaining, ordersMade: reply.ordersMade };
+    });
+    return { ...reply, results };
+  }
+
+  private async runReserve(saleId: string, batchId: string, purchases: PurchaseRequest[]): Promise<BatchReply> {
+    const k = saleKeys(saleId);
     const args: (string | number)[] = [
       k.meta, k.holders, k.orders, k.idem, k.deadlines, k.stream, batchKey(saleId, batchId),
       saleId, batchId, BATCH_RECORD_TTL, purchases.length,
     ];
-    for (let i = 0; i < purchases.length; i++) {
-      const p = purchases[i]!;
-      checkPurchase(saleId, p, i);
-      args.push(p.orderId, p.user, p.idempotencyKey ?? '');
-    }
+    for (const p of purchases) args.push(p.orderId, p.user, p.idempotencyKey || p.requestKey || '');
     const reply = await this.scripts.reserveBatch(...args);
     if (typeof reply === 'string') return parseBatchReply(reply, purchases);
     if (isErrorTuple(reply)) {
@@ -88,6 +105,22 @@ export class SaleEngine {
       throw errorFromCode(reply[0], reply[1], `reserve on sale ${saleId}`);
     }
     throw unexpected(`reserve on sale ${saleId}`, reply);
+  }
+
+  /**
+   * A buyer's Idempotency-Key names one purchase in one sale: each is claimed for this sale (SET NX GET, kept
+   * for the key's window) before the script runs. Per purchase: null when the key is this sale's (new, or a
+   * retry), else the other sale it already names. One round trip for the batch (the commands leave together),
+   * and only for batches that carry buyers' keys; a proxy's request key needs no claim (one request, one sale).
+   */
+  private async claimBuyerKeys(saleId: string, purchases: PurchaseRequest[]): Promise<(string | null)[]> {
+    const claims = purchases.map((p) =>
+      p.idempotencyKey === undefined || p.idempotencyKey === ''
+        ? null
+        : this.redis.call('SET', buyerKeyClaim(p.user, p.idempotencyKey), saleId, 'EX', IDEMPOTENCY_KEY_WINDOW_SECONDS, 'NX', 'GET'),
+    );
+    const previous = await Promise.all(claims);
+    return previous.map((sale) => (typeof sale === 'string' && sale !== saleId ? sale : null));
   }
 
   /** Pays a live hold; paying a paid order returns it. Throws ORDER_NOT_FOUND, HOLD_EXPIRED, ORDER_CANCELLED. */

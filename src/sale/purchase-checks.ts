@@ -21,12 +21,10 @@ export function checkPurchase(saleId: string, p: PurchaseRequest, index = 0): vo
   if (p.user !== '' && !matches(USER, p.user)) {
     throw new EngineError('ERR_INVALID_ARGUMENT', `${where}.user must be '' (anonymous) or ${USER.shape}`, `${where}.user`);
   }
-  const k = p.idempotencyKey;
-  if (k !== undefined && k !== '' && !matches(IDEMPOTENCY_KEY, k)) {
-    throw new EngineError(
-      'ERR_INVALID_ARGUMENT',
-      `${where}.idempotencyKey must be ${IDEMPOTENCY_KEY.shape}`,
-      `${where}.idempotencyKey`,
-    );
+  for (const field of ['idempotencyKey', 'requestKey'] as const) {
+    const k = p[field];
+    if (k !== undefined && k !== '' && !matches(IDEMPOTENCY_KEY, k)) {
+      throw new EngineError('ERR_INVALID_ARGUMENT', `${where}.${field} must be ${IDEMPOTENCY_KEY.shape}`, `${where}.${field}`);
+    }
   }
 }

@@ -5,7 +5,7 @@ import { newOrderId } from './ids.js';
 import type { InFlight } from './in-flight.js';
 import type { OrdersSeen } from './orders-seen.js';
 import { clampFromReply, type QuotaPolicy } from './quota.js';
-import type { SaleInfo } from './types.js';
+import type { PurchaseRequest, SaleInfo } from './types.js';
 
 /** The sales one uWS thread knows, and how it learns one it does not. */
 export interface SaleDirectory {
@@ -28,8 +28,10 @@ export interface PurchaseAsk {
   saleId: string;
   /** '' = anonymous. */
   user: string;
-  /** '' = none. */
+  /** The buyer's own Idempotency-Key; '' = none. */
   idempotencyKey: string;
+  /** A proxy's key for this one request (nginx's X-Request-Key); used when the buyer sent no key. '' = none. */
+  requestKey: string;
   /** False once the buyer has gone (connection closed): then no unit is taken for them. */
   stillWanted(): boolean;
 }
@@ -40,7 +42,9 @@ export type PurchaseVerdict =
   | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean; status: 'held' | 'paid' }
   /** A replay of this buyer's order that is over: it was cancelled or its hold expired. */
   | { kind: 'replayed_final'; sale: SaleInfo; orderId: string; status: 'cancelled' | 'expired' }
-  | { kind: 'sold_out' | 'not_open' | 'limit' | 'user_required' | 'key_in_flight' | 'key_reused' | 'shutting_down'; sale: SaleInfo }
+  | { kind: 'sold_out' | 'not_open' | 'limit' | 'user_required' | 'key_in_flight' | 'shutting_down'; sale: SaleInfo }
+  /** The buyer's key already names a purchase: in `otherSale`, or (undefined) under another buyer. */
+  | { kind: 'key_reused'; sale: SaleInfo; otherSale?: string }
   | { kind: 'unknown_sale'; saleId: string; sale?: SaleInfo }
   | { kind: 'lookup_failed'; saleId: string; reason: string }
   /** Redis did not confirm in time: the purchase may or may not be recorded under `orderId`. */
@@ -108,7 +112,7 @@ export class PurchaseDesk {
     // own clock and counters. The open flag follows the sale's window within the main thread's timer
     // accuracy (node/main/open-flags.ts); sold out is set only from the authority's remaining == 0.
     if (!stock.isOpen(slot)) return done({ kind: 'not_open', sale });
-    const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey);
+    const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey || ask.requestKey);
     if (stock.isSoldOut(slot) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done({ kind: 'sold_out', sale });
     if (scopedKey !== '' && this.keysInFlight.has(`${sale.id}\n${scopedKey}`)) return done({ kind: 'key_in_flight', sale });
     // One CAS on the shared buffer. false = this node's quota is used up right now: no unit, but no verdict.
@@ -117,7 +121,9 @@ export class PurchaseDesk {
     const flightKey = scopedKey === '' ? '' : `${sale.id}\n${scopedKey}`;
     if (flightKey !== '') this.keysInFlight.add(flightKey);
     const orderId = newOrderId(sale.id);
-    const request = ask.idempotencyKey === '' ? { orderId, user: ask.user } : { orderId, user: ask.user, idempotencyKey: ask.idempotencyKey };
+    const request: PurchaseRequest = { orderId, user: ask.user };
+    if (ask.idempotencyKey !== '') request.idempotencyKey = ask.idempotencyKey;
+    else if (ask.requestKey !== '') request.requestKey = ask.requestKey;
     this.parts.batcher.reserve(sale.id, request).then(
       (outcome) => done(this.settle(sale, orderId, flightKey, unit, outcome)),
       (err: unknown) => done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message })),
@@ -137,11 +143,14 @@ export class PurchaseDesk {
       inFlight.done(slot);
     }
     if (outcome.outcome === 'unknown') return { kind: 'undecided', sale, orderId, reason: outcome.reason };
-    // The count first, the flag after: a thread that sees sold out also sees the orders that made it so.
-    this.parts.ordersSeen.raise(slot, outcome.ordersMade);
-    const wasSoldOut = stock.isSoldOut(slot);
-    clampFromReply(stock, slot, outcome.remaining, this.parts.policy);
-    if (!wasSoldOut && stock.isSoldOut(slot)) this.parts.onSoldOut(sale);
+    // NaN counts: the batch never reached the script (every key in it belonged to another sale).
+    if (Number.isFinite(outcome.remaining)) {
+      // The count first, the flag after: a thread that sees sold out also sees the orders that made it so.
+      this.parts.ordersSeen.raise(slot, outcome.ordersMade);
+      const wasSoldOut = stock.isSoldOut(slot);
+      clampFromReply(stock, slot, outcome.remaining, this.parts.policy);
+      if (!wasSoldOut && stock.isSoldOut(slot)) this.parts.onSoldOut(sale);
+    }
     const code: Outcome = outcome.outcome;
     switch (code) {
       case Outcome.Success: {
@@ -156,7 +165,7 @@ export class PurchaseDesk {
       case Outcome.NotOpen:
         return { kind: 'not_open', sale };
       case Outcome.IdempotencyMismatch:
-        return { kind: 'key_reused', sale };
+        return outcome.otherSale === undefined ? { kind: 'key_reused', sale } : { kind: 'key_reused', sale, otherSale: outcome.otherSale };
       case Outcome.AnonymousNotAllowed:
         return { kind: 'user_required', sale };
       case Outcome.UnknownSale:

@@ -8,7 +8,14 @@ export interface PurchaseRequest {
   orderId: string;
   /** '' = anonymous (only if the sale allows it). */
   user: string;
+  /**
+   * The buyer's own Idempotency-Key: it names one purchase of this buyer in any sale, so the engine claims it
+   * across sales before the script runs (the same key in another sale is refused).
+   */
   idempotencyKey?: string;
+  /** A proxy's key for one request (nginx's $request_id): a re-sent request replays within this sale. Used only
+   *  when there is no idempotencyKey. */
+  requestKey?: string;
 }
 
 export interface PurchaseResult {
@@ -21,6 +28,8 @@ export interface PurchaseResult {
   replayed?: boolean;
   /** Success only: the order's state now ('held' for a new one; a replay may find it paid, cancelled, expired). */
   status?: OrderStatus;
+  /** IdempotencyMismatch from the cross-sale claim: the sale this buyer's key already names a purchase in. */
+  otherSale?: string;
 }
 
 /** One purchase's result with its batch's counts: total - held - paid and ordersMade right after the batch. */

@@ -113,9 +113,36 @@ t.test('the buyer contract', async (t) => {
     t.equal(expired.status, 409, 'after the hold ran out: 409');
     t.match(expired.json, { error: 'HOLD_EXPIRED', data: { orderId: orderOf(other), status: 'expired' } });
 
+    await create({ id: 'STATE2', total: 10, perUserLimit: 2, anonymous: false });
+    const elsewhere = await buy(nginx.url, 'STATE2', 'ann', 'K1');
+    t.equal(elsewhere.status, 422, "ann's K1 in another sale: 422 (one key, one purchase)");
+    t.match(elsewhere.json, { error: 'IDEMPOTENCY_KEY_REUSED', msg: /already names your purchase in sale STATE\b.*new key to buy in sale STATE2/ });
+    t.equal((await buy(nginx.url, 'STATE2', 'ann', 'K2')).json?.code, 1, 'a new key buys there');
+    t.equal((await buy(nginx.url, 'STATE2', 'cy', 'K1')).json?.code, 1, "and cy's K1 is cy's own");
+
     const view = await http(agent, 'GET', `${nginx.url}/orders/${orderOf(other)}`);
     t.notOk('idempotencyKey' in (view.json?.data as object), 'the order view never shows the Idempotency-Key');
     t.match(orderOf(other), /^STATE\.[A-Za-z0-9_-]{22}$/, 'order ids: the sale and 22 characters of randomness');
+  });
+
+  t.test('guessing: orders bought just before and after a victim tell nothing about the victim\'s', async (t) => {
+    await create({ id: 'GUESS', total: 100, perUserLimit: 1, anonymous: false });
+    const before = orderOf(await buy(nodes[0]!.url, 'GUESS', 'mallory1'))!;
+    const victim = orderOf(await buy(nodes[0]!.url, 'GUESS', 'victim'))!;
+    const after = orderOf(await buy(nodes[0]!.url, 'GUESS', 'mallory2'))!;
+    // The attack that found a victim in 714 requests: ids next to the attacker's own. Every id that differs
+    // from either of them in one of its last four characters, or lies between them character by character.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const guesses = new Set<string>();
+    for (const own of [before, after]) {
+      for (let pos = own.length - 4; pos < own.length; pos++) for (const c of alphabet) guesses.add(own.slice(0, pos) + c + own.slice(pos + 1));
+    }
+    guesses.delete(before);
+    guesses.delete(after);
+    t.notOk(guesses.has(victim), "the victim's id is not among them");
+    const found = (await pool(32, [...guesses].map((id) => () => http(agent, 'GET', `${nodes[0]!.url}/orders/${id}`)))).filter((a) => a.status === 200);
+    t.equal(found.length, 0, `${guesses.size} guesses, no order found`);
+    t.equal((await http(agent, 'POST', `${nodes[0]!.url}/orders/${victim}/cancel`)).status, 200, "(only the victim's own id opens it)");
   });
 
   t.test('Redis stalls: 503 first, then the order, for a purchase and for pay', async (t) => {

@@ -14,6 +14,7 @@ interface Seen {
   url: string;
   httpVersion: string;
   idempotencyKey: string | undefined;
+  requestKey: string | undefined;
   connection: string | undefined;
 }
 
@@ -32,11 +33,13 @@ async function standIn(id: string, dropIf: (req: IncomingMessage) => boolean = (
   const self: StandIn = { id, port, seen: [], sockets: new Set(), server: undefined as unknown as Server, dropIf };
   const server = createServer({ keepAliveTimeout: 10_000 }, (req: IncomingMessage, res: ServerResponse) => {
     const key = req.headers['idempotency-key'];
+    const requestKey = req.headers['x-request-key'];
     self.seen.push({
       method: req.method ?? '',
       url: req.url ?? '',
       httpVersion: req.httpVersion,
       idempotencyKey: Array.isArray(key) ? key[0] : key,
+      requestKey: Array.isArray(requestKey) ? requestKey[0] : requestKey,
       connection: req.headers.connection,
     });
     req.resume();
@@ -128,7 +131,7 @@ t.test('HTTP/1.1 keep-alive upstream, X-Served-By passed through, 1:2:3:4 split'
   }
 });
 
-t.test('a purchase whose node dies mid-request is retried once, with the same Idempotency-Key', async (t) => {
+t.test('a purchase whose node dies mid-request is retried once, with the same X-Request-Key', async (t) => {
   const dying = await standIn('dying', (req) => (req.url ?? '').startsWith('/buy/ticket'));
   const healthy = await standIn('healthy');
   const nginx = await NginxProcess.start({ upstreams: upstreamsOf([dying, healthy], [1, 1]) });
@@ -140,12 +143,13 @@ t.test('a purchase whose node dies mid-request is retried once, with the same Id
   for (let i = 0; i < 6; i++) answers.push(await httpRequest(nginx.port, '/buy/ticket?user=u' + i));
   t.ok(answers.every((a) => a.status === 200 && a.headers['x-served-by'] === 'healthy'), 'every purchase answered once, by the live node');
   t.ok(dying.seen.length >= 1, `the dying node received ${dying.seen.length} purchase(s)`);
-  const healthyKeys = new Set(healthy.seen.map((s) => s.idempotencyKey));
+  const healthyKeys = new Set(healthy.seen.map((s) => s.requestKey));
   for (const s of dying.seen) {
-    t.match(s.idempotencyKey ?? '', /^[0-9a-f]{32}$/, 'nginx gave the purchase a key');
-    t.ok(healthyKeys.has(s.idempotencyKey), 'the retry carried the same key, so Redis replays instead of selling twice');
+    t.match(s.requestKey ?? '', /^[0-9a-f]{32}$/, 'nginx gave the purchase a request key');
+    t.ok(healthyKeys.has(s.requestKey), 'the retry carried the same key, so Redis replays instead of selling twice');
   }
-  t.equal(new Set(healthy.seen.map((s) => s.idempotencyKey)).size, healthy.seen.length, 'distinct purchases get distinct keys');
+  t.equal(new Set(healthy.seen.map((s) => s.requestKey)).size, healthy.seen.length, 'distinct purchases get distinct keys');
+  t.ok([...dying.seen, ...healthy.seen].every((s) => s.idempotencyKey === undefined), 'no Idempotency-Key is made up for a buyer who sent none');
   t.ok(
     [...dying.seen, ...healthy.seen].every((s) => s.connection === undefined && s.httpVersion === '1.1'),
     'purchases too go over HTTP/1.1 keep-alive (no "Connection: close" when the location sets its own header)',
@@ -154,6 +158,7 @@ t.test('a purchase whose node dies mid-request is retried once, with the same Id
   const own = await httpRequest(nginx.port, '/buy/ticket?user=x', { headers: { 'idempotency-key': 'client-key-1' } });
   t.equal(own.status, 200);
   t.equal(healthy.seen.at(-1)?.idempotencyKey, 'client-key-1', "a buyer's own Idempotency-Key is passed unchanged");
+  t.match(healthy.seen.at(-1)?.requestKey ?? '', /^[0-9a-f]{32}$/, 'beside the request key');
 });
 
 t.test('pay/cancel (POST) that reached a node is never re-sent; a refused connect is', async (t) => {

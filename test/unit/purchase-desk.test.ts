@@ -46,7 +46,7 @@ function setup(quota = 10) {
     onSoldOut: (sale) => soldOut.push(sale.id),
   });
   const buy = (ask: Partial<PurchaseAsk> = {}) =>
-    new Promise<PurchaseVerdict>((done) => desk.buy({ saleId: 'S', user: 'u1', idempotencyKey: '', stillWanted: () => true, ...ask }, done));
+    new Promise<PurchaseVerdict>((done) => desk.buy({ saleId: 'S', user: 'u1', idempotencyKey: '', requestKey: '', stillWanted: () => true, ...ask } as PurchaseAsk, done));
   return { stock, inFlight, ordersSeen, holders, sent, desk, buy, lookups, soldOut, drain: () => (draining = true) };
 }
 
@@ -153,4 +153,18 @@ t.test('sold out: buyers who may hold an order still reach Redis, everyone else 
   void s.buy({ user: '', idempotencyKey: 'AK' });
   t.equal(s.sent.length, 5, 'the holder, and the two buyers with their own recorded keys, went to Redis');
   t.same(s.sent.slice(2).map((x) => x.request.user), ['alice', 'bob', '']);
+});
+
+t.test("a key that names a purchase in another sale: refused, and the quota is left alone", async (t) => {
+  const s = setup(5);
+  const p = s.buy({ idempotencyKey: 'K9' });
+  t.equal(s.sent[0]!.request.idempotencyKey, 'K9', "the buyer's key goes to the engine, which claims it across sales");
+  s.sent[0]!.reply(decided({ outcome: Outcome.IdempotencyMismatch, otherSale: 'OTHER', remaining: Number.NaN, ordersMade: Number.NaN }));
+  t.same(await p, { kind: 'key_reused', sale: SALE, otherSale: 'OTHER' });
+  t.equal(s.stock.available(0), 5, 'its unit came back; unknown counts changed nothing');
+  t.notOk(s.stock.isSoldOut(0));
+  const q = s.buy({ requestKey: 'req-1' });
+  t.same([s.sent[1]!.request.idempotencyKey, s.sent[1]!.request.requestKey], [undefined, 'req-1'], "a proxy's request key is sent as such");
+  s.sent[1]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[1]!.request.orderId, expiresAt: 1, replayed: false }));
+  await q;
 });

@@ -1,8 +1,9 @@
+import type { HttpRequest } from 'uWebSockets.js';
 import type { PurchaseVerdict } from '../../sale/purchase-desk.js';
 import { contentLengthOf, isJson, readBody } from '../body.js';
 import type { PurchasePort } from '../ports.js';
 import type { Reply } from '../reply.js';
-import { checkIdempotencyKey, checkSale, checkUser, isRejection, parsePurchaseBody, reject, type Rejection } from '../request-rules.js';
+import { checkIdempotencyKey, checkRequestKey, checkSale, checkUser, isRejection, parsePurchaseBody, reject, type Rejection } from '../request-rules.js';
 import type { Route } from '../router.js';
 
 /**
@@ -18,16 +19,17 @@ export function buyRoutes(port: PurchasePort): Route[] {
       get: (reply, req) => {
         const user = req.getQuery('user') ?? '';
         const sale = req.getQuery('sale') ?? '';
-        const key = req.getHeader('idempotency-key');
+        const keys = keysOf(req);
         const authorization = port.auth.required ? req.getHeader('authorization') : '';
-        const bad = checkUser(user) ?? (sale === '' ? null : checkSale(sale)) ?? checkIdempotencyKey(key);
+        const bad = checkUser(user) ?? (sale === '' ? null : checkSale(sale));
         if (bad !== null) return refuse(port, reply, bad);
-        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, sale === '' ? port.defaultSale : sale, key));
+        if (isRejection(keys)) return refuse(port, reply, keys);
+        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, sale === '' ? port.defaultSale : sale, keys));
       },
       post: (reply, req) => {
         const contentType = req.getHeader('content-type');
         const contentLength = contentLengthOf(req);
-        const key = req.getHeader('idempotency-key');
+        const keys = keysOf(req);
         const authorization = port.auth.required ? req.getHeader('authorization') : '';
         if (typeof contentLength !== 'string') {
           port.refused();
@@ -40,16 +42,28 @@ export function buyRoutes(port: PurchasePort): Route[] {
             msg: 'send Content-Type: application/json with a body like {"user":"u1","sale":"S1"}',
           });
         }
-        const badKey = checkIdempotencyKey(key);
-        if (badKey !== null) return refuse(port, reply, badKey);
+        if (isRejection(keys)) return refuse(port, reply, keys);
         readBody(reply, contentLength, port.maxBodyBytes, (text) => {
           const input = parsePurchaseBody(text, port.defaultSale);
           if (isRejection(input)) return refuse(port, reply, input);
-          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, key));
+          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, keys));
         });
       },
     },
   ];
+}
+
+interface Keys {
+  /** The buyer's own Idempotency-Key: one purchase, in one sale. */
+  idempotencyKey: string;
+  /** nginx's key for this one request (X-Request-Key: $request_id): its retry on another node replays. */
+  requestKey: string;
+}
+
+function keysOf(req: HttpRequest): Keys | Rejection {
+  const idempotencyKey = req.getHeader('idempotency-key');
+  const requestKey = req.getHeader('x-request-key');
+  return checkIdempotencyKey(idempotencyKey) ?? checkRequestKey(requestKey) ?? { idempotencyKey, requestKey };
 }
 
 function refuse(port: PurchasePort, reply: Reply, rejection: Rejection): void {
@@ -74,8 +88,8 @@ function asBuyer(port: PurchasePort, reply: Reply, authorization: string, user: 
   );
 }
 
-function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, idempotencyKey: string): void {
-  port.buy({ saleId, user, idempotencyKey, stillWanted: () => reply.open }, (verdict) => answer(reply, verdict));
+function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, keys: Keys): void {
+  port.buy({ saleId, user, idempotencyKey: keys.idempotencyKey, requestKey: keys.requestKey, stillWanted: () => reply.open }, (verdict) => answer(reply, verdict));
 }
 
 /** One verdict, one answer. Business outcomes are HTTP 200 with a code (1, -1, -2, -3); errors use the status. */
@@ -122,7 +136,10 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
       return reply.error({
         status: 422,
         error: 'IDEMPOTENCY_KEY_REUSED',
-        msg: 'this Idempotency-Key is already recorded for another buyer: a key belongs to one buyer; use a new key',
+        msg:
+          v.otherSale === undefined
+            ? 'this Idempotency-Key is already recorded for another buyer: a key belongs to one buyer; use a new key'
+            : `this Idempotency-Key already names your purchase in sale ${v.otherSale}: one key, one purchase; use a new key to buy in sale ${v.sale.id}`,
       });
     case 'shutting_down':
       return reply.unavailable('SHUTTING_DOWN', 'this node is shutting down; retry (another node will answer)');
