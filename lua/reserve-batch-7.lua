@@ -17,6 +17,12 @@
     ARGV[5 + 3i], ARGV[6 + 3i], ARGV[7 + 3i]   (i = 0..n-1)
             orderId "<saleId>.<unique>" (<= 160), user ('' = anonymous, else 1-64 of [A-Za-z0-9_.:@-]),
             idempotency key ('' = none, else 1-128 printable ASCII without spaces)
+    ARGV[5 + 3n]  claim TTL (s), 1..604800
+    ARGV[6 + 3n]  c: buyers' keys to claim across sales here, 0..n (standalone Redis; on Cluster the claim keys
+                  live in other slots and the engine claims them before this script, passing c = 0)
+    ARGV[7 + 3n + 2j], ARGV[8 + 3n + 2j]   (j = 0..c-1)
+            purchase index (0..n-1, each at most once, with a key), its claim key ts:idemkey:<user> <key>
+            (src/redis/keys.ts buyerKeyClaim): SET NX GET to this sale before the purchase is decided
 
   Output (success): a JSON string  [remaining, expiresAt, ordersMade, r1, ..., rn]  one r per purchase in
     request order, kept short (it is built, stored in the batch record, sent and parsed once per purchase):
@@ -25,6 +31,7 @@
                                   at limit 1): the STORED order, whose id may differ from the requested one, in
                                   its current state s: h held, p paid, c cancelled, e expired (or past its deadline)
       -1 sold out, -2 limit reached, -3 not open, -4 idempotency mismatch, -6 anonymous not allowed
+      [-4, "S"]                   the buyer's key already names a purchase in sale S (the claim)
     remaining = total - held - paid after the batch; ordersMade = orders the sale has ever made (a node knows
     from it whether its copy of the holders is current). src/sale/batch-reply.ts reads it.
   Output (error, nothing written): {code, detail}
@@ -65,7 +72,21 @@ if not ttl or ttl < 1 or ttl > 86400 then return {C.INVALID_ARGUMENT, 'batchTtl'
 local n = toInt(ARGV[4])
 if not n or n < 1 then return {C.INVALID_ARGUMENT, 'count'} end
 if n > MAX_BATCH then return {C.BATCH_TOO_LARGE, fmt(MAX_BATCH)} end
-if #ARGV ~= 4 + 3 * n then return {C.INVALID_ARGUMENT, 'argument count'} end
+if #ARGV < 6 + 3 * n then return {C.INVALID_ARGUMENT, 'argument count'} end
+local claimTtl = toInt(ARGV[5 + 3 * n])
+if not claimTtl or claimTtl < 1 or claimTtl > 604800 then return {C.INVALID_ARGUMENT, 'claimTtl'} end
+local c = toInt(ARGV[6 + 3 * n])
+if not c or c > n then return {C.INVALID_ARGUMENT, 'claim count'} end
+if #ARGV ~= 6 + 3 * n + 2 * c then return {C.INVALID_ARGUMENT, 'argument count'} end
+local claimOf = {}          -- purchase index (1-based) -> claim key
+for j = 0, c - 1 do
+  local at, key = toInt(ARGV[7 + 3 * n + 2 * j]), ARGV[8 + 3 * n + 2 * j]
+  if not at or at >= n or claimOf[at + 1] or ARGV[7 + 3 * at] == ''
+      or #key > 256 or string.sub(key, 1, 11) ~= 'ts:idemkey:' then
+    return {C.INVALID_ARGUMENT, 'claims[' .. j .. ']'}
+  end
+  claimOf[at + 1] = key
+end
 -- One pass validates every purchase and collects what the prefetch below needs.
 local prefix = saleId .. '.'
 local plen = #prefix
@@ -167,8 +188,16 @@ for i = 0, n - 1 do
   local oid, user, idem = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
   local code, rid, rexp, rep = nil, '', 0, ''
   local field = idemFieldOf[i + 1]
+  local claim = claimOf[i + 1]
+  if claim then
+    local owner = redis.call('SET', claim, saleId, 'NX', 'GET', 'EX', claimTtl)
+    if owner and owner ~= saleId then
+      code = C.IDEMPOTENCY_MISMATCH
+      out[i + 1] = '[' .. fmt(C.IDEMPOTENCY_MISMATCH) .. ',"' .. owner .. '"]'
+    end
+  end
 
-  if field then
+  if field and not code then
     local rec = idemNew[field] or knownIdem[field]
     if rec then
       local bar = string.find(rec, '|', 1, true)

@@ -6,7 +6,8 @@ const STATE: Record<string, OrderStatus> = { h: 'held', p: 'paid', c: 'cancelled
 /**
  * Reads reserve-batch's reply (lua/reserve-batch-7.lua): the JSON text [remaining, expiresAt, ordersMade,
  * r1..rn], where r = 1 is a new hold under the requested id, ["orderId", expiresAt, "h|p|c|e"] a replayed order
- * in its current state, a negative number a refusal.
+ * in its current state, [-4, "S"] a buyer's key that already names a purchase in sale S, a negative number a
+ * refusal.
  */
 export function parseBatchReply(json: string, purchases: PurchaseRequest[]): BatchReply {
   const parsed = JSON.parse(json) as unknown[];
@@ -23,6 +24,8 @@ export function parseBatchReply(json: string, purchases: PurchaseRequest[]): Bat
       results[i] = { outcome: Outcome.Success, orderId: purchases[i]!.orderId, expiresAt, replayed: false, status: 'held', remaining, ordersMade };
     } else if (typeof r === 'number') {
       results[i] = { outcome: r as Outcome, remaining, ordersMade };
+    } else if (Array.isArray(r) && r[0] === Outcome.IdempotencyMismatch && typeof r[1] === 'string') {
+      results[i] = { outcome: Outcome.IdempotencyMismatch, otherSale: r[1], remaining, ordersMade };
     } else if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number' && STATE[r[2] as string] !== undefined) {
       results[i] = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true, status: STATE[r[2] as string]!, remaining, ordersMade };
     } else {

@@ -73,9 +73,12 @@ export class SaleEngine {
       );
     }
     for (let i = 0; i < purchases.length; i++) checkPurchase(saleId, purchases[i]!, i);
-    const elsewhere = purchases.some((p) => p.idempotencyKey !== undefined && p.idempotencyKey !== '')
-      ? await this.claimBuyerKeys(saleId, purchases)
-      : null;
+    // Standalone Redis: the script claims the buyers' keys itself, atomically with the purchases and in the
+    // same round trip. Cluster: the claims live in other slots, so they go first, one command each.
+    const elsewhere =
+      this.redis.isCluster && purchases.some((p) => p.idempotencyKey !== undefined && p.idempotencyKey !== '')
+        ? await this.claimBuyerKeys(saleId, purchases)
+        : null;
     const sent = elsewhere === null ? purchases : purchases.filter((_, i) => elsewhere[i] === null);
     // Nothing left to decide: the counts are unknown here (NaN), and the caller leaves its quota alone.
     const reply = sent.length === 0 ? { remaining: NaN, ordersMade: NaN, results: [] } : await this.runReserve(saleId, batchId, sent);
@@ -95,7 +98,12 @@ export class SaleEngine {
       k.meta, k.holders, k.orders, k.idem, k.deadlines, k.stream, batchKey(saleId, batchId),
       saleId, batchId, BATCH_RECORD_TTL, purchases.length,
     ];
-    for (const p of purchases) args.push(p.orderId, p.user, p.idempotencyKey || p.requestKey || '');
+    const claims: (string | number)[] = [];
+    purchases.forEach((p, i) => {
+      args.push(p.orderId, p.user, p.idempotencyKey || p.requestKey || '');
+      if (!this.redis.isCluster && p.idempotencyKey) claims.push(i, buyerKeyClaim(p.user, p.idempotencyKey));
+    });
+    args.push(IDEMPOTENCY_KEY_WINDOW_SECONDS, claims.length / 2, ...claims);
     const reply = await this.scripts.reserveBatch(...args);
     if (typeof reply === 'string') return parseBatchReply(reply, purchases);
     if (isErrorTuple(reply)) {
@@ -108,10 +116,10 @@ export class SaleEngine {
   }
 
   /**
-   * A buyer's Idempotency-Key names one purchase in one sale: each is claimed for this sale (SET NX GET, kept
-   * for the key's window) before the script runs. Per purchase: null when the key is this sale's (new, or a
-   * retry), else the other sale it already names. One round trip for the batch (the commands leave together),
-   * and only for batches that carry buyers' keys; a proxy's request key needs no claim (one request, one sale).
+   * Redis Cluster: a buyer's Idempotency-Key names one purchase in one sale, so each is claimed for this sale
+   * (SET NX GET, kept for the key's window) before the script runs. Per purchase: null when the key is this
+   * sale's (new, or a retry), else the other sale it already names. One round trip for the batch (the commands
+   * leave together), only for batches that carry buyers' keys; a proxy's request key needs no claim.
    */
   private async claimBuyerKeys(saleId: string, purchases: PurchaseRequest[]): Promise<(string | null)[]> {
     const claims = purchases.map((p) =>

@@ -37,12 +37,15 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
   let batches = 0;
 
   /** One reserve-batch call with one purchase (or `n` copies of it); returns the raw reply. */
-  const reserve = (p: { saleId?: string; batchId?: string; ttl?: string; n?: number; orderId?: string; user?: string; idem?: string } = {}) => {
+  const reserve = (
+    p: { saleId?: string; batchId?: string; ttl?: string; n?: number; orderId?: string; user?: string; idem?: string; claimTtl?: string; claims?: string[] } = {},
+  ) => {
     const saleId = p.saleId ?? SALE;
     const batchId = p.batchId ?? `lr${++batches}`;
     const n = p.n ?? 1;
     const args: string[] = [saleId, batchId, p.ttl ?? '600', String(n)];
     for (let i = 0; i < n; i++) args.push(p.orderId !== undefined && n === 1 ? p.orderId : `${saleId}.b${batches}x${i}`, p.user ?? '', p.idem ?? '');
+    args.push(p.claimTtl ?? '86400', p.claims === undefined ? '0' : String(p.claims.length / 2), ...(p.claims ?? []));
     const tag = /^[A-Za-z0-9_-]{1,48}$/.test(saleId) ? saleId : SALE;
     const keys = saleKeys(tag);
     const bk = /^[A-Za-z0-9_-]+$/.test(batchId) ? batchKey(tag, batchId) : batchKey(tag, 'x');
@@ -86,6 +89,13 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     t.ok(accepted(await reserve({ ttl: String(ttl.max) })), `TTL ${ttl.max} accepted`);
     for (const bad of [ttl.max + 1, ttl.min - 1]) t.ok(refused(await reserve({ ttl: String(bad) }), 'batchTtl'), `TTL ${bad} refused`);
 
+    t.ok(accepted(await reserve({ claimTtl: '604800' })), 'claim TTL of a week accepted');
+    t.ok(refused(await reserve({ claimTtl: '604801' }), 'claimTtl'), 'a longer claim TTL refused');
+    t.ok(refused(await reserve({ claims: ['0', 'ts:idemkey:u k', '0', 'ts:idemkey:u k'] }), 'claim count'), 'more claims than purchases refused');
+    t.ok(refused(await reserve({ user: 'u', idem: 'k', claims: ['1', 'ts:idemkey:u k'] }), 'claims[0]'), 'a claim for a purchase that is not there refused');
+    t.ok(refused(await reserve({ user: 'u', claims: ['0', 'ts:idemkey:u k'] }), 'claims[0]'), 'a claim for a purchase without a key refused');
+    t.ok(refused(await reserve({ user: 'u', idem: 'k', claims: ['0', '{sale:LR}:meta'] }), 'claims[0]'), 'a claim key that is not a claim refused');
+    t.ok(accepted(await reserve({ user: 'u', idem: 'k', claims: ['0', 'ts:idemkey:u k'] })), 'a claim for its purchase accepted');
     t.ok(accepted(await reserve({ n: BATCH_SIZE.max, user: '' })), `a batch of ${BATCH_SIZE.max} accepted`);
     t.same(await reserve({ n: BATCH_SIZE.max + 1 }), [ScriptCode.BatchTooLarge, String(BATCH_SIZE.max)], `a batch of ${BATCH_SIZE.max + 1} refused`);
   });

@@ -6,7 +6,7 @@ import { SaleEngine } from '../../src/sale/engine.js';
 import { Outcome } from '../../src/redis/codes.js';
 import { ReservationBatcher, type ReserveOutcome } from '../../src/sale/batcher.js';
 import { saleTag } from '../../src/redis/keys.js';
-import { newOrderId } from '../../src/sale/ids.js';
+import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 
 const cluster = await RedisCluster.start();
 t.teardown(() => cluster.stop());
@@ -92,4 +92,15 @@ t.test('3-master cluster: sales on different masters keep every invariant', asyn
   for (const sale of sales) t.equal((await admin.status(sale))?.total, 40, `${sale}: status after SCRIPT FLUSH`);
   const more = await Promise.all(sales.map((sale) => batchers[0]!.reserve(sale, { orderId: newOrderId(sale), user: 'late' })));
   t.same(more.map((r) => r.outcome), [Outcome.Success, Outcome.Success, Outcome.Success], 'the units returned by cancel sell again');
+
+  // A buyer's key names one purchase across sales, although the claim lives in another slot than either sale.
+  for (const id of ['XS1', 'XS2']) await admin.createSale({ id, total: 5, perUserLimit: 1, holdSeconds: 300, anonymous: false });
+  const first = await admin.reserveBatch('XS1', newBatchId(), [{ orderId: newOrderId('XS1'), user: 'kx', idempotencyKey: 'K' }]);
+  t.equal(first.results[0]!.outcome, Outcome.Success);
+  const second = await admin.reserveBatch('XS2', newBatchId(), [
+    { orderId: newOrderId('XS2'), user: 'kx', idempotencyKey: 'K' },
+    { orderId: newOrderId('XS2'), user: 'ky', idempotencyKey: 'K' },
+  ]);
+  t.match(second.results, [{ outcome: Outcome.IdempotencyMismatch, otherSale: 'XS1' }, { outcome: Outcome.Success }], "on Cluster too: kx's K in XS2 is refused, ky's K is ky's");
+  t.equal((await admin.status('XS2'))?.held, 1, 'the refused purchase took nothing');
 });

@@ -164,6 +164,28 @@ t.test('the same batch id sent twice: the second changes nothing and returns the
   t.ok((await engine.audit(sale)).ok);
 });
 
+t.test("a buyer's key names one purchase across sales (claimed by the script itself on standalone Redis)", async (t) => {
+  for (const id of ['KS1', 'KS2']) await engine.createSale({ id, total: 5, perUserLimit: 3, holdSeconds: 300, anonymous: true });
+  const first = await engine.reserveBatch('KS1', newBatchId(), [{ orderId: newOrderId('KS1'), user: 'kx', idempotencyKey: 'K' }]);
+  t.equal(first.results[0]!.outcome, Outcome.Success);
+  const second = await engine.reserveBatch('KS2', newBatchId(), [
+    { orderId: newOrderId('KS2'), user: 'kx', idempotencyKey: 'K' },
+    { orderId: newOrderId('KS2'), user: 'ky', idempotencyKey: 'K' },
+    { orderId: newOrderId('KS2'), user: '', idempotencyKey: 'K' },
+    { orderId: newOrderId('KS2'), user: 'kx', requestKey: 'K' },
+  ]);
+  t.match(second.results, [
+    { outcome: Outcome.IdempotencyMismatch, otherSale: 'KS1' },
+    { outcome: Outcome.Success },
+    { outcome: Outcome.Success },
+    { outcome: Outcome.Success },
+  ], "kx's K is refused in KS2; ky's K and an anonymous K are their own; a proxy's request key is not claimed");
+  t.equal((await engine.status('KS2'))?.held, 3, 'the refused purchase took nothing');
+  const again = await engine.reserveBatch('KS1', newBatchId(), [{ orderId: newOrderId('KS1'), user: 'kx', idempotencyKey: 'K' }]);
+  t.match(again.results[0], { outcome: Outcome.Success, replayed: true, orderId: first.results[0]!.orderId }, 'in its own sale the key still replays');
+  t.ok((await engine.audit('KS2')).ok);
+});
+
 t.test('pay, cancel and expiry: each unit returns exactly once', async (t) => {
   const sale = 'exp';
   const total = 30;
@@ -323,6 +345,7 @@ t.test('bad arguments: a clear EngineError and nothing written', async (t) => {
   const args = (n: number, bad = -1) => {
     const out: string[] = [];
     for (let i = 0; i < n; i++) out.push(i === bad ? 'ok.has.dot!' : newOrderId(sale), `u${i}`, '');
+    out.push('86400', '0'); // no keys to claim
     return out;
   };
   const b1 = newBatchId();
