@@ -1,5 +1,10 @@
 -- wrk script: every request is a new buyer (user=u<thread>_<counter>) of sale BENCH, so with stock larger
 -- than the number of requests every purchase is a new hold committed to Redis before its answer.
+--   wrk ... -s new-user.lua <url> -- BENCH                 plain buyers
+--   wrk ... -s new-user.lua <url> -- BENCH keyed           each buyer sends its own Idempotency-Key
+--   wrk ... -s new-user.lua <url> -- BENCH token FILE      each buyer is a bearer token from FILE (one per
+--                                                          line, buyer authentication on); threads take
+--                                                          alternate lines, so nearly every token is new
 local threads = {}
 local next_id = 0
 
@@ -12,9 +17,22 @@ end
 function init(args)
   counter = 0
   sale = args[1] or "BENCH"
+  mode = args[2] or "plain"
+  if mode == "token" then
+    tokens = {}
+    for line in io.lines(args[3]) do tokens[#tokens + 1] = line end
+    counter = tid
+  end
 end
 
 function request()
+  if mode == "token" then
+    counter = counter + 2
+    return wrk.format("GET", "/buy/ticket?sale=" .. sale, { ["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1] })
+  end
   counter = counter + 1
-  return wrk.format("GET", "/buy/ticket?user=u" .. tid .. "_" .. counter .. "&sale=" .. sale)
+  local user = "u" .. tid .. "_" .. counter
+  local headers = nil
+  if mode == "keyed" then headers = { ["Idempotency-Key"] = "k-" .. user } end
+  return wrk.format("GET", "/buy/ticket?user=" .. user .. "&sale=" .. sale, headers)
 end

@@ -15,8 +15,7 @@ NODE_THREADS=${NODE_THREADS:-2}
 NODE_ARGS=${NODE_ARGS:-}   # extra `ticket-spike node` flags, e.g. "--batch-size 128 --batch-window-ms 2"
 OUT=${OUT:-bench/results/stress-node-vs-hello.json}
 STOCK=${STOCK:-50000000}   # larger than the requests: every purchase commits (the sale path)
-WRK_SCRIPT=${WRK_SCRIPT:-bench/stress/new-user.lua}   # new-user-keyed.lua: every buyer sends an Idempotency-Key
-WRK_ARGS=${WRK_ARGS:-}   # more script arguments after the sale, e.g. new-user-token.lua's token file
+WRK_ARGS=${WRK_ARGS:-}   # new-user.lua's mode after the sale: "keyed", or "token FILE" (see the script)
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 REDIS_PORT=$(free_port); NODE_PORT=$(free_port); HELLO_PORT=$(free_port)
@@ -61,7 +60,7 @@ run() { # name port [pid...] -> wrk output file, and the CPU ticks each pid used
   local name=$1 port=$2; shift 2
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s bench/stress/new-user.lua "http://127.0.0.1:$port" -- "WARM$name" >/dev/null 2>&1 || true
   local before=(); for pid in "$@"; do before+=("$(cpu_ticks "$pid")"); done
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WRK_SCRIPT" "http://127.0.0.1:$port" -- BENCH $WRK_ARGS >"$WORK/$name.txt"
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$port" -- BENCH $WRK_ARGS >"$WORK/$name.txt"
   local i=0; for pid in "$@"; do echo $(( $(cpu_ticks "$pid") - before[i] )) >"$WORK/$name.cpu.$i"; i=$((i + 1)); done
   cat "$WORK/$name.txt" >&2
 }
@@ -91,7 +90,7 @@ node.cpuUsPerRequest = { node: usPerRequest(0), redis: usPerRequest(1) };
 const helloBest = hello2.rps > hello.rps ? hello2 : hello;
 const result = {
   when: new Date().toISOString(),
-  command: `wrk -t${wrkThreads} -c${connections} -d${duration} --latency -s ${process.env.WRK_SCRIPT ?? 'bench/stress/new-user.lua'} <url> -- BENCH`,
+  command: `wrk -t${wrkThreads} -c${connections} -d${duration} --latency -s bench/stress/new-user.lua <url> -- BENCH ${process.env.WRK_ARGS ?? ''}`.trim(),
   machine: { cpus: require('os').cpus().length, model: require('os').cpus()[0]?.model, note: 'wrk, the servers and redis-server share these cores' },
   setup: { nodeThreads: Number(nodeThreads), redis: 'AOF appendonly yes, appendfsync always', stock: Number(stock), everyRequestNewUser: true },
   hello: { first: hello, second: hello2 },
