@@ -47,9 +47,15 @@ local live = {}           -- user -> held + paid orders
 local flat = redis.call('HGETALL', KEYS[3])
 for i = 1, #flat, 2 do
   local o = decodeOrder(flat[i + 1])
+  if not o then
+    problem('order ' .. flat[i] .. ' cannot be read: ' .. string.sub(flat[i + 1], 1, 60))
+    o = {status = 'corrupt', user = '', idem = '', expiresAt = 0}
+  end
   orders[flat[i]] = o
   nOrders = nOrders + 1
-  if counts[o.status] == nil then
+  if o.status == 'corrupt' then
+    -- counted as a problem above
+  elseif counts[o.status] == nil then
     problem('order ' .. flat[i] .. ' has unknown status ' .. o.status)
   else
     counts[o.status] = counts[o.status] + 1

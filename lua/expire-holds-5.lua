@@ -37,11 +37,13 @@ local now = fmt(nowMs())
 local budget = 4 * limit            -- orders we may still look at
 local count = 0                     -- holds released
 local orderArgs, perUser, users = {}, {}, {}
+local dropped, resumed = {}, {}     -- deadline members to remove, and the resume points to add in their place
 local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
 for d = 1, #due, 2 do
   if count >= limit or budget <= 0 then break end
   local member, score = due[d], due[d + 1]
   local sid, done = parseDeadline(member)
+  if not done then return {C.INVALID_ARGUMENT, 'deadline ' .. member} end
   local oids
   if string.find(sid, '.', 1, true) then
     oids = {sid}                    -- a per-order deadline written before deadlines were per batch
@@ -58,6 +60,8 @@ for d = 1, #due, 2 do
       local enc = encs[j - done]
       if enc and string.sub(enc, 1, 5) == 'held|' then
         local o = decodeOrder(enc)
+        -- A record this script cannot read: refuse the whole call before anything is written.
+        if not o then return {C.INVALID_ARGUMENT, 'order ' .. oids[j]} end
         o.status = 'expired'
         orderArgs[#orderArgs + 1] = oids[j]
         orderArgs[#orderArgs + 1] = encodeOrder(o)
@@ -70,9 +74,15 @@ for d = 1, #due, 2 do
     end
   end
   budget = budget - math.max(0, stop - done)
-  redis.call('ZREM', KEYS[4], member)
-  if stop < #oids then redis.call('ZADD', KEYS[4], score, sid .. '/' .. fmt(stop)) end
+  dropped[#dropped + 1] = member
+  if stop < #oids then
+    resumed[#resumed + 1] = score
+    resumed[#resumed + 1] = sid .. '/' .. fmt(stop)
+  end
 end
+-- Writes, once every due entry and order has been read and checked.
+if #dropped > 0 then redis.call('ZREM', KEYS[4], unpack(dropped)) end
+if #resumed > 0 then redis.call('ZADD', KEYS[4], unpack(resumed)) end
 if count > 0 then
   redis.call('HSET', KEYS[3], unpack(orderArgs))
   redis.call('HINCRBY', KEYS[1], 'held', -count)

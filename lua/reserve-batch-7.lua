@@ -22,7 +22,8 @@
                   live in other slots and the engine claims them before this script, passing c = 0)
     ARGV[7 + 3n + 2j], ARGV[8 + 3n + 2j]   (j = 0..c-1)
             purchase index (0..n-1, each at most once, with a key), its claim key ts:idemkey:<user> <key>
-            (src/redis/keys.ts buyerKeyClaim): SET NX GET to this sale before the purchase is decided
+            (src/redis/keys.ts buyerKeyClaim): read before the purchases are decided, bound to this sale with
+            the other writes at the end
 
   Output (success): a JSON string  [remaining, expiresAt, ordersMade, r1, ..., rn]  one r per purchase in
     request order, kept short (it is built, stored in the batch record, sent and parsed once per purchase):
@@ -133,6 +134,14 @@ if stored then
   return string.sub(stored, 41)
 end
 
+-- Every key this script may write must have its type (or not exist): Redis does not roll back a script that
+-- errors halfway, so a wrong type found at the XADD would leave the units already taken.
+local WANT = {'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string'}
+for k = 1, 7 do
+  local t = redis.call('TYPE', KEYS[k]).ok
+  if t ~= 'none' and t ~= WANT[k] then return {C.INVALID_ARGUMENT, 'KEYS[' .. k .. '] is a ' .. t} end
+end
+
 local m = redis.call('HMGET', KEYS[1], 'total', 'perUserLimit', 'holdSeconds', 'opensAt', 'closesAt',
   'anonymous', 'held', 'paid', 'ordersMade')
 if not m[1] then return {C.UNKNOWN_SALE, saleId} end
@@ -170,6 +179,18 @@ if #idemFields > 0 then
   for j = 1, #idemFields do knownIdem[idemFields[j]] = raw[j] end
 end
 
+-- The buyers' key claims, read now and written with the other writes at the end (nothing is written before
+-- every purchase is decided).
+local ownerOf = {}          -- claim key -> the sale the key already names, or false
+local newClaims = {}        -- claim keys this batch binds to the sale
+for _, key in pairs(claimOf) do
+  if ownerOf[key] == nil then
+    local t = redis.call('TYPE', key).ok
+    if t ~= 'none' and t ~= 'string' then return {C.INVALID_ARGUMENT, 'claims: ' .. key .. ' is a ' .. t} end
+    ownerOf[key] = redis.call('GET', key)
+  end
+end
+
 local function orderOf(oid)
   return newOrders[oid] or redis.call('HGET', KEYS[3], oid)
 end
@@ -179,6 +200,8 @@ end
 local function replay(oid, enc)
   if not enc then return C.OK, oid, 0, 'e' end
   local o = decodeOrder(enc)
+  -- Nothing is written before the last purchase is decided: stopping here leaves the sale as it was.
+  if not o then error('reserve-batch: order ' .. oid .. ' cannot be read; run ticket-spike audit') end
   local state = string.sub(o.status, 1, 1)
   if state == 'h' and now >= o.expiresAt then state = 'e' end
   return C.OK, oid, o.expiresAt, state
@@ -190,10 +213,13 @@ for i = 0, n - 1 do
   local field = idemFieldOf[i + 1]
   local claim = claimOf[i + 1]
   if claim then
-    local owner = redis.call('SET', claim, saleId, 'NX', 'GET', 'EX', claimTtl)
+    local owner = ownerOf[claim]
     if owner and owner ~= saleId then
       code = C.IDEMPOTENCY_MISMATCH
       out[i + 1] = '[' .. fmt(C.IDEMPOTENCY_MISMATCH) .. ',"' .. owner .. '"]'
+    elseif not owner then
+      ownerOf[claim] = saleId
+      newClaims[#newClaims + 1] = claim
     end
   end
 
@@ -213,7 +239,9 @@ for i = 0, n - 1 do
   if not code then
     local enc = newOrders[oid] or knownOrders[i + 1]
     if enc then
-      if decodeOrder(enc).user ~= user then
+      local known = decodeOrder(enc)
+      if not known then error('reserve-batch: order ' .. oid .. ' cannot be read; run ticket-spike audit') end
+      if known.user ~= user then
         code = C.IDEMPOTENCY_MISMATCH
       else
         code, rid, rexp, rep = replay(oid, enc)
@@ -276,6 +304,7 @@ local reply = '[' .. fmt(total - held - paid) .. ',' .. expStr .. ',' .. fmt(ord
   .. table.concat(out, ',') .. ']'
 
 -- 4. Write: a handful of commands for the whole batch.
+for _, claim in ipairs(newClaims) do redis.call('SET', claim, saleId, 'EX', claimTtl) end
 if added > 0 then
   redis.call('HSET', KEYS[3], unpack(orderArgs))
   if #holderDirty > 0 then

@@ -13,13 +13,15 @@ local function encodeOrder(o)
     .. fmt(#o.user) .. '|' .. o.user .. o.idem
 end
 
+-- The decoded order, or nil when `s` is not in this format (a corrupt record: callers refuse before writing).
 local function decodeOrder(s)
   local p1 = string.find(s, '|', 1, true)
-  local p2 = string.find(s, '|', p1 + 1, true)
-  local p3 = string.find(s, '|', p2 + 1, true)
-  local p4 = string.find(s, '|', p3 + 1, true)
-  local p5 = string.find(s, '|', p4 + 1, true)
-  local ulen = tonumber(string.sub(s, p4 + 1, p5 - 1))
+  local p2 = p1 and string.find(s, '|', p1 + 1, true)
+  local p3 = p2 and string.find(s, '|', p2 + 1, true)
+  local p4 = p3 and string.find(s, '|', p3 + 1, true)
+  local p5 = p4 and string.find(s, '|', p4 + 1, true)
+  local ulen = p5 and tonumber(string.sub(s, p4 + 1, p5 - 1))
+  if not ulen or not tonumber(string.sub(s, p1 + 1, p2 - 1)) then return nil end
   return {
     status = string.sub(s, 1, p1 - 1),
     expiresAt = tonumber(string.sub(s, p1 + 1, p2 - 1)),
@@ -35,7 +37,9 @@ local function readOrder(ordersKey, oid)
   if not saleOfOrderId(oid) then return nil, {C.INVALID_ARGUMENT, 'orderId'} end
   local enc = redis.call('HGET', ordersKey, oid)
   if not enc then return nil, {C.ORDER_NOT_FOUND, ''} end
-  return enc, decodeOrder(enc)
+  local o = decodeOrder(enc)
+  if not o then return nil, {C.INVALID_ARGUMENT, 'order record'} end
+  return enc, o
 end
 
 -- "n|latest" -> n, latest  (0, '' when absent)

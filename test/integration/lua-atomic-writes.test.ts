@@ -1,0 +1,63 @@
+// Redis does not roll back a script that stops halfway, so every script reads and checks everything before
+// its first write. Each case feeds a script something it cannot use mid-batch and finds every key of Redis
+// byte-identical afterwards (DUMP).
+import t from 'tap';
+import type { Redis } from 'ioredis';
+import { connectRedisReady } from '../../src/redis/connection.js';
+import { saleKeys } from '../../src/redis/keys.js';
+import { SaleEngine } from '../../src/sale/engine.js';
+import { newBatchId, newOrderId } from '../../src/sale/ids.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+async function everything(redis: Redis): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of (await redis.keys('*')).sort()) out.set(key, ((await redis.dumpBuffer(key)) ?? Buffer.alloc(0)).toString('base64'));
+  return out;
+}
+
+t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing', async (t) => {
+  const server = await RedisServer.start();
+  t.teardown(() => server.stop());
+  const redis = (await connectRedisReady(server.url)) as Redis;
+  t.teardown(() => redis.disconnect());
+  const engine = new SaleEngine(redis);
+
+  t.test('reserve-batch: a replay of a corrupt order in the middle of a batch', async (t) => {
+    await engine.createSale({ id: 'CX', total: 10, perUserLimit: 5, holdSeconds: 600, anonymous: false });
+    const first = await engine.reserveBatch('CX', newBatchId(), [{ orderId: newOrderId('CX'), user: 'a', idempotencyKey: 'KA' }]);
+    const corrupt = first.results[0]!.orderId!;
+    await redis.hset(saleKeys('CX').orders, corrupt, 'held|not-a-number');
+    const before = await everything(redis);
+    await t.rejects(
+      engine.reserveBatch('CX', newBatchId(), [
+        { orderId: newOrderId('CX'), user: 'b', idempotencyKey: 'KB' }, // a new hold and a new key claim
+        { orderId: newOrderId('CX'), user: 'a', idempotencyKey: 'KA' }, // replays the corrupt order
+        { orderId: newOrderId('CX'), user: 'c' },
+      ]),
+      /cannot be read/,
+    );
+    t.same(await everything(redis), before, 'no hold, no claim, no counter, no stream entry: every key as it was');
+  });
+
+  t.test('reserve-batch: a key of the wrong type is found before the units are taken', async (t) => {
+    await engine.createSale({ id: 'CY', total: 10, perUserLimit: 5, holdSeconds: 600, anonymous: false });
+    await redis.set(saleKeys('CY').stream, 'not a stream');
+    const before = await everything(redis);
+    await t.rejects(engine.reserveBatch('CY', newBatchId(), [{ orderId: newOrderId('CY'), user: 'd' }]), { code: 'ERR_INVALID_ARGUMENT' });
+    t.same(await everything(redis), before, 'held is still 0 and no order was written');
+  });
+
+  t.test('expire-holds: a corrupt order in a later due batch', async (t) => {
+    await engine.createSale({ id: 'CZ', total: 10, perUserLimit: 5, holdSeconds: 1, anonymous: true });
+    await engine.reserveBatch('CZ', newBatchId(), [{ orderId: newOrderId('CZ'), user: '' }, { orderId: newOrderId('CZ'), user: '' }]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await engine.reserveBatch('CZ', newBatchId(), [{ orderId: newOrderId('CZ'), user: '' }, { orderId: newOrderId('CZ'), user: '' }]);
+    await redis.hset(saleKeys('CZ').orders, second.results[1]!.orderId!, 'held|x');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const before = await everything(redis);
+    await t.rejects(engine.expireDue('CZ'), { code: 'ERR_INVALID_ARGUMENT' });
+    t.same(await everything(redis), before, "the first batch's holds were not released, its deadline not removed");
+    await redis.hset(saleKeys('CZ').orders, second.results[1]!.orderId!, (await redis.hget(saleKeys('CZ').orders, second.results[0]!.orderId!))!);
+    t.match(await engine.expireDue('CZ'), { expired: 4 }, 'once the record is repaired, all four holds are released');
+  });
+});
