@@ -114,11 +114,11 @@ export class PurchaseDesk {
     if (!stock.isOpen(slot)) return done({ kind: 'not_open', sale });
     const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey || ask.requestKey);
     if (stock.isSoldOut(slot) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done({ kind: 'sold_out', sale });
-    if (scopedKey !== '' && this.keysInFlight.has(`${sale.id}\n${scopedKey}`)) return done({ kind: 'key_in_flight', sale });
+    const flightKey = scopedKey === '' ? '' : `${sale.id}\n${scopedKey}`;
+    if (flightKey !== '' && this.keysInFlight.has(flightKey)) return done({ kind: 'key_in_flight', sale });
     // One CAS on the shared buffer. false = this node's quota is used up right now: no unit, but no verdict.
     const unit = stock.take(slot, partition);
     if (unit) this.parts.inFlight.add(slot);
-    const flightKey = scopedKey === '' ? '' : `${sale.id}\n${scopedKey}`;
     if (flightKey !== '') this.keysInFlight.add(flightKey);
     const orderId = newOrderId(sale.id);
     const request: PurchaseRequest = { orderId, user: ask.user };

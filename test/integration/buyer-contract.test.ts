@@ -8,7 +8,7 @@ import { connectRedisReady } from '../../src/redis/connection.js';
 import { saleKeys } from '../../src/redis/keys.js';
 import { NginxProcess } from '../helpers/nginx.js';
 import { NodeProcess, http, keepAliveAgent, pool, type HttpAnswer } from '../helpers/node-process.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { RedisServer, scriptCalls } from '../helpers/redis-server.js';
 
 const TOKEN = 'contract';
 const json = { 'content-type': 'application/json' };
@@ -72,13 +72,9 @@ t.test('the buyer contract', async (t) => {
     await sleep(400); // ...and its main thread reads who holds what and hands it to the threads
     const client = await connectRedisReady(redis.url);
     t.teardown(() => client.disconnect());
-    const scripts = async () => {
-      const info = await client.info('commandstats');
-      return [...info.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[2]), 0);
-    };
-    const before = await scripts();
+    const before = await scriptCalls(client);
     const flood = await pool(50, Array.from({ length: 1000 }, (_, i) => () => buy(nodes[i % 2]!.url, 'FLOOD', i % 4 === 0 ? '' : `x${i}`)));
-    const flooded = await scripts();
+    const flooded = await scriptCalls(client);
     t.ok(flood.every((a) => a.json?.code === -1), '1000 strangers, named and anonymous, on both nodes: sold out');
     t.equal(flooded - before, 0, 'without a single script call');
     const holder = await buy(nodes[0]!.url, 'FLOOD', 'f1', 'fk1');

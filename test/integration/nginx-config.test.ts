@@ -131,14 +131,20 @@ t.test('HTTP/1.1 keep-alive upstream, X-Served-By passed through, 1:2:3:4 split'
   }
 });
 
-t.test('a purchase whose node dies mid-request is retried once, with the same X-Request-Key', async (t) => {
-  const dying = await standIn('dying', (req) => (req.url ?? '').startsWith('/buy/ticket'));
+/** Two stand-ins behind nginx, weights 1:1: `dying` drops every request under `pathPrefix` unanswered. */
+async function dyingAndHealthy(t: { teardown: (fn: () => Promise<void>) => void }, pathPrefix: string) {
+  const dying = await standIn('dying', (req) => (req.url ?? '').startsWith(pathPrefix));
   const healthy = await standIn('healthy');
   const nginx = await NginxProcess.start({ upstreams: upstreamsOf([dying, healthy], [1, 1]) });
   t.teardown(async () => {
     await nginx.stop();
     await closeAll([dying, healthy]);
   });
+  return { dying, healthy, nginx };
+}
+
+t.test('a purchase whose node dies mid-request is retried once, with the same X-Request-Key', async (t) => {
+  const { dying, healthy, nginx } = await dyingAndHealthy(t, '/buy/ticket');
   const answers = [];
   for (let i = 0; i < 6; i++) answers.push(await httpRequest(nginx.port, '/buy/ticket?user=u' + i));
   t.ok(answers.every((a) => a.status === 200 && a.headers['x-served-by'] === 'healthy'), 'every purchase answered once, by the live node');
@@ -162,13 +168,7 @@ t.test('a purchase whose node dies mid-request is retried once, with the same X-
 });
 
 t.test('pay/cancel (POST) that reached a node is never re-sent; a refused connect is', async (t) => {
-  const dying = await standIn('dying', (req) => (req.url ?? '').startsWith('/orders/'));
-  const healthy = await standIn('healthy');
-  const nginx = await NginxProcess.start({ upstreams: upstreamsOf([dying, healthy], [1, 1]) });
-  t.teardown(async () => {
-    await nginx.stop();
-    await closeAll([dying, healthy]);
-  });
+  const { dying, healthy, nginx } = await dyingAndHealthy(t, '/orders/');
   const answers = [];
   for (let i = 0; i < 4; i++) answers.push(await httpRequest(nginx.port, `/orders/o${i}/pay`, { method: 'POST', body: '{}' }));
   const bad = answers.filter((a) => a.status === 502).length;

@@ -24,7 +24,7 @@ import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { ThreadHolderIndex } from './holder-index.js';
 import { MetricsLink } from './metrics-link.js';
 import { OpenReplies } from './open-replies.js';
-import { adminPort, healthPort, orderPort, purchasePort, salePort, type ThreadParts } from './ports.js';
+import { adminPort, buyerAuthPort, healthPort, orderPort, purchasePort, salePort, type ThreadParts } from './ports.js';
 import { ThreadSaleDirectory } from './sale-directory.js';
 
 /**
@@ -81,7 +81,7 @@ const parts: ThreadParts = {
   counters,
   statLog,
   signer,
-  tokens: config.jwt === null ? null : new BuyerTokens(config.jwt),
+  auth: buyerAuthPort(config.jwt === null ? null : new BuyerTokens(config.jwt)),
   metricsLink,
   log,
   post,

@@ -27,8 +27,8 @@ export interface ThreadParts {
   counters: ThreadCounters;
   statLog: StatLog | null;
   signer: TicketSigner;
-  /** Buyer authentication; null in the demo. */
-  tokens: BuyerTokens | null;
+  /** Buyer authentication (null in the demo), as the purchase and order routes both see it. */
+  auth: BuyerAuthPort;
   metricsLink: MetricsLink;
   log: Logger;
   post(message: ThreadToMain): void;
@@ -65,8 +65,7 @@ const STAT_NAME: Partial<Record<PurchaseVerdict['kind'], string>> = {
 /** How long a used payment signature is remembered: longer than a signature stays valid (300 s). */
 const PAYMENT_SIGNATURE_MEMORY_SECONDS = 600;
 
-export function buyerAuthPort(parts: ThreadParts): BuyerAuthPort {
-  const tokens = parts.tokens;
+export function buyerAuthPort(tokens: BuyerTokens | null): BuyerAuthPort {
   if (tokens === null) {
     return { required: false, buyerOf: () => Promise.reject(reject(401, 'AUTH_OFF', 'buyer authentication is off on this node')) };
   }
@@ -96,7 +95,7 @@ export function purchasePort(parts: ThreadParts): PurchasePort {
   return {
     defaultSale: parts.config.defaultSale,
     maxBodyBytes: parts.config.maxBodyBytes,
-    auth: buyerAuthPort(parts),
+    auth: parts.auth,
     refused: () => counters.outcome('bad_request'),
     buy: (ask, done) =>
       parts.desk.buy(ask, (verdict) => {
@@ -109,7 +108,7 @@ export function purchasePort(parts: ThreadParts): PurchasePort {
 export function orderPort(parts: ThreadParts): OrderPort {
   const { engine, signer, log } = parts;
   return {
-    auth: buyerAuthPort(parts),
+    auth: parts.auth,
     adminToken: parts.config.adminToken,
     paymentSecret: parts.config.paymentSecret,
     maxBodyBytes: parts.config.maxBodyBytes,
