@@ -15,6 +15,8 @@ export interface NodeProcessOptions {
   env?: Record<string, string>;
   /** Wait for /readyz (Redis reachable) rather than /healthz. Default true. */
   waitReady?: boolean;
+  /** Listen on this port (to restart a node in place); by default a free one. */
+  port?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class NodeProcess {
   }
 
   static async start(options: NodeProcessOptions): Promise<NodeProcess> {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const child = spawn(
       process.execPath,
       [

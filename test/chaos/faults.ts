@@ -1,0 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { ChaosCluster } from './cluster.js';
+import type { Crowd } from './crowd.js';
+import type { Journal } from './journal.js';
+import type { Rng } from './rng.js';
+
+export const FAULTS = ['node-kill', 'redis-kill', 'redis-pause', 'client-abort', 'idle-reuse', 'drop-reply', 'script-flush'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+/** A fault that happened, with when it started and ended (journal ms), so the auditor can tell whether an
+ *  error a buyer saw overlaps one. */
+export interface FaultEvent {
+  fault: Fault;
+  from: number;
+  to: number;
+  detail: string;
+}
+
+export interface FaultContext {
+  cluster: ChaosCluster;
+  crowd: Crowd;
+  journal: Journal;
+  /** A direct connection to Redis (not through the proxy), for SCRIPT FLUSH. */
+  admin: Redis;
+  /** The nodes' command deadline: pauses and dropped replies outlast it. */
+  commandTimeoutMs: number;
+}
+
+/** Runs one fault to its end and reports what it did. */
+async function inject(fault: Fault, ctx: FaultContext, rng: Rng): Promise<string> {
+  switch (fault) {
+    case 'node-kill': {
+      const index = rng.int(0, ctx.cluster.nodes.length - 1);
+      const downMs = rng.int(200, 1500);
+      await ctx.cluster.killNode(index, downMs);
+      return `SIGKILL node ${index + 1}, restarted after ${downMs} ms`;
+    }
+    case 'redis-kill': {
+      const downMs = rng.int(100, 1000);
+      await ctx.cluster.killRedis(downMs);
+      return `SIGKILL redis, restarted on its AOF after ${downMs} ms`;
+    }
+    case 'redis-pause': {
+      const pauseMs = ctx.commandTimeoutMs + rng.int(200, 1500);
+      await ctx.cluster.pauseRedis(pauseMs);
+      return `SIGSTOP redis for ${pauseMs} ms, then SIGCONT`;
+    }
+    case 'client-abort': {
+      const forMs = rng.int(1000, 3000);
+      ctx.crowd.abortChance = 0.3;
+      await sleep(forMs);
+      ctx.crowd.abortChance = 0;
+      return `30% of requests abandoned 0-15 ms after sending, for ${forMs} ms`;
+    }
+    case 'drop-reply': {
+      const count = rng.int(1, 3);
+      const before = ctx.cluster.proxy.dropped;
+      ctx.cluster.proxy.dropNextReply(count, ctx.crowd.userPrefix);
+      await sleep(ctx.commandTimeoutMs + 1500);
+      return `${ctx.cluster.proxy.dropped - before} Redis replies dropped (connection cut after the deadline)`;
+    }
+    case 'script-flush': {
+      await ctx.admin.script('FLUSH');
+      await sleep(200);
+      return 'SCRIPT FLUSH';
+    }
+    case 'idle-reuse':
+      return 'buyers reuse keep-alive connections idle 11-15 s (runs all along)';
+  }
+}
+
+/**
+ * Injects the enabled faults one after another at seeded moments between `fromMs` and `untilMs` (journal
+ * time), each followed by a quiet gap so the system is seen to recover, and records each as a FaultEvent.
+ */
+export async function runFaults(enabled: readonly Fault[], ctx: FaultContext, rng: Rng, fromMs: number, untilMs: number): Promise<FaultEvent[]> {
+  const events: FaultEvent[] = [];
+  const scheduled = enabled.filter((f) => f !== 'idle-reuse');
+  if (enabled.includes('idle-reuse')) events.push({ fault: 'idle-reuse', from: fromMs, to: untilMs, detail: 'idle keep-alive buyers' });
+  if (scheduled.length === 0) return events;
+  await sleep(Math.max(0, fromMs - ctx.journal.now()));
+  // Every enabled fault at least once, in a seeded order, then seeded picks while time remains.
+  const queue = [...scheduled].sort(() => rng.next() - 0.5);
+  while (ctx.journal.now() < untilMs) {
+    const fault = queue.shift() ?? rng.pick(scheduled);
+    const from = ctx.journal.now();
+    const detail = await inject(fault, ctx, rng);
+    const to = ctx.journal.now();
+    events.push({ fault, from, to, detail });
+    ctx.journal.fault(fault, detail);
+    await sleep(rng.int(300, 1500));
+  }
+  return events;
+}
