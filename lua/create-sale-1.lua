@@ -15,8 +15,10 @@
      2  exists (nothing changed)
     {-13 INVALID_SALE, '<field>'}  nothing written
 
-  The global discovery set ts:sales lives in another slot, so src/redis/engine.ts adds the id there after
-  this script (not atomic; a sale missing from ts:sales is only missing from listSales()).
+  The sale registry ({ts:registry}) and the discovery set ts:sales live in other slots: src/sale/engine.ts
+  takes the sale's place (lua/reserve-place-2.lua, which refuses when the registry is full) before this
+  script, and adds the id to ts:sales after it (not atomic; a sale missing from ts:sales is only missing
+  from listSales()).
 ]]
 --@include "includes/common.lua"
 

@@ -1,8 +1,10 @@
 import { ConfigError } from '../config/errors.js';
 import { checkRedisUrl } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
-import { HOLD_SECONDS, PER_USER_LIMIT, SALE_ID, SALE_TOTAL, checkText } from '../rules/input-rules.js';
+import { EngineError } from '../redis/codes.js';
+import { DEFAULT_MAX_SALES, HOLD_SECONDS, MAX_SALES, PER_USER_LIMIT, SALE_ID, SALE_TOTAL, checkText } from '../rules/input-rules.js';
 import { checkSaleInput } from '../rules/sale-config.js';
+import { REGISTRY_GRACE_MS } from '../sale/places.js';
 import { discoveredRedisUrl } from './redis-url.js';
 import { withEngine } from './redis-client.js';
 
@@ -25,9 +27,18 @@ export const SALE_CREATE_COMMAND = {
     'hold-seconds': { type: 'int', min: HOLD_SECONDS.min, max: HOLD_SECONDS.max, default: 900, help: 'an unpaid hold returns its ticket after this' },
     anonymous: { type: 'flag', help: 'buyers without a user are allowed (and have no limit)' },
     'opens-at': { type: 'text', value: 'ISO', help: 'opening time, e.g. 2030-01-01T10:00:00Z (default: now)' },
-    'closes-at': { type: 'text', value: 'ISO', help: 'closing time (default: never)' },
+    'closes-at': { type: 'text', value: 'ISO', help: 'closing time (default: never: the sale keeps its registry place for good)' },
+    'max-sales': {
+      type: 'int',
+      min: MAX_SALES.min,
+      max: MAX_SALES.max,
+      default: DEFAULT_MAX_SALES,
+      help: "the nodes' --max-sales: the registry capacity when none is stored yet; refused when below the stored one",
+    },
     redis: REDIS_OPTION,
   },
+  footer: `Refused (exit 1, REGISTRY_FULL) when as many sales are live as the registry's capacity: wait until one
+has finished (closesAt + ${REGISTRY_GRACE_MS / 1000} s), or raise --max-sales on every node and the capacity (docs/architecture.md).`,
 } as const satisfies CommandSpec;
 
 export const SALE_STATUS_COMMAND = {
@@ -70,7 +81,16 @@ async function create(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   if (!checked.ok) throw new ConfigError(`--${checked.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, checked.problem);
   const sale = checked.value;
-  const result = await withEngine(v.redis ?? discoveredRedisUrl(env), (engine) => engine.createSale(sale));
+  let result: 'created' | 'exists';
+  try {
+    result = await withEngine(v.redis ?? discoveredRedisUrl(env), (engine) => engine.createSale(sale, v['max-sales']));
+  } catch (err) {
+    if (err instanceof EngineError && (err.code === 'ERR_REGISTRY_FULL' || err.code === 'ERR_REGISTRY_CAPACITY')) {
+      process.stderr.write(`${err.code === 'ERR_REGISTRY_FULL' ? 'REGISTRY_FULL' : 'REGISTRY_CAPACITY'}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
   if (result === 'exists') {
     process.stderr.write(`sale ${sale.id} already exists (unchanged); see: ticket-spike sale status ${sale.id}\n`);
     return 1;

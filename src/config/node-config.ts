@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { BATCH_SIZE, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
+import { BATCH_SIZE, DEFAULT_MAX_SALES, MAX_SALES, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
 import { ConfigError } from './errors.js';
 import { parseCommand, type CommandSpec } from './options.js';
 
@@ -84,7 +84,7 @@ export const NODE_COMMAND = {
     'batch-in-flight': { type: 'int', min: 1, max: 64, default: 2, help: 'batches per sale on the wire at once; later purchases leave together when a reply returns (group commit)' },
     'deadline-ms': { type: 'int', min: 50, max: 60_000, default: 2000, help: 'a purchase undecided after this is answered 503 + Retry-After' },
     'quota-buffer': { type: 'int', min: 0, max: 1_000_000, default: 8, help: 'units over the weighted share of the remaining stock' },
-    'max-sales': { type: 'int', min: 1, max: 65_536, default: 1024, help: 'sales one node can track' },
+    'max-sales': { type: 'int', min: MAX_SALES.min, max: MAX_SALES.max, default: DEFAULT_MAX_SALES, help: 'open sales one node can track; at least the sale registry capacity in Redis (set by the first node)' },
     'reconcile-ms': { type: 'int', min: 0, max: 60_000, default: 200, help: 'quota refresh from Redis per sale, 0 = off' },
     'sweep-ms': { type: 'int', min: 0, max: 60_000, default: 500, help: 'expired-hold sweep, 0 = off' },
     'refresh-ms': { type: 'int', min: 0, max: 600_000, default: 2000, help: 're-list sales from Redis, 0 = off' },

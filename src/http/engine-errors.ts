@@ -21,6 +21,10 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
         return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `${subject}: its sale does not exist` });
       case 'ERR_INVALID_ARGUMENT':
         return reply.error({ status: 400, error: 'BAD_ORDER_ID', msg: `${subject}: ${err.message}` });
+      case 'ERR_REGISTRY_FULL':
+        return reply.error({ status: 409, error: 'REGISTRY_FULL', msg: err.message });
+      case 'ERR_REGISTRY_CAPACITY':
+        return reply.error({ status: 409, error: 'REGISTRY_CAPACITY', msg: err.message });
       case 'ERR_INVALID_SALE':
         return reply.error({ status: 400, error: 'BAD_FIELD', msg: `${subject}: ${err.message}` });
       default:

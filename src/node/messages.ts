@@ -22,6 +22,8 @@ export type MainToThread =
   | { type: 'lookup-reply'; id: string; sale: SaleInfo | null; error?: string }
   | { type: 'metrics-reply'; reqId: number; text: string; contentType: string }
   | { type: 'holders'; saleId: string; snapshot: HolderSnapshot }
+  /** The sale finished: drop it, and answer 'forgot' once none of its purchases is left on the thread. */
+  | { type: 'forget'; saleId: string; slot: number }
   | { type: 'stop' };
 
 export type ThreadToMain =
@@ -31,4 +33,6 @@ export type ThreadToMain =
   | { type: 'metrics'; reqId: number }
   | { type: 'sale-created'; id: string }
   | { type: 'sold-out'; saleId: string }
+  /** This thread will never again touch `slot` for `saleId`. */
+  | { type: 'forgot'; saleId: string; slot: number }
   | { type: 'stopped'; thread: number };

@@ -21,6 +21,8 @@ export enum ScriptCode {
   BatchTooLarge = -12,
   InvalidSale = -13,
   BatchIdConflict = -14,
+  RegistryFull = -15,
+  RegistryCapacity = -16,
 }
 
 /** Per-purchase outcome of reserve-batch: the script codes a purchase can end with. The values of Success,
@@ -50,7 +52,9 @@ export type EngineErrorCode =
   | 'ERR_LIMIT_REACHED'
   | 'ERR_NOT_OPEN'
   | 'ERR_IDEMPOTENCY_MISMATCH'
-  | 'ERR_ANONYMOUS_NOT_ALLOWED';
+  | 'ERR_ANONYMOUS_NOT_ALLOWED'
+  | 'ERR_REGISTRY_FULL'
+  | 'ERR_REGISTRY_CAPACITY';
 
 /** An error with a stable `code` and a message that says what to change. */
 export class EngineError extends Error {
@@ -108,6 +112,20 @@ export function errorFromCode(code: number, detail: string, subject: string): En
       return new EngineError(
         'ERR_ANONYMOUS_NOT_ALLOWED',
         `${subject}: this sale does not allow anonymous buyers; pass a user`,
+      );
+    case ScriptCode.RegistryFull:
+      return new EngineError(
+        'ERR_REGISTRY_FULL',
+        `${subject}: the sale registry is full (${detail} live sales): wait for a sale to finish (closesAt passed), ` +
+          'or restart every node with a higher --max-sales and raise the registry capacity (docs/architecture.md)',
+        detail,
+      );
+    case ScriptCode.RegistryCapacity:
+      return new EngineError(
+        'ERR_REGISTRY_CAPACITY',
+        `${subject}: the sale registry holds ${detail} live sales, more than this caller's --max-sales: ` +
+          `start it with --max-sales ${detail} or more`,
+        detail,
       );
     default:
       return new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected script code ${code} (${detail})`, detail);

@@ -16,11 +16,19 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *   {sale:S}:stream         stream one entry per batch with new holds: b <batchId> <orderId> <user> ...
  *   {sale:S}:batch:<id>     string sha1(orderIds) + stored reply of a decided batch, EX 600 s
  *   ts:sales                set    sale ids, for discovery (another slot: written outside the scripts)
+ *   {ts:registry}:places    zset   the places of the sale registry: sale id -> releaseAt (ms; closesAt + the
+ *                                  registry grace, or +inf for a sale that never closes). A member whose score
+ *                                  has passed by Redis's clock is a finished sale: it is pruned, its place free
+ *   {ts:registry}:capacity  string how many places there are (set once, from the first --max-sales offered;
+ *                                  every node's --max-sales must be at least this)
  *   ts:paysig:<hex>         string a payment callback signature already used, EX 600 (replays refused)
  *   ts:idemkey:<user> <key> string the sale a buyer's Idempotency-Key names a purchase in, EX 86400 (the key's
  *                                  window): one key, one purchase, across sales
  */
 export const SALES_SET = 'ts:sales';
+
+/** The sale registry's two keys share the hash tag {ts:registry}: lua/reserve-place-2.lua runs on Cluster. */
+export const REGISTRY = { places: '{ts:registry}:places', capacity: '{ts:registry}:capacity' } as const;
 
 export interface SaleKeys {
   meta: string;

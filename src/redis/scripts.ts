@@ -83,6 +83,7 @@ export interface ScriptCommands {
   saleStatus: ScriptCall;
   audit: ScriptCall;
   holderIndex: ScriptCall;
+  reservePlace: ScriptCall;
 }
 
 export function scriptsOf(client: Redis | Cluster): ScriptCommands {

@@ -80,6 +80,9 @@ export const EXPIRE_PER_CALL: IntRule = { what: 'expire limit', min: 1, max: 100
 /** How long a decided batch's reply is kept for a re-send, seconds. */
 export const BATCH_RECORD_TTL_SECONDS: IntRule = { what: 'batch record TTL', min: 1, max: 86_400 };
 export const PORT: IntRule = { what: 'port', min: 1, max: 65_535 };
+/** Sales a node can track at once (--max-sales) and places in the sale registry; 1024 by default. */
+export const MAX_SALES: IntRule = { what: 'max sales', min: 1, max: 65_536 };
+export const DEFAULT_MAX_SALES = 1024;
 
 /** Either the checked value or what is wrong with it, phrased as what to send instead. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };

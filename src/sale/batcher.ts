@@ -110,6 +110,11 @@ export class ReservationBatcher {
     return this.pendingCount;
   }
 
+  /** True while a purchase of `saleId` is queued or on the wire (its promise not resolved yet). */
+  busy(saleId: string): boolean {
+    return this.queues.has(saleId);
+  }
+
   /**
    * Queues one purchase. Rejects at once with EngineError (ERR_INVALID_ARGUMENT) on a malformed sale id
    * or purchase, so one bad request never fails its batch; otherwise resolves, never rejects.

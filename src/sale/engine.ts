@@ -3,9 +3,11 @@ import { EngineError, Outcome, ScriptCode, errorFromCode } from '../redis/codes.
 import { SALES_SET, assertSaleId, batchKey, buyerKeyClaim, saleKeys } from '../redis/keys.js';
 import { scriptsOf, type ScriptCommands } from '../redis/scripts.js';
 import { BATCH_ID, BATCH_SIZE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
+import { DEFAULT_MAX_SALES } from '../rules/input-rules.js';
 import { checkSaleConfig } from '../rules/sale-config.js';
 import { parseBatchReply } from './batch-reply.js';
 import { decodeOrder } from './order-codec.js';
+import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
 import { checkPurchase } from './purchase-checks.js';
 import type { AuditReport, BatchReply, ExpireReply, HolderSnapshot, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
@@ -31,24 +33,47 @@ export class SaleEngine {
     this.scripts = scriptsOf(redis);
   }
 
-  async createSale(input: SaleConfig): Promise<'created' | 'exists'> {
+  /**
+   * Creates a sale in two steps (src/sale/places.ts): a place in the sale registry first (throws
+   * ERR_REGISTRY_FULL when `capacity` live sales exist, ERR_REGISTRY_CAPACITY when `capacity` — the caller's
+   * --max-sales — is below the stored one), then the sale's own keys. A Redis error in between leaves the
+   * place taken (the create may have run): send the same create again.
+   */
+  async createSale(input: SaleConfig, capacity: number = DEFAULT_MAX_SALES): Promise<'created' | 'exists'> {
     if (input === null || typeof input !== 'object') {
       throw new EngineError('ERR_INVALID_SALE', 'sale config: pass an object {id, total, perUserLimit, holdSeconds, anonymous}', 'config');
     }
     const checked = checkSaleConfig(input);
     if (!checked.ok) throw new EngineError('ERR_INVALID_SALE', `sale ${checked.field}: ${checked.problem}`, checked.field);
     const c = checked.value;
+    const placed = await reservePlace(this.scripts, c.id, c.closesAt, capacity);
     const reply = await this.scripts.createSale(
       saleKeys(c.id).meta, c.total, c.perUserLimit, c.holdSeconds, c.opensAt ?? 0, c.closesAt ?? 0, c.anonymous ? 1 : 0,
     );
     if (reply !== ScriptCode.Ok && reply !== ScriptCode.Exists) {
+      if (placed === 'new') await releasePlace(this.redis, c.id); // refused: nothing of the sale was written
       if (isErrorTuple(reply)) throw errorFromCode(reply[0], reply[1], `sale ${c.id}`);
       throw unexpected(`sale ${c.id}`, reply);
+    }
+    if (reply === ScriptCode.Exists && placed === 'new') {
+      // The place was taken with this request's closesAt; the sale that exists keeps its own.
+      const existing = await this.status(c.id);
+      if (existing !== null) await matchPlace(this.redis, c.id, existing.closesAt);
     }
     // ts:sales is in another slot: added after the script, not atomically. Re-adding on 'exists' repairs a
     // crash between the two steps.
     await this.redis.sadd(SALES_SET, c.id);
     return reply === ScriptCode.Ok ? 'created' : 'exists';
+  }
+
+  /** The sale registry's capacity (stores `offered`, a node's --max-sales, when none is stored yet). */
+  registryCapacity(offered: number): Promise<number> {
+    return registryCapacity(this.redis, offered);
+  }
+
+  /** Sales with a place in the registry: every live one (and finished ones not pruned yet). */
+  placedSales(): Promise<string[]> {
+    return placedSales(this.redis);
   }
 
   /**

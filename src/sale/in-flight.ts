@@ -19,6 +19,10 @@ export class InFlight {
   done(slot: number): void {
     Atomics.sub(this.i32, slot, 1);
   }
+  /** Slot reuse only (src/node/main/slot-reset.ts): no thread may hold a unit of the slot any more. */
+  reset(slot: number): void {
+    Atomics.store(this.i32, slot, 0);
+  }
   get(slot: number): number {
     return Atomics.load(this.i32, slot);
   }

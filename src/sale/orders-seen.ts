@@ -27,6 +27,14 @@ export class OrdersSeen {
     }
   }
 
+  /**
+   * Slot reuse only (src/node/main/slot-reset.ts): the count belongs to the sale that left; the slot's next
+   * sale starts from 0 (raise() never lowers, so this is the one place that does).
+   */
+  reset(slot: number): void {
+    Atomics.store(this.i32, slot, 0);
+  }
+
   get(slot: number): number {
     return Atomics.load(this.i32, slot);
   }

@@ -97,6 +97,8 @@ export class PurchaseDesk {
     this.parts.directory.find(ask.saleId, (sale, error) => {
       if (error !== undefined) return done({ kind: 'lookup_failed', saleId: ask.saleId, reason: error });
       if (sale === null) return done({ kind: 'unknown_sale', saleId: ask.saleId });
+      // A finished sale has no slot (slot < 0): closed, answered without shared memory or Redis.
+      if (sale.slot < 0) return done({ kind: 'not_open', sale });
       this.decide(sale, ask, done);
     });
   }

@@ -4,15 +4,17 @@
 import t from 'tap';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { ScriptCode } from '../../src/redis/codes.js';
-import { batchKey, saleKeys } from '../../src/redis/keys.js';
+import { REGISTRY, batchKey, saleKeys } from '../../src/redis/keys.js';
 import { scriptsOf } from '../../src/redis/scripts.js';
 import {
   BATCH_ID,
   BATCH_RECORD_TTL_SECONDS,
   BATCH_SIZE,
+  DEFAULT_MAX_SALES,
   EXPIRE_PER_CALL,
   HOLD_SECONDS,
   IDEMPOTENCY_KEY,
+  MAX_SALES,
   ORDER_ID,
   PER_USER_LIMIT,
   SALE_ID,
@@ -116,6 +118,24 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
       if (rule.min > 0) t.same(await create({ [arg]: rule.min - 1 }), [ScriptCode.InvalidSale, field], `${field} ${rule.min - 1} refused`);
     }
     t.same(await create({ opensAt: 2000, closesAt: 1000 }), [ScriptCode.InvalidSale, 'closesAt'], 'closesAt before opensAt refused');
+  });
+
+  t.test('reserve-place: sale id, releaseAt, capacity; a refusal writes nothing', async (t) => {
+    const place = (sale: string, releaseAt: number | string, capacity: number | string) =>
+      scripts.reservePlace(REGISTRY.places, REGISTRY.capacity, sale, releaseAt, capacity);
+    const state = async () => [await redis.zrange(REGISTRY.places, 0, -1, 'WITHSCORES'), await redis.get(REGISTRY.capacity)];
+    const before = await state();
+    t.equal(before[1], String(DEFAULT_MAX_SALES), 'the first createSale stored the default capacity');
+    t.same(await place(longest(SALE_ID.maxLength) + 'a', 0, 4096), [ScriptCode.InvalidArgument, 'saleId'], 'a sale id too long refused');
+    t.same(await place('P-1!', 0, 4096), [ScriptCode.InvalidArgument, 'saleId'], 'a foreign character refused');
+    t.same(await place('P1', SALE_TIME_MS.max + 1, 4096), [ScriptCode.InvalidArgument, 'releaseAt'], 'releaseAt past the time range refused');
+    t.same(await place('P1', '-1', 4096), [ScriptCode.InvalidArgument, 'releaseAt']);
+    t.same(await place('P1', 0, MAX_SALES.max + 1), [ScriptCode.InvalidArgument, 'capacity'], `capacity ${MAX_SALES.max + 1} refused`);
+    t.same(await place('P1', 0, MAX_SALES.min - 1), [ScriptCode.InvalidArgument, 'capacity'], `capacity ${MAX_SALES.min - 1} refused`);
+    t.same(await place('P1', 0, DEFAULT_MAX_SALES - 1), [ScriptCode.RegistryCapacity, String(DEFAULT_MAX_SALES)], 'a capacity below the stored one refused');
+    t.same(await state(), before, 'nothing written by any refusal');
+    const at = await place(longest(SALE_ID.maxLength), SALE_TIME_MS.max, MAX_SALES.max);
+    t.ok(Array.isArray(at) && at[0] === ScriptCode.Ok && at[2] === DEFAULT_MAX_SALES, 'the longest id, the latest releaseAt, the highest capacity accepted; the stored capacity stays');
   });
 
   t.test('expire-holds and get-order', async (t) => {

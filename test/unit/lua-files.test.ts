@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LUA_DIR, loadScripts, SCRIPT_FILE_RE } from '../../src/redis/scripts.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 import { saleOfOrderId } from '../../src/rules/input-rules.js';
-import { saleKeys, batchKey, saleTag } from '../../src/redis/keys.js';
+import { REGISTRY, saleKeys, batchKey, saleTag } from '../../src/redis/keys.js';
 import { ScriptCode, errorFromCode, EngineError } from '../../src/redis/codes.js';
 
 // The Lua files themselves (read, not run): headers, the code table, ids and keys. No Redis needed.
@@ -14,7 +14,7 @@ t.test('every lua/<name>-<numKeys>.lua: header lists each KEYS/ARGV it uses, num
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
   const scripts = loadScripts();
   t.equal(scripts.length, files.length, 'every top-level .lua is a script');
-  t.same(scripts.map((s) => s.name).sort(), ['audit', 'cancel', 'createSale', 'expireHolds', 'getOrder', 'holderIndex', 'pay', 'reserveBatch', 'saleStatus']);
+  t.same(scripts.map((s) => s.name).sort(), ['audit', 'cancel', 'createSale', 'expireHolds', 'getOrder', 'holderIndex', 'pay', 'reserveBatch', 'reservePlace', 'saleStatus']);
   for (const s of scripts) {
     const raw = readFileSync(join(LUA_DIR, s.file), 'utf8');
     const header = /^--\[\[([\s\S]*?)\]\]/.exec(raw)?.[1] ?? '';
@@ -72,5 +72,6 @@ t.test('keys: one hash tag per sale, built only here', async (t) => {
   const k = saleKeys('G1');
   for (const key of Object.values(k)) t.ok(key.startsWith('{sale:G1}:'), key);
   t.equal(batchKey('G1', 'b1'), '{sale:G1}:batch:b1');
+  t.ok(REGISTRY.places.startsWith('{ts:registry}:') && REGISTRY.capacity.startsWith('{ts:registry}:'), 'the registry keys share one slot');
   t.throws(() => saleTag('G{1}'), { code: 'ERR_INVALID_ARGUMENT' });
 });

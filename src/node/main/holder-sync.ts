@@ -22,6 +22,11 @@ export class HolderSync {
     if (facts.remaining <= 0 && (this.sent.get(facts.id) ?? -1) < facts.ordersMade) this.refresh(facts.id);
   }
 
+  /** The sale finished and left the node: no more snapshots for it. */
+  forget(saleId: string): void {
+    this.sent.delete(saleId);
+  }
+
   refresh(saleId: string): void {
     if (this.reading.has(saleId)) return;
     this.reading.add(saleId);

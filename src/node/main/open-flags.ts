@@ -36,6 +36,11 @@ export class OpenFlags {
     this.timers.set(sale.slot, timer);
   }
 
+  /** The sale of `slot` left (finished): no more edges for it. */
+  forget(slot: number): void {
+    this.clear(slot);
+  }
+
   stop(): void {
     for (const slot of [...this.timers.keys()]) this.clear(slot);
   }

@@ -18,9 +18,13 @@ import { HolderSync } from './holder-sync.js';
 import { OpenFlags } from './open-flags.js';
 import { Reconciler } from './reconciler.js';
 import { SaleRegistry } from './registry.js';
+import { resetSlot } from './slot-reset.js';
 import { onShutdownSignals } from './shutdown.js';
 import { startThread } from './start-thread.js';
 import { Sweeper } from './sweeper.js';
+
+/** This node cannot hold as many sales as the registry in Redis allows. */
+class CapacityError extends Error {}
 
 /**
  * The node's main thread: owns the stock buffer, the sale registry, the reconciler, the sweeper, the open
@@ -55,25 +59,60 @@ export async function runNode(config: NodeConfig): Promise<number> {
   };
 
   const registry = new SaleRegistry(
-    stock,
     (id) => readFacts(engine, id),
-    (sale) => {
-      // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
-      refresh(sale.info.slot, sale.last);
-      openFlags.track(sale.info);
-      broadcast({ type: 'sale', sale: sale.info });
-      log.info({ sale: sale.info.id, slot: sale.info.slot, remaining: sale.last.remaining }, 'sale registered');
+    {
+      onNew: (sale) => {
+        // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
+        refresh(sale.info.slot, sale.last);
+        openFlags.track(sale.info);
+        broadcast({ type: 'sale', sale: sale.info });
+        log.info({ sale: sale.info.id, slot: sale.info.slot, remaining: sale.last.remaining }, 'sale registered');
+      },
+      onRetire: (sale) => {
+        openFlags.forget(sale.info.slot);
+        holderSync.forget(sale.info.id);
+        broadcast({ type: 'forget', saleId: sale.info.id, slot: sale.info.slot });
+      },
+      clearSlot: (slot, quarantined) => {
+        resetSlot(stock, inFlight, ordersSeen, slot);
+        if (quarantined) log.warn({ slot }, 'a thread did not let go of a finished sale in time; its slot is reused anyway');
+      },
     },
+    { slots: config.maxSales, threads: config.threads, quarantineMs: config.deadlineMs + 1000 },
   );
 
   await whenReady(redis, 3000).catch(() => {});
   // Redis may not be up yet: start anyway (readyz says 503 and purchases of unknown sales 503 until it is).
-  const loadAll = async () => {
-    const ids = await engine.listSales();
-    for (const id of ids) if (registry.get(id) === undefined) await registry.lookup(id);
-    if (registry.full) log.warn({ maxSales: config.maxSales }, 'sale registry is full: raise --max-sales');
+  // Every node must be able to hold every live sale: its --max-sales at least the registry's capacity.
+  let capacityOk = false;
+  const checkCapacity = async () => {
+    if (capacityOk) return;
+    const capacity = await engine.registryCapacity(config.maxSales);
+    if (capacity > config.maxSales) {
+      throw new CapacityError(
+        `the sale registry in Redis allows ${capacity} live sales but this node was started with --max-sales ${config.maxSales}: ` +
+          `start it with --max-sales ${capacity} or more`,
+      );
+    }
+    capacityOk = true;
   };
-  await loadAll().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not list sales at start; will retry'));
+  const loadAll = async () => {
+    await checkCapacity();
+    for (const id of await engine.placedSales()) {
+      if (registry.get(id) === undefined) await registry.lookup(id).catch((err: unknown) => log.warn({ sale: id, err: (err as Error).message }, 'sale not loaded'));
+    }
+  };
+  try {
+    await loadAll();
+  } catch (err) {
+    if (err instanceof CapacityError) {
+      log.fatal(err.message);
+      log.flush();
+      redis.disconnect();
+      return 1;
+    }
+    log.warn({ err: (err as Error).message }, 'could not list sales at start; will retry');
+  }
 
   const metrics = createMetricsRegistry(config.id, metricsBuffer, config.threads, () =>
     registry.list().map((sale) => ({
@@ -89,7 +128,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     switch (message.type) {
       case 'lookup':
         registry.lookup(message.id).then(
-          (sale) => worker.postMessage({ type: 'lookup-reply', id: message.id, sale: sale?.info ?? null } satisfies MainToThread),
+          (sale) => worker.postMessage({ type: 'lookup-reply', id: message.id, sale } satisfies MainToThread),
           (err: unknown) =>
             worker.postMessage({ type: 'lookup-reply', id: message.id, sale: null, error: (err as Error).message } satisfies MainToThread),
         );
@@ -99,6 +138,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
         break;
       case 'sold-out':
         holderSync.refresh(message.saleId);
+        break;
+      case 'forgot':
+        registry.acknowledged(message.slot, message.saleId);
         break;
       case 'metrics':
         metrics.metrics().then(
@@ -170,14 +212,18 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const reconciler = new Reconciler(
     () => registry.list(),
     (id) => readFacts(engine, id),
-    (sale, facts) => refresh(sale.info.slot, facts),
+    // A sale retired while its read was on the way no longer owns its slot: leave the slot alone.
+    (sale, facts) => registry.get(sale.info.id) === sale && refresh(sale.info.slot, facts),
     onLoopError('reconcile'),
   );
   const sweeper = new Sweeper(
-    () => registry.list(),
+    () => registry.sweepable(),
     (saleId, limit) => engine.expireDue(saleId, limit),
     onLoopError('expiry sweep'),
   );
+  // Finished sales give their slots back (after every thread let go); at most 250 ms after RETIRE_AFTER_MS.
+  const retireTimer = setInterval(() => registry.retireDue(), 250);
+  retireTimer.unref();
   reconciler.start(config.reconcileMs);
   sweeper.start(config.sweepMs);
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -195,6 +241,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
         reconciler.stop();
         sweeper.stop();
         openFlags.stop();
+        clearInterval(retireTimer);
         if (refreshTimer !== undefined) clearInterval(refreshTimer);
         await Promise.all(
           workers.map(

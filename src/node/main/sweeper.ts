@@ -11,7 +11,8 @@ export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   constructor(
-    private readonly sales: () => KnownSale[],
+    /** Live sales and finished ones whose holds may still be due (SaleRegistry.sweepable). */
+    private readonly sales: () => Array<Pick<KnownSale, 'info'>>,
     /** Releases up to `limit` due holds; `more`: further holds are already due (a page can release fewer than
      *  `limit` and still have more, since paid or cancelled orders of a due batch are skipped). */
     private readonly expire: (saleId: string, limit: number) => Promise<{ expired: number; more: boolean }>,

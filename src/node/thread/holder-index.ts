@@ -24,6 +24,10 @@ export class ThreadHolderIndex implements HolderIndex {
     return (user !== '' && holders.users.has(user)) || (scopedKey !== '' && holders.keys.has(scopedKey));
   }
 
+  forget(saleId: string): void {
+    this.bySale.delete(saleId);
+  }
+
   learned(saleId: string, snapshot: HolderSnapshot): void {
     const known = this.bySale.get(saleId);
     if (known !== undefined && known.ordersMade > snapshot.ordersMade) return; // an older snapshot arrived late

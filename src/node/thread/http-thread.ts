@@ -136,12 +136,30 @@ parentPort?.on('message', (message: MainToThread) => {
       return directory.answered(message.id, message.sale, message.error);
     case 'holders':
       return holders.learned(message.saleId, message.snapshot);
+    case 'forget':
+      directory.forget(message.saleId);
+      holders.forget(message.saleId);
+      return forgotWhenSettled(message.saleId, message.slot);
     case 'metrics-reply':
       return metricsLink.answered(message.reqId, message.contentType === '' ? null : { text: message.text, contentType: message.contentType });
     case 'stop':
       return void stop();
   }
 });
+
+/**
+ * Acknowledges a retired sale once no purchase of it is left in the batcher. After directory.forget() no new
+ * purchase can reach the slot (decide() runs synchronously from the directory to batcher.reserve()), and a
+ * purchase's settle — its last write to the slot — runs in the microtask right after the batcher resolves it,
+ * so by the next timer tick after busy() turned false every one of them has run.
+ */
+function forgotWhenSettled(saleId: string, slot: number): void {
+  if (batcher.busy(saleId)) {
+    setTimeout(() => forgotWhenSettled(saleId, slot), 20).unref();
+    return;
+  }
+  post({ type: 'forgot', saleId, slot });
+}
 
 let stopping = false;
 /**

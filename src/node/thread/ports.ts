@@ -90,7 +90,7 @@ export function purchasePort(parts: ThreadParts): PurchasePort {
     const name = v.kind === 'success' ? outcome : STAT_NAME[v.kind];
     if (name === undefined || !('sale' in v) || v.sale === undefined) return;
     const orderId = v.kind === 'success' || v.kind === 'undecided' ? v.orderId : undefined;
-    statLog.record(v.sale.id, name, orderId, stock.available(v.sale.slot));
+    statLog.record(v.sale.id, name, orderId, v.sale.slot < 0 ? 0 : stock.available(v.sale.slot));
   };
   return {
     defaultSale: parts.config.defaultSale,
@@ -139,7 +139,8 @@ export function adminPort(parts: ThreadParts): AdminPort {
   return {
     adminToken: parts.config.adminToken,
     maxBodyBytes: parts.config.maxBodyBytes,
-    createSale: (config) => parts.engine.createSale(config),
+    // This node's --max-sales is the capacity it offers the registry (it can hold that many live sales).
+    createSale: (config) => parts.engine.createSale(config, parts.config.maxSales),
     announceSale: (saleId) => parts.post({ type: 'sale-created', id: saleId }),
   };
 }

@@ -8,9 +8,13 @@ type LookupWaiter = (sale: SaleInfo | null, error?: string) => void;
  * The sales one uWS thread knows: the main thread broadcasts each sale it registers, and answers a lookup
  * for an id the thread meets first (it reads Redis at most once per id per second). Concurrent requests for
  * one unknown id share one question; no answer within 2 s counts as Redis unavailable.
+ *
+ * A finished sale (slot -1, node/main/registry.ts) is kept apart, in `finished`: get() — the hot path —
+ * only ever returns a sale with a slot; find() answers a finished one at once, without asking again.
  */
 export class ThreadSaleDirectory implements SaleDirectory {
   private readonly sales = new Map<string, SaleInfo>();
+  private readonly finished = new Map<string, SaleInfo>();
   private readonly lookups = new Map<string, LookupWaiter[]>();
 
   constructor(
@@ -26,7 +30,7 @@ export class ThreadSaleDirectory implements SaleDirectory {
   }
 
   find(id: string, done: LookupWaiter): void {
-    const known = this.sales.get(id);
+    const known = this.sales.get(id) ?? this.finished.get(id);
     if (known !== undefined) return done(known);
     let waiters = this.lookups.get(id);
     if (waiters === undefined) {
@@ -47,8 +51,22 @@ export class ThreadSaleDirectory implements SaleDirectory {
 
   /** The main thread's answer to a lookup. */
   answered(id: string, sale: SaleInfo | null, error?: string): void {
-    if (sale !== null) this.sales.set(sale.id, sale);
+    if (sale !== null && sale.slot >= 0) this.sales.set(sale.id, sale);
+    else if (sale !== null) this.rememberFinished(sale);
     this.settle(id, sale, error);
+  }
+
+  /** The sale finished (main thread's 'forget'): no new purchase finds its slot from now on. */
+  forget(id: string): void {
+    const sale = this.sales.get(id);
+    if (sale === undefined) return;
+    this.sales.delete(id);
+    this.rememberFinished({ ...sale, slot: -1 });
+  }
+
+  private rememberFinished(sale: SaleInfo): void {
+    if (this.finished.size >= 10_000) this.finished.clear(); // a forgotten one is asked for again
+    this.finished.set(sale.id, sale);
   }
 
   private settle(id: string, sale: SaleInfo | null, error?: string): void {
