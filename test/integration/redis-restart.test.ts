@@ -11,8 +11,10 @@ const server = await RedisServer.start();
 t.teardown(() => server.stop());
 const clients: Redis[] = [];
 t.teardown(() => clients.forEach((c) => c.disconnect()));
-async function connect(): Promise<Redis> {
-  const c = (await connectRedisReady(server.url, { commandTimeoutMs: 500 })) as Redis;
+/** The purchases' connections fail fast (500 ms); the sale is set up over a patient one (a busy machine
+ *  fsyncing every write may take longer than that to create it, and that is not what this file tests). */
+async function connect(commandTimeoutMs = 500): Promise<Redis> {
+  const c = (await connectRedisReady(server.url, { commandTimeoutMs })) as Redis;
   clients.push(c);
   return c;
 }
@@ -44,7 +46,7 @@ t.test('kill -9 mid-sale and restart on the same AOF: every confirmed order is s
   const redis = await connect();
   const engine = new SaleEngine(redis);
   const sale = 'crash';
-  await engine.createSale({ id: sale, total: 100_000, perUserLimit: 1, holdSeconds: 600, anonymous: false });
+  await new SaleEngine(await connect(10_000)).createSale({ id: sale, total: 100_000, perUserLimit: 1, holdSeconds: 600, anonymous: false });
   const batcher = new ReservationBatcher(engine, { maxBatch: 32, windowMs: 1, deadlineMs: 1000 });
   const run = buyers(batcher, sale, 32);
   await new Promise((res) => setTimeout(res, 300));
@@ -76,7 +78,7 @@ t.test('SCRIPT FLUSH mid-run: NOSCRIPT is handled inside ioredis and never reach
   const admin = await connect();
   const engine = new SaleEngine(redis);
   const sale = 'flush';
-  await engine.createSale({ id: sale, total: 100_000, perUserLimit: 1, holdSeconds: 600, anonymous: false });
+  await new SaleEngine(await connect(10_000)).createSale({ id: sale, total: 100_000, perUserLimit: 1, holdSeconds: 600, anonymous: false });
   const batcher = new ReservationBatcher(engine, { maxBatch: 16, windowMs: 1 });
   const errors: string[] = [];
   const run = buyers(batcher, sale, 16);
