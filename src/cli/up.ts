@@ -21,13 +21,15 @@ export const UP_COMMAND = {
     threads: { type: 'int', min: 1, max: 256, help: 'uWS threads per node (default max(1, cores / nodes))' },
     redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, help: 'use this Redis instead of the embedded one; not supervised' },
     'redis-port': { type: 'int', min: PORT.min, max: PORT.max, value: 'P', help: 'embedded Redis port (default 6380, or a free port if 6380 is taken)' },
-    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis data, logs, nginx files)' },
+    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis data, logs, nginx files); refused while children of a crashed up still run' },
     'var-dir': { type: 'text', env: 'TICKET_SPIKE_VAR', value: 'DIR', help: 'runtime files (default <project>/var)' },
     'demo-total': { type: 'int', min: 1, max: 100_000_000, default: 10_000, help: 'tickets in the demo sale when it is created' },
     'nginx-workers': { type: 'int', min: 1, max: 64, help: 'nginx worker_processes (default min(2, cores))' },
   },
   footer: `Env: ADMIN_TOKEN (made and printed when unset), LOG_LEVEL.
-Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain) and Redis, and removes <var>/up.json.`,
+Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain) and Redis, and removes <var>/up.json.
+If up dies, the nodes exit by themselves and a watchdog stops nginx and Redis; the next up stops what is
+still left (checked by pid and command line) and keeps the data.`,
 } as const satisfies CommandSpec;
 
 export const UP_HELP = helpText(UP_COMMAND);

@@ -39,6 +39,8 @@ export interface NodeConfig {
   adminToken: string | null;
   maxBodyBytes: number;
   logLevel: string;
+  /** The supervisor's pid (`up` passes its own): when that process is gone the node drains and exits. */
+  parentPid: number | null;
   /** Buyer authentication (the buyer is a JWT's sub); null = the demo, where `user` is taken as sent. */
   jwt: { hs256Secret?: string; publicKeyPem?: string; issuer?: string; audience?: string } | null;
   /** The shared secret of the payment system's signed pay callbacks; null = only the admin token pays. */
@@ -97,6 +99,7 @@ export const NODE_COMMAND = {
       check: (v: string) => (LOG_LEVELS.includes(v) ? { ok: true, value: v } : { ok: false, problem: `one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}` }),
       help: LOG_LEVELS.join('|'),
     },
+    'parent-pid': { type: 'int', min: 2, max: 4_194_304, value: 'PID', help: 'drain and exit when this process is gone (`up` passes its own pid)' },
     'admin-token': { type: 'text', env: 'ADMIN_TOKEN', value: 'T', help: 'token for POST /admin/sales (without one, admin answers 401)' },
     'jwt-secret': { type: 'text', env: 'JWT_SECRET', value: 'S', help: 'buyer authentication with HS256 tokens signed with this secret (32+ characters); prefer the variable' },
     'jwt-public-key-file': { type: 'text', env: 'JWT_PUBLIC_KEY_FILE', value: 'PEM', help: 'buyer authentication with EdDSA (Ed25519 key) or RS256 (RSA key) tokens' },
@@ -155,6 +158,7 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     adminToken: v['admin-token'] === undefined || v['admin-token'] === '' ? null : v['admin-token'],
     maxBodyBytes: v['max-body-bytes'],
     logLevel: v['log-level'],
+    parentPid: v['parent-pid'] ?? null,
   };
 }
 

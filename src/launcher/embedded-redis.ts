@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { redisPing, waitUntil } from './probe.js';
 import type { ChildSpec } from './supervisor.js';
 
@@ -31,6 +32,8 @@ export function embeddedRedisSpec(options: EmbeddedRedisOptions): ChildSpec {
       '--logfile', '',
       '--loglevel', 'notice',
     ],
+    // Redis replaces its argv with its title, "<binary> 127.0.0.1:<port>" (proc-title-template's default).
+    cmdlineHas: [basename(options.binary), `127.0.0.1:${options.port}`],
     logFile: options.logFile,
     // SIGTERM: Redis flushes and fsyncs the AOF, then exits.
     stopSignal: 'SIGTERM',

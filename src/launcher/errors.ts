@@ -9,7 +9,8 @@ export type LaunchErrorCode =
   | 'MISSING_BINARY'
   | 'NGINX_CONFIG'
   | 'START_FAILED'
-  | 'DEMO_SALE';
+  | 'DEMO_SALE'
+  | 'LEFTOVERS_ALIVE';
 
 export class LaunchError extends Error {
   override readonly name = 'LaunchError';

@@ -10,23 +10,29 @@ import { nodeSpec, planNodes, type NodePlan } from './nodes.js';
 import type { UpOptions } from './options.js';
 import { anyFreePort, assertPortsFree, isPortFree, type PortClaim } from './ports.js';
 import { ensureBinary } from './prereqs.js';
+import { foreignHint, recoverFromCrash } from './recover.js';
 import { acquireUpLock, releaseUpLock, STATE_FILE, writeUpState, type UpState } from './state.js';
 import { ChildStartError, killGroup, SupervisedChild } from './supervisor.js';
+import { watchdogSpec } from './watchdog.js';
 
 export class Interrupted extends Error {
   override readonly name = 'Interrupted';
 }
 
 /**
- * One `ticket-spike up`: start Redis (embedded unless an URL is given), create the demo sale, start the
- * nodes, start nginx in front, publish <var>/up.json, then supervise until stop() — which ends nginx
- * first (no new buyers), then the nodes (they drain), then Redis, and removes up.json.
+ * One `ticket-spike up`: take the lock (<var>/up.json), stop what a crashed earlier `up` left running,
+ * check the ports, and only then touch the var dir (--fresh) and start the watchdog, Redis (embedded unless
+ * an URL is given), the demo sale, the nodes and nginx in front; supervise until stop() — which ends nginx
+ * first (no new buyers), then the nodes (they drain), then Redis, and removes up.json. Every child is in
+ * up.json with its pid and cmdline as soon as it runs; if `up` dies, the nodes notice their parent is gone
+ * and the watchdog stops nginx and Redis.
  */
 export class Launcher {
   readonly varDir: string;
   private redis: SupervisedChild | undefined;
   private readonly nodes = new Map<string, SupervisedChild>();
   private nginx: SupervisedChild | undefined;
+  private watchdog: SupervisedChild | undefined;
   private state: UpState;
   private locked = false;
   private stopRequested = false;
@@ -65,7 +71,7 @@ export class Launcher {
   }
 
   private children(): SupervisedChild[] {
-    return [this.nginx, ...this.nodes.values(), this.redis].filter((c): c is SupervisedChild => c !== undefined);
+    return [this.nginx, ...this.nodes.values(), this.redis, this.watchdog].filter((c): c is SupervisedChild => c !== undefined);
   }
 
   /** Synchronous last resort (process 'exit'): SIGKILL every child's process group. */
@@ -76,48 +82,44 @@ export class Launcher {
   async start(): Promise<void> {
     const o = this.options;
     // 1. The lock first: a second `up` on the same var dir must not touch anything (not even --fresh).
-    acquireUpLock(this.varDir, this.state);
+    const previous = acquireUpLock(this.varDir, this.state);
     this.locked = true;
-    if (o.fresh) this.wipeVar();
-    const logs = join(this.varDir, 'logs');
-    mkdirSync(logs, { recursive: true });
 
-    // 2. Binaries (installed with apt-get when root and missing).
+    // 2. What a crashed earlier `up` left running: stopped (or, with --fresh, refused) before anything in
+    // the var dir is touched.
+    const recovery = previous !== undefined ? await recoverFromCrash(previous, o.fresh, this.log, (leftovers) => this.update({ leftovers })) : undefined;
+    this.checkpoint();
+
+    // 3. Binaries (installed with apt-get when root and missing).
     const nginxBin = ensureBinary('nginx', this.log);
     const redisBin = o.redisUrl === undefined ? ensureBinary('redis-server', this.log) : undefined;
 
-    // 3. Ports, all checked before anything starts.
+    // 4. Ports, all checked before anything starts.
     this.plan = planNodes(o.portBase, o.weights);
     const claims: PortClaim[] = [
       { port: o.port, what: 'nginx, --port' },
       ...this.plan.map((n) => ({ port: n.port, what: `${n.id}, --port-base` })),
     ];
-    let redisPort: number | undefined;
-    if (redisBin !== undefined) {
-      if (o.redisPort === 'auto') {
-        redisPort = 6380;
-        const clash = redisPort === o.port || this.plan.some((n) => n.port === redisPort);
-        if (clash || !(await isPortFree(redisPort))) {
-          redisPort = await anyFreePort();
-          this.log.info({ redisPort }, `port 6380 is taken; the embedded Redis uses ${redisPort}`);
-        }
-      } else {
-        redisPort = o.redisPort;
-      }
-      claims.push({ port: redisPort, what: 'embedded Redis, --redis-port' });
-    }
-    await assertPortsFree(claims);
+    const redisPort = redisBin !== undefined ? await this.chooseRedisPort() : undefined;
+    if (redisPort !== undefined) claims.push({ port: redisPort, what: 'embedded Redis, --redis-port' });
+    await assertPortsFree(claims, foreignHint(recovery?.foreign ?? []));
     this.checkpoint();
 
-    // 4. Redis.
+    // 5. Only now the var dir: --fresh empties it; the watchdog stops Redis and nginx should `up` die.
+    if (o.fresh) this.wipeVar();
+    const logs = join(this.varDir, 'logs');
+    mkdirSync(logs, { recursive: true });
+    const watchdog = watchdogSpec(this.projectRoot, process.pid, this.varDir, join(logs, 'watchdog.log'));
+    this.watchdog = new SupervisedChild(watchdog, this.log, (pid) => this.update({ watchdogPid: pid, watchdogCmdlineHas: watchdog.cmdlineHas }));
+    await this.startChild(this.watchdog);
+    this.checkpoint();
+
+    // 6. Redis.
     if (redisBin !== undefined && redisPort !== undefined) {
       this.redisDataDir = join(this.varDir, 'redis');
       this.redisUrl = `redis://127.0.0.1:${redisPort}`;
-      this.redis = new SupervisedChild(
-        embeddedRedisSpec({ binary: redisBin, port: redisPort, dataDir: this.redisDataDir, logFile: join(logs, 'redis.log') }),
-        this.log,
-        (pid) => this.update({ redisPid: pid }),
-      );
+      const spec = embeddedRedisSpec({ binary: redisBin, port: redisPort, dataDir: this.redisDataDir, logFile: join(logs, 'redis.log') });
+      this.redis = new SupervisedChild(spec, this.log, (pid) => this.update({ redisPid: pid, redisCmdlineHas: spec.cmdlineHas }));
       await this.startChild(this.redis);
     } else {
       this.redisUrl = o.redisUrl as string;
@@ -125,39 +127,37 @@ export class Launcher {
     this.update({ redisUrl: this.redisUrl, redisDataDir: this.redisDataDir, adminToken: this.adminToken });
     this.checkpoint();
 
-    // 5. The demo sale, before the nodes, so they find it at once.
+    // 7. The demo sale, before the nodes, so they find it at once.
     this.demo = await ensureDemoSale(this.redisUrl, { ...DEMO_SALE, total: o.demoTotal });
     this.log.info({ sale: DEMO_SALE.id, result: this.demo }, `demo sale ${this.demo}`);
     this.checkpoint();
 
-    // 6. Nodes, all at once.
+    // 8. Nodes, all at once; each watches this process and drains when it is gone.
     const totalWeight = o.weights.reduce((a, b) => a + b, 0);
-    const nodeInfo = this.plan.map((n) => ({ id: n.id, port: n.port, weight: n.weight, pid: undefined as number | undefined }));
+    const nodeInfo: NonNullable<UpState['nodes']> = this.plan.map((n) => ({ id: n.id, port: n.port, weight: n.weight }));
     this.update({ nodes: nodeInfo, defaultSale: DEMO_SALE.id });
     for (const [i, n] of this.plan.entries()) {
-      const child = new SupervisedChild(
-        nodeSpec({
-          projectRoot: this.projectRoot,
-          node: n,
-          totalWeight,
-          redisUrl: this.redisUrl,
-          adminToken: this.adminToken,
-          defaultSale: DEMO_SALE.id,
-          threads: o.threads,
-          logFile: join(logs, `${n.id}.log`),
-        }),
-        this.log,
-        (pid) => {
-          nodeInfo[i]!.pid = pid;
-          this.update({ nodes: nodeInfo });
-        },
-      );
+      const spec = nodeSpec({
+        projectRoot: this.projectRoot,
+        node: n,
+        totalWeight,
+        redisUrl: this.redisUrl,
+        adminToken: this.adminToken,
+        defaultSale: DEMO_SALE.id,
+        threads: o.threads,
+        logFile: join(logs, `${n.id}.log`),
+        parentPid: process.pid,
+      });
+      const child = new SupervisedChild(spec, this.log, (pid) => {
+        nodeInfo[i] = { ...nodeInfo[i]!, pid, cmdlineHas: spec.cmdlineHas };
+        this.update({ nodes: nodeInfo });
+      });
       this.nodes.set(n.id, child);
     }
     await Promise.all([...this.nodes.values()].map((c) => this.startChild(c)));
     this.checkpoint();
 
-    // 7. nginx.
+    // 9. nginx.
     const prefix = join(this.varDir, 'nginx');
     const conf = renderNginxConf(readNginxTemplate(this.projectRoot), {
       prefix,
@@ -167,12 +167,22 @@ export class Launcher {
     });
     const confFile = writeNginxConf(conf, prefix);
     testNginxConf(nginxBin, prefix, confFile);
-    this.nginx = new SupervisedChild(nginxSpec(nginxBin, prefix, confFile, o.port, join(logs, 'nginx.log')), this.log, (pid) =>
-      this.update({ nginxPid: pid }),
-    );
+    const nginx = nginxSpec(nginxBin, prefix, confFile, o.port, join(logs, 'nginx.log'));
+    this.nginx = new SupervisedChild(nginx, this.log, (pid) => this.update({ nginxPid: pid, nginxCmdlineHas: nginx.cmdlineHas }));
     await this.startChild(this.nginx);
     this.update({ status: 'running', nginxPort: o.port, nginxUrl: `http://127.0.0.1:${o.port}` });
     this.checkpoint();
+  }
+
+  /** --redis-port, else 6380, else (6380 taken or wanted by nginx or a node) any free port. */
+  private async chooseRedisPort(): Promise<number> {
+    const o = this.options;
+    if (o.redisPort !== 'auto') return o.redisPort;
+    const clash = o.port === 6380 || this.plan.some((n) => n.port === 6380);
+    if (!clash && (await isPortFree(6380))) return 6380;
+    const port = await anyFreePort();
+    this.log.info({ redisPort: port }, `port 6380 is taken; the embedded Redis uses ${port}`);
+    return port;
   }
 
   private async startChild(child: SupervisedChild): Promise<void> {
@@ -198,15 +208,20 @@ export class Launcher {
     if (this.locked && !this.stopRequested) writeUpState(this.varDir, this.state);
   }
 
-  /** nginx first (QUIT: no new buyers, in-flight finish), then the nodes (SIGTERM: drain), Redis last. */
+  /**
+   * nginx first (QUIT: no new buyers, in-flight finish), then the nodes (SIGTERM: drain), Redis last, then
+   * up.json, then the watchdog (its job is done). A refused start that still knows leftovers of a crashed
+   * `up` keeps up.json: stale once we exit, it tells the next `up` what still runs.
+   */
   stop(): Promise<void> {
     this.stopRequested = true;
     this.stopping ??= (async () => {
       if (this.nginx) await this.nginx.stop();
       await Promise.all([...this.nodes.values()].map((n) => n.stop()));
       if (this.redis) await this.redis.stop();
-      if (this.locked) releaseUpLock(this.varDir);
+      if (this.locked && (this.state.leftovers ?? []).length === 0) releaseUpLock(this.varDir);
       this.locked = false;
+      if (this.watchdog) await this.watchdog.stop();
     })();
     return this.stopping;
   }
@@ -224,6 +239,7 @@ export class Launcher {
         ? `  redis   ${this.redisUrl}  pid ${this.redis.pid ?? '-'}  data ${this.redisDataDir} (AOF, appendfsync always)`
         : `  redis   ${this.redisUrl} (external, not supervised)`,
       `  logs    ${join(this.varDir, 'logs')}    state ${join(this.varDir, STATE_FILE)}`,
+      `  watchdog pid ${this.watchdog?.pid ?? '-'}: stops nginx and Redis if this up dies (the nodes stop by themselves)`,
       '',
       `Demo sale "${DEMO_SALE.id}" ${this.demo === 'created' ? 'created' : 'already existed (kept as is; --fresh starts over)'}: ` +
         `${this.demo === 'created' ? o.demoTotal : 'its'} tickets, anonymous buyers allowed, 1 per user, holds released after ${DEMO_SALE.holdSeconds} s.`,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { LaunchError } from './errors.js';
 import { findProjectRoot } from './paths.js';
 import { httpReady } from './probe.js';
@@ -99,6 +99,8 @@ export function nginxSpec(binary: string, prefix: string, confFile: string, port
     name: 'nginx',
     command: binary,
     args: nginxArgs(prefix, confFile),
+    // The master's title keeps its argv: "nginx: master process /usr/sbin/nginx -p <prefix> -c <conf> ...".
+    cmdlineHas: [basename(binary), `-p ${prefix} -c ${confFile}`],
     logFile,
     // QUIT: graceful — stop accepting, finish in-flight requests, close idle keep-alive connections.
     stopSignal: 'SIGQUIT',

@@ -20,23 +20,29 @@ export function planNodes(portBase: number, weights: number[]): NodePlan[] {
 }
 
 /**
- * How to run `ticket-spike node`: the same way `up` itself runs — from TypeScript source through tsx
- * (tests, `node --import tsx src/cli/main.ts up`) or from the compiled dist/ (`npm start`).
+ * How to run one of the project's entry modules (`cli/main`, `launcher/watchdog-main`) the same way `up`
+ * itself runs — from TypeScript source through tsx (tests, `node --import tsx src/cli/main.ts up`) or from
+ * the compiled dist/ (`npm start`). `main` is the entry file: the part of the cmdline that says it is ours.
  */
-export function nodeCommand(projectRoot: string): { command: string; args: string[] } {
+export function entryCommand(projectRoot: string, module: string): { command: string; args: string[]; main: string } {
   if (runningFromSource()) {
-    const main = join(projectRoot, 'src', 'cli', 'main.ts');
+    const main = join(projectRoot, 'src', `${module}.ts`);
     // Keep the export condition `up` itself runs under (so native-free-shm resolves to its TypeScript
     // source, as in tests); the project's condition name when none was given.
     const conditions = process.execArgv.filter((a) => a.startsWith('--conditions=') || a.startsWith('-C='));
     if (conditions.length === 0) conditions.push(`--conditions=${SOURCE_CONDITION}`);
-    return { command: process.execPath, args: ['--import', 'tsx', ...conditions, main] };
+    return { command: process.execPath, args: ['--import', 'tsx', ...conditions, main], main };
   }
-  const main = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+  const main = join(projectRoot, 'dist', 'src', `${module}.js`);
   if (!existsSync(main)) {
     throw new LaunchError('START_FAILED', `${main} is missing: run npm run build first (npm start does it for you)`);
   }
-  return { command: process.execPath, args: [main] };
+  return { command: process.execPath, args: [main], main };
+}
+
+/** How to run `ticket-spike node`. */
+export function nodeCommand(projectRoot: string): { command: string; args: string[]; main: string } {
+  return entryCommand(projectRoot, 'cli/main');
 }
 
 export interface NodeSpecOptions {
@@ -48,15 +54,18 @@ export interface NodeSpecOptions {
   defaultSale: string;
   threads: number | undefined;
   logFile: string;
+  /** `up`'s pid: the node drains and exits when that process is gone (src/node/main/parent-watch.ts). */
+  parentPid?: number;
   extraArgs?: string[];
 }
 
 export function nodeSpec(o: NodeSpecOptions): ChildSpec {
-  const { command, args } = nodeCommand(o.projectRoot);
+  const { command, args, main } = nodeCommand(o.projectRoot);
   const flags = [
     'node',
     '--port', String(o.node.port),
     '--id', o.node.id,
+    ...(o.parentPid !== undefined ? ['--parent-pid', String(o.parentPid)] : []),
     '--weight', String(o.node.weight),
     '--total-weight', String(o.totalWeight),
     '--default-sale', o.defaultSale,
@@ -67,6 +76,8 @@ export function nodeSpec(o: NodeSpecOptions): ChildSpec {
     name: o.node.id,
     command,
     args: [...args, ...flags, ...(o.extraArgs ?? [])],
+    // Node keeps its argv as given: the entry file, this node's port and id, and the `up` it belongs to.
+    cmdlineHas: [main, flags.slice(0, o.parentPid !== undefined ? 7 : 5).join(' ')],
     cwd: o.projectRoot,
     // The admin token goes by environment, not argv (argv is visible in ps to every user).
     env: { ...process.env, REDIS_URL: o.redisUrl, ADMIN_TOKEN: o.adminToken },

@@ -35,8 +35,11 @@ export interface PortClaim {
   what: string;
 }
 
-/** Fails with one clear message naming the first busy port and the flag that sets it. */
-export async function assertPortsFree(claims: PortClaim[]): Promise<void> {
+/**
+ * Fails with one clear message naming the first busy port and the flag that sets it; `hint` (e.g. a
+ * recorded pid that is now another program) is added to it.
+ */
+export async function assertPortsFree(claims: PortClaim[], hint = ''): Promise<void> {
   const seen = new Map<number, string>();
   for (const { port, what } of claims) {
     const other = seen.get(port);
@@ -49,7 +52,7 @@ export async function assertPortsFree(claims: PortClaim[]): Promise<void> {
     if (!(await isPortFree(port))) {
       throw new LaunchError(
         'PORT_IN_USE',
-        `port ${port} (${what}) is already in use — stop whatever listens there (ss -ltnp 'sport = :${port}') or pick another port`,
+        `port ${port} (${what}) is already in use — stop whatever listens there (ss -ltnp 'sport = :${port}') or pick another port${hint}`,
       );
     }
   }

@@ -2,6 +2,23 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statS
 import { join } from 'node:path';
 import { LaunchError } from './errors.js';
 import { resolveVarDir } from './paths.js';
+import { procInfo } from './proc.js';
+
+/** The kinds of child `up` runs; each has its own stop signal and order (src/launcher/leftovers.ts). */
+export type ChildRole = 'watchdog' | 'nginx' | 'node' | 'redis';
+
+/**
+ * One child as a later `up` or the watchdog finds it: its pid, and fragments its /proc/<pid>/cmdline must
+ * show (src/launcher/proc.ts cmdlineMatches) before anything signals it — pids are recycled.
+ */
+export interface ChildRecord {
+  role: ChildRole;
+  name: string;
+  pid: number;
+  cmdlineHas: string[];
+  /** The `up` that started it (a refused `up` may carry another one's leftovers forward). */
+  upPid: number;
+}
 
 /** What a running `ticket-spike up` publishes in <var>/up.json (mode 0600: it holds the admin token). */
 export interface UpState {
@@ -14,10 +31,18 @@ export interface UpState {
   /** Set when `up` runs its own redis-server (and supervises it). */
   redisDataDir?: string;
   redisPid?: number;
+  /** For each child: what its cmdline shows (ChildRecord.cmdlineHas), written with its pid. */
+  redisCmdlineHas?: string[];
   nginxUrl?: string;
   nginxPort?: number;
   nginxPid?: number;
-  nodes?: { id: string; port: number; weight: number; pid?: number }[];
+  nginxCmdlineHas?: string[];
+  nodes?: { id: string; port: number; weight: number; pid?: number; cmdlineHas?: string[] }[];
+  /** The process that stops Redis and nginx when this `up` dies without stopping them (SIGKILL, OOM). */
+  watchdogPid?: number;
+  watchdogCmdlineHas?: string[];
+  /** Children of a crashed earlier `up` that this one found alive and has not stopped yet. */
+  leftovers?: ChildRecord[];
   defaultSale?: string;
   adminToken?: string;
 }
@@ -28,18 +53,21 @@ export function stateFilePath(varDir: string): string {
   return join(varDir, STATE_FILE);
 }
 
-/** True when a process with this pid exists (EPERM: it exists but is not ours). */
+/**
+ * True when a process with this pid exists (EPERM: it exists but is not ours). A zombie does not count: a
+ * SIGKILLed `up` under a parent that never reaps it must not hold the lock forever.
+ */
 export function isPidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return procInfo(pid).alive;
 }
 
-function parseState(text: string): UpState | undefined {
+export function parseState(text: string): UpState | undefined {
   try {
     const value = JSON.parse(text) as Partial<UpState>;
     if (typeof value.pid !== 'number' || typeof value.varDir !== 'string') return undefined;
@@ -72,9 +100,11 @@ export function readUpStateIn(varDir: string): UpState | undefined {
 
 /**
  * Takes the lock: creates up.json exclusively (O_EXCL). A file whose pid is alive means another `up` runs
- * from this var dir — refused with a clear message; a stale file (its `up` died) is replaced.
+ * from this var dir — refused with a clear message; a stale file (its `up` died) is replaced, and returned:
+ * it names the children that `up` may have left running (src/launcher/leftovers.ts).
  */
-export function acquireUpLock(varDir: string, initial: UpState): void {
+export function acquireUpLock(varDir: string, initial: UpState): UpState | undefined {
+  let previous: UpState | undefined;
   mkdirSync(varDir, { recursive: true });
   const file = stateFilePath(varDir);
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -109,6 +139,7 @@ export function acquireUpLock(varDir: string, initial: UpState): void {
           throw new LaunchError('ALREADY_RUNNING', `another ticket-spike up is starting (state ${file}); wait or use another --var-dir`);
         }
       }
+      previous = other ?? previous;
       rmSync(file, { force: true });
       continue;
     }
@@ -117,7 +148,7 @@ export function acquireUpLock(varDir: string, initial: UpState): void {
     } finally {
       closeSync(fd);
     }
-    return;
+    return previous;
   }
   throw new LaunchError('ALREADY_RUNNING', `could not take the lock ${file}; another ticket-spike up keeps racing for it`);
 }

@@ -10,6 +10,11 @@ export interface ChildSpec {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Fragments the child's /proc/<pid>/cmdline shows while it runs (recorded in up.json beside its pid), so
+   * the watchdog or a later `up` signals this pid only while it is still this child.
+   */
+  cmdlineHas?: string[];
   /** stdout and stderr are appended here (the terminal keeps only `up`'s own summary). */
   logFile: string;
   /** Graceful stop: SIGTERM for nodes (they drain) and Redis (AOF fsync + exit), SIGQUIT for nginx. */

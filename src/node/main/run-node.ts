@@ -16,6 +16,7 @@ import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
 import { HolderSync } from './holder-sync.js';
 import { OpenFlags } from './open-flags.js';
+import { watchParent } from './parent-watch.js';
 import { Reconciler } from './reconciler.js';
 import { SaleRegistry } from './registry.js';
 import { resetSlot } from './slot-reset.js';
@@ -232,6 +233,13 @@ export async function runNode(config: NodeConfig): Promise<number> {
     refreshTimer = setInterval(() => void loadAll().catch(onRefreshError), config.refreshMs);
   }
   log.info({ port: config.port, threads: config.threads, redis: config.redisUrl, sales: registry.list().length }, 'node listening');
+  if (config.parentPid !== null) {
+    // The same path as a SIGTERM from `up` (drain, then exit 0): the handler below is installed by then.
+    watchParent(config.parentPid, (why) => {
+      log.warn({ parentPid: config.parentPid }, `${why}: shutting down`);
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
 
   return new Promise<number>((resolveExit) => {
     onShutdownSignals(

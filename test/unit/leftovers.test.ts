@@ -1,0 +1,80 @@
+// What a crashed `up` left running is recognised by pid AND cmdline: a recycled pid that now runs something
+// else is never signalled; a match is stopped by its policy. Uses `sleep` processes as stand-ins.
+import t from 'tap';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { inspectChildren, recordedChildren, stopLeftovers } from '../../src/launcher/leftovers.js';
+import { cmdlineMatches, isAlive, waitGone } from '../../src/launcher/proc.js';
+import { acquireUpLock, type ChildRecord, type UpState } from '../../src/launcher/state.js';
+
+t.test('cmdline fragments match whole words only', async (t) => {
+  const redis = '/usr/bin/redis-server 127.0.0.1:6380';
+  t.ok(cmdlineMatches(redis, ['redis-server', '127.0.0.1:6380']), 'binary by its base name, the port in the title');
+  t.notOk(cmdlineMatches('/usr/bin/redis-server 127.0.0.1:63801', ['redis-server', '127.0.0.1:6380']), 'not a longer port');
+  t.notOk(cmdlineMatches(redis, ['redis-server', '127.0.0.1:6381']), 'not another port');
+  t.notOk(cmdlineMatches('/usr/bin/my-redis-server 127.0.0.1:6380', ['redis-server', '127.0.0.1:6380']), 'not a longer name');
+  const nginx = 'nginx: master process /usr/sbin/nginx -p /v/nginx -c /v/nginx/nginx.conf -e /v/nginx/error.log';
+  t.ok(cmdlineMatches(nginx, ['nginx', '-p /v/nginx -c /v/nginx/nginx.conf']));
+  t.notOk(cmdlineMatches(nginx, ['nginx', '-p /w/nginx -c /w/nginx/nginx.conf']), "another var dir's nginx");
+  t.notOk(cmdlineMatches('', ['nginx']), 'a gone process matches nothing');
+  t.notOk(cmdlineMatches(nginx, []), 'no fragments, no match');
+});
+
+const quiet = pino({ level: 'silent' });
+
+function sleeper(t: { teardown: (fn: () => void) => void }): ChildProcess {
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  return child;
+}
+
+t.test('a recorded pid that now runs something else is left alone', async (t) => {
+  const other = sleeper(t);
+  const pid = other.pid as number;
+  const record: ChildRecord = { role: 'redis', name: 'redis', pid, cmdlineHas: ['redis-server', '127.0.0.1:6380'], upPid: 1 };
+  const { ours, foreign } = inspectChildren([record]);
+  t.same(ours, [], 'not ours');
+  t.equal(foreign[0]?.cmdline, 'sleep 30', 'named as what it is now');
+  // Even handed to the stopper directly, it re-reads /proc before signalling.
+  const stuck = await stopLeftovers([record], quiet);
+  t.same(stuck, [], 'not stuck either: simply not ours');
+  t.ok(isAlive(pid), 'the recycled pid was not killed');
+});
+
+t.test('a recorded pid with its cmdline is stopped by its signal', async (t) => {
+  const child = sleeper(t);
+  const pid = child.pid as number;
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const record: ChildRecord = { role: 'nginx', name: 'nginx', pid, cmdlineHas: ['sleep', '30'], upPid: 1 };
+  t.same(inspectChildren([record]).ours, [record], 'ours');
+  t.same(await stopLeftovers([record], quiet), []);
+  t.equal(await exited, 'SIGQUIT', "nginx's graceful signal");
+  t.ok(await waitGone(pid, 1000), 'gone');
+});
+
+t.test('the lock hands back the stale up.json, and its children in stop order', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-leftovers-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dead = spawnSync('true').pid as number;
+  const stale: UpState = {
+    pid: dead, status: 'running', startedAt: '2020-01-01T00:00:00Z', varDir: dir,
+    redisPid: 11, redisCmdlineHas: ['redis-server', '127.0.0.1:6380'],
+    nginxPid: 12, nginxCmdlineHas: ['nginx'],
+    nodes: [{ id: 'node-3001', port: 3001, weight: 1, pid: 13, cmdlineHas: ['main.ts', 'node --port 3001'] }, { id: 'node-3002', port: 3002, weight: 1 }],
+    watchdogPid: 14, watchdogCmdlineHas: ['watchdog-main.ts'],
+    leftovers: [{ role: 'redis', name: 'redis', pid: 15, cmdlineHas: ['redis-server'], upPid: 99 }],
+  };
+  writeFileSync(join(dir, 'up.json'), JSON.stringify(stale));
+  const previous = acquireUpLock(dir, { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), varDir: dir });
+  t.equal(previous?.pid, dead, 'the dead up');
+  t.same(
+    recordedChildren(previous as UpState).map((r) => `${r.role}:${r.pid}:${r.upPid === dead ? 'up' : r.upPid}`),
+    ['watchdog:14:up', 'nginx:12:up', 'node:13:up', 'redis:15:99', 'redis:11:up'],
+    'watchdog, nginx, nodes, Redis last; a node without a pid is skipped; inherited leftovers kept with their own up',
+  );
+});
