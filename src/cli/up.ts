@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../config/errors.js';
-import { checkRedisUrl } from '../config/node-config.js';
+import { NODE_COMMAND, checkRedisUrl } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { LaunchError } from '../launcher/errors.js';
 import { Interrupted, Launcher } from '../launcher/launcher.js';
 import { createLauncherLog } from '../launcher/log.js';
 import type { UpOptions } from '../launcher/options.js';
 import { findProjectRoot, resolveVarDir } from '../launcher/paths.js';
-import { PORT } from '../rules/input-rules.js';
+import { IP_BURST, IP_RATE, PORT } from '../rules/input-rules.js';
 
 export const UP_COMMAND = {
   name: 'ticket-spike up',
@@ -25,8 +25,14 @@ export const UP_COMMAND = {
     'var-dir': { type: 'text', env: 'TICKET_SPIKE_VAR', value: 'DIR', help: 'runtime files (default <project>/var)' },
     'demo-total': { type: 'int', min: 1, max: 100_000_000, default: 10_000, help: 'tickets in the demo sale when it is created' },
     'nginx-workers': { type: 'int', min: 1, max: 64, help: 'nginx worker_processes (default min(2, cores))' },
+    'ip-rate': { type: 'int', min: IP_RATE.min, max: IP_RATE.max, default: 50, value: 'N', help: 'nginx: purchase requests a second per client address (limit_req; 429 + Retry-After over it), 0 = off' },
+    'ip-burst': { type: 'int', min: IP_BURST.min, max: IP_BURST.max, default: 100, value: 'N', help: 'nginx: purchase requests per address answered at once above the rate' },
+    // The node's own definitions (range, default, help), passed to every node.
+    'buyer-rate': NODE_COMMAND.options['buyer-rate'],
+    'buyer-burst': NODE_COMMAND.options['buyer-burst'],
   },
-  footer: `Env: ADMIN_TOKEN (made and printed when unset), LOG_LEVEL.
+  footer: `Load tests from one machine (ab, wrk) are ONE address to nginx: run them with --ip-rate 0.
+Env: ADMIN_TOKEN (made and printed when unset), LOG_LEVEL.
 Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain) and Redis, and removes <var>/up.json.
 If up dies, the nodes exit by themselves and a watchdog stops nginx and Redis; the next up stops what is
 still left (checked by pid and command line) and keeps the data.`,
@@ -65,6 +71,10 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = avai
     varDir: v['var-dir'],
     demoTotal: v['demo-total'],
     nginxWorkers: v['nginx-workers'] ?? Math.min(2, Math.max(1, cores)),
+    ipRate: v['ip-rate'],
+    ipBurst: v['ip-burst'],
+    buyerRate: v['buyer-rate'],
+    buyerBurst: v['buyer-burst'],
     adminToken: token === undefined || token === '' ? undefined : token,
   };
 }

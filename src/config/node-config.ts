@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { BATCH_SIZE, DEFAULT_MAX_SALES, MAX_SALES, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
+import { BATCH_SIZE, BUYER_BURST, BUYER_RATE, DEFAULT_MAX_SALES, MAX_SALES, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
 import { ConfigError } from './errors.js';
 import { parseCommand, type CommandSpec } from './options.js';
 
@@ -38,6 +38,13 @@ export interface NodeConfig {
   refreshMs: number;
   adminToken: string | null;
   maxBodyBytes: number;
+  /**
+   * Per-buyer token bucket (src/sale/buyer-buckets.ts): purchases a second a named buyer's bucket refills, 0 =
+   * off, and how many a full bucket admits at once. Over it: 429 + Retry-After. Anonymous buyers: nginx's
+   * per-address limit only (the node does not trust X-Real-IP, a header any direct client could send).
+   */
+  buyerRate: number;
+  buyerBurst: number;
   logLevel: string;
   /** The supervisor's pid (`up` passes its own): when that process is gone the node drains and exits. */
   parentPid: number | null;
@@ -91,6 +98,8 @@ export const NODE_COMMAND = {
     'sweep-ms': { type: 'int', min: 0, max: 60_000, default: 500, help: 'expired-hold sweep, 0 = off' },
     'refresh-ms': { type: 'int', min: 0, max: 600_000, default: 2000, help: 're-list sales from Redis, 0 = off' },
     'max-body-bytes': { type: 'int', min: 64, max: 1_048_576, default: 4096, help: 'request body cap, 413 above' },
+    'buyer-rate': { type: 'int', min: BUYER_RATE.min, max: BUYER_RATE.max, default: 5, value: 'N', help: 'purchases a second per named buyer (token bucket in shared memory; 429 + Retry-After over it), 0 = off' },
+    'buyer-burst': { type: 'int', min: BUYER_BURST.min, max: BUYER_BURST.max, default: 20, value: 'N', help: "purchases a buyer's full bucket admits at once" },
     'log-level': {
       type: 'text',
       default: 'info',
@@ -118,6 +127,8 @@ export const NODE_DEFAULTS = {
   threads: NODE_COMMAND.options.threads.default,
   defaultSale: NODE_COMMAND.options['default-sale'].default,
   batchSize: NODE_COMMAND.options['batch-size'].default,
+  buyerRate: NODE_COMMAND.options['buyer-rate'].default,
+  buyerBurst: NODE_COMMAND.options['buyer-burst'].default,
 } as const;
 
 /**
@@ -157,6 +168,8 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     refreshMs: v['refresh-ms'],
     adminToken: v['admin-token'] === undefined || v['admin-token'] === '' ? null : v['admin-token'],
     maxBodyBytes: v['max-body-bytes'],
+    buyerRate: v['buyer-rate'],
+    buyerBurst: v['buyer-burst'],
     logLevel: v['log-level'],
     parentPid: v['parent-pid'] ?? null,
   };

@@ -145,6 +145,8 @@ export class Launcher {
         adminToken: this.adminToken,
         defaultSale: DEMO_SALE.id,
         threads: o.threads,
+        buyerRate: o.buyerRate,
+        buyerBurst: o.buyerBurst,
         logFile: join(logs, `${n.id}.log`),
         parentPid: process.pid,
       });
@@ -164,6 +166,8 @@ export class Launcher {
       port: o.port,
       upstreams: this.plan.map((n) => ({ host: '127.0.0.1', port: n.port, weight: n.weight })),
       workerProcesses: o.nginxWorkers,
+      ipRate: o.ipRate,
+      ipBurst: o.ipBurst,
     });
     const confFile = writeNginxConf(conf, prefix);
     testNginxConf(nginxBin, prefix, confFile);
@@ -240,6 +244,8 @@ export class Launcher {
         : `  redis   ${this.redisUrl} (external, not supervised)`,
       `  logs    ${join(this.varDir, 'logs')}    state ${join(this.varDir, STATE_FILE)}`,
       `  watchdog pid ${this.watchdog?.pid ?? '-'}: stops nginx and Redis if this up dies (the nodes stop by themselves)`,
+      `  limits  /buy/ticket: ${o.ipRate === 0 ? 'no per-address limit' : `${o.ipRate} r/s + burst ${o.ipBurst} per address (nginx)`}, ` +
+        `${o.buyerRate === 0 ? 'no per-buyer limit' : `${o.buyerRate}/s + burst ${o.buyerBurst} per buyer (nodes)`}; over them 429 + Retry-After`,
       '',
       `Demo sale "${DEMO_SALE.id}" ${this.demo === 'created' ? 'created' : 'already existed (kept as is; --fresh starts over)'}: ` +
         `${this.demo === 'created' ? o.demoTotal : 'its'} tickets, anonymous buyers allowed, 1 per user, holds released after ${DEMO_SALE.holdSeconds} s.`,
@@ -250,6 +256,7 @@ export class Launcher {
       `  curl -si '${url}/buy/ticket?user=alice'          # X-Served-By names the node`,
       `  ab -n 10000 -c 100 ${url}/buy/ticket              # the article's run (ab speaks HTTP/1.0: through nginx only)`,
       `  wrk -t2 -c200 -d10s ${url}/buy/ticket`,
+      ...(o.ipRate === 0 ? [] : ['  (ab and wrk are one address to nginx: most of their purchases get 429 unless up runs with --ip-rate 0)']),
       `  curl -s -X POST ${url}/admin/sales -H 'Authorization: Bearer ${this.adminToken}' -H 'Content-Type: application/json' \\`,
       `       -d '{"id":"G1234","total":10000,"perUserLimit":1,"holdSeconds":900,"anonymous":false}'`,
       '  npx ticket-spike sale status demo      npx ticket-spike audit --sale demo   (they find this Redis via up.json)',

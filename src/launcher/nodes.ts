@@ -53,6 +53,9 @@ export interface NodeSpecOptions {
   adminToken: string;
   defaultSale: string;
   threads: number | undefined;
+  /** Per-buyer limit flags (--buyer-rate, --buyer-burst); the node's defaults when absent. */
+  buyerRate?: number;
+  buyerBurst?: number;
   logFile: string;
   /** `up`'s pid: the node drains and exits when that process is gone (src/node/main/parent-watch.ts). */
   parentPid?: number;
@@ -72,6 +75,8 @@ export function nodeSpec(o: NodeSpecOptions): ChildSpec {
     '--redis', o.redisUrl,
   ];
   if (o.threads !== undefined) flags.push('--threads', String(o.threads));
+  if (o.buyerRate !== undefined) flags.push('--buyer-rate', String(o.buyerRate));
+  if (o.buyerBurst !== undefined) flags.push('--buyer-burst', String(o.buyerBurst));
   return {
     name: o.node.id,
     command,

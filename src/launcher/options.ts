@@ -16,6 +16,12 @@ export interface UpOptions {
   varDir: string | undefined;
   demoTotal: number;
   nginxWorkers: number;
+  /** nginx's limit_req per client address on purchases: requests a second (0 = off) and the burst. */
+  ipRate: number;
+  ipBurst: number;
+  /** Each node's per-buyer token bucket (--buyer-rate, 0 = off, and --buyer-burst). */
+  buyerRate: number;
+  buyerBurst: number;
   /** The admin token from the environment; undefined = make one and print it. */
   adminToken: string | undefined;
 }

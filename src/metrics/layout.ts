@@ -23,6 +23,7 @@ export const OUTCOMES = [
   'unavailable',
   'conflict',
   'bad_request',
+  'rate_limited',
 ] as const;
 export type OutcomeName = (typeof OUTCOMES)[number];
 

@@ -12,6 +12,8 @@ export interface ThreadData {
   inFlightBuffer: SharedArrayBuffer;
   ordersSeenBuffer: SharedArrayBuffer;
   metricsBuffer: SharedArrayBuffer;
+  /** The node's per-buyer token buckets (src/sale/buyer-buckets.ts), shared by every thread. */
+  buyerBuffer: SharedArrayBuffer;
   sales: SaleInfo[];
   /** The node's e-ticket signing keys (one pair per node process). */
   ticketKeys: TicketKeys;

@@ -83,6 +83,15 @@ export const PORT: IntRule = { what: 'port', min: 1, max: 65_535 };
 /** Sales a node can track at once (--max-sales) and places in the sale registry; 1024 by default. */
 export const MAX_SALES: IntRule = { what: 'max sales', min: 1, max: 65_536 };
 export const DEFAULT_MAX_SALES = 1024;
+/**
+ * Rate limits (0 = off). A buyer's bucket refills `rate` purchases a second up to `burst`; burst x (1 s / rate)
+ * must stay below 2^31 microseconds (src/sale/buyer-buckets.ts keeps times as wrapping Int32 microseconds).
+ */
+export const BUYER_RATE: IntRule = { what: 'purchases per second per buyer', min: 0, max: 1_000_000 };
+export const BUYER_BURST: IntRule = { what: 'purchases at once per buyer', min: 1, max: 1000 };
+/** nginx's limit_req per client address: requests a second (0 = off) and the burst on top, answered at once. */
+export const IP_RATE: IntRule = { what: 'purchase requests per second per address', min: 0, max: 1_000_000 };
+export const IP_BURST: IntRule = { what: 'purchase requests at once per address', min: 0, max: 1_000_000 };
 
 /** Either the checked value or what is wrong with it, phrased as what to send instead. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };

@@ -1,6 +1,7 @@
 import type { StockCounters } from 'native-free-shm';
 import { Outcome } from '../redis/codes.js';
 import type { ReservationBatcher, ReserveOutcome } from './batcher.js';
+import type { BuyerLimit } from './buyer-buckets.js';
 import { newOrderId } from './ids.js';
 import type { InFlight } from './in-flight.js';
 import type { OrdersSeen } from './orders-seen.js';
@@ -50,6 +51,8 @@ export type PurchaseVerdict =
   /** Redis did not confirm in time: the purchase may or may not be recorded under `orderId`. */
   | { kind: 'undecided'; sale: SaleInfo; orderId: string; reason: string }
   | { kind: 'unexpected'; sale: SaleInfo; orderId: string; outcome: string }
+  /** The buyer's bucket is empty (src/sale/buyer-buckets.ts): nothing was looked up, taken or sent. */
+  | { kind: 'rate_limited'; waitUs: number }
   /** The buyer left before anything was taken: nobody to answer. */
   | { kind: 'abandoned'; sale: SaleInfo };
 
@@ -62,6 +65,8 @@ export interface PurchaseDeskParts {
   batcher: Pick<ReservationBatcher, 'reserve'>;
   directory: SaleDirectory;
   holders: HolderIndex;
+  /** Per-buyer rate limit, shared by the node's threads; anonymous purchases are not asked (nginx limits them per address). */
+  buyers: BuyerLimit;
   policy: QuotaPolicy;
   /** True while the node drains for shutdown: new purchases are sent to another node. */
   draining(): boolean;
@@ -77,6 +82,7 @@ export function scopedKeyOf(user: string, key: string): string {
 /**
  * The hot path between a checked request and its verdict, for one uWS thread:
  *
+ *  0. a named buyer takes a token from their bucket (shared memory, one CAS); an empty bucket is 429
  *  1. find the sale (known: synchronously; unknown: ask the main thread once)
  *  2. closed by its window -> "not open"; sold out per the authority and the buyer holds nothing -> "sold out";
  *     both from shared memory, no Redis
@@ -92,6 +98,13 @@ export class PurchaseDesk {
   constructor(private readonly parts: PurchaseDeskParts) {}
 
   buy(ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void): void {
+    // Before anything that costs: a lookup, a unit, a Redis call. A replay (same Idempotency-Key) counts like
+    // any purchase — it costs the same Redis call; refused here nothing is recorded, so the same key retried
+    // after Retry-After still gets its order back.
+    if (ask.user !== '') {
+      const waitUs = this.parts.buyers.take(ask.user);
+      if (waitUs > 0) return done({ kind: 'rate_limited', waitUs });
+    }
     const known = this.parts.directory.get(ask.saleId);
     if (known !== undefined) return this.decide(known, ask, done);
     this.parts.directory.find(ask.saleId, (sale, error) => {

@@ -21,6 +21,9 @@ export interface NginxOptions {
   /** Default: a free port. */
   port?: number;
   workerProcesses?: number;
+  /** Per-address purchase limit (limit_req): requests a second, 0 or absent = off, and the burst. */
+  ipRate?: number;
+  ipBurst?: number;
   /** Edit the rendered config (to break it on purpose in a test). */
   transform?: (conf: string) => string;
 }
@@ -58,6 +61,8 @@ export class NginxProcess {
       port: options.port,
       upstreams: options.upstreams,
       workerProcesses: options.workerProcesses ?? 1,
+      ipRate: options.ipRate ?? 0,
+      ipBurst: options.ipBurst ?? 0,
     });
     return options.transform ? options.transform(conf) : conf;
   }

@@ -48,6 +48,12 @@ async function standIn(id: string, dropIf: (req: IncomingMessage) => boolean = (
         req.socket.destroy();
         return;
       }
+      if ((req.url ?? '').includes('own429')) {
+        // A node's own 429 (its per-buyer limit), with its own Retry-After.
+        res.writeHead(429, { 'content-type': 'application/json', 'x-served-by': id, 'retry-after': '3' });
+        res.end(JSON.stringify({ code: 429, msg: 'node', error: 'RATE_LIMITED', data: { limit: 'buyer' } }));
+        return;
+      }
       // uWS v20 speaks HTTP/1.1 only.
       const status = req.httpVersion === '1.1' ? 200 : 505;
       res.writeHead(status, { 'content-type': 'application/json', 'x-served-by': id });
@@ -87,6 +93,14 @@ t.test('the template renders every placeholder and nginx -t accepts it (as this 
   const idle = /keepalive_timeout (\d+)s;/.exec(upstream);
   t.ok(idle !== null && Number(idle[1]) < 10, `upstream keepalive_timeout ${idle?.[1]}s is below uWS's 10 s idle close`);
   t.match(upstream, /^\s*keepalive \d+;/m, 'upstream keepalive pool');
+  t.notMatch(conf, /^\s*limit_req(_zone)? /m, 'no ipRate: no per-address limit');
+  const limited = renderNginxConf(readNginxTemplate(), { prefix: '/tmp/ts-prefix', port: 8080, upstreams: [{ host: '127.0.0.1', port: 3001, weight: 1 }], ipRate: 50, ipBurst: 100 });
+  t.match(limited, /^\s*limit_req_zone \$binary_remote_addr zone=per_address:10m rate=50r\/s;/m, 'ipRate 50: a zone keyed by the client address');
+  const buy = /location = \/buy\/ticket \{([\s\S]*?)\n        \}/.exec(limited)?.[1] ?? '';
+  t.match(buy, /^\s*limit_req zone=per_address burst=100 nodelay;/m, 'on the purchase location, burst 100, answered at once');
+  t.match(buy, /^\s*error_page 429 = @too_many;/m, "nginx's own 429 goes to @too_many");
+  t.match(limited, /^\s*limit_req_status 429;/m, 'refused with 429 (not the default 503)');
+  t.throws(() => renderNginxConf(readNginxTemplate(), { prefix: '/p', port: 8080, upstreams: [{ host: '127.0.0.1', port: 3001, weight: 1 }], ipRate: -1 }), RangeError);
   const isRoot = process.getuid?.() === 0;
   if (isRoot) t.match(conf, /^user nobody \w+;/m, 'as root the workers drop to nobody');
   else t.notMatch(conf, /^user /m, 'no user directive when not root');
@@ -199,4 +213,31 @@ t.test('oversized bodies and headers are refused by nginx, never reach a node', 
   t.equal(node.seen.length, 0, 'neither reached the node');
   const ok = await httpRequest(nginx.port, '/sales/demo', { headers: { 'x-pad': 'y'.repeat(3000) } });
   t.equal(ok.status, 200, 'a 3k header still passes');
+});
+
+t.test('per-address limit: 429 + Retry-After + the JSON error from nginx; a node\'s own 429 passes untouched', async (t) => {
+  const node = await standIn('n');
+  t.teardown(() => closeAll([node]));
+  // 1 request a second, no burst: the first purchase of an instant passes, the next ones are nginx's 429.
+  const nginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]), ipRate: 1, ipBurst: 0, workerProcesses: 2 });
+  t.teardown(() => nginx.stop());
+  const answers = [];
+  for (let i = 0; i < 5; i++) answers.push(await httpRequest(nginx.port, `/buy/ticket?user=u${i}`));
+  t.same(answers.map((a) => a.status), [200, 429, 429, 429, 429], 'one passes, the rest are refused (the zone is shared by both workers)');
+  t.equal(node.seen.length, 1, 'refused purchases never reach a node');
+  const refused = answers[1]!;
+  t.equal(refused.headers['retry-after'], '1', 'Retry-After: 1');
+  t.equal(refused.headers['x-served-by'], 'nginx', 'X-Served-By: nginx');
+  t.match(refused.headers['content-type'], /^application\/json/, 'JSON');
+  t.same(JSON.parse(refused.body), { code: 429, msg: String(JSON.parse(refused.body).msg), error: 'RATE_LIMITED', data: { limit: 'address', retryAfterMs: 1000 } }, "the nodes' error shape");
+  const read = await httpRequest(nginx.port, '/sales/demo');
+  t.equal(read.status, 200, 'reads are not limited');
+
+  const nodeOnly = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]) });
+  t.teardown(() => nodeOnly.stop());
+  const own = await httpRequest(nodeOnly.port, '/buy/ticket?user=own429');
+  t.equal(own.status, 429);
+  t.equal(own.headers['retry-after'], '3', "the node's Retry-After");
+  t.equal(own.headers['x-served-by'], 'n', 'answered by the node');
+  t.match(JSON.parse(own.body), { data: { limit: 'buyer' } }, "the node's body");
 });

@@ -19,6 +19,10 @@ t.test('defaults and filled options', async (t) => {
   t.equal(config.defaultSale, 'default');
   t.equal(config.statLog, null);
   t.equal(config.adminToken, null);
+  t.same([config.buyerRate, config.buyerBurst], [NODE_DEFAULTS.buyerRate, NODE_DEFAULTS.buyerBurst], 'per-buyer limit on by default');
+  t.ok(NODE_DEFAULTS.buyerRate > 0);
+  const off = parseNodeArgs(['--buyer-rate', '0', '--buyer-burst', '7'], {}, noUp);
+  t.same(off !== 'help' && [off.buyerRate, off.buyerBurst], [0, 7], '--buyer-rate 0 turns it off');
   const env = parseNodeArgs([], { PORT: '4000', REDIS_URL: 'redis://10.0.0.1:7000', ADMIN_TOKEN: 'tok', LOG_LEVEL: 'debug' }, noUp);
   if (env === 'help') throw new Error('unexpected help');
   t.equal(env.port, 4000, 'PORT');

@@ -29,6 +29,8 @@ t.test('flags: defaults, weights, and errors that name the flag', async (t) => {
   t.same({ nodes: d.nodes, weights: d.weights, port: d.port, portBase: d.portBase, threads: d.threads, redisPort: d.redisPort, demoTotal: d.demoTotal }, {
     nodes: 4, weights: [1, 2, 3, 4], port: 8080, portBase: 3001, threads: 1, redisPort: 'auto', demoTotal: 10_000,
   });
+  t.same({ ipRate: d.ipRate, ipBurst: d.ipBurst, buyerRate: d.buyerRate, buyerBurst: d.buyerBurst }, { ipRate: 50, ipBurst: 100, buyerRate: 5, buyerBurst: 20 }, 'rate limits on by default');
+  t.same(up(['--ip-rate', '0', '--buyer-rate', '0']), { ...d, ipRate: 0, buyerRate: 0 }, '0 turns each off');
   t.same(up(['--weights', '5,1']).nodes, 2, '--weights alone sets the node count');
   t.same(up(['--nodes', '3']).weights, [1, 2, 3]);
   t.equal(up([], { REDIS_URL: 'redis://10.0.0.1:6379' }).redisUrl, 'redis://10.0.0.1:6379', 'REDIS_URL means an external Redis');
@@ -50,6 +52,8 @@ t.test('flags: defaults, weights, and errors that name the flag', async (t) => {
   bad(['--port', 'http'], /--port: expected a whole number from 1 to 65535/);
   bad(['--redis', 'http://x'], /--redis \(or REDIS_URL\): expected a redis:\/\//);
   bad(['--bogus'], /Unknown option '--bogus'/);
+  bad(['--ip-rate=-1'], /--ip-rate: expected a whole number from 0 to/);
+  bad(['--buyer-burst', '0'], /--buyer-burst: expected a whole number from 1 to 1000/);
 });
 
 t.test('state file: a live pid locks, a dead one is stale, release only removes our own', async (t) => {

@@ -26,6 +26,9 @@ function setup(quota = 10) {
   let draining = false;
   const lookups: string[] = [];
   const soldOut: string[] = [];
+  /** Buyers the rate limit was asked about; those in `limited` are told to wait 250 ms. */
+  const asked: string[] = [];
+  const limited = new Set<string>();
   const desk = new PurchaseDesk({
     stock,
     inFlight,
@@ -41,13 +44,19 @@ function setup(quota = 10) {
       },
     },
     holders,
+    buyers: {
+      take: (buyer) => {
+        asked.push(buyer);
+        return limited.has(buyer) ? 250_000 : 0;
+      },
+    },
     policy: { weight: 1, totalWeight: 1, quotaBuffer: 0 },
     draining: () => draining,
     onSoldOut: (sale) => soldOut.push(sale.id),
   });
   const buy = (ask: Partial<PurchaseAsk> = {}) =>
     new Promise<PurchaseVerdict>((done) => desk.buy({ saleId: 'S', user: 'u1', idempotencyKey: '', requestKey: '', stillWanted: () => true, ...ask } as PurchaseAsk, done));
-  return { stock, inFlight, ordersSeen, holders, sent, desk, buy, lookups, soldOut, drain: () => (draining = true) };
+  return { stock, inFlight, ordersSeen, holders, sent, desk, buy, lookups, soldOut, asked, limited, drain: () => (draining = true) };
 }
 
 const decided = (o: Partial<DecidedPurchase> & { outcome: Outcome }): DecidedPurchase => ({ remaining: 50, ordersMade: 1, ...o });
@@ -167,4 +176,20 @@ t.test("a key that names a purchase in another sale: refused, and the quota is l
   t.same([s.sent[1]!.request.idempotencyKey, s.sent[1]!.request.requestKey], [undefined, 'req-1'], "a proxy's request key is sent as such");
   s.sent[1]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[1]!.request.orderId, expiresAt: 1, replayed: false }));
   await q;
+});
+
+t.test('the per-buyer limit comes first: a limited buyer costs no lookup, no unit, no Redis call', async (t) => {
+  const s = setup(5);
+  s.limited.add('bot');
+  t.same(await s.buy({ user: 'bot', saleId: 'UNKNOWN', idempotencyKey: 'k1' }), { kind: 'rate_limited', waitUs: 250_000 }, 'refused with the wait');
+  t.same(s.lookups, [], 'no sale lookup');
+  t.equal(s.stock.available(0), 5, 'no unit taken');
+  t.equal(s.sent.length, 0, 'nothing sent to Redis');
+  t.same(await s.buy({ user: 'bot', idempotencyKey: 'k1' }), { kind: 'rate_limited', waitUs: 250_000 }, 'a replay of the same key counts too');
+  const person = s.buy({ user: 'person' });
+  t.equal(s.sent.length, 1, 'another buyer goes on to Redis');
+  s.sent[0]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[0]!.request.orderId, expiresAt: 1 }));
+  t.match(await person, { kind: 'success' });
+  void s.buy({ user: '' });
+  t.same(s.asked, ['bot', 'bot', 'person'], 'anonymous purchases are not asked (nginx limits them per address)');
 });

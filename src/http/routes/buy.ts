@@ -1,4 +1,5 @@
 import type { HttpRequest } from 'uWebSockets.js';
+import { retryAfterSeconds } from '../../sale/buyer-buckets.js';
 import type { PurchaseVerdict } from '../../sale/purchase-desk.js';
 import { contentLengthOf, isJson, readBody } from '../body.js';
 import type { PurchasePort } from '../ports.js';
@@ -153,6 +154,14 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
       );
     case 'unexpected':
       return reply.unavailable('UNEXPECTED_OUTCOME', `unexpected outcome ${v.outcome}; retry`, { orderId: v.orderId });
+    case 'rate_limited': {
+      const seconds = retryAfterSeconds(v.waitUs);
+      return reply.error(
+        { status: 429, error: 'RATE_LIMITED', msg: `too many purchases from this buyer: retry in ${seconds} s (the same Idempotency-Key still gets the same order)` },
+        [['Retry-After', String(seconds)]],
+        { limit: 'buyer', retryAfterMs: Math.ceil(v.waitUs / 1000) },
+      );
+    }
     case 'abandoned':
       return; // the buyer left; Reply would not write anyway
   }

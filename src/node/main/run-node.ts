@@ -8,6 +8,7 @@ import { connectRedis, whenReady } from '../../redis/connection.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
 import { OrdersSeen } from '../../sale/orders-seen.js';
+import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { applyFacts } from '../../sale/quota.js';
 import type { SaleFacts } from '../../sale/types.js';
 import { createTicketKeys } from '../../tickets/signer.js';
@@ -38,6 +39,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const inFlight = InFlight.create(config.maxSales);
   const ordersSeen = OrdersSeen.create(config.maxSales);
   const metricsBuffer = createMetricsBuffer(config.threads);
+  const buyers = BuyerBuckets.create({ rate: config.buyerRate, burst: config.buyerBurst });
   const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 1000, name: `${config.id}-main` });
   const engine = new SaleEngine(redis);
   const ticketKeys = createTicketKeys();
@@ -162,6 +164,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
       inFlightBuffer: inFlight.buffer,
       ordersSeenBuffer: ordersSeen.buffer,
       metricsBuffer,
+      buyerBuffer: buyers.buffer,
       sales: registry.list().map((sale) => sale.info),
       ticketKeys,
     };

@@ -13,6 +13,7 @@ import { StatLog } from '../../log/stat-log.js';
 import { ThreadCounters } from '../../metrics/layout.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
 import { ReservationBatcher } from '../../sale/batcher.js';
+import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
 import { OrdersSeen } from '../../sale/orders-seen.js';
@@ -63,6 +64,7 @@ const desk = new PurchaseDesk({
   batcher,
   directory,
   holders,
+  buyers: new BuyerBuckets(data.buyerBuffer),
   policy: config,
   draining: () => draining,
   onSoldOut: (sale) => post({ type: 'sold-out', saleId: sale.id }),

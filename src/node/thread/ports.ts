@@ -50,6 +50,7 @@ const OUTCOME_OF: Record<PurchaseVerdict['kind'], OutcomeName | undefined> = {
   lookup_failed: 'unavailable',
   undecided: 'unavailable',
   unexpected: 'unavailable',
+  rate_limited: 'rate_limited',
   abandoned: undefined,
 };
 
