@@ -29,14 +29,29 @@ export class ChaosCluster {
   ) {}
 
   static async start(options: ClusterOptions): Promise<ChaosCluster> {
-    const redis = await RedisServer.start();
-    const proxy = await DropProxy.start(redis.port, options.dropHoldMs);
-    const nodes = await Promise.all(Array.from({ length: options.nodes }, (_, i) => startNode(proxy.url, options, undefined, i)));
-    const nginx = await NginxProcess.start({
-      upstreams: nodes.map((n, i) => ({ host: '127.0.0.1', port: n.port, weight: i + 1 })),
-      workerProcesses: 1,
-    });
-    return new ChaosCluster(redis, proxy, nodes, nodes.map((n) => n.port), nginx, options);
+    // Whatever started is stopped again when a later part fails: a half-built cluster must not outlive us.
+    const started: { stop(): Promise<unknown> }[] = [];
+    try {
+      const redis = await RedisServer.start();
+      started.push(redis);
+      const proxy = await DropProxy.start(redis.port, options.dropHoldMs);
+      started.push(proxy);
+      const nodes = await Promise.all(
+        Array.from({ length: options.nodes }, async (_, i) => {
+          const node = await startNode(proxy.url, options, undefined, i);
+          started.push({ stop: () => node.stop(5000) });
+          return node;
+        }),
+      );
+      const nginx = await NginxProcess.start({
+        upstreams: nodes.map((n, i) => ({ host: '127.0.0.1', port: n.port, weight: i + 1 })),
+        workerProcesses: 1,
+      });
+      return new ChaosCluster(redis, proxy, nodes, nodes.map((n) => n.port), nginx, options);
+    } catch (err) {
+      for (const part of started.reverse()) await part.stop().catch(() => {});
+      throw err;
+    }
   }
 
   get url(): string {
