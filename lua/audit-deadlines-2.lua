@@ -16,7 +16,8 @@
     {-11 INVALID_ARGUMENT, '<arg>'}
 
   Checks per member ("<streamId>" or "<streamId>/<k>", includes/deadlines.lua): it names a stream entry
-  that has orders after the first k.
+  that has orders after the first k; a "<streamId>/<k>" is not beside a "<streamId>" (two members for one
+  entry; two "/<k>" members of one entry are found by audit-stream when that entry has a held order).
 ]]
 --@include "includes/common.lua"
 --@include "includes/deadlines.lua"
@@ -43,7 +44,11 @@ repeat
         n = entry[1] and #entryOrderIds(entry[1][2]) or -1
       end
     end
-    if n < 0 or done >= n then problem('deadline ' .. member .. ' names no unswept order of a stream entry') end
+    if n < 0 or done >= n then
+      problem('deadline ' .. member .. ' names no unswept order of a stream entry')
+    elseif done > 0 and redis.call('ZSCORE', KEYS[1], sid) then
+      problem('stream entry ' .. sid .. ' has two deadline entries')
+    end
     members = members + 1
     seen = seen + 1 + math.max(n, 0)
   end

@@ -18,8 +18,8 @@
     {-11 INVALID_ARGUMENT, '<arg>'}
 
   Checks per entry (all in one atomic view): every order it names exists, reads, has a known status and the
-  entry's user; the entry has at most one deadline member ("<id>" or "<id>/<k>", includes/deadlines.lua);
-  every held order of it is covered (after k) by that member, scored its expiresAt.
+  entry's user; every held order of it is covered (after k) by the entry's deadline member ("<id>" or
+  "<id>/<k>", includes/deadlines.lua), scored its expiresAt.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
@@ -41,15 +41,27 @@ local function checkEntry(sid, f)
   local n = #oids
   if n == 0 then return end
   local encs = redis.call('HMGET', KEYS[1], unpack(oids))
-  -- Its deadline member, if any: "<sid>" or "<sid>/<k>" with k < n (a sweep resumes after order k).
-  local members = {sid}
-  for k = 1, n - 1 do members[k + 1] = sid .. '/' .. k end
-  local scores = redis.call('ZMSCORE', KEYS[2], unpack(members))
+  -- Its deadline member, looked up only when a held order needs it: "<sid>", else "<sid>/<k>" with k < n (a
+  -- sweep resumes after order k). A second member for the entry is found here or by audit-deadlines.
   local cover, coverDone, coverScore = nil, 0, 0
-  for k = 1, n do
-    if scores[k] then
-      if cover then problem('stream entry ' .. sid .. ' has two deadline entries') end
-      cover, coverDone, coverScore = members[k], k - 1, tonumber(scores[k])
+  local anyHeld = false
+  for j = 1, n do
+    if encs[j] and string.sub(encs[j], 1, 5) == 'held|' then anyHeld = true; break end
+  end
+  if anyHeld then
+    local bare = redis.call('ZSCORE', KEYS[2], sid)
+    if bare then
+      cover, coverScore = sid, tonumber(bare)
+    elseif n > 1 then
+      local members = {}
+      for k = 1, n - 1 do members[k] = sid .. '/' .. k end
+      local scores = redis.call('ZMSCORE', KEYS[2], unpack(members))
+      for k = 1, n - 1 do
+        if scores[k] then
+          if cover then problem('stream entry ' .. sid .. ' has two deadline entries') end
+          cover, coverDone, coverScore = members[k], k, tonumber(scores[k])
+        end
+      end
     end
   end
   for j = 1, n do

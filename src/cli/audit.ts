@@ -18,7 +18,7 @@ export const AUDIT_COMMAND = {
   options: {
     sale: { type: 'text', value: 'S', check: (v: string) => checkText(SALE_ID, v), help: 'the sale to audit' },
     json: { type: 'flag', help: 'print the report as JSON on stdout (nothing else there); progress still goes to stderr' },
-    'page-size': { type: 'int', value: 'N', min: 1, max: 10_000, default: 1000, help: 'orders looked at per Redis script call (each a few ms)' },
+    'page-size': { type: 'int', value: 'N', min: 1, max: 10_000, default: 500, help: 'orders looked at per Redis script call (each a few ms)' },
     progress: { type: 'int', value: 'MS', min: 0, max: 3_600_000, default: 1000, help: 'a progress line on stderr at most every MS ms (0: none)' },
     redis: {
       type: 'text',

@@ -81,7 +81,7 @@ export class SaleAudit {
     private readonly options: AuditOptions = {},
   ) {
     this.k = saleKeys(sale);
-    this.pageSize = checkRange('pageSize', options.pageSize ?? 1000, 1, 10_000);
+    this.pageSize = checkRange('pageSize', options.pageSize ?? 500, 1, 10_000);
     this.maxProblems = checkRange('maxProblems', options.maxProblems ?? 100, 1, 1000);
   }
 

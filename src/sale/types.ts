@@ -139,7 +139,7 @@ export interface AuditReport {
 
 /** Options of SaleEngine.audit. */
 export interface AuditOptions {
-  /** Orders (or records) looked at per script call, 1..10000 (default 1000): a few ms of Redis each. */
+  /** Orders (or records) looked at per script call, 1..10000 (default 500): a few ms of Redis each. */
   pageSize?: number;
   /** Problems listed in the report, 1..1000 (default 100); more are counted. */
   maxProblems?: number;
