@@ -2,15 +2,24 @@ import { ConfigError } from '../config/errors.js';
 import { checkRedisUrl } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { SALE_ID, checkText } from '../rules/input-rules.js';
+import type { AuditProgress, AuditReport } from '../sale/types.js';
 import { discoveredRedisUrl } from './redis-url.js';
-import { withEngine } from './redis-client.js';
+import { shownUrl, withEngine } from './redis-client.js';
+
+/** Exit codes: 0 the accounting closes, 1 a real discrepancy, 2 bad flags, 3 the audit could not be done. */
+export const AUDIT_EXIT = { ok: 0, discrepancy: 1, badFlags: 2, couldNotAudit: 3 } as const;
+/** Each page script is short (a few ms), so a normal per-call timeout holds; the audit as a whole has none. */
+const AUDIT_COMMAND_TIMEOUT_MS = 5000;
 
 export const AUDIT_COMMAND = {
   name: 'ticket-spike audit',
-  usage: '--sale S [--redis URL]',
-  summary: "proves a sale's accounting from its orders; exit 1 when it does not close",
+  usage: '--sale S [--json] [--redis URL]',
+  summary: "proves a sale's accounting from its orders, in short pages (safe during a live sale); exit 1 when it does not close",
   options: {
     sale: { type: 'text', value: 'S', check: (v: string) => checkText(SALE_ID, v), help: 'the sale to audit' },
+    json: { type: 'flag', help: 'print the report as JSON on stdout (nothing else there); progress still goes to stderr' },
+    'page-size': { type: 'int', value: 'N', min: 1, max: 10_000, default: 500, help: 'orders looked at per Redis script call (each a few ms)' },
+    progress: { type: 'int', value: 'MS', min: 0, max: 3_600_000, default: 1000, help: 'a progress line on stderr at most every MS ms (0: none)' },
     redis: {
       type: 'text',
       env: 'REDIS_URL',
@@ -20,27 +29,76 @@ export const AUDIT_COMMAND = {
     },
   },
   footer: `Closes when remaining (from the sale's counters) + held + paid (counted from the order records) == total,
-and every check of the orders, holders, stream, deadlines and idempotency records passes.`,
+and every check of the orders, holders, stream, deadlines and idempotency records passes. Purchases going on
+during the audit never count as a problem: the counts are then compared within the bounds the changes allow
+(the report says "moving"); audit a quiet sale for an exact count.
+Exit: 0 ok, 1 a discrepancy, 2 bad flags, 3 could not audit (Redis unreachable, unknown sale).`,
 } as const satisfies CommandSpec;
 
-/** `ticket-spike audit --sale S`: prints the report; exit 1 when the accounting does not close or anything is off. */
+function progressPrinter(sale: string, everyMs: number): ((p: AuditProgress) => void) | undefined {
+  if (everyMs === 0) return undefined;
+  const what: Record<AuditProgress['pass'], string> = {
+    stream: 'orders',
+    orders: 'order records checked against the stream',
+    holders: "buyers' holder counts",
+    idempotency: 'idempotency records',
+    deadlines: 'hold deadlines',
+  };
+  let next = Date.now() + everyMs;
+  return (p) => {
+    if (Date.now() < next) return;
+    next = Date.now() + everyMs;
+    process.stderr.write(`audit of sale ${sale}: ${p.pass === 'stream' ? 'audited' : 'checked'} ${p.done}/${p.of} ${what[p.pass]}\n`);
+  };
+}
+
+function summary(r: AuditReport): string {
+  const lines: string[] = [];
+  const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
+  if (r.ok) {
+    lines.push(`audit of sale ${r.sale}: ok (remaining ${r.remaining} + held ${r.countedHeld} + paid ${r.countedPaid} = total ${r.total}, counted from the orders)`);
+  } else if (!r.closes) {
+    lines.push(
+      `audit of sale ${r.sale}: accounting does NOT close (remaining ${r.remaining} + counted held ${r.countedHeld} + counted paid ${r.countedPaid} != total ${r.total}); ${n(r.problemCount, 'problem')}`,
+    );
+  } else {
+    lines.push(`audit of sale ${r.sale}: ${n(r.problemCount, 'problem')} (the totals close: remaining ${r.remaining} + held ${r.countedHeld} + paid ${r.countedPaid} = total ${r.total})`);
+  }
+  lines.push(`  counters: held ${r.held}, paid ${r.paid}; orders: ${r.orders} (${r.cancelled} cancelled, ${r.expired} expired), ${r.streamEntries} stream entries, ${n(r.holders, 'holder')}; ${r.calls} Redis calls`);
+  for (const p of r.problems) lines.push(`  - ${p}`);
+  if (r.problems.length < r.problemCount) lines.push(`  ... and ${r.problemCount - r.problems.length} more (see --json)`);
+  for (const note of r.notes) lines.push(`  note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `ticket-spike audit --sale S`: exit 0 ok, 1 a real discrepancy, 2 bad flags, 3 could not audit. */
 export async function runAuditCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values: v, help } = parseCommand(AUDIT_COMMAND, argv, env);
   if (help) {
     process.stdout.write(helpText(AUDIT_COMMAND));
-    return 0;
+    return AUDIT_EXIT.ok;
   }
   if (v.sale === undefined) throw new ConfigError('--sale', 'give the sale to audit: ticket-spike audit --sale S');
   const sale = v.sale;
-  const report = await withEngine(v.redis ?? discoveredRedisUrl(env), (engine) => engine.audit(sale));
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  if (!report.ok) {
-    const why = report.closes ? '' : ` (remaining ${report.remaining} + counted held ${report.countedHeld} + counted paid ${report.countedPaid} != total ${report.total})`;
-    process.stderr.write(`audit of sale ${sale}: accounting does NOT close${why}; ${report.problemCount} problems\n`);
-    return 1;
+  const url = v.redis ?? discoveredRedisUrl(env);
+  let report: AuditReport;
+  try {
+    report = await withEngine(
+      url,
+      (engine) => engine.audit(sale, { pageSize: v['page-size'], onProgress: progressPrinter(sale, v.progress) }),
+      { commandTimeoutMs: AUDIT_COMMAND_TIMEOUT_MS, readyTimeoutMs: 3000 },
+    );
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const why =
+      e.code === 'ERR_UNKNOWN_SALE'
+        ? `no sale ${sale} in Redis at ${shownUrl(url)}; see ticket-spike sale status`
+        : /not ready within/.test(e.message)
+          ? `cannot reach Redis at ${shownUrl(url)} (${e.message}); start it, or pass --redis URL`
+          : `could not finish the audit of sale ${sale} (Redis at ${shownUrl(url)}): ${e.message.split('\n')[0]}`;
+    process.stderr.write(`ticket-spike audit: ${why}\n`);
+    return AUDIT_EXIT.couldNotAudit;
   }
-  process.stdout.write(
-    `audit of sale ${sale}: ok (remaining ${report.remaining} + held ${report.countedHeld} + paid ${report.countedPaid} = total ${report.total}, counted from the orders)\n`,
-  );
-  return 0;
+  process.stdout.write(v.json ? `${JSON.stringify(report)}\n` : summary(report));
+  return report.ok ? AUDIT_EXIT.ok : AUDIT_EXIT.discrepancy;
 }

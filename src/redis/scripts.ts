@@ -81,7 +81,11 @@ export interface ScriptCommands {
   expireHolds: ScriptCall;
   getOrder: ScriptCall;
   saleStatus: ScriptCall;
-  audit: ScriptCall;
+  auditStream: ScriptCall;
+  auditOrders: ScriptCall;
+  auditIdem: ScriptCall;
+  auditDeadlines: ScriptCall;
+  auditUsers: ScriptCall;
   holderIndex: ScriptCall;
   reservePlace: ScriptCall;
 }

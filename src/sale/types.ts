@@ -121,8 +121,36 @@ export interface AuditReport {
   streamEntries: number;
   streamOrders: number;
   holders: number;
+  /** Problems found (at least; a page's problems past its list are counted, not deduplicated). */
   problemCount: number;
   problems: string[];
+  /**
+   * The sale changed while it was audited (held, paid or ordersMade differ between the first and the last
+   * read of its counters): countedHeld/countedPaid were counted while orders moved, and are compared with the
+   * counters within the bounds the changes allow instead of exactly (see `notes`). Audit a quiet sale for an
+   * exact count.
+   */
+  moving: boolean;
+  /** What the audit could not check exactly, and why; never a problem. */
+  notes: string[];
+  /** Script calls the audit made (each one a short, bounded page). */
+  calls: number;
+}
+
+/** Options of SaleEngine.audit. */
+export interface AuditOptions {
+  /** Orders (or records) looked at per script call, 1..10000 (default 500): a few ms of Redis each. */
+  pageSize?: number;
+  /** Problems listed in the report, 1..1000 (default 100); more are counted. */
+  maxProblems?: number;
+  /** Called after every page: the pass and how far it got (`of` is an estimate taken when the pass began). */
+  onProgress?: (progress: AuditProgress) => void;
+}
+
+export interface AuditProgress {
+  pass: 'stream' | 'orders' | 'holders' | 'idempotency' | 'deadlines';
+  done: number;
+  of: number;
 }
 
 /** Who may hold something in a sale: users with a live order, and "<user> <key>" idempotency records. */

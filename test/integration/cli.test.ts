@@ -53,6 +53,9 @@ t.test('sale create / status and audit against a real Redis', async (t) => {
   await client.hincrby(saleKeys('CLI1').meta, 'held', 1);
   const broken = await runCli(['audit', '--sale', 'CLI1', ...redis]);
   t.equal(broken.code, 1, 'exit 1');
-  t.match(broken.stderr, /accounting does NOT close \(remaining 4 \+ counted held 0 \+ counted paid 0 != total 5\)/);
-  t.match(JSON.parse(broken.stdout.slice(0, broken.stdout.lastIndexOf('}') + 1)), { ok: false, closes: false, held: 1, countedHeld: 0 });
+  t.match(broken.stdout, /accounting does NOT close \(remaining 4 \+ counted held 0 \+ counted paid 0 != total 5\)/);
+  t.match(broken.stdout, /\n  - meta held=1 but 0 orders are held\n/);
+  const json = await runCli(['audit', '--sale', 'CLI1', '--json', ...redis]);
+  t.equal(json.code, 1, 'exit 1 with --json too');
+  t.match(JSON.parse(json.stdout), { ok: false, closes: false, held: 1, countedHeld: 0 });
 });

@@ -14,10 +14,10 @@ t.test('every lua/<name>-<numKeys>.lua: header lists each KEYS/ARGV it uses, num
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
   const scripts = loadScripts();
   t.equal(scripts.length, files.length, 'every top-level .lua is a script');
-  t.same(scripts.map((s) => s.name).sort(), ['audit', 'cancel', 'createSale', 'expireHolds', 'getOrder', 'holderIndex', 'pay', 'reserveBatch', 'reservePlace', 'saleStatus']);
+  t.same(scripts.map((s) => s.name).sort(), ['auditDeadlines', 'auditIdem', 'auditOrders', 'auditStream', 'auditUsers', 'cancel', 'createSale', 'expireHolds', 'getOrder', 'holderIndex', 'pay', 'reserveBatch', 'reservePlace', 'saleStatus']);
   for (const s of scripts) {
     const raw = readFileSync(join(LUA_DIR, s.file), 'utf8');
-    const header = /^--\[\[([\s\S]*?)\]\]/.exec(raw)?.[1] ?? '';
+    const header = /^(?:#!lua[^\n]*\n)?--\[\[([\s\S]*?)\]\]/.exec(raw)?.[1] ?? '';
     const body = raw.slice(header.length);
     const used = [...body.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
     t.equal(Math.max(...used), s.numberOfKeys, `${s.file}: highest KEYS index == numKeys`);
