@@ -3,9 +3,13 @@
 # normal buyers' latencies look like while a few bots hammer purchases, and how much of the flood do the rate
 # limits turn away (429)?
 #
-#   phase "alone": normal buyers only           wrk --latency, every request a new buyer (new-user.lua)
+#   phase "alone": normal buyers only           wrk --latency, every request a new buyer (new-user.lua), paced
+#                  to NORMAL_RATE requests/s in all (each connection waits after each answer)
 #   phase "flood": the same normal buyers, plus BOTS wrk processes of BOT_CONNECTIONS connections each, every
-#                  process one bot buyer with a fixed user id (bot.lua): the per-buyer limit is what meets them
+#                  process one bot buyer with a fixed user id (bot.lua), paced to FLOOD_FACTOR x NORMAL_RATE
+#                  in all: the per-buyer limit is what meets them
+# Pacing matters: unpaced, the normal buyers alone already saturate the two cores, and "p99 within 2x" would
+# compare two overloads. Paced, the normal buyers are a steady crowd and the flood is a known multiple of it.
 #   COMPARE_OFF=1  also runs the flood against an `up` with --buyer-rate 0 (no per-buyer limit)
 #
 # Why per-buyer flooding and not per-address: every wrk here connects from 127.0.0.1, so nginx sees ONE client
@@ -16,7 +20,7 @@
 #
 # Loads only 127.0.0.1, bounded by DURATION per phase. Stops everything it started (up, by pid) on exit.
 #   bench/stress/flood.sh
-#   DURATION=10s BOTS=3 BOT_CONNECTIONS=100 NORMAL_CONNECTIONS=20 BUYER_RATE=5 BUYER_BURST=20 bench/stress/flood.sh
+#   DURATION=10s BOTS=3 BOT_CONNECTIONS=100 NORMAL_CONNECTIONS=20 NORMAL_RATE=400 FLOOD_FACTOR=10 BUYER_RATE=5 BUYER_BURST=20 bench/stress/flood.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10s}
@@ -26,6 +30,12 @@ NORMAL_CONNECTIONS=${NORMAL_CONNECTIONS:-20}
 BUYER_RATE=${BUYER_RATE:-5}
 BUYER_BURST=${BUYER_BURST:-20}
 COMPARE_OFF=${COMPARE_OFF:-0}
+NORMAL_RATE=${NORMAL_RATE:-400}       # requests/s from all normal buyers together
+FLOOD_FACTOR=${FLOOD_FACTOR:-10}      # the bots together send this many times NORMAL_RATE
+# Per-connection pause after each answer (ms) so that N connections send the target rate (answers take
+# a few ms, so the real rates come out a little lower; the report prints them).
+NORMAL_DELAY_MS=$(( 1000 * NORMAL_CONNECTIONS / NORMAL_RATE ))
+BOT_DELAY_MS=$(( 1000 * BOTS * BOT_CONNECTIONS / (NORMAL_RATE * FLOOD_FACTOR) ))
 OUT=${OUT:-bench/results/stress-flood.json}
 STOCK=${STOCK:-50000000}   # never sold out during the run: every normal purchase is a commit in Redis
 
@@ -49,7 +59,7 @@ export ADMIN_TOKEN=flood-bench-token
 start_up() { # buyer-rate -> starts up, sets PORT, creates the sale
   local rate=$1
   PORT=$(free_port)
-  local base=$(( 20000 + RANDOM % 20000 ))
+  local base=$(( 20000 + RANDOM % 12000 ))   # below the ephemeral range (32768+), where a live client socket can hold a port
   rm -rf "$WORK/var" "$WORK/up.log"
   $CLI up --fresh --var-dir "$WORK/var" --port "$PORT" --port-base "$base" --redis-port "$(free_port)" \
     --ip-rate 0 --buyer-rate "$rate" --buyer-burst "$BUYER_BURST" >"$WORK/up.log" 2>&1 &
@@ -67,13 +77,13 @@ start_up() { # buyer-rate -> starts up, sets PORT, creates the sale
 }
 
 normal() { # name -> normal buyers' wrk output in $WORK/<name>.txt
-  wrk -t1 -c"$NORMAL_CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$PORT" -- FLOOD >"$WORK/$1.txt"
+  WRK_DELAY_MS=$NORMAL_DELAY_MS wrk -t1 -c"$NORMAL_CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$PORT" -- FLOOD >"$WORK/$1.txt"
 }
 
 flood() { # name -> normal buyers beside BOTS bot processes; bot outputs in $WORK/<name>.bot<i>.txt
   local pids=() i
   for i in $(seq "$BOTS"); do
-    wrk -t1 -c"$BOT_CONNECTIONS" -d"$DURATION" -s bench/stress/bot.lua "http://127.0.0.1:$PORT" -- FLOOD "bot$i" >"$WORK/$1.bot$i.txt" 2>&1 &
+    WRK_DELAY_MS=$BOT_DELAY_MS wrk -t1 -c"$BOT_CONNECTIONS" -d"$DURATION" -s bench/stress/bot.lua "http://127.0.0.1:$PORT" -- FLOOD "bot$i" >"$WORK/$1.bot$i.txt" 2>&1 &
     pids+=($!)
   done
   normal "$1"
@@ -90,9 +100,9 @@ if [ "$COMPARE_OFF" = 1 ]; then
   stop_up
 fi
 
-node - "$WORK" "$OUT" "$DURATION" "$BOTS" "$BOT_CONNECTIONS" "$NORMAL_CONNECTIONS" "$BUYER_RATE" "$BUYER_BURST" "$COMPARE_OFF" <<'JS'
+node - "$WORK" "$OUT" "$DURATION" "$BOTS" "$BOT_CONNECTIONS" "$NORMAL_CONNECTIONS" "$BUYER_RATE" "$BUYER_BURST" "$COMPARE_OFF" "$NORMAL_RATE" "$FLOOD_FACTOR" <<'JS'
 const fs = require('fs');
-const [work, out, duration, bots, botConnections, normalConnections, buyerRate, buyerBurst, compareOff] = process.argv.slice(2);
+const [work, out, duration, bots, botConnections, normalConnections, buyerRate, buyerBurst, compareOff, normalRate, floodFactor] = process.argv.slice(2);
 const ms = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
 function normal(name) {
   const text = fs.readFileSync(`${work}/${name}.txt`, 'utf8');
@@ -112,14 +122,15 @@ function flood(name) {
     if (m) { answers['429'] += Number(m[1]); answers['2xx'] += Number(m[2]); answers.other += Number(m[3]); }
   }
   const total = answers['429'] + answers['2xx'] + answers.other;
-  return { botAnswers: answers, botRequests: total, share429: total === 0 ? null : Number((answers['429'] / total).toFixed(4)), normal: normal(name) };
+  const seconds = ms(/^(\d+)(s|ms)?$/.exec(duration)?.[1] ?? 10, /^(\d+)(s|ms)?$/.exec(duration)?.[2] ?? 's') / 1000;
+  return { botAnswers: answers, botRequests: total, botRps: Math.round(total / seconds), share429: total === 0 ? null : Number((answers['429'] / total).toFixed(4)), normal: normal(name) };
 }
 const alone = normal('alone');
 const limited = flood('flood');
 const result = {
   when: new Date().toISOString(),
   machine: { cpus: require('os').cpus().length, model: require('os').cpus()[0]?.model, note: 'wrk, nginx, the nodes and redis-server share these cores' },
-  setup: { up: `--ip-rate 0 --buyer-rate ${buyerRate} --buyer-burst ${buyerBurst}`, duration, bots: Number(bots), botConnections: Number(botConnections), normalConnections: Number(normalConnections) },
+  setup: { up: `--ip-rate 0 --buyer-rate ${buyerRate} --buyer-burst ${buyerBurst}`, duration, bots: Number(bots), botConnections: Number(botConnections), normalConnections: Number(normalConnections), normalRateTarget: Number(normalRate), floodFactor: Number(floodFactor) },
   normalAlone: alone,
   flood: limited,
   p99RatioFloodVsAlone: alone.p99ms && limited.normal.p99ms ? Number((limited.normal.p99ms / alone.p99ms).toFixed(2)) : null,
@@ -128,10 +139,11 @@ if (compareOff === '1') result.floodWithoutBuyerLimit = flood('flood_off');
 fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 console.log(`normal buyers alone:      ${alone.rps.toFixed(0)} req/s  p50 ${alone.p50ms} ms  p99 ${alone.p99ms} ms`);
 console.log(`normal buyers, flooded:   ${limited.normal.rps.toFixed(0)} req/s  p50 ${limited.normal.p50ms} ms  p99 ${limited.normal.p99ms} ms`);
-console.log(`flood: ${limited.botRequests} bot requests, ${(100 * (limited.share429 ?? 0)).toFixed(1)} % answered 429`);
+console.log(`p99 flooded / alone:       ${result.p99RatioFloodVsAlone}`);
+console.log(`flood: ${limited.botRps} bot req/s (${(limited.botRps / alone.rps).toFixed(1)}x the normal buyers), ${limited.botRequests} bot requests, ${(100 * (limited.share429 ?? 0)).toFixed(1)} % answered 429`);
 if (result.floodWithoutBuyerLimit) {
   const off = result.floodWithoutBuyerLimit;
-  console.log(`without the buyer limit:  ${off.normal.rps.toFixed(0)} req/s  p99 ${off.normal.p99ms} ms; flood ${off.botRequests} requests, ${(100 * (off.share429 ?? 0)).toFixed(1)} % 429`);
+  console.log(`without the buyer limit:  ${off.normal.rps.toFixed(0)} req/s  p99 ${off.normal.p99ms} ms (${(off.normal.p99ms / alone.p99ms).toFixed(2)}x alone); flood ${off.botRps} req/s, ${(100 * (off.share429 ?? 0)).toFixed(1)} % 429`);
 }
 console.log(`-> ${out}`);
 JS

@@ -14,6 +14,15 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- WRK_DELAY_MS paces each connection: it waits that long after every answer (wrk's delay() hook), so a
+-- known number of connections sends a known rate instead of as fast as the machine answers.
+local pace_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if pace_ms then
+  function delay()
+    return pace_ms
+  end
+end
+
 function init(args)
   counter = 0
   sale = args[1] or "BENCH"
