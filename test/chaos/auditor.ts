@@ -26,7 +26,22 @@ const MAX_LISTED = 20;
  * and what Redis holds at the end. Holds never expire and nobody cancels during a run, so the sale's
  * held + paid only ever grows: any "sold out" followed by a read showing stock left was a wrong answer.
  */
-export function judge(attempts: Attempt[], samples: Sample[], faults: FaultEvent[], end: FinalState, perUserLimit: number, demandExceeded: boolean): Verdict {
+export interface Payments {
+  /** Orders the pay call answered "paid". */
+  paid: Set<string>;
+  /** Pay calls refused with a 4xx (each a violation: buyers only pay their own held orders). */
+  refusals: string[];
+}
+
+export function judge(
+  attempts: Attempt[],
+  samples: Sample[],
+  faults: FaultEvent[],
+  end: FinalState,
+  perUserLimit: number,
+  demandExceeded: boolean,
+  payments: Payments,
+): Verdict {
   const violations: string[] = [];
   const add = (v: string) => violations.push(v);
   const counts: Record<string, number> = {};
@@ -72,6 +87,14 @@ export function judge(attempts: Attempt[], samples: Sample[], faults: FaultEvent
   if (recorded > confirmed.size + unknownKeys) {
     add(`Redis records ${recorded} orders but buyers were confirmed ${confirmed.size} and only ${unknownKeys} purchases had an unknown outcome`);
   }
+
+  // A payment confirmed is a paid order; a buyer paying their own hold is never refused.
+  for (const orderId of payments.paid) {
+    const status = end.orders.get(orderId)?.status;
+    if (status !== 'paid') add(`order ${orderId} was confirmed paid but Redis has it ${status ?? 'missing'}`);
+  }
+  for (const refusal of payments.refusals) add(refusal);
+  counts['paid'] = payments.paid.size;
 
   // Nobody above the limit.
   const perUser = new Map<string, number>();

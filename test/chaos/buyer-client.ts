@@ -84,3 +84,25 @@ function parseAnswer(text: string): Answer | null {
     return null;
   }
 }
+
+/** POST /orders/{id}/pay (buyer authentication is off in chaos runs): 'paid', 'unknown' (no answer, 5xx),
+ *  or the status and error code of a refusal. */
+export function pay(agent: Agent, baseUrl: string, orderId: string, timeoutMs: number): Promise<'paid' | 'unknown' | string> {
+  return new Promise((resolve) => {
+    const req = request(`${baseUrl}/orders/${encodeURIComponent(orderId)}/pay`, { method: 'POST', agent, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', () => resolve('unknown'));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        const json = parseAnswer(Buffer.concat(chunks).toString()) as { data?: { status?: string }; error?: string } | null;
+        if (status === 200 && json?.data?.status === 'paid') resolve('paid');
+        else if (status >= 500 || status === 429) resolve('unknown');
+        else resolve(`HTTP ${status} ${json?.error ?? ''}`);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve('unknown'));
+    req.end();
+  });
+}

@@ -108,7 +108,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await sampler;
 
     const final = await readFinal(admin, engine, sale);
-    const verdict = judge(journal.attempts, journal.samples, faults, final, PER_USER_LIMIT, true);
+    const verdict = judge(journal.attempts, journal.samples, faults, final, PER_USER_LIMIT, true, { paid: crowd.paid, refusals: crowd.payRefusals });
     return {
       ...verdict,
       seed: options.seed,

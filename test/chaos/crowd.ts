@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buy } from './buyer-client.js';
+import { buy, pay } from './buyer-client.js';
 import type { Attempt, Journal, Seen } from './journal.js';
 import type { Rng } from './rng.js';
 
@@ -35,6 +35,10 @@ export class Crowd {
   readonly wants: Want[] = [];
   readonly bought: Want[] = [];
   abortChance = 0;
+  /** Orders the payment call confirmed paid, and payments refused (never expected: the order is theirs). */
+  readonly paid = new Set<string>();
+  readonly payRefusals: string[] = [];
+  private readonly payments: Promise<void>[] = [];
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private users = 0;
   private started = 0;
@@ -132,14 +136,32 @@ export class Crowd {
     if (business.seen === 'ok' && want.orderId === undefined) {
       want.orderId = business.orderId;
       this.bought.push(want);
+      // A quarter of buyers pay at once: paid orders must survive every fault as paid.
+      if (business.orderId !== undefined && this.rng.fork(this.bought.length).chance(0.25)) this.payments.push(this.payFor(business.orderId));
     }
     return true;
+  }
+
+  private async payFor(orderId: string): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      const outcome = await pay(this.agent, this.options.baseUrl, orderId, this.options.timeoutMs);
+      if (outcome === 'paid') {
+        this.paid.add(orderId);
+        return;
+      }
+      if (outcome !== 'unknown') {
+        this.payRefusals.push(`paying ${orderId}: ${outcome}`);
+        return;
+      }
+      await sleep(100 * (i + 1));
+    }
   }
 
   /** After the faults: resolve every unknown outcome, click every bought key once more, and buy with new
    *  buyers until Redis says nothing is left (or `maxNew` new purchases). */
   async settle(remaining: () => Promise<number>, maxNew: number): Promise<void> {
     const rng = this.rng.fork(99_999);
+    await Promise.all(this.payments);
     for (const want of this.wants.filter((w) => w.final === undefined || w.final === 'unknown')) await this.pursue(want, rng, 20);
     const all = [...this.bought];
     for (let i = 0; i < all.length; i += 16) await Promise.all(all.slice(i, i + 16).map((w) => this.once(w, rng)));
