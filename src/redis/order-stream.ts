@@ -1,0 +1,127 @@
+import type { Cluster, Redis } from 'ioredis';
+import { saleKeys } from './keys.js';
+
+/**
+ * The order workers' side of a sale's stream ({sale:S}:stream): one consumer group, `orders`, per sale.
+ * Every entry names orders as (orderId, user) pairs after one leading pair: ("b", batchId) for a reserve
+ * batch, ("ev", paid|cancelled|expired) for a lifecycle change (lua/includes/events.lua).
+ * A worker syncs the CURRENT state of every order an entry names, so the entry's kind only says why.
+ */
+export const ORDER_GROUP = 'orders';
+
+export interface StreamEntry {
+  id: string;
+  /** Orders the entry names (a reserve batch, or one lifecycle change). */
+  orderIds: string[];
+}
+
+type Client = Redis | Cluster;
+type RawEntries = [string, string[]][];
+
+function entriesOf(raw: RawEntries): StreamEntry[] {
+  return raw.map(([id, fields]) => {
+    const orderIds: string[] = [];
+    // The leading pair says what the entry is; the rest are (orderId, user). A deleted entry (XAUTOCLAIM of
+    // a trimmed id) has no fields.
+    for (let i = 2; i + 1 < (fields?.length ?? 0); i += 2) orderIds.push(fields[i]!);
+    return { id, orderIds };
+  });
+}
+
+/** Creates the sale's group (reading from the stream's start) unless it exists. */
+export async function ensureOrderGroup(redis: Client, saleId: string): Promise<void> {
+  try {
+    await redis.xgroup('CREATE', saleKeys(saleId).stream, ORDER_GROUP, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
+  }
+}
+
+/** New entries for this consumer, at most `count` (XREADGROUP ... >), without blocking. */
+export async function readNew(redis: Client, saleId: string, consumer: string, count: number): Promise<StreamEntry[]> {
+  const reply = (await redis.xreadgroup('GROUP', ORDER_GROUP, consumer, 'COUNT', count, 'STREAMS', saleKeys(saleId).stream, '>')) as
+    | [string, RawEntries][]
+    | null;
+  return reply === null || reply.length === 0 ? [] : entriesOf(reply[0]![1]);
+}
+
+/**
+ * Entries another consumer read but did not acknowledge for `minIdleMs` (it died mid-batch): claimed for
+ * this one (XAUTOCLAIM), at most `count`. Ids of entries trimmed meanwhile come back empty: acknowledge them.
+ */
+export async function claimStale(redis: Client, saleId: string, consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]> {
+  const reply = (await redis.xautoclaim(saleKeys(saleId).stream, ORDER_GROUP, consumer, minIdleMs, '0-0', 'COUNT', count)) as [string, RawEntries, string[]?];
+  const claimed = entriesOf(reply[1] ?? []);
+  const deleted = (reply[2] ?? []).map((id) => ({ id, orderIds: [] }));
+  return [...claimed, ...deleted];
+}
+
+/** Acknowledges entries whose orders are committed in PostgreSQL. */
+export async function ack(redis: Client, saleId: string, ids: string[]): Promise<void> {
+  if (ids.length > 0) await redis.xack(saleKeys(saleId).stream, ORDER_GROUP, ...ids);
+}
+
+export interface OrderLag {
+  sale: string;
+  /** Entries read by a worker and not yet acknowledged. */
+  pending: number;
+  /** Entries not yet read by any worker (Redis 7's group lag; null when Redis cannot tell). */
+  unread: number | null;
+  /** Age of the oldest entry not yet acknowledged or read, ms (0 when caught up). */
+  oldestAgeMs: number;
+  /** False when no worker group exists yet for the sale. */
+  group: boolean;
+}
+
+function idTime(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
+/** How far the workers are behind on one sale, from XINFO GROUPS and XPENDING; `nowMs` is Redis's clock. */
+export async function orderLag(redis: Client, saleId: string, nowMs: number): Promise<OrderLag> {
+  const stream = saleKeys(saleId).stream;
+  let groups: unknown[][];
+  try {
+    groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  } catch {
+    return { sale: saleId, pending: 0, unread: null, oldestAgeMs: 0, group: false };
+  }
+  const fields = groups.map((g) => {
+    const map = new Map<string, unknown>();
+    for (let i = 0; i + 1 < g.length; i += 2) map.set(String(g[i]), g[i + 1]);
+    return map;
+  });
+  const ours = fields.find((g) => g.get('name') === ORDER_GROUP);
+  if (ours === undefined) return { sale: saleId, pending: 0, unread: null, oldestAgeMs: 0, group: false };
+  const pending = Number(ours.get('pending') ?? 0);
+  const lagValue = ours.get('lag');
+  const unread = lagValue === null || lagValue === undefined ? null : Number(lagValue);
+  let oldest: string | undefined;
+  if (pending > 0) {
+    const summary = (await redis.xpending(stream, ORDER_GROUP)) as [number, string | null, string | null, unknown];
+    oldest = summary[1] ?? undefined;
+  } else if (unread !== null && unread > 0) {
+    const delivered = String(ours.get('last-delivered-id') ?? '0-0');
+    const next = (await redis.xrange(stream, `(${delivered}`, '+', 'COUNT', 1)) as RawEntries;
+    oldest = next[0]?.[0];
+  }
+  return { sale: saleId, pending, unread, oldestAgeMs: oldest === undefined ? 0 : Math.max(0, nowMs - idTime(oldest)), group: true };
+}
+
+/** The oldest entry the group still needs (pending, or not yet delivered); undefined when caught up. */
+export async function oldestNeeded(redis: Client, saleId: string): Promise<string | undefined> {
+  const stream = saleKeys(saleId).stream;
+  const summary = (await redis.xpending(stream, ORDER_GROUP)) as [number, string | null, string | null, unknown];
+  if (summary[0] > 0 && summary[1] !== null) return summary[1];
+  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  for (const g of groups) {
+    const i = g.indexOf('name');
+    if (i >= 0 && g[i + 1] === ORDER_GROUP) {
+      const j = g.indexOf('last-delivered-id');
+      const delivered = String(g[j + 1] ?? '0-0');
+      const next = (await redis.xrange(stream, `(${delivered}`, '+', 'COUNT', 1)) as RawEntries;
+      return next[0]?.[0];
+    }
+  }
+  return undefined;
+}
