@@ -12,7 +12,9 @@
     ARGV[2] budget              1..10000 orders per call (about: HSCAN's COUNT is a hint)
     ARGV[3] maxProblems         1..1000 listed per call (more are counted)
 
-  Output: JSON {cursor, done, ids: [orderId, ...], problemCount, problems}   done = true when the scan ended
+  Output: JSON {cursor, done, ids: [orderId, ...], statuses: [status, ...], problemCount, problems}
+    (statuses[i] is ids[i]'s status: the caller counts an order the stream names only by events — its reserve
+    entry trimmed — from here; such an order is final, and a final status never changes)   done = true when the scan ended
     {-11 INVALID_ARGUMENT, '<arg>'}
 
   Checks per record: it reads (includes/order.lua) and its status is held, paid, cancelled or expired.
@@ -27,7 +29,7 @@ local budget, bad = auditArgs(ARGV[2], ARGV[3])
 if not budget then return {C.INVALID_ARGUMENT, bad} end
 
 local STATUS = {held = true, paid = true, cancelled = true, expired = true}
-local ids, seen = {}, 0
+local ids, statuses, seen = {}, {}, 0
 repeat
   local r = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', AUDIT_SCAN_COUNT)
   cursor = r[1]
@@ -36,6 +38,7 @@ repeat
     local oid, enc = flat[i], flat[i + 1]
     ids[#ids + 1] = oid
     local o = decodeOrder(enc)
+    statuses[#statuses + 1] = o and o.status or ''
     if not o then
       problem('order ' .. oid .. ' cannot be read: ' .. string.sub(enc, 1, 60))
     elseif not STATUS[o.status] then
@@ -45,4 +48,4 @@ repeat
   seen = seen + #flat / 2
 until cursor == '0' or seen >= budget
 
-return auditReply({cursor = cursor, done = cursor == '0', ids = ids})
+return auditReply({cursor = cursor, done = cursor == '0', ids = ids, statuses = statuses})

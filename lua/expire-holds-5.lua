@@ -14,29 +14,33 @@
   paid, cancelled or expired are looked at and skipped); one ZRANGEBYSCORE, then per due batch one XRANGE
   of its stream entry and one HMGET of its orders; one HSET orders, one HINCRBY and one HGET/HSET per user
   at the end. A batch cut off by either bound keeps its deadline under "<streamId>/<k>" and the next call
-  resumes at order k + 1. A member that is an order id (a per-order deadline from before this layout,
+  resumes at order k + 1. The holds it releases are named by one event entry, `ev expired <orderId> <user> ...`
+  (includes/events.lua), appended with the other writes. A member that is an order id (a per-order deadline from before this layout,
   e.g. in an existing AOF) is swept as a batch of that one order.
 
   Output: {expired, remaining, more}
     expired   holds released by this call
     remaining total - held - paid after it
     more      1 when further due deadline entries remain (call again), else 0
-    {-5 UNKNOWN_SALE, saleTag}   {-11 INVALID_ARGUMENT, 'limit'}   nothing written
+    {-5 UNKNOWN_SALE, saleTag}   {-11 INVALID_ARGUMENT, 'limit' | 'stream'}   nothing written
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
 --@include "includes/deadlines.lua"
+--@include "includes/events.lua"
 
 local limit = toInt(ARGV[1])
 if not limit or limit < 1 or limit > 1000 then return {C.INVALID_ARGUMENT, 'limit'} end
 local m = redis.call('HMGET', KEYS[1], 'total', 'held', 'paid')
 if not m[1] then return {C.UNKNOWN_SALE, KEYS[1]} end
 local total, held, paid = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+if not streamWritable(KEYS[5]) then return {C.INVALID_ARGUMENT, 'stream'} end
 
 local now = fmt(nowMs())
 local budget = 4 * limit            -- orders we may still look at
 local count = 0                     -- holds released
 local orderArgs, perUser, users = {}, {}, {}
+local expiredPairs = {}             -- orderId, user of each hold released: the event entry
 local dropped, resumed = {}, {}     -- deadline members to remove, and the resume points to add in their place
 local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
 for d = 1, #due, 2 do
@@ -65,6 +69,8 @@ for d = 1, #due, 2 do
         o.status = 'expired'
         orderArgs[#orderArgs + 1] = oids[j]
         orderArgs[#orderArgs + 1] = encodeOrder(o)
+        expiredPairs[#expiredPairs + 1] = oids[j]
+        expiredPairs[#expiredPairs + 1] = o.user
         if o.user ~= '' then
           if not perUser[o.user] then perUser[o.user] = 0; users[#users + 1] = o.user end
           perUser[o.user] = perUser[o.user] + 1
@@ -88,6 +94,7 @@ if count > 0 then
   redis.call('HINCRBY', KEYS[1], 'held', -count)
   held = held - count
   for _, user in ipairs(users) do releaseHolder(KEYS[2], user, perUser[user]) end
+  appendEvent(KEYS[5], 'expired', expiredPairs)
 end
 local more = #redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1)
 return {count, total - held - paid, more}

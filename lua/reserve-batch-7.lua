@@ -30,7 +30,9 @@
       1                           a new hold under the REQUESTED order id, deadline expiresAt (shared by the batch)
       ["orderId", expiresAt, "s"] a replay (known idempotency key of this buyer, known orderId, or the same user
                                   at limit 1): the STORED order, whose id may differ from the requested one, in
-                                  its current state s: h held, p paid, c cancelled, e expired (or past its deadline)
+                                  its current state s: h held, p paid, c cancelled, e expired (or past its deadline),
+                                  r retired: the order is final and committed in PostgreSQL, its record has left
+                                  Redis (lua/retire-orders-4.lua); expiresAt is then 0
       -1 sold out, -2 limit reached, -3 not open, -4 idempotency mismatch, -6 anonymous not allowed
       [-4, "S"]                   the buyer's key already names a purchase in sale S (the claim)
     remaining = total - held - paid after the batch; ordersMade = orders the sale has ever made (a node knows
@@ -196,9 +198,10 @@ local function orderOf(oid)
 end
 
 -- A replay reports the stored order as it is now: h held, p paid, c cancelled, e expired (a hold past its
--- deadline, not yet swept, is expired already).
+-- deadline, not yet swept, is expired already), r retired (an idempotency record or a holder entry names an
+-- order whose record retire-orders removed: it is final and in PostgreSQL; the buyer gets its id back).
 local function replay(oid, enc)
-  if not enc then return C.OK, oid, 0, 'e' end
+  if not enc then return C.OK, oid, 0, 'r' end
   local o = decodeOrder(enc)
   -- Nothing is written before the last purchase is decided: stopping here leaves the sale as it was.
   if not o then error('reserve-batch: order ' .. oid .. ' cannot be read; run ticket-spike audit') end

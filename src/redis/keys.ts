@@ -8,12 +8,15 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  * (which names all its keys in KEYS) runs on Redis Cluster:
  *
  *   {sale:S}:meta           hash   total perUserLimit holdSeconds opensAt closesAt anonymous held paid createdAt
+ *                                  ordersMade retiredPaid retiredCancelled retiredExpired
  *   {sale:S}:holders        hash   user -> "n|latestOrderId"  (n = the user's held + paid orders)
  *   {sale:S}:orders         hash   orderId -> "status|expiresAt|createdAt|paidAt|userLen|<user><idemKey>"
- *   {sale:S}:idem           hash   idempotencyKey -> "orderId|user"
+ *   {sale:S}:idem           hash   "<user> <key>" -> "orderId|user"
+ *   {sale:S}:idemdue        zset   idempotency records of retired orders kept for their window -> when they go (ms)
  *   {sale:S}:deadlines      zset   one member per batch with new holds: its stream entry id ("<id>/<k>" once
  *                                  a sweep has passed its first k orders), scored by the holds' deadline (ms)
- *   {sale:S}:stream         stream one entry per batch with new holds: b <batchId> <orderId> <user> ...
+ *   {sale:S}:stream         stream one entry per batch with new holds: b <batchId> <orderId> <user> ...,
+ *                                  and one per lifecycle change: ev paid|cancelled|expired <orderId> <user> ...
  *   {sale:S}:batch:<id>     string sha1(orderIds) + stored reply of a decided batch, EX 600 s
  *   ts:sales                set    sale ids, for discovery (another slot: written outside the scripts)
  *   {ts:registry}:places    zset   the places of the sale registry: sale id -> releaseAt (ms; closesAt + the
@@ -35,6 +38,7 @@ export interface SaleKeys {
   holders: string;
   orders: string;
   idem: string;
+  idemDue: string;
   deadlines: string;
   stream: string;
 }
@@ -57,6 +61,7 @@ export function saleKeys(saleId: string): SaleKeys {
     holders: `${tag}:holders`,
     orders: `${tag}:orders`,
     idem: `${tag}:idem`,
+    idemDue: `${tag}:idemdue`,
     deadlines: `${tag}:deadlines`,
     stream: `${tag}:stream`,
   };

@@ -88,6 +88,8 @@ export interface ScriptCommands {
   auditUsers: ScriptCall;
   holderIndex: ScriptCall;
   reservePlace: ScriptCall;
+  retireOrders: ScriptCall;
+  trimStream: ScriptCall;
 }
 
 export function scriptsOf(client: Redis | Cluster): ScriptCommands {

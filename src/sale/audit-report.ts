@@ -8,6 +8,9 @@ export interface AuditFindings {
   after: SaleStatus;
   /** Statuses counted from the orders, each order once (the stream pass). */
   counts: { held: number; paid: number; cancelled: number; expired: number };
+  /** Orders named by reserve entries that have no record: must be covered by the retired counters. */
+  missing: number;
+  /** Orders in the orders hash (each once). */
   orders: number;
   streamEntries: number;
   streamOrders: number;
@@ -28,25 +31,36 @@ export interface AuditFindings {
 export function auditReport(f: AuditFindings): AuditReport {
   const { before, after } = f;
   const { total, held, paid } = after;
-  const { held: countedHeld, paid: countedPaid } = f.counts;
+  // Counted = counted in Redis + retired from it (meta paid keeps counting retired paid orders). The retired
+  // counters are the ones read before the passes: an order retired meanwhile is counted at most once (in Redis
+  // if the passes saw it first), and is at most missed, which the moving bounds below allow for.
+  const r0 = before.retired;
+  const countedHeld = f.counts.held;
+  const countedPaid = f.counts.paid + r0.paid;
   const problem = (msg: string) => f.problems.add(msg);
   const remaining = total - held - paid;
   if (held < 0 || paid < 0) problem(`negative counter: held=${held} paid=${paid}`);
   if (held + paid > total) problem(`oversold: counters held ${held} + paid ${paid} > total ${total}`);
   const made = after.ordersMade - before.ordersMade;
-  const moving = made !== 0 || before.held !== held || before.paid !== paid;
+  const retiredNow = after.retired.paid - r0.paid;
+  const retiredAll = after.retired.paid + after.retired.cancelled + after.retired.expired;
+  const retiredMoved = retiredAll !== r0.paid + r0.cancelled + r0.expired;
+  const moving = made !== 0 || before.held !== held || before.paid !== paid || retiredMoved;
+  if (f.missing > retiredAll) problem(`${f.missing} orders named by the stream have no record, but only ${retiredAll} were retired`);
   let counted: boolean;
   if (!moving) {
+    // After retention, every order made is in Redis or retired (no order record is deleted otherwise).
+    if (retiredAll > 0 && f.orders + retiredAll !== after.ordersMade) problem(`ordersMade=${after.ordersMade} but ${f.orders} orders are in Redis and ${retiredAll} retired`);
     if (countedHeld !== held) problem(`meta held=${held} but ${countedHeld} orders are held`);
     if (countedPaid !== paid) problem(`meta paid=${paid} but ${countedPaid} orders are paid`);
     if (countedHeld + countedPaid > total) problem(`oversold: ${countedHeld + countedPaid} held+paid orders for total ${total}`);
     counted = remaining + countedHeld + countedPaid === total;
   } else {
-    const lo = held + paid - made;
+    const lo = held + paid - made - retiredNow;
     const hi = before.held + before.paid + made;
     const live = countedHeld + countedPaid;
     const liveOk = live >= lo && live <= hi;
-    const paidOk = countedPaid >= before.paid && countedPaid <= paid;
+    const paidOk = countedPaid >= before.paid - retiredNow && countedPaid <= paid;
     if (!liveOk) problem(`${live} held+paid orders counted while the sale moved, outside the possible ${lo}..${hi}`);
     if (!paidOk) problem(`${countedPaid} paid orders counted while the sale moved, outside the possible ${before.paid}..${paid}`);
     counted = liveOk && paidOk;
@@ -67,8 +81,9 @@ export function auditReport(f: AuditFindings): AuditReport {
     remaining,
     countedHeld,
     countedPaid,
-    cancelled: f.counts.cancelled,
-    expired: f.counts.expired,
+    cancelled: f.counts.cancelled + r0.cancelled,
+    expired: f.counts.expired + r0.expired,
+    retired: retiredAll,
     orders: f.orders,
     closes,
     streamEntries: f.streamEntries,

@@ -6,33 +6,27 @@ import { auditReport } from './audit-report.js';
 import type { AuditOptions, AuditProgress, AuditReport, SaleStatus } from './types.js';
 
 /**
- * The chunked audit of one sale (`SaleEngine.audit`): many short read-only page scripts (lua/audit-*.lua,
- * each ~`pageSize` orders, a few ms) instead of one script over everything, so Redis never blocks long and
- * a live sale goes on while it is audited. How it stays free of false problems while purchases, payments,
- * cancels and sweeps go on:
- *
- * - Per-order checks are local: each page script reads an order with the keys it must agree with (its stream
- *   entry, its batch's deadline member, its idempotency record, its holder) in ONE call, and every script that
- *   writes keeps those keys consistent in one atomic step. A problem reported by a page was true at an instant.
- * - Exactly once: the stream pass drives the count. The stream is append-only and ordered and names every order
- *   once; XRANGE from an exclusive cursor visits each entry once however long the scan takes. Orders made after
- *   the pass are found by reading on from the cursor. The orders hash is scanned (HSCAN: an id may come twice,
- *   used as a set) only to find orders the stream does not name — after reading the stream on to its end.
- * - Holders: a holder's `latest` names the user's most recent order; when it is among the user's orders seen in
- *   the stream, all of them are known and compared atomically (lua/audit-users-3.lua); else the user bought
- *   meanwhile: read the stream on and ask again (a few rounds, then a note, not a problem).
- * - Totals: the counters are read atomically before and after. If held, paid and ordersMade did not change,
- *   nothing changed (held only grows with ordersMade, paid never falls, every pay/cancel/expiry moves held or
- *   paid), and counted == counters is checked exactly. If they changed (`moving`), each order's status was read
- *   at some instant in between and a live order only leaves the live set, so the counted held + paid lies in
- *   [held1 + paid1 - made, held0 + paid0 + made] (made = orders made meanwhile) and counted paid in
- *   [paid0, paid1]: only a count outside those bounds is a problem.
+ * The chunked audit of one sale (`SaleEngine.audit`): many short read-only page scripts (lua/audit-*.lua, each
+ * ~`pageSize` orders, a few ms) instead of one script over everything, so a live sale goes on while it is audited.
+ * Why it stays exact and free of false problems (docs/architecture.md, "The audit", has the long form):
+ * - Per-order checks are local: a page reads an order with the keys it must agree with in ONE atomic call.
+ * - Exactly once: the stream pass drives the count. Each order is named by one reserve entry (b <batchId> ...),
+ *   counted there; event entries (ev paid|cancelled|expired ...) are checked, not counted. XRANGE from an
+ *   exclusive cursor visits each entry once. The orders hash is scanned (HSCAN, used as a set) for orders no
+ *   reserve entry names: after trimming, a final order named only by its event is counted there by its status.
+ * - Retention: an order retired from Redis is counted by the sale's retired counters (read before the passes).
+ * - Holders: a holder's `latest` among the user's orders seen means all are known (lua/audit-users-3.lua); else
+ *   read the stream on and ask again (a few rounds, then a note).
+ * - Totals: counters read before and after; unchanged held, paid, ordersMade and retired counters mean nothing
+ *   changed and counted == counters exactly; else (`moving`) within the bounds the changes allow.
  */
 
 const MAX_USER_ROUNDS = 5;
 const MAX_ORDERS_PER_USER = 100_000;
 const IN_STREAM = 1;
 const IN_HASH = 2;
+/** Named by an event entry (ev paid|cancelled|expired): counted from the orders pass when no reserve entry names it. */
+const IN_EVENT = 4;
 
 interface Page {
   cursor: string;
@@ -68,6 +62,8 @@ export class SaleAudit {
   private readonly dupes = new Map<string, number>();
   private readonly ordersOf = new Map<string, string[]>();
   private readonly counts = { held: 0, paid: 0, cancelled: 0, expired: 0 };
+  /** Orders of reserve entries with no record (retired, or lost: judged against the retired counters). */
+  private missing = 0;
   private entries = 0;
   private streamOrders = 0;
   private orders = 0;
@@ -91,7 +87,7 @@ export class SaleAudit {
     await this.streamToEnd();
     await this.ordersPass();
     const holders = await this.holdersPass();
-    await this.scanPass('idempotency', this.scripts.auditIdem, [this.k.idem, this.k.orders], await this.redis.hlen(this.k.idem));
+    await this.scanPass('idempotency', this.scripts.auditIdem, [this.k.idem, this.k.orders, this.k.meta], await this.redis.hlen(this.k.idem));
     await this.scanPass('deadlines', this.scripts.auditDeadlines, [this.k.deadlines, this.k.stream], await this.redis.zcard(this.k.deadlines));
     const after = await this.counters();
     for (const [id, n] of this.dupes) this.problem(`order ${id} appears ${n} times in the stream`);
@@ -100,6 +96,7 @@ export class SaleAudit {
       before,
       after,
       counts: this.counts,
+      missing: this.missing,
       orders: this.orders,
       streamEntries: this.entries,
       streamOrders: this.streamOrders,
@@ -147,6 +144,15 @@ export class SaleAudit {
       this.cursor = p.cursor;
       this.entries += p.entries as number;
       for (const s of ['held', 'paid', 'cancelled', 'expired'] as const) this.counts[s] += p[s] as number;
+      this.missing += (p.missing as number | undefined) ?? 0;
+      const ev = list<string>(p.events);
+      for (let i = 0; i < ev.length; i += 2) {
+        const id = ev[i]!;
+        const f = this.seen.get(id) ?? 0;
+        if (f & (IN_STREAM | IN_EVENT)) continue;
+        this.seen.set(id, f | IN_EVENT);
+        this.addOrderOf(ev[i + 1]!, id);
+      }
       const flat = list<string>(p.orders);
       for (let i = 0; i < flat.length; i += 2) {
         const id = flat[i]!;
@@ -155,31 +161,45 @@ export class SaleAudit {
         const f = this.seen.get(id) ?? 0;
         if (f & IN_STREAM) this.dupes.set(id, (this.dupes.get(id) ?? 1) + 1);
         this.seen.set(id, f | IN_STREAM);
-        if (user === '') continue;
-        const mine = this.ordersOf.get(user);
-        if (mine === undefined) this.ordersOf.set(user, [id]);
-        else mine.push(id);
+        if (!(f & IN_EVENT)) this.addOrderOf(user, id);
       }
       this.progress('stream', this.streamOrders, this.expected);
       if (p.done) return;
     }
   }
 
-  /** Orders pass: every order in the hash must be named by the stream. */
+  private addOrderOf(user: string, id: string): void {
+    if (user === '') return;
+    const mine = this.ordersOf.get(user);
+    if (mine === undefined) this.ordersOf.set(user, [id]);
+    else mine.push(id);
+  }
+
+  /**
+   * An order named only by event entries (its reserve entry trimmed: the order is final, and a final status never
+   * changes) is counted here, by the status the orders pass read.
+   */
+  private countEventOnly(id: string, status: string): void {
+    if (status === 'paid' || status === 'cancelled' || status === 'expired') this.counts[status]++;
+    else this.problem(`order ${id} is ${status || 'unreadable'} but only event entries name it`);
+  }
+
+  /** Orders pass: every order in the hash must be named by the stream (a reserve entry, or after trimming an event). */
   private async ordersPass(): Promise<void> {
     const of = await this.redis.hlen(this.k.orders);
-    const pending: string[] = [];
+    const pending: [string, string][] = [];
     let cursor = '0';
     let done = 0;
     for (;;) {
       const p = await this.page(this.scripts.auditOrders, [this.k.orders, cursor, this.pageSize, this.maxProblems]);
-      for (const id of list<string>(p.ids)) {
+      const statuses = list<string>(p.statuses);
+      list<string>(p.ids).forEach((id, i) => {
         done++;
         const f = this.seen.get(id) ?? 0;
-        if (f & IN_HASH) continue;
+        if (f & IN_HASH) return;
         if (f & IN_STREAM) this.markInHash(id, f);
-        else pending.push(id);
-      }
+        else pending.push([id, statuses[i] ?? '']);
+      });
       this.progress('orders', done, of);
       cursor = p.cursor;
       if (p.done) break;
@@ -187,11 +207,13 @@ export class SaleAudit {
     if (pending.length === 0) return;
     // Made after the stream pass? Then its entry is on the stream now (written with the order).
     await this.streamToEnd();
-    for (const id of pending) {
+    for (const [id, status] of pending) {
       const f = this.seen.get(id) ?? 0;
       if (f & IN_HASH) continue;
       this.markInHash(id, f);
-      if (!(f & IN_STREAM)) this.problem(`order ${id} appears 0 times in the stream`);
+      if (f & IN_STREAM) continue;
+      if (f & IN_EVENT) this.countEventOnly(id, status);
+      else this.problem(`order ${id} appears 0 times in the stream`);
     }
   }
 

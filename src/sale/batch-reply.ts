@@ -1,12 +1,13 @@
 import { EngineError, Outcome } from '../redis/codes.js';
-import type { BatchReply, BatchResult, OrderStatus, PurchaseRequest } from './types.js';
+import type { BatchReply, BatchResult, PurchaseRequest, ReplayStatus } from './types.js';
 
-const STATE: Record<string, OrderStatus> = { h: 'held', p: 'paid', c: 'cancelled', e: 'expired' };
+/** r: retired — the order is final and committed in PostgreSQL, its record has left Redis (expiresAt 0). */
+const STATE: Record<string, ReplayStatus> = { h: 'held', p: 'paid', c: 'cancelled', e: 'expired', r: 'archived' };
 
 /**
  * Reads reserve-batch's reply (lua/reserve-batch-7.lua): the JSON text [remaining, expiresAt, ordersMade,
- * r1..rn], where r = 1 is a new hold under the requested id, ["orderId", expiresAt, "h|p|c|e"] a replayed order
- * in its current state, [-4, "S"] a buyer's key that already names a purchase in sale S, a negative number a
+ * r1..rn], where r = 1 is a new hold under the requested id, ["orderId", expiresAt, "h|p|c|e|r"] a replayed order
+ * in its current state (r: retired, 'archived'), [-4, "S"] a buyer's key that already names a purchase in sale S, a negative number a
  * refusal.
  */
 export function parseBatchReply(json: string, purchases: PurchaseRequest[]): BatchReply {

@@ -10,6 +10,7 @@ import { decodeOrder } from './order-codec.js';
 import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
 import { checkPurchase } from './purchase-checks.js';
 import { SaleAudit } from './audit.js';
+import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
 import type { AuditOptions, AuditReport, BatchReply, ExpireReply, HolderSnapshot, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
 /** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
@@ -170,14 +171,18 @@ export class SaleEngine {
   private async transition(which: 'pay' | 'cancel', orderId: string): Promise<OrderView> {
     const sale = this.saleOf(orderId);
     const k = saleKeys(sale);
-    const reply = await this.scripts[which](k.meta, k.holders, k.orders, orderId);
+    const reply = await this.scripts[which](k.meta, k.holders, k.orders, k.stream, orderId);
     if (!Array.isArray(reply)) throw unexpected(`${which} order ${orderId}`, reply);
     const [code, enc] = reply as [number, string];
     if (code === ScriptCode.Ok) return decodeOrder(orderId, enc);
     throw errorFromCode(code, String(enc ?? ''), `order ${orderId}`);
   }
 
-  /** The order, or null. A held order whose deadline passed (not yet swept) reads as 'expired'. */
+  /**
+   * The order, or null. A held order whose deadline passed (not yet swept) reads as 'expired'. An order retired
+   * from Redis (final and in PostgreSQL, `retireOrders`) is null here too: Redis cannot tell it from an id never
+   * made, and the caller answers it from PostgreSQL. Pay and cancel of a retired order throw ORDER_NOT_FOUND.
+   */
   async getOrder(orderId: string): Promise<OrderView | null> {
     const sale = this.saleOf(orderId);
     const reply = await this.scripts.getOrder(saleKeys(sale).orders, orderId);
@@ -207,10 +212,9 @@ export class SaleEngine {
   async status(saleId: string): Promise<SaleStatus | null> {
     const reply = await this.scripts.saleStatus(saleKeys(saleId).meta);
     if (reply === null) return null;
-    if (!Array.isArray(reply) || reply.length !== 11) throw unexpected(`status of sale ${saleId}`, reply);
-    const [total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, ordersMade, now] = reply.map(Number) as number[] as [
-      number, number, number, number, number, number, number, number, number, number, number,
-    ];
+    if (!Array.isArray(reply) || reply.length !== 14) throw unexpected(`status of sale ${saleId}`, reply);
+    const [total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, ordersMade, now, rPaid, rCancelled, rExpired] =
+      reply.map(Number) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
     return {
       id: saleId,
       total,
@@ -225,7 +229,23 @@ export class SaleEngine {
       closesAt,
       createdAt,
       ordersMade,
+      retired: { paid: rPaid, cancelled: rCancelled, expired: rExpired },
     };
+  }
+
+  /**
+   * Retention, after the order worker's COMMIT: drops the records of these orders that are final (paid,
+   * cancelled, expired; a held one is skipped), counts them in the sale's retired counters, and drops their
+   * idempotency records once `idemWindowMs` has passed since each order was made (kept until then, and dropped
+   * by a later call). At most 1000 ids per call. See src/sale/retention.ts.
+   */
+  retireOrders(saleId: string, orderIds: readonly string[], idemWindowMs: number): Promise<RetireReply> {
+    return retireOrders(this.scripts, saleId, orderIds, idemWindowMs);
+  }
+
+  /** Retention: removes the sale stream's entries older than `minId` and older than every entry a deadline names. */
+  trimStream(saleId: string, minId: string): Promise<TrimReply> {
+    return trimStream(this.scripts, saleId, minId);
   }
 
   /**

@@ -39,8 +39,8 @@ export interface PurchaseAsk {
 
 /** How a purchase ended, for the caller to answer. `sale` is set once the sale is known. */
 export type PurchaseVerdict =
-  /** A new hold, or a replay of this buyer's live order (held or paid). */
-  | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean; status: 'held' | 'paid' }
+  /** A new hold, or a replay of this buyer's live order (held or paid) or of an order retired from Redis (archived: final, in PostgreSQL). */
+  | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean; status: 'held' | 'paid' | 'archived' }
   /** A replay of this buyer's order that is over: it was cancelled or its hold expired. */
   | { kind: 'replayed_final'; sale: SaleInfo; orderId: string; status: 'cancelled' | 'expired' }
   | { kind: 'sold_out' | 'not_open' | 'limit' | 'user_required' | 'key_in_flight' | 'shutting_down'; sale: SaleInfo }

@@ -26,8 +26,11 @@ export interface PurchaseResult {
   expiresAt?: number;
   /** Success only: true when an earlier order was returned instead of a new one. */
   replayed?: boolean;
-  /** Success only: the order's state now ('held' for a new one; a replay may find it paid, cancelled, expired). */
-  status?: OrderStatus;
+  /**
+   * Success only: the order's state now ('held' for a new one; a replay may find it paid, cancelled, expired, or
+   * 'archived': final and retired from Redis to PostgreSQL — GET /orders/{id} tells which).
+   */
+  status?: ReplayStatus;
   /** IdempotencyMismatch from the cross-sale claim: the sale this buyer's key already names a purchase in. */
   otherSale?: string;
 }
@@ -47,6 +50,8 @@ export interface BatchReply {
 }
 
 export type OrderStatus = 'held' | 'paid' | 'cancelled' | 'expired';
+/** A replayed order's state: an order status, or 'archived' when its record has left Redis (retired). */
+export type ReplayStatus = OrderStatus | 'archived';
 
 export interface OrderView {
   id: string;
@@ -75,10 +80,12 @@ export interface SaleStatus {
   createdAt: number;
   /** Orders the sale has ever made (held, paid, cancelled or expired since). */
   ordersMade: number;
+  /** Orders whose records retention removed from Redis (final and in PostgreSQL), by final status. `paid` above counts retired paid orders too. */
+  retired: { paid: number; cancelled: number; expired: number };
 }
 
 /** A sale's status in the terms a node keeps: "no opening / closing time" is null. */
-export type SaleFacts = Omit<SaleStatus, 'opensAt' | 'closesAt' | 'createdAt'> & {
+export type SaleFacts = Omit<SaleStatus, 'opensAt' | 'closesAt' | 'createdAt' | 'retired'> & {
   opensAt: number | null;
   closesAt: number | null;
 };
@@ -112,6 +119,8 @@ export interface AuditReport {
   countedPaid: number;
   cancelled: number;
   expired: number;
+  /** Orders retired from Redis (final, in PostgreSQL); countedPaid, cancelled and expired include theirs. */
+  retired: number;
   orders: number;
   /**
    * remaining (from the counters) + countedHeld + countedPaid (from the orders) == total, remaining >= 0:

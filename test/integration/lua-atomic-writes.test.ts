@@ -47,6 +47,27 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
     t.same(await everything(redis), before, 'held is still 0 and no order was written');
   });
 
+  t.test('retire-orders: a corrupt order among final ones; pay and trim with a wrong-typed key', async (t) => {
+    await engine.createSale({ id: 'CR', total: 10, perUserLimit: 5, holdSeconds: 600, anonymous: false });
+    const r = await engine.reserveBatch('CR', newBatchId(), ['a', 'b', 'c'].map((user) => ({ orderId: newOrderId('CR'), user, idempotencyKey: `CR-${user}` })));
+    const [a, b, c] = r.results.map((x) => x.orderId!) as [string, string, string];
+    await engine.pay(a);
+    await engine.cancel(c);
+    await redis.hset(saleKeys('CR').orders, b, 'paid|x');
+    let before = await everything(redis);
+    await t.rejects(engine.retireOrders('CR', [a, b, c], 0), { code: 'ERR_INVALID_ARGUMENT' });
+    t.same(await everything(redis), before, 'the paid order before it is still there, no counter, no idempotency record dropped');
+    await redis.del(saleKeys('CR').orders);
+    const d = (await engine.reserveBatch('CR', newBatchId(), [{ orderId: newOrderId('CR'), user: 'd' }])).results[0]!.orderId!;
+    await redis.del(saleKeys('CR').stream);
+    await redis.set(saleKeys('CR').stream, 'not a stream');
+    before = await everything(redis);
+    await t.rejects(engine.pay(d), { code: 'ERR_INVALID_ARGUMENT' });
+    await t.rejects(engine.cancel(d), { code: 'ERR_INVALID_ARGUMENT' });
+    await t.rejects(engine.trimStream('CR', '1-0'), { code: 'ERR_INVALID_ARGUMENT' });
+    t.same(await everything(redis), before, 'held and paid unchanged: the event could not be appended, so nothing was');
+  });
+
   t.test('expire-holds: a corrupt order in a later due batch', async (t) => {
     await engine.createSale({ id: 'CZ', total: 10, perUserLimit: 5, holdSeconds: 1, anonymous: true });
     await engine.reserveBatch('CZ', newBatchId(), [{ orderId: newOrderId('CZ'), user: '' }, { orderId: newOrderId('CZ'), user: '' }]);

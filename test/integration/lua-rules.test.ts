@@ -148,4 +148,20 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     t.equal(await scripts.getOrder(k.orders, orderId), null, `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there)`);
     t.same(await scripts.getOrder(k.orders, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
   });
+
+  t.test('retire-orders and trim-stream: every bound; a refusal writes nothing', async (t) => {
+    const retire = (...args: (string | number)[]) => scripts.retireOrders(k.meta, k.orders, k.idem, k.idemDue, ...args);
+    const before = await redis.dump(k.meta);
+    const ids = Array.from({ length: 1000 }, (_, i) => `${SALE}.gone-${i}`);
+    t.same(await retire(SALE, 604800000, 1000, ...ids), [0, 0, 0, 0], '1000 ids and the longest window accepted (none there)');
+    t.same(await retire(SALE, 0, 1001, ...ids, `${SALE}.x`), [ScriptCode.InvalidArgument, 'count'], '1001 ids refused');
+    t.same(await retire(SALE, 604800001, 0), [ScriptCode.InvalidArgument, 'idemWindowMs'], 'a window past 7 days refused');
+    t.same(await retire(SALE, -1, 0), [ScriptCode.InvalidArgument, 'idemWindowMs'], 'a negative window refused');
+    t.same(await retire(SALE, 0, 1, 'other.x'), [ScriptCode.InvalidArgument, 'orderIds[0]'], "another sale's order refused");
+    t.same(await retire(SALE, 0, 2, `${SALE}.x`), [ScriptCode.InvalidArgument, 'argument count'], 'a missing id refused');
+    t.same(await retire('bad sale', 0, 0), [ScriptCode.InvalidArgument, 'saleId'], 'a bad sale id refused');
+    t.equal(await redis.dump(k.meta), before, 'no retired counter written');
+    t.same(await scripts.trimStream(k.deadlines, k.stream, '1-x'), [ScriptCode.InvalidArgument, 'minId'], 'a bad stream id refused');
+    t.same(await scripts.trimStream(k.deadlines, k.stream, '1234567890123456-0'), [ScriptCode.InvalidArgument, 'minId'], 'a 16-digit ms refused');
+  });
 });

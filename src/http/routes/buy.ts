@@ -97,6 +97,7 @@ function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, key
 export function answer(reply: Reply, v: PurchaseVerdict): void {
   switch (v.kind) {
     case 'success':
+      // archived: the order is final and has left Redis (retired to PostgreSQL); GET /orders/{id} tells its state.
       return business(reply, 1, v.replayed ? `replayed: your order is ${v.status}` : 'success', {
         orderId: v.orderId,
         expiresAt: v.expiresAt,

@@ -4,18 +4,22 @@
 
   Input:
     KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders
-    KEYS[3] {sale:S}:orders
+    KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:stream
     ARGV[1] orderId
   The deadline entry is per batch (includes/deadlines.lua) and stays: the sweep skips orders not 'held'.
+  A change appends one event entry (includes/events.lua): `ev cancelled <orderId> <user>`, or
+  `ev expired ...` for an expiry on the spot; a call that changes nothing writes nothing.
 
   Output: {code, encodedOrder, changed}
       1  cancelled now (changed 1) or already cancelled (changed 0)
      -8  HOLD_EXPIRED: already expired, or its deadline passed and it is expired here on the spot (changed 1)
     -10  ORDER_PAID: a paid order cannot be cancelled (changed 0)
-    {-7 ORDER_NOT_FOUND, ''}   {-11 INVALID_ARGUMENT, 'orderId'}   nothing written
+    {-7 ORDER_NOT_FOUND, ''}   {-11 INVALID_ARGUMENT, 'orderId' | 'stream'}   nothing written
+  An order retired by lua/retire-orders-4.lua (final, in PostgreSQL) is ORDER_NOT_FOUND here.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
+--@include "includes/events.lua"
 
 local oid = ARGV[1]
 local enc, o = readOrder(KEYS[3], oid)
@@ -23,6 +27,7 @@ if not enc then return o end
 if o.status == 'cancelled' then return {C.OK, enc, 0} end
 if o.status == 'paid' then return {C.ORDER_PAID, enc, 0} end
 if o.status == 'expired' then return {C.HOLD_EXPIRED, enc, 0} end
+if not streamWritable(KEYS[4]) then return {C.INVALID_ARGUMENT, 'stream'} end
 
 local code = C.OK
 if nowMs() >= o.expiresAt then
@@ -35,4 +40,5 @@ enc = encodeOrder(o)
 redis.call('HSET', KEYS[3], oid, enc)
 redis.call('HINCRBY', KEYS[1], 'held', -1)
 releaseHolder(KEYS[2], o.user, 1)
+appendEvent(KEYS[4], o.status, {oid, o.user})
 return {code, enc, 1}

@@ -6,7 +6,7 @@
   look wrong. HSCAN may return a record twice: the caller keeps problems as a set.
 
   Input:
-    KEYS[1] {sale:S}:idem       KEYS[2] {sale:S}:orders
+    KEYS[1] {sale:S}:idem       KEYS[2] {sale:S}:orders       KEYS[3] {sale:S}:meta
     ARGV[1] cursor              the HSCAN cursor ('0' to start)
     ARGV[2] budget              1..10000 records per call (about: HSCAN's COUNT is a hint)
     ARGV[3] maxProblems         1..1000 listed per call (more are counted)
@@ -15,7 +15,8 @@
     {-11 INVALID_ARGUMENT, '<arg>'}
 
   Checks per record ("<user> <key>" -> "orderId|user"): it names an existing order of that user that
-  carries that key.
+  carries that key — or, once the sale has retired orders (meta retired*, lua/retire-orders-4.lua), an order
+  that is gone: a retired order's record is kept for its idempotency window.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
@@ -26,6 +27,8 @@ if not isScanCursor(cursor) then return {C.INVALID_ARGUMENT, 'cursor'} end
 local budget, bad = auditArgs(ARGV[2], ARGV[3])
 if not budget then return {C.INVALID_ARGUMENT, bad} end
 
+local mm = redis.call('HMGET', KEYS[3], 'retiredPaid', 'retiredCancelled', 'retiredExpired')
+local retiredAny = tonumber(mm[1] or '0') + tonumber(mm[2] or '0') + tonumber(mm[3] or '0')
 local records = 0
 repeat
   local r = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', AUDIT_SCAN_COUNT)
@@ -53,7 +56,7 @@ repeat
       local space = string.find(field, ' ', 1, true)
       local o = encs[j] and decodeOrder(encs[j])
       if not encs[j] then
-        problem('idempotency key ' .. field .. ' names unknown order ' .. oid)
+        if retiredAny == 0 then problem('idempotency key ' .. field .. ' names unknown order ' .. oid) end
       elseif not o or o.user ~= user or string.sub(field, 1, space - 1) ~= user or o.idem ~= string.sub(field, space + 1) then
         problem('idempotency key ' .. field .. ' does not match order ' .. oid)
       end
