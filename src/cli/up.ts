@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../config/errors.js';
-import { NODE_COMMAND, checkRedisUrl } from '../config/node-config.js';
+import { NODE_COMMAND, checkDatabaseUrl, checkRedisUrl } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { LaunchError } from '../launcher/errors.js';
 import { Interrupted, Launcher } from '../launcher/launcher.js';
@@ -12,7 +12,7 @@ import { IP_BURST, IP_RATE, PORT } from '../rules/input-rules.js';
 export const UP_COMMAND = {
   name: 'ticket-spike up',
   usage: '[options]            (npm start runs this)',
-  summary: 'the production-style local run: Redis, N nodes, nginx weighted in front, a demo sale',
+  summary: 'the production-style local run: Redis, PostgreSQL, N nodes, nginx weighted in front, a demo sale',
   options: {
     nodes: { type: 'int', min: 1, max: 64, value: 'N', help: 'nodes to run (default 4, or one per --weights item)' },
     weights: { type: 'int-list', min: 1, max: 1000, value: 'LIST', help: 'nginx weights, one per node (default 1,2,3,4; for other --nodes: 1,2,..,N)' },
@@ -21,7 +21,9 @@ export const UP_COMMAND = {
     threads: { type: 'int', min: 1, max: 256, help: 'uWS threads per node (default max(1, cores / nodes))' },
     redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, help: 'use this Redis instead of the embedded one; not supervised' },
     'redis-port': { type: 'int', min: PORT.min, max: PORT.max, value: 'P', help: 'embedded Redis port (default 6380, or a free port if 6380 is taken)' },
-    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis data, logs, nginx files); refused while children of a crashed up still run' },
+    database: { type: 'text', env: 'DATABASE_URL', value: 'URL', check: checkDatabaseUrl, help: 'use this PostgreSQL (order store) instead of the embedded one; not supervised' },
+    'postgres-port': { type: 'int', min: PORT.min, max: PORT.max, value: 'P', help: 'embedded PostgreSQL port (default 5433, or a free port if 5433 is taken)' },
+    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis and PostgreSQL data, logs, nginx files); refused while children of a crashed up still run' },
     'var-dir': { type: 'text', env: 'TICKET_SPIKE_VAR', value: 'DIR', help: 'runtime files (default <project>/var)' },
     'demo-total': { type: 'int', min: 1, max: 100_000_000, default: 10_000, help: 'tickets in the demo sale when it is created' },
     'nginx-workers': { type: 'int', min: 1, max: 64, help: 'nginx worker_processes (default min(2, cores))' },
@@ -33,8 +35,8 @@ export const UP_COMMAND = {
   },
   footer: `Load tests from one machine (ab, wrk) are ONE address to nginx: run them with --ip-rate 0.
 Env: ADMIN_TOKEN (made and printed when unset), LOG_LEVEL.
-Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain) and Redis, and removes <var>/up.json.
-If up dies, the nodes exit by themselves and a watchdog stops nginx and Redis; the next up stops what is
+Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain), Redis and PostgreSQL, and removes <var>/up.json.
+If up dies, the nodes exit by themselves and a watchdog stops nginx, Redis and PostgreSQL; the next up stops what is
 still left (checked by pid and command line) and keeps the data.`,
 } as const satisfies CommandSpec;
 
@@ -58,6 +60,9 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = avai
   if (v.redis !== undefined && v['redis-port'] !== undefined) {
     throw new ConfigError('--redis-port', 'is for the embedded Redis; it cannot be combined with --redis / REDIS_URL');
   }
+  if (v.database !== undefined && v['postgres-port'] !== undefined) {
+    throw new ConfigError('--postgres-port', 'is for the embedded PostgreSQL; it cannot be combined with --database / DATABASE_URL');
+  }
   const token = env['ADMIN_TOKEN'];
   return {
     nodes: count,
@@ -66,6 +71,8 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = avai
     portBase: v['port-base'],
     redisPort: v['redis-port'] ?? 'auto',
     redisUrl: v.redis,
+    postgresPort: v['postgres-port'] ?? 'auto',
+    databaseUrl: v.database === '' ? undefined : v.database,
     threads: v.threads ?? Math.max(1, Math.floor(cores / count)),
     fresh: v.fresh,
     varDir: v['var-dir'],
@@ -93,7 +100,7 @@ export async function runUp(argv: string[], env: NodeJS.ProcessEnv): Promise<num
   let launcher: Launcher | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (launcher === undefined) return;
-    process.stderr.write(`ticket-spike up: ${sig}: stopping nginx, the nodes and Redis...\n`);
+    process.stderr.write(`ticket-spike up: ${sig}: stopping nginx, the nodes, Redis and PostgreSQL...\n`);
     launcher.interrupt();
     stopRequested();
   };

@@ -14,6 +14,8 @@ export interface NodeConfig {
   host: string;
   threads: number;
   redisUrl: string;
+  /** The order store (PostgreSQL); null = none, the node's PostgreSQL features are off. */
+  databaseUrl: string | null;
   id: string;
   weight: number;
   totalWeight: number;
@@ -72,6 +74,19 @@ export function checkRedisUrl(raw: string): Checked<string> {
   return { ok: true, value: raw };
 }
 
+export function checkDatabaseUrl(raw: string): Checked<string> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, problem: 'expected a URL like postgresql://user:password@127.0.0.1:5432/db' };
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    return { ok: false, problem: `expected a postgres:// or postgresql:// URL, got ${url.protocol}//...` };
+  }
+  return { ok: true, value: raw };
+}
+
 const text = (rule: Parameters<typeof checkText>[0]) => (value: string) => checkText(rule, value);
 
 export const NODE_COMMAND = {
@@ -83,6 +98,7 @@ export const NODE_COMMAND = {
     host: { type: 'text', default: '127.0.0.1', value: 'H', help: 'address to listen on', check: (v: string) => (v === '' ? { ok: false, problem: 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0' } : { ok: true, value: v }) },
     threads: { type: 'int', min: 1, max: 256, default: availableParallelism(), help: 'uWS threads (default: one per core)' },
     redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, help: `Redis (default: the Redis of a running \`ticket-spike up\`, else ${DEFAULT_REDIS_URL})` },
+    database: { type: 'text', env: 'DATABASE_URL', value: 'URL', check: checkDatabaseUrl, help: 'the order store, PostgreSQL (default: none; prefer the variable, the URL holds a password)' },
     id: { type: 'text', value: 'NAME', check: text(NODE_ID), help: 'node id, sent as X-Served-By (default node-<port>)' },
     weight: { type: 'int', min: 1, max: 1_000_000, default: 1, value: 'W', help: "this node's nginx weight" },
     'total-weight': { type: 'int', min: 1, max: 1_000_000_000, value: 'T', help: "sum of all nodes' weights (default: --weight, i.e. a single node)" },
@@ -152,6 +168,7 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     host: v.host,
     threads: v.threads,
     redisUrl: v.redis ?? fallbackRedisUrl(),
+    databaseUrl: v.database === undefined || v.database === '' ? null : v.database,
     id: v.id ?? `node-${v.port}`,
     weight: v.weight,
     totalWeight,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_SALE, ensureDemoSale } from './demo-sale.js';
+import { embeddedPostgresSpec, migrateDatabase, postgresUrl, preparePostgres } from './embedded-postgres.js';
 import { embeddedRedisSpec } from './embedded-redis.js';
 import { LaunchError } from './errors.js';
 import type { Logger } from './log.js';
@@ -22,14 +23,16 @@ export class Interrupted extends Error {
 /**
  * One `ticket-spike up`: take the lock (<var>/up.json), stop what a crashed earlier `up` left running,
  * check the ports, and only then touch the var dir (--fresh) and start the watchdog, Redis (embedded unless
- * an URL is given), the demo sale, the nodes and nginx in front; supervise until stop() — which ends nginx
- * first (no new buyers), then the nodes (they drain), then Redis, and removes up.json. Every child is in
+ * an URL is given), PostgreSQL (embedded unless DATABASE_URL; migrated), the demo sale, the nodes and nginx in
+ * front; supervise until stop() — which ends nginx first (no new buyers), then the nodes (they drain), then
+ * Redis and PostgreSQL, and removes up.json. Every child is in
  * up.json with its pid and cmdline as soon as it runs; if `up` dies, the nodes notice their parent is gone
- * and the watchdog stops nginx and Redis.
+ * and the watchdog stops nginx, Redis and PostgreSQL.
  */
 export class Launcher {
   readonly varDir: string;
   private redis: SupervisedChild | undefined;
+  private postgres: SupervisedChild | undefined;
   private readonly nodes = new Map<string, SupervisedChild>();
   private nginx: SupervisedChild | undefined;
   private watchdog: SupervisedChild | undefined;
@@ -41,6 +44,8 @@ export class Launcher {
   private readonly tokenGenerated: boolean;
   redisUrl = '';
   redisDataDir: string | undefined;
+  databaseUrl = '';
+  postgresDataDir: string | undefined;
   plan: NodePlan[] = [];
   demo: 'created' | 'exists' | undefined;
 
@@ -71,7 +76,7 @@ export class Launcher {
   }
 
   private children(): SupervisedChild[] {
-    return [this.nginx, ...this.nodes.values(), this.redis, this.watchdog].filter((c): c is SupervisedChild => c !== undefined);
+    return [this.nginx, ...this.nodes.values(), this.redis, this.postgres, this.watchdog].filter((c): c is SupervisedChild => c !== undefined);
   }
 
   /** Synchronous last resort (process 'exit'): SIGKILL every child's process group. */
@@ -93,6 +98,7 @@ export class Launcher {
     // 3. Binaries (installed with apt-get when root and missing).
     const nginxBin = ensureBinary('nginx', this.log);
     const redisBin = o.redisUrl === undefined ? ensureBinary('redis-server', this.log) : undefined;
+    const pgBin = o.databaseUrl === undefined ? { initdb: ensureBinary('initdb', this.log), postgres: ensureBinary('postgres', this.log) } : undefined;
 
     // 4. Ports, all checked before anything starts.
     this.plan = planNodes(o.portBase, o.weights);
@@ -100,8 +106,10 @@ export class Launcher {
       { port: o.port, what: 'nginx, --port' },
       ...this.plan.map((n) => ({ port: n.port, what: `${n.id}, --port-base` })),
     ];
-    const redisPort = redisBin !== undefined ? await this.chooseRedisPort() : undefined;
+    const redisPort = redisBin !== undefined ? await this.choosePort(o.redisPort, 6380, 'Redis') : undefined;
     if (redisPort !== undefined) claims.push({ port: redisPort, what: 'embedded Redis, --redis-port' });
+    const pgPort = pgBin !== undefined ? await this.choosePort(o.postgresPort, 5433, 'PostgreSQL', redisPort) : undefined;
+    if (pgPort !== undefined) claims.push({ port: pgPort, what: 'embedded PostgreSQL, --postgres-port' });
     await assertPortsFree(claims, foreignHint(recovery?.foreign ?? []));
     this.checkpoint();
 
@@ -127,6 +135,22 @@ export class Launcher {
     this.update({ redisUrl: this.redisUrl, redisDataDir: this.redisDataDir, adminToken: this.adminToken });
     this.checkpoint();
 
+    // 6b. PostgreSQL, the order store: initdb once under var/postgres, then the migrations.
+    if (pgBin !== undefined && pgPort !== undefined) {
+      const prepared = preparePostgres(this.varDir, pgBin.initdb, this.log);
+      this.postgresDataDir = prepared.dataDir;
+      this.databaseUrl = postgresUrl(pgPort, prepared.password);
+      const spec = embeddedPostgresSpec({ binary: pgBin.postgres, port: pgPort, prepared, logFile: join(logs, 'postgres.log') });
+      this.postgres = new SupervisedChild(spec, this.log, (pid) => this.update({ postgresPid: pid, postgresCmdlineHas: spec.cmdlineHas }));
+      await this.startChild(this.postgres);
+    } else {
+      this.databaseUrl = o.databaseUrl as string;
+    }
+    this.update({ databaseUrl: this.databaseUrl, postgresDataDir: this.postgresDataDir });
+    const migrated = await migrateDatabase(this.databaseUrl);
+    this.log.info(migrated, `order store schema at version ${migrated.version}`);
+    this.checkpoint();
+
     // 7. The demo sale, before the nodes, so they find it at once.
     this.demo = await ensureDemoSale(this.redisUrl, { ...DEMO_SALE, total: o.demoTotal });
     this.log.info({ sale: DEMO_SALE.id, result: this.demo }, `demo sale ${this.demo}`);
@@ -142,6 +166,7 @@ export class Launcher {
         node: n,
         totalWeight,
         redisUrl: this.redisUrl,
+        databaseUrl: this.databaseUrl,
         adminToken: this.adminToken,
         defaultSale: DEMO_SALE.id,
         threads: o.threads,
@@ -178,14 +203,15 @@ export class Launcher {
     this.checkpoint();
   }
 
-  /** --redis-port, else 6380, else (6380 taken or wanted by nginx or a node) any free port. */
-  private async chooseRedisPort(): Promise<number> {
+  /** The flag's port, else `preferred`, else (taken or wanted by nginx, a node or `taken`) any free port. */
+  private async choosePort(flag: number | 'auto', preferred: number, what: string, taken?: number): Promise<number> {
     const o = this.options;
-    if (o.redisPort !== 'auto') return o.redisPort;
-    const clash = o.port === 6380 || this.plan.some((n) => n.port === 6380);
-    if (!clash && (await isPortFree(6380))) return 6380;
-    const port = await anyFreePort();
-    this.log.info({ redisPort: port }, `port 6380 is taken; the embedded Redis uses ${port}`);
+    if (flag !== 'auto') return flag;
+    const clash = o.port === preferred || taken === preferred || this.plan.some((n) => n.port === preferred);
+    if (!clash && (await isPortFree(preferred))) return preferred;
+    let port = await anyFreePort();
+    while (port === taken) port = await anyFreePort();
+    this.log.info({ port }, `port ${preferred} is taken; the embedded ${what} uses ${port}`);
     return port;
   }
 
@@ -213,7 +239,8 @@ export class Launcher {
   }
 
   /**
-   * nginx first (QUIT: no new buyers, in-flight finish), then the nodes (SIGTERM: drain), Redis last, then
+   * nginx first (QUIT: no new buyers, in-flight finish), then the nodes (SIGTERM: drain), Redis and PostgreSQL
+   * (SIGINT: fast shutdown) last, then
    * up.json, then the watchdog (its job is done). A refused start that still knows leftovers of a crashed
    * `up` keeps up.json: stale once we exit, it tells the next `up` what still runs.
    */
@@ -222,7 +249,7 @@ export class Launcher {
     this.stopping ??= (async () => {
       if (this.nginx) await this.nginx.stop();
       await Promise.all([...this.nodes.values()].map((n) => n.stop()));
-      if (this.redis) await this.redis.stop();
+      await Promise.all([this.redis?.stop(), this.postgres?.stop()]);
       if (this.locked && (this.state.leftovers ?? []).length === 0) releaseUpLock(this.varDir);
       this.locked = false;
       if (this.watchdog) await this.watchdog.stop();
@@ -242,8 +269,11 @@ export class Launcher {
       this.redis !== undefined
         ? `  redis   ${this.redisUrl}  pid ${this.redis.pid ?? '-'}  data ${this.redisDataDir} (AOF, appendfsync always)`
         : `  redis   ${this.redisUrl} (external, not supervised)`,
+      this.postgres !== undefined
+        ? `  postgres ${this.databaseUrl}  pid ${this.postgres.pid ?? '-'}  data ${this.postgresDataDir} (fsync on; orders' system of record)`
+        : `  postgres ${this.databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')} (external, not supervised)`,
       `  logs    ${join(this.varDir, 'logs')}    state ${join(this.varDir, STATE_FILE)}`,
-      `  watchdog pid ${this.watchdog?.pid ?? '-'}: stops nginx and Redis if this up dies (the nodes stop by themselves)`,
+      `  watchdog pid ${this.watchdog?.pid ?? '-'}: stops nginx, Redis and PostgreSQL if this up dies (the nodes stop by themselves)`,
       `  limits  /buy/ticket: ${o.ipRate === 0 ? 'no per-address limit' : `${o.ipRate} r/s + burst ${o.ipBurst} per address (nginx)`}, ` +
         `${o.buyerRate === 0 ? 'no per-buyer limit' : `${o.buyerRate}/s + burst ${o.buyerBurst} per buyer (nodes)`}; over them 429 + Retry-After`,
       '',

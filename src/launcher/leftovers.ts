@@ -5,7 +5,8 @@ import type { ChildRecord, ChildRole, UpState } from './state.js';
 /**
  * How a leftover of each kind is stopped, in this order: the watchdog first (it is stopping the others
  * already: let it finish rather than race it), nginx (no new buyers), the nodes (they drain), Redis last
- * (SIGTERM: it fsyncs the AOF and exits — every sale it recorded is there at the next start).
+ * (SIGTERM: it fsyncs the AOF and exits — every sale it recorded is there at the next start) and PostgreSQL
+ * (SIGINT, its fast shutdown: a checkpoint, then exit; committed orders are in the WAL either way).
  */
 interface StopPolicy {
   /** Time to exit without being told: a watchdog mid-cleanup, a node that saw its `up` die and drains. */
@@ -15,7 +16,7 @@ interface StopPolicy {
   timeoutMs: number;
 }
 
-const ORDER: ChildRole[] = ['watchdog', 'nginx', 'node', 'redis'];
+const ORDER: ChildRole[] = ['watchdog', 'nginx', 'node', 'redis', 'postgres'];
 
 const POLICY: Record<ChildRole, StopPolicy> = {
   watchdog: { selfExitMs: 20_000, signal: 'SIGTERM', timeoutMs: 2000 },
@@ -24,6 +25,7 @@ const POLICY: Record<ChildRole, StopPolicy> = {
   // second signal means "exit now"), so it gets time first.
   node: { selfExitMs: 3000, signal: 'SIGTERM', timeoutMs: 15_000 },
   redis: { selfExitMs: 0, signal: 'SIGTERM', timeoutMs: 10_000 },
+  postgres: { selfExitMs: 0, signal: 'SIGINT', timeoutMs: 15_000 },
 };
 
 /** Every child a state file names (its own and the leftovers it inherited), in stop order. */
@@ -36,6 +38,7 @@ export function recordedChildren(state: UpState): ChildRecord[] {
   add('nginx', 'nginx', state.nginxPid, state.nginxCmdlineHas);
   for (const n of state.nodes ?? []) add('node', n.id, n.pid, n.cmdlineHas);
   add('redis', 'redis', state.redisPid, state.redisCmdlineHas);
+  add('postgres', 'postgres', state.postgresPid, state.postgresCmdlineHas);
   return out.sort((a, b) => ORDER.indexOf(a.role) - ORDER.indexOf(b.role));
 }
 

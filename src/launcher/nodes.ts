@@ -50,6 +50,8 @@ export interface NodeSpecOptions {
   node: NodePlan;
   totalWeight: number;
   redisUrl: string;
+  /** The order store; '' = none (the node runs with its PostgreSQL features off). */
+  databaseUrl?: string;
   adminToken: string;
   defaultSale: string;
   threads: number | undefined;
@@ -84,8 +86,9 @@ export function nodeSpec(o: NodeSpecOptions): ChildSpec {
     // Node keeps its argv as given: the entry file, this node's port and id, and the `up` it belongs to.
     cmdlineHas: [main, flags.slice(0, o.parentPid !== undefined ? 7 : 5).join(' ')],
     cwd: o.projectRoot,
-    // The admin token goes by environment, not argv (argv is visible in ps to every user).
-    env: { ...process.env, REDIS_URL: o.redisUrl, ADMIN_TOKEN: o.adminToken },
+    // The admin token and the database URL (its password) go by environment, not argv (argv is visible in ps
+    // to every user).
+    env: { ...process.env, REDIS_URL: o.redisUrl, ADMIN_TOKEN: o.adminToken, ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}) },
     logFile: o.logFile,
     // SIGTERM: the node stops accepting, drains in-flight purchases, closes its listen sockets, exits 0.
     stopSignal: 'SIGTERM',

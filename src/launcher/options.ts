@@ -10,6 +10,10 @@ export interface UpOptions {
   redisPort: number | 'auto';
   /** An external Redis (REDIS_URL or --redis): then no embedded one, and it is not supervised. */
   redisUrl: string | undefined;
+  /** Embedded PostgreSQL port; `auto` = 5433, or a free port when 5433 is taken. */
+  postgresPort: number | 'auto';
+  /** An external PostgreSQL (DATABASE_URL or --database): then no embedded one, and it is not supervised. */
+  databaseUrl: string | undefined;
   /** uWS threads per node; default max(1, cores / nodes). */
   threads: number;
   fresh: boolean;

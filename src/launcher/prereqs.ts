@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { LaunchError } from './errors.js';
 import type { Logger } from './log.js';
@@ -14,7 +14,14 @@ export const DEBIAN_PACKAGE: Record<string, string> = {
   nginx: 'nginx',
   ab: 'apache2-utils',
   wrk: 'wrk',
+  initdb: 'postgresql',
+  pg_ctl: 'postgresql',
+  postgres: 'postgresql',
 };
+
+/** PostgreSQL's server programs: Debian keeps them off PATH, in /usr/lib/postgresql/<major>/bin. */
+const POSTGRES_PROGRAMS = new Set(['initdb', 'pg_ctl', 'postgres']);
+const POSTGRES_LIB = '/usr/lib/postgresql';
 
 function isExecutable(file: string): boolean {
   try {
@@ -36,11 +43,34 @@ export function findBinary(name: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
+ * initdb, pg_ctl or postgres of the newest PostgreSQL under /usr/lib/postgresql/<major>/bin (Debian), else on
+ * PATH; undefined when none.
+ */
+export function findPostgresBinary(name: string, env: NodeJS.ProcessEnv = process.env, lib = POSTGRES_LIB): string | undefined {
+  let majors: string[] = [];
+  try {
+    majors = readdirSync(lib).filter((d) => /^\d+(\.\d+)?$/.test(d));
+  } catch {
+    // no Debian layout
+  }
+  majors.sort((a, b) => Number(b) - Number(a));
+  for (const major of majors) {
+    const file = join(lib, major, 'bin', name);
+    if (isExecutable(file)) return file;
+  }
+  return findBinary(name, env);
+}
+
+function find(name: string): string | undefined {
+  return POSTGRES_PROGRAMS.has(name) ? findPostgresBinary(name) : findBinary(name);
+}
+
+/**
  * Finds `name`; when missing and we are root with apt-get, installs its Debian package (and says so);
  * otherwise fails with a message naming the package.
  */
 export function ensureBinary(name: string, log: Logger): string {
-  const found = findBinary(name);
+  const found = find(name);
   if (found !== undefined) return found;
   const pkg = DEBIAN_PACKAGE[name] ?? name;
   const apt = findBinary('apt-get');
@@ -57,7 +87,7 @@ export function ensureBinary(name: string, log: Logger): string {
   const update = spawnSync(apt, ['update', '-qq'], { stdio: 'inherit', env });
   const install =
     update.status === 0 ? spawnSync(apt, ['install', '-y', '-qq', pkg], { stdio: 'inherit', env }) : update;
-  const after = findBinary(name);
+  const after = find(name);
   if (install.status !== 0 || after === undefined) {
     throw new LaunchError('MISSING_BINARY', `apt-get install ${pkg} failed; install it by hand (apt-get install -y ${pkg})`);
   }

@@ -36,7 +36,7 @@ export async function recoverFromCrash(
     const watchdog = ours.some((r) => r.role === 'watchdog') ? ' (its watchdog is stopping them: retry in a few seconds)' : '';
     throw new LaunchError(
       'LEFTOVERS_ALIVE',
-      `the previous up (pid ${owner}) died and left ${list} running${watchdog}; --fresh would delete the files of a live Redis, ` +
+      `the previous up (pid ${owner}) died and left ${list} running${watchdog}; --fresh would delete the files of a live Redis and PostgreSQL, ` +
         `so nothing was touched — run ticket-spike up without --fresh (it stops them gracefully and keeps the data), or stop them yourself (kill ${pids}), then use --fresh`,
     );
   }

@@ -5,7 +5,7 @@ import { resolveVarDir } from './paths.js';
 import { procInfo } from './proc.js';
 
 /** The kinds of child `up` runs; each has its own stop signal and order (src/launcher/leftovers.ts). */
-export type ChildRole = 'watchdog' | 'nginx' | 'node' | 'redis';
+export type ChildRole = 'watchdog' | 'nginx' | 'node' | 'redis' | 'postgres';
 
 /**
  * One child as a later `up` or the watchdog finds it: its pid, and fragments its /proc/<pid>/cmdline must
@@ -33,6 +33,11 @@ export interface UpState {
   redisPid?: number;
   /** For each child: what its cmdline shows (ChildRecord.cmdlineHas), written with its pid. */
   redisCmdlineHas?: string[];
+  /** The order store: embedded (postgresDataDir set, supervised) or DATABASE_URL. Holds a password (0600). */
+  databaseUrl?: string;
+  postgresDataDir?: string;
+  postgresPid?: number;
+  postgresCmdlineHas?: string[];
   nginxUrl?: string;
   nginxPort?: number;
   nginxPid?: number;

@@ -77,12 +77,14 @@ export class UpProcess {
     const port = await freePort();
     const portBase = await freePortRange(nodes);
     const redisPort = await freePort();
+    const pgPort = await freePort();
     const ownsVar = options.varDir === undefined;
     const varDir = options.varDir ?? mkdtempSync(join(tmpdir(), 'ts-up-'));
     const args = [
       '--port', String(port),
       '--port-base', String(portBase),
       '--redis-port', String(redisPort),
+      ...(options.env?.['DATABASE_URL'] !== undefined || (options.args ?? []).includes('--database') ? [] : ['--postgres-port', String(pgPort)]),
       '--var-dir', varDir,
       '--threads', '1',
       '--nginx-workers', '1',

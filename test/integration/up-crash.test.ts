@@ -58,6 +58,7 @@ function aofFiles(): string[] {
 
 const pidsOf = (s: UpState) => ({
   redis: s.redisPid as number,
+  postgres: s.postgresPid as number,
   nginx: s.nginxPid as number,
   watchdog: s.watchdogPid as number,
   nodes: (s.nodes ?? []).map((n) => n.pid as number),
@@ -71,13 +72,14 @@ t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   const orderA = await buy(first, 'crash-a');
   const p1 = pidsOf(s1);
   const tree = descendants(first.child.pid as number);
-  t.ok([p1.redis, p1.nginx, p1.watchdog, ...p1.nodes].every((p) => tree.includes(p)), 'redis, nginx, the nodes and the watchdog run under up');
+  t.ok([p1.redis, p1.postgres, p1.nginx, p1.watchdog, ...p1.nodes].every((p) => tree.includes(p)), 'redis, postgres, nginx, the nodes and the watchdog run under up');
   await first.stop('SIGKILL');
   const allGone = await waitUntil(() => alive(tree).length === 0, 8000);
   t.ok(allGone, `nothing outlives a SIGKILLed up (left: ${alive(tree).join(' ')})`);
   const watchdogLog = readFileSync(join(varDir, 'logs', 'watchdog.log'), 'utf8');
   t.match(watchdogLog, new RegExp(`cleaned up redis \\(pid ${p1.redis}\\) left by up pid ${first.child.pid}: SIGTERM`), 'the watchdog stopped Redis gracefully');
   t.match(watchdogLog, new RegExp(`cleaned up nginx \\(pid ${p1.nginx}\\) left by up pid ${first.child.pid}: SIGQUIT`), 'and nginx');
+  t.match(watchdogLog, new RegExp(`cleaned up postgres \\(pid ${p1.postgres}\\) left by up pid ${first.child.pid}: SIGINT`), 'and PostgreSQL (fast shutdown)');
   t.ok(aofFiles().length > 0, 'the AOF is there');
 
   // The next up starts on the same data; the watchdog left it nothing to clean.
@@ -96,7 +98,7 @@ t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   process.kill(p2.watchdog, 'SIGKILL');
   await second.stop('SIGKILL');
   t.ok(await waitUntil(() => alive(p2.nodes).length === 0, 5000), 'the nodes noticed their up is gone and exited');
-  t.same(alive([p2.redis, p2.nginx]), [p2.redis, p2.nginx], 'nginx and Redis are left running');
+  t.same(alive([p2.redis, p2.nginx, p2.postgres]), [p2.redis, p2.nginx, p2.postgres], 'nginx, Redis and PostgreSQL are left running');
 
   const fresh = await UpProcess.run([
     '--port', String(await freePort()), '--port-base', String(await freePort()), '--nodes', '1',
@@ -105,12 +107,12 @@ t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   t.equal(fresh.code, 1, 'up --fresh is refused');
   t.match(
     fresh.stderr,
-    new RegExp(`ticket-spike up: the previous up \\(pid ${second.child.pid}\\) died and left nginx \\(pid ${p2.nginx}\\), redis \\(pid ${p2.redis}\\) running; .*nothing was touched`),
+    new RegExp(`ticket-spike up: the previous up \\(pid ${second.child.pid}\\) died and left nginx \\(pid ${p2.nginx}\\), redis \\(pid ${p2.redis}\\), postgres \\(pid ${p2.postgres}\\) running; .*nothing was touched`),
     'one line naming the leftovers and what to do',
     { stderr: fresh.stderr },
   );
   t.notMatch(fresh.stderr, /emptied the var dir|\n\s+at /, 'no wipe, no stack trace');
-  t.same(alive([p2.redis, p2.nginx]), [p2.redis, p2.nginx], 'the refused up stopped nothing');
+  t.same(alive([p2.redis, p2.nginx, p2.postgres]), [p2.redis, p2.nginx, p2.postgres], 'the refused up stopped nothing');
   t.same(aofFiles(), aofBefore, "the live Redis's AOF files are all still there");
   t.equal(readFileSync(join(varDir, 'nginx', 'nginx.conf'), 'utf8'), nginxConf, 'nginx.conf untouched');
 
@@ -119,7 +121,8 @@ t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   states.push(third.state());
   t.match(third.stderr, new RegExp(`cleaned up nginx \\(pid ${p2.nginx}\\) left by up pid ${second.child.pid}: SIGQUIT`), 'nginx stopped and named');
   t.match(third.stderr, new RegExp(`cleaned up redis \\(pid ${p2.redis}\\) left by up pid ${second.child.pid}: SIGTERM`), 'Redis stopped with SIGTERM and named');
-  t.same(alive([p2.redis, p2.nginx]), [], 'the leftovers are gone');
+  t.match(third.stderr, new RegExp(`cleaned up postgres \\(pid ${p2.postgres}\\) left by up pid ${second.child.pid}: SIGINT`), 'PostgreSQL stopped with SIGINT and named');
+  t.same(alive([p2.redis, p2.nginx, p2.postgres]), [], 'the leftovers are gone');
   t.equal(await orderStatus(third, orderA), 200, 'the first order is still there');
   t.equal(await orderStatus(third, orderB), 200, 'and the one sold just before the second crash');
   const exit = await third.stop();

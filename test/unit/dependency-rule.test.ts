@@ -14,7 +14,7 @@ const FLOORS: string[][] = [
   ['launcher', 'node'],
   ['http'],
   ['sale'],
-  ['redis'],
+  ['redis', 'store'],
   ['auth', 'config', 'log', 'metrics', 'tickets'],
   ['rules', 'native-free-shm'],
 ];
@@ -27,6 +27,9 @@ const PACKAGE_USERS: Record<string, string[]> = {
   'fast-jwt': ['auth'],
   'prom-client': ['metrics'],
   pino: ['log', 'launcher'],
+  // The order store's client: everyone else goes through src/store.
+  pg: ['store'],
+  'pg-copy-streams': ['store'],
 };
 
 const floorOf = new Map(FLOORS.flatMap((floor, i) => floor.map((folder) => [folder, i] as const)));
@@ -80,6 +83,9 @@ t.test('the rule itself: what it allows and what it refuses', async (t) => {
   t.match(violation('sale', 'http'), /above/);
   t.match(violation('launcher', 'node'), /one floor/, 'launcher and node are siblings');
   t.match(violation('config', 'log'), /one floor/);
+  t.match(violation('redis', 'store'), /one floor/, 'the two stores are siblings');
+  t.equal(violation('sale', 'store'), null, 'sale may use the order store');
+  t.equal(violation('launcher', 'store'), null);
   t.match(violation('newfolder', 'rules'), /no floor/, 'a new folder must be placed first');
   const route = join(SRC, 'http', 'routes', 'buy.ts');
   t.equal(folderOf(route, '../../node/thread/ports.js'), 'node');

@@ -1,0 +1,156 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import copyStreams from 'pg-copy-streams';
+import type { SaleConfig } from '../rules/sale-config.js';
+import type { Pool, PoolClient } from './connection.js';
+import {
+  MAX_BATCH,
+  MERGE_CLAUSE,
+  ORDER_COLUMNS,
+  UPSERT_ORDERS_SQL,
+  chunks,
+  csvLine,
+  dedupeRows,
+  upsertParams,
+  type OrderRow,
+  type StoredOrderView,
+} from './order-rows.js';
+
+export type { OrderRow, StoredOrderView } from './order-rows.js';
+
+/** Orders of one sale by status ('held' = the store's 'reserved'). */
+export interface StatusCounts {
+  held: number;
+  paid: number;
+  cancelled: number;
+  expired: number;
+}
+
+export interface UpsertResult {
+  /** Rows sent after merging duplicates of one order id. */
+  rows: number;
+  /** Rows inserted or changed; re-applied or refused (backwards) rows do not count. */
+  written: number;
+}
+
+const COPY_TABLE = 'orders_in';
+
+/**
+ * PostgreSQL as the system of record for orders (docs/architecture.md, "Orders after Redis"). Every write
+ * is an idempotent upsert keyed by order id in which a status never goes backwards, so the order worker may
+ * re-send a batch after any failure (a timeout is "outcome unknown") and XACK only after it returned.
+ * Every value goes as a parameter (or through COPY); no SQL is built from values.
+ */
+export class OrderStore {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * One multi-row INSERT ... ON CONFLICT per MAX_BATCH rows (more rows: several statements in one
+   * transaction). Duplicates of one order id in `rows` are merged first (the most advanced status wins).
+   */
+  async upsertOrders(rows: readonly OrderRow[]): Promise<UpsertResult> {
+    const merged = dedupeRows(rows);
+    if (merged.length === 0) return { rows: 0, written: 0 };
+    const parts = chunks(merged, MAX_BATCH);
+    if (parts.length === 1) {
+      const result = await this.pool.query({ name: 'ts-upsert-orders', text: UPSERT_ORDERS_SQL, values: upsertParams(merged) });
+      return { rows: merged.length, written: result.rowCount ?? 0 };
+    }
+    return this.inTransaction(async (client) => {
+      let written = 0;
+      for (const part of parts) {
+        const result = await client.query({ name: 'ts-upsert-orders', text: UPSERT_ORDERS_SQL, values: upsertParams(part) });
+        written += result.rowCount ?? 0;
+      }
+      return { rows: merged.length, written };
+    });
+  }
+
+  /**
+   * The same merge fed by COPY: the rows stream into a session temp table (cleared at commit), then one
+   * INSERT ... SELECT ... ON CONFLICT moves them over, all in one transaction.
+   */
+  async upsertOrdersCopy(rows: readonly OrderRow[]): Promise<UpsertResult> {
+    const merged = dedupeRows(rows);
+    if (merged.length === 0) return { rows: 0, written: 0 };
+    return this.inTransaction(async (client) => {
+      await client.query(
+        `create temp table if not exists ${COPY_TABLE} (order_id text, sale_id text, user_id text, status text, reserved_at timestamptz, ` +
+          'expires_at timestamptz, paid_at timestamptz, ended_at timestamptz, ticket jsonb) on commit delete rows',
+      );
+      const copy = client.query(copyStreams.from(`copy ${COPY_TABLE} (${ORDER_COLUMNS}) from stdin (format csv)`));
+      await pipeline(Readable.from(merged.map(csvLine)), copy);
+      const result = await client.query(`insert into orders (${ORDER_COLUMNS}) select ${ORDER_COLUMNS} from ${COPY_TABLE} ${MERGE_CLAUSE}`);
+      return { rows: merged.length, written: result.rowCount ?? 0 };
+    });
+  }
+
+  /** The order as GET /orders/{id} shows it (src/sale/types.ts OrderView), or null. */
+  async getOrder(orderId: string): Promise<StoredOrderView | null> {
+    const { rows } = await this.pool.query<{ order_id: string; sale_id: string; user_id: string; status: string; reserved_at: Date; expires_at: Date; paid_at: Date | null }>(
+      'select order_id, sale_id, user_id, status, reserved_at, expires_at, paid_at from orders where order_id = $1',
+      [orderId],
+    );
+    const r = rows[0];
+    if (r === undefined) return null;
+    const view: StoredOrderView = {
+      id: r.order_id,
+      sale: r.sale_id,
+      user: r.user_id,
+      status: r.status === 'reserved' ? 'held' : (r.status as StoredOrderView['status']),
+      expiresAt: r.expires_at.getTime(),
+      createdAt: r.reserved_at.getTime(),
+    };
+    if (r.paid_at !== null) view.paidAt = r.paid_at.getTime();
+    return view;
+  }
+
+  async countByStatus(saleId: string): Promise<StatusCounts> {
+    const { rows } = await this.pool.query<{ status: string; n: string }>(
+      'select status, count(*) as n from orders where sale_id = $1 group by status',
+      [saleId],
+    );
+    const counts: StatusCounts = { held: 0, paid: 0, cancelled: 0, expired: 0 };
+    for (const r of rows) counts[r.status === 'reserved' ? 'held' : (r.status as keyof StatusCounts)] = Number(r.n);
+    return counts;
+  }
+
+  /** Order ids of a sale in id order after `afterId` ('' = from the start): a page of the audit cross-check. */
+  async orderIds(saleId: string, afterId: string, limit: number): Promise<string[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new RangeError(`orderIds: limit must be 1..10000, got ${limit}`);
+    const { rows } = await this.pool.query<{ order_id: string }>(
+      'select order_id from orders where sale_id = $1 and order_id > $2 order by order_id limit $3',
+      [saleId, afterId, limit],
+    );
+    return rows.map((r) => r.order_id);
+  }
+
+  /** The sale as created (later changes — stock added — overwrite it). */
+  async upsertSale(config: SaleConfig): Promise<void> {
+    const time = (ms: number | undefined) => (ms === undefined || ms === 0 ? null : new Date(ms).toISOString());
+    await this.pool.query(
+      `insert into sales (sale_id, total, per_user_limit, hold_seconds, anonymous, opens_at, closes_at)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (sale_id) do update set total = excluded.total, per_user_limit = excluded.per_user_limit,
+         hold_seconds = excluded.hold_seconds, anonymous = excluded.anonymous, opens_at = excluded.opens_at, closes_at = excluded.closes_at`,
+      [config.id, config.total, config.perUserLimit, config.holdSeconds, config.anonymous, time(config.opensAt), time(config.closesAt)],
+    );
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch((e: unknown) => (broken = e as Error));
+      throw err;
+    } finally {
+      // A client whose rollback failed (connection gone) is destroyed, not returned to the pool.
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { spawnSync } from 'node:child_process';
+import { chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findPostgresBinary } from '../../src/launcher/prereqs.js';
+import { isAlive } from '../../src/launcher/proc.js';
+import { databaseReady } from '../../src/store/connection.js';
+import { childEnv } from './env.js';
+import { freePort } from './free-port.js';
+import { descendants } from './up-process.js';
+
+export interface PostgresServerOptions {
+  /** Reuse this directory (its `data` dir is the cluster); by default a new temp dir, removed by stop(). */
+  dir?: string;
+  /** Reuse this port (to restart in place); by default a free one. */
+  port?: number;
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** PostgreSQL refuses to run as root: as root every program runs as the system user `postgres`. */
+function asServerUser(binary: string, args: string[]): [string, string[]] {
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
+}
+
+function run(binary: string, args: string[], what: string): string {
+  const [command, argv] = asServerUser(binary, args);
+  const result = spawnSync(command, argv, { encoding: 'utf8', env: childEnv(), timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
+  return result.stdout;
+}
+
+function binary(name: string): string {
+  const found = findPostgresBinary(name);
+  if (found === undefined) throw new Error(`${name} not found under /usr/lib/postgresql/*/bin or on PATH: apt-get install -y postgresql (npm test's pretest does)`);
+  return found;
+}
+
+function ownDir(dir: string): void {
+  if (!isRoot) return;
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('no system user "postgres" (the Debian package postgresql makes it)');
+  chownSync(dir, uid, gid);
+}
+
+/** One initdb per test process, copied for every server (initdb takes ~0.6 s, a copy ~0.1 s). */
+let template: string | undefined;
+function templateDir(): string {
+  if (template !== undefined) return template;
+  const dir = mkdtempSync(join(tmpdir(), 'ts-pg-template-'));
+  ownDir(dir);
+  // -N: no fsync during initdb (a throwaway cluster); the servers themselves run with fsync on.
+  run(binary('initdb'), ['-D', join(dir, 'data'), '--auth=trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '-N'], 'initdb');
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  template = dir;
+  return dir;
+}
+
+/**
+ * A real PostgreSQL on 127.0.0.1 (trust authentication: tests only, loopback only), its cluster in a temp
+ * dir owned by the `postgres` user when we are root. Each test file starts its own.
+ */
+export class PostgresServer {
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  get dataDir(): string {
+    return join(this.dir, 'data');
+  }
+
+  get url(): string {
+    return `postgresql://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  /** The postmaster's pid (first line of postmaster.pid), or undefined when it is not running. */
+  get pid(): number | undefined {
+    try {
+      const pid = Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      return Number.isInteger(pid) && isAlive(pid) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  static async start(options: PostgresServerOptions = {}): Promise<PostgresServer> {
+    const port = options.port ?? (await freePort());
+    const ownsDir = options.dir === undefined;
+    let dir = options.dir;
+    if (dir === undefined || !existsSync(join(dir, 'data', 'PG_VERSION'))) {
+      dir ??= mkdtempSync(join(tmpdir(), 'ts-pg-'));
+      ownDir(dir);
+      cpSync(join(templateDir(), 'data'), join(dir, 'data'), { recursive: true, preserveTimestamps: true });
+      if (isRoot) spawnSync('chown', ['-R', 'postgres:postgres', join(dir, 'data')]);
+    }
+    const server = new PostgresServer(port, dir, ownsDir);
+    await server.launch();
+    return server;
+  }
+
+  private async launch(): Promise<void> {
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c fsync=on`;
+    run(binary('pg_ctl'), ['start', '-w', '-t', '30', '-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-o', options], 'pg_ctl start');
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ready = await databaseReady(this.url);
+      if (ready === true) return;
+      if (Date.now() > deadline) throw new Error(`PostgreSQL on ${this.port} did not answer: ${ready}`);
+      await sleep(50);
+    }
+  }
+
+  /** Starts the server again on the same port and data dir (after kill()). */
+  async restart(): Promise<void> {
+    if (this.pid !== undefined) throw new Error('PostgresServer.restart: still running; kill() it first');
+    await this.launch();
+  }
+
+  /**
+   * Sends a signal (SIGKILL by default) to the postmaster and waits until it and its server processes are
+   * gone (a restart on the same data dir refuses while an old backend still holds the shared memory).
+   */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    const children = descendants(pid);
+    process.kill(pid, signal);
+    const deadline = Date.now() + 15_000;
+    while ([pid, ...children].some(isAlive)) {
+      if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${pid}) did not exit after ${signal}`);
+      await sleep(20);
+    }
+    // Dead, but possibly a zombie not reaped yet (pg_ctl's postmaster is re-parented): PostgreSQL's own check
+    // (kill(pid, 0)) would take its lock file for a live server. Give the reaper a moment, then drop the file.
+    const reaped = Date.now() + 2000;
+    while (existsSync(`/proc/${pid}`) && Date.now() < reaped) await sleep(20);
+    if (existsSync(`/proc/${pid}`)) rmSync(join(this.dataDir, 'postmaster.pid'), { force: true });
+  }
+
+  /** Stops the server at once (pg_ctl stop -m immediate) and removes its temp dir (when it made one). */
+  async stop(): Promise<void> {
+    if (this.pid !== undefined) {
+      try {
+        run(binary('pg_ctl'), ['stop', '-m', 'immediate', '-w', '-D', this.dataDir], 'pg_ctl stop');
+      } catch {
+        await this.kill('SIGKILL');
+      }
+    }
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,61 @@
+// `ticket-spike up` runs PostgreSQL, the order store: initdb once under var/postgres, migrated at start,
+// recorded in up.json, stopped on Ctrl-C, and found again with its data by the next `up`.
+import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cmdlineMatches, procInfo } from '../../src/launcher/proc.js';
+import { createPool } from '../../src/store/connection.js';
+import { OrderStore } from '../../src/store/order-store.js';
+import { alive, UpProcess } from '../helpers/up-process.js';
+
+t.test('up runs PostgreSQL and keeps its data across runs', { timeout: 120_000 }, async (t) => {
+  // Our own var dir: the helper would remove one it made when the first up stops.
+  const varDir = mkdtempSync(join(tmpdir(), 'ts-up-pg-'));
+  t.teardown(() => rmSync(varDir, { recursive: true, force: true }));
+  const first = await UpProcess.start({ nodes: 1, varDir, args: ['--weights', '1', '--demo-total', '10'] });
+  t.teardown(() => first.killAll());
+  const s = first.state();
+  const url = s.databaseUrl ?? '';
+  t.match(url, /^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/postgres$/, 'up.json has databaseUrl (with its password)');
+  t.equal(s.postgresDataDir, join(first.varDir, 'postgres'), 'the data lives under var/postgres');
+  t.ok(first.stdout.includes(`postgres ${url}`), 'the summary prints the URL');
+  const password = readFileSync(join(first.varDir, 'postgres.password'), 'utf8').trim();
+  t.ok(url.includes(encodeURIComponent(password)), 'the password is the one kept in var/postgres.password');
+  t.equal(statSync(join(first.varDir, 'postgres.password')).mode & 0o777, 0o600, 'which only its owner reads');
+  const pgPid = s.postgresPid ?? -1;
+  t.ok(cmdlineMatches(procInfo(pgPid).cmdline, s.postgresCmdlineHas ?? []), `the postmaster (pid ${pgPid}) is recorded with its cmdline (-D <data dir>)`);
+
+  const wrong = createPool(url.replace(encodeURIComponent(password), 'wrong'), { connectionTimeoutMs: 2000 });
+  await t.rejects(wrong.query('select 1'), /password authentication failed/, 'scram-sha-256: a wrong password is refused');
+  await wrong.end();
+
+  const pool = createPool(url);
+  const { rows } = await pool.query<{ version: number }>('select version from schema_migrations');
+  t.same(rows.map((r) => r.version), [1], 'the migrations ran at start');
+  await new OrderStore(pool).upsertOrders([{ orderId: 'demo.keep', saleId: 'demo', userId: 'u', status: 'held', reservedAt: 1, expiresAt: 2 }]);
+  await pool.end();
+
+  const exit = await first.stop('SIGINT');
+  t.equal(exit.code, 0, 'Ctrl-C: exit 0');
+  await sleep(100);
+  t.same(alive([pgPid]), [], 'Ctrl-C stopped PostgreSQL');
+  const pgLog = readFileSync(join(varDir, 'logs', 'postgres.log'), 'utf8');
+  t.match(pgLog, /received fast shutdown request[\s\S]*database system is shut down/, 'with a fast shutdown (SIGINT), not a kill');
+
+  const second = await UpProcess.start({ nodes: 1, varDir, args: ['--weights', '1'] });
+  t.teardown(async () => {
+    second.killAll();
+  });
+  const url2 = second.state().databaseUrl ?? '';
+  t.ok(url2.includes(encodeURIComponent(password)), 'the second up reuses the cluster and its password');
+  t.notOk(second.stderr.includes('initdb: making'), 'no second initdb');
+  const pool2 = createPool(url2);
+  t.equal((await new OrderStore(pool2).getOrder('demo.keep'))?.status, 'held', 'the order written in the first run is there');
+  await pool2.end();
+  const pg2 = second.state().postgresPid ?? -1;
+  const exit2 = await second.stop('SIGTERM');
+  t.equal(exit2.code, 0);
+  t.same(alive([pg2]), [], 'stopped again');
+});
