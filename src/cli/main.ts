@@ -22,6 +22,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await (await import('./sale.js')).runSaleCommand(rest, env);
       case 'audit':
         return await (await import('./audit.js')).runAuditCommand(rest, env);
+      case 'orders-worker':
+        return await (await import('./orders.js')).runOrdersWorkerCommand(rest, env);
+      case 'orders':
+        return await (await import('./orders.js')).runOrdersCommand(rest, env);
       case 'up':
         return await (await import('./up.js')).runUp(rest, env);
       default:

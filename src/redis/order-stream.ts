@@ -9,8 +9,11 @@ import { saleKeys } from './keys.js';
  */
 export const ORDER_GROUP = 'orders';
 
+export type EntryKind = 'reserved' | 'paid' | 'cancelled' | 'expired' | 'deleted';
+
 export interface StreamEntry {
   id: string;
+  kind: EntryKind;
   /** Orders the entry names (a reserve batch, or one lifecycle change). */
   orderIds: string[];
 }
@@ -21,10 +24,12 @@ type RawEntries = [string, string[]][];
 function entriesOf(raw: RawEntries): StreamEntry[] {
   return raw.map(([id, fields]) => {
     const orderIds: string[] = [];
+    const lead = fields?.[0];
+    const kind: EntryKind = lead === 'b' ? 'reserved' : lead === 'ev' ? (fields[1] as EntryKind) : 'deleted';
     // The leading pair says what the entry is; the rest are (orderId, user). A deleted entry (XAUTOCLAIM of
     // a trimmed id) has no fields.
     for (let i = 2; i + 1 < (fields?.length ?? 0); i += 2) orderIds.push(fields[i]!);
-    return { id, orderIds };
+    return { id, kind, orderIds };
   });
 }
 
@@ -52,7 +57,7 @@ export async function readNew(redis: Client, saleId: string, consumer: string, c
 export async function claimStale(redis: Client, saleId: string, consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]> {
   const reply = (await redis.xautoclaim(saleKeys(saleId).stream, ORDER_GROUP, consumer, minIdleMs, '0-0', 'COUNT', count)) as [string, RawEntries, string[]?];
   const claimed = entriesOf(reply[1] ?? []);
-  const deleted = (reply[2] ?? []).map((id) => ({ id, orderIds: [] }));
+  const deleted = (reply[2] ?? []).map((id): StreamEntry => ({ id, kind: 'deleted', orderIds: [] }));
   return [...claimed, ...deleted];
 }
 
@@ -108,20 +113,24 @@ export async function orderLag(redis: Client, saleId: string, nowMs: number): Pr
   return { sale: saleId, pending, unread, oldestAgeMs: oldest === undefined ? 0 : Math.max(0, nowMs - idTime(oldest)), group: true };
 }
 
-/** The oldest entry the group still needs (pending, or not yet delivered); undefined when caught up. */
-export async function oldestNeeded(redis: Client, saleId: string): Promise<string | undefined> {
+/**
+ * The id below which the group needs nothing: its oldest pending entry, else the entry after the last one it
+ * was given (entries not yet delivered are never below it, whatever arrives meanwhile). Undefined without
+ * the group. For trim-stream, which also keeps every entry a hold deadline names.
+ */
+export async function cutBelow(redis: Client, saleId: string): Promise<string | undefined> {
   const stream = saleKeys(saleId).stream;
+  let groups: unknown[][];
+  try {
+    groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  } catch {
+    return undefined;
+  }
+  const ours = groups.find((g) => g[g.indexOf('name') + 1] === ORDER_GROUP);
+  if (ours === undefined) return undefined;
   const summary = (await redis.xpending(stream, ORDER_GROUP)) as [number, string | null, string | null, unknown];
   if (summary[0] > 0 && summary[1] !== null) return summary[1];
-  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  for (const g of groups) {
-    const i = g.indexOf('name');
-    if (i >= 0 && g[i + 1] === ORDER_GROUP) {
-      const j = g.indexOf('last-delivered-id');
-      const delivered = String(g[j + 1] ?? '0-0');
-      const next = (await redis.xrange(stream, `(${delivered}`, '+', 'COUNT', 1)) as RawEntries;
-      return next[0]?.[0];
-    }
-  }
-  return undefined;
+  const delivered = String(ours[ours.indexOf('last-delivered-id') + 1] ?? '0-0');
+  const dash = delivered.indexOf('-');
+  return `${delivered.slice(0, dash)}-${BigInt(delivered.slice(dash + 1)) + 1n}`;
 }

@@ -1,0 +1,105 @@
+import { ConfigError } from '../config/errors.js';
+import { checkDatabaseUrl, checkRedisUrl, NODE_COMMAND } from '../config/node-config.js';
+import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { readUpState } from '../launcher/state.js';
+import { IDEMPOTENCY_KEY_WINDOW_SECONDS } from '../sale/engine.js';
+import { discoveredRedisUrl } from './redis-url.js';
+
+const REDIS = {
+  type: 'text',
+  env: 'REDIS_URL',
+  value: 'URL',
+  check: checkRedisUrl,
+  help: 'Redis (default: the Redis of a running `ticket-spike up`, else redis://127.0.0.1:6379)',
+} as const;
+const DATABASE = {
+  type: 'text',
+  env: 'DATABASE_URL',
+  value: 'URL',
+  check: checkDatabaseUrl,
+  help: 'PostgreSQL, the order store (default: the database of a running `ticket-spike up`); prefer the variable',
+} as const;
+
+export const ORDERS_WORKER_COMMAND = {
+  name: 'ticket-spike orders-worker',
+  usage: '[--redis URL] [--database URL] [options]',
+  summary: "carries every sale's orders from its Redis stream into PostgreSQL (several may run at once)",
+  options: {
+    redis: REDIS,
+    database: DATABASE,
+    batch: { type: 'int', min: 1, max: 1000, default: 100, help: 'stream entries per read (each names up to a batch of orders)' },
+    'claim-idle-ms': { type: 'int', min: 100, max: 3_600_000, default: 30_000, help: "take over entries another worker read but did not acknowledge for this long (it died)" },
+    'idem-window-ms': {
+      type: 'int',
+      min: 0,
+      max: 604_800_000,
+      default: IDEMPOTENCY_KEY_WINDOW_SECONDS * 1000,
+      help: "how long a retired order's idempotency record stays in Redis, so a buyer's retry still gets the order back",
+    },
+    'idle-ms': { type: 'int', min: 1, max: 10_000, default: 50, help: 'pause when no sale had anything new' },
+    consumer: { type: 'text', value: 'NAME', help: 'consumer name in the groups (default <host>-<pid>)' },
+    'parent-pid': { type: 'int', min: 1, max: 4_194_304, value: 'PID', help: 'stop when this process is gone (up passes its own)' },
+    'log-level': NODE_COMMAND.options['log-level'],
+  },
+  footer: `SIGINT / SIGTERM: finish the batch in hand and exit 0.
+Per batch: read (XAUTOCLAIM a dead worker's entries first, then XREADGROUP), one multi-row upsert, retire the
+final orders from Redis, then XACK. Every step may be repeated safely.`,
+} as const satisfies CommandSpec;
+
+export const ORDERS_STATUS_COMMAND = {
+  name: 'ticket-spike orders status',
+  usage: '[--sale S] [--json]',
+  summary: "how far the order workers are behind, per sale, and the orders PostgreSQL holds",
+  options: {
+    redis: REDIS,
+    database: DATABASE,
+    sale: { type: 'text', value: 'S', help: 'one sale (default: every sale)' },
+    json: { type: 'flag', help: 'one JSON document on stdout' },
+  },
+} as const satisfies CommandSpec;
+
+function discoveredDatabaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  return readUpState(env)?.databaseUrl;
+}
+
+/** `ticket-spike orders-worker` */
+export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values: v, help } = parseCommand(ORDERS_WORKER_COMMAND, argv, env);
+  if (help) {
+    process.stdout.write(helpText(ORDERS_WORKER_COMMAND));
+    return 0;
+  }
+  const databaseUrl = v.database ?? discoveredDatabaseUrl(env);
+  if (databaseUrl === undefined) throw new ConfigError('--database', 'give the order store: --database URL or DATABASE_URL (or run `ticket-spike up`)');
+  const { runWorker } = await import('../node/worker/run-worker.js');
+  return runWorker({
+    redisUrl: v.redis ?? discoveredRedisUrl(env),
+    databaseUrl,
+    batch: v.batch,
+    claimIdleMs: v['claim-idle-ms'],
+    idemWindowMs: v['idem-window-ms'],
+    idleMs: v['idle-ms'],
+    refreshMs: 2000,
+    logLevel: v['log-level'],
+    ...(v.consumer !== undefined ? { consumer: v.consumer } : {}),
+    ...(v['parent-pid'] !== undefined ? { parentPid: v['parent-pid'] } : {}),
+  });
+}
+
+/** `ticket-spike orders status` */
+export async function runOrdersCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'status') {
+    process.stdout.write(helpText(ORDERS_STATUS_COMMAND));
+    return sub === undefined || sub === '--help' || sub === '-h' ? 0 : 2;
+  }
+  const { values: v, help } = parseCommand(ORDERS_STATUS_COMMAND, rest, env);
+  if (help) {
+    process.stdout.write(helpText(ORDERS_STATUS_COMMAND));
+    return 0;
+  }
+  const { ordersStatus, formatOrdersStatus } = await import('./orders-status.js');
+  const report = await ordersStatus(v.redis ?? discoveredRedisUrl(env), v.database ?? discoveredDatabaseUrl(env), v.sale);
+  process.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : formatOrdersStatus(report));
+  return 0;
+}

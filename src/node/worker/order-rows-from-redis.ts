@@ -1,0 +1,62 @@
+import type { StreamEntry } from '../../redis/order-stream.js';
+import { decodeOrder } from '../../sale/order-codec.js';
+import type { OrderRow } from '../../store/order-rows.js';
+
+/** Every order id a batch of entries names, once each, with the time of the entry that ended it (for
+ *  ended_at: the cancel or expiry event's stream id is when Redis made the change). */
+export function namedOrders(entries: readonly StreamEntry[]): { ids: string[]; endedAt: Map<string, number> } {
+  const ids = new Set<string>();
+  const endedAt = new Map<string, number>();
+  for (const entry of entries) {
+    for (const id of entry.orderIds) {
+      ids.add(id);
+      if (entry.kind === 'cancelled' || entry.kind === 'expired') endedAt.set(id, Number(entry.id.slice(0, entry.id.indexOf('-'))));
+    }
+  }
+  return { ids: [...ids], endedAt };
+}
+
+/**
+ * The rows to write: each order's CURRENT state in Redis (the entry only said something changed). An order
+ * Redis no longer has was retired after an earlier commit — PostgreSQL already holds its final state. A record
+ * that cannot be read is skipped and reported (the audit names it too); it must not stop the other orders.
+ */
+export function rowsFromRedis(
+  saleId: string,
+  ids: readonly string[],
+  encoded: readonly (string | null)[],
+  endedAt: ReadonlyMap<string, number>,
+  onUnreadable: (orderId: string, err: Error) => void,
+): OrderRow[] {
+  const rows: OrderRow[] = [];
+  ids.forEach((id, i) => {
+    const enc = encoded[i];
+    if (enc === null || enc === undefined) return;
+    let view;
+    try {
+      view = decodeOrder(id, enc);
+    } catch (err) {
+      onUnreadable(id, err as Error);
+      return;
+    }
+    const row: OrderRow = {
+      orderId: id,
+      saleId,
+      userId: view.user,
+      status: view.status,
+      reservedAt: view.createdAt ?? 0,
+      expiresAt: view.expiresAt,
+    };
+    if (view.paidAt !== undefined) row.paidAt = view.paidAt;
+    if (view.status === 'cancelled' || view.status === 'expired') {
+      const at = endedAt.get(id);
+      if (at !== undefined) row.endedAt = at;
+    }
+    rows.push(row);
+  });
+  return rows;
+}
+
+export function isFinal(status: OrderRow['status']): boolean {
+  return status === 'paid' || status === 'cancelled' || status === 'expired';
+}

@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import { createLogger } from '../../log/logger.js';
+import { connectRedis } from '../../redis/connection.js';
+import { SaleEngine } from '../../sale/engine.js';
+import { createPool, redactUrl } from '../../store/connection.js';
+import { migrate } from '../../store/migrations.js';
+import { OrderStore } from '../../store/order-store.js';
+import { closeRedis } from '../close-redis.js';
+import { watchParent } from '../main/parent-watch.js';
+import { OrderWorker, type OrderWorkerOptions } from './order-worker.js';
+
+export interface WorkerConfig extends Omit<OrderWorkerOptions, 'consumer'> {
+  redisUrl: string;
+  databaseUrl: string;
+  consumer?: string;
+  logLevel: string;
+  /** Stop when this process is gone (`up` passes its pid). */
+  parentPid?: number;
+}
+
+/**
+ * `ticket-spike orders-worker`: applies the migrations, then runs one OrderWorker until SIGINT / SIGTERM
+ * (or its parent's death), finishing the batch in hand. Resolves with the exit code.
+ */
+export async function runWorker(config: WorkerConfig): Promise<number> {
+  const consumer = config.consumer ?? `${hostname()}-${process.pid}`;
+  const log = createLogger('ticket-spike-orders-worker', config.logLevel, { consumer });
+  const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 5000, name: `orders-worker-${consumer}` });
+  const pool = createPool(config.databaseUrl, { max: 2, name: 'orders-worker', onError: (err) => log.warn({ err: err.message }, 'PostgreSQL connection error') });
+  const worker = new OrderWorker(redis, new SaleEngine(redis), new OrderStore(pool), { ...config, consumer }, log);
+  let stopping = false;
+  const stop = (why: string) => {
+    log.info({ why }, 'stopping after the batch in hand');
+    stopping = true;
+    worker.stop();
+  };
+  const onSignal = (sig: NodeJS.Signals) => stop(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const unwatch = config.parentPid !== undefined ? watchParent(config.parentPid, stop) : () => {};
+  try {
+    // Until PostgreSQL answers, the migrations wait: a worker started with the database is not an error.
+    for (let delay = 200; !stopping; delay = Math.min(delay * 2, 5000)) {
+      try {
+        const { applied, version } = await migrate(pool);
+        log.info({ database: redactUrl(config.databaseUrl), applied, version }, 'schema ready');
+        break;
+      } catch (err) {
+        if ((err as { name?: string }).name === 'MigrationError') throw err;
+        log.warn({ err: (err as Error).message, retryInMs: delay }, 'PostgreSQL not ready');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    log.info({ batch: config.batch, claimIdleMs: config.claimIdleMs }, 'carrying orders from Redis to PostgreSQL');
+    await worker.run();
+    return 0;
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'order worker cannot run');
+    process.stderr.write(`ticket-spike orders-worker: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    unwatch();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await pool.end().catch(() => {});
+    await closeRedis(redis);
+  }
+}
