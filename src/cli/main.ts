@@ -22,6 +22,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await (await import('./sale.js')).runSaleCommand(rest, env);
       case 'audit':
         return await (await import('./audit.js')).runAuditCommand(rest, env);
+      case 'tickets':
+        return (await import('./tickets.js')).runTicketsCommand(rest, env);
       case 'up':
         return await (await import('./up.js')).runUp(rest, env);
       default:
