@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { resolveVarDir } from '../launcher/paths.js';
-import { TICKET_KEYS_RELOAD_MS } from '../node/main/ticket-keys.js';
 import { loadKeyDir, rotateKey, TicketKeyError } from '../tickets/keys.js';
 
 export const TICKETS_ROTATE_COMMAND = {
@@ -12,7 +11,7 @@ export const TICKETS_ROTATE_COMMAND = {
   options: {
     dir: { type: 'text', env: 'TICKET_KEYS_DIR', value: 'DIR', help: 'the key directory (default: <var>/ticket-keys, the one `up` uses); made 0700 when missing' },
   },
-  footer: `Nodes started with --ticket-keys DIR re-read it within ${TICKET_KEYS_RELOAD_MS / 1000} s, or at once on SIGHUP. To retire a key, delete
+  footer: `Nodes started with --ticket-keys DIR re-read it every 5 s (--ticket-keys-reload-ms), or at once on SIGHUP. To retire a key, delete
 its <kid>.pem once no ticket signed with it should pass a gate any more.`,
 } as const satisfies CommandSpec;
 

@@ -40,7 +40,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     for (const worker of workers) worker.postMessage(message);
   };
   // First, before anything keeps the process up: a key directory that cannot be used is a ConfigError (exit 2).
-  const ticketKeys = TicketKeyWatch.start(config.ticketKeysDir, log, (keys) => broadcast({ type: 'ticket-keys', keys }));
+  const ticketKeys = TicketKeyWatch.start(config.ticketKeysDir, config.ticketKeysReloadMs, log, (keys) => broadcast({ type: 'ticket-keys', keys }));
   const stock = StockCounters.create({ sales: config.maxSales, partitions: config.threads });
   const inFlight = InFlight.create(config.maxSales);
   const ordersSeen = OrdersSeen.create(config.maxSales);

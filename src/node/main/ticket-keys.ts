@@ -2,13 +2,10 @@ import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../../log/logger.js';
 import { loadKeyDir, memoryKeySet, sameKeySet, TicketKeyError, type TicketKeySet } from '../../tickets/keys.js';
 
-/** How often the main thread re-reads the key directory (besides on SIGHUP). */
-export const TICKET_KEYS_RELOAD_MS = 5000;
-
 /**
  * The node's e-ticket keys, owned by the main thread. With a key directory (--ticket-keys / TICKET_KEYS_DIR)
  * they are read at start — a directory that cannot be used stops the node with a ConfigError naming the file —
- * and re-read every TICKET_KEYS_RELOAD_MS and on SIGHUP; a changed set (a rotation) goes to every thread
+ * and re-read every `reloadMs` (0: never) and on SIGHUP; a changed set (a rotation) goes to every thread
  * through `changed`. A directory that turns bad later is logged and the last good set kept. Without a
  * directory the node makes a key in memory: its tickets verify on this node, until it restarts, only.
  */
@@ -23,7 +20,7 @@ export class TicketKeyWatch {
     private readonly changed: (keys: TicketKeySet) => void,
   ) {}
 
-  static start(dir: string | null, log: Logger, changed: (keys: TicketKeySet) => void): TicketKeyWatch {
+  static start(dir: string | null, reloadMs: number, log: Logger, changed: (keys: TicketKeySet) => void): TicketKeyWatch {
     if (dir === null) {
       const watch = new TicketKeyWatch(null, memoryKeySet(), log, changed);
       log.warn(
@@ -41,8 +38,10 @@ export class TicketKeyWatch {
     }
     const watch = new TicketKeyWatch(dir, keys, log, changed);
     log.info({ dir, current: keys.current, keys: keys.keys.length }, 'ticket keys loaded');
-    watch.timer = setInterval(() => watch.reload('timer'), TICKET_KEYS_RELOAD_MS);
-    watch.timer.unref();
+    if (reloadMs > 0) {
+      watch.timer = setInterval(() => watch.reload('timer'), reloadMs);
+      watch.timer.unref();
+    }
     process.on('SIGHUP', watch.onHup);
     return watch;
   }
