@@ -26,6 +26,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await (await import('./orders.js')).runOrdersWorkerCommand(rest, env);
       case 'orders':
         return await (await import('./orders.js')).runOrdersCommand(rest, env);
+      case 'tickets':
+        return (await import('./tickets.js')).runTicketsCommand(rest, env);
       case 'up':
         return await (await import('./up.js')).runUp(rest, env);
       default:

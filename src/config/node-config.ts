@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { BATCH_SIZE, BUYER_BURST, BUYER_RATE, DEFAULT_MAX_SALES, MAX_SALES, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
 import { ConfigError } from './errors.js';
 import { parseCommand, type CommandSpec } from './options.js';
@@ -54,6 +55,10 @@ export interface NodeConfig {
   jwt: { hs256Secret?: string; publicKeyPem?: string; issuer?: string; audience?: string } | null;
   /** The shared secret of the payment system's signed pay callbacks; null = only the admin token pays. */
   paymentSecret: string | null;
+  /** The e-ticket key directory (src/tickets/keys.ts); null = a key made in memory, per node process. */
+  ticketKeysDir: string | null;
+  /** How often the key directory is re-read (besides SIGHUP); 0 = on SIGHUP only. */
+  ticketKeysReloadMs: number;
 }
 
 /** Where Redis is when nothing else says so. */
@@ -130,6 +135,8 @@ export const NODE_COMMAND = {
     'jwt-public-key-file': { type: 'text', env: 'JWT_PUBLIC_KEY_FILE', value: 'PEM', help: 'buyer authentication with EdDSA (Ed25519 key) or RS256 (RSA key) tokens' },
     'jwt-issuer': { type: 'text', env: 'JWT_ISSUER', value: 'ISS', help: "with buyer authentication: the tokens' required iss" },
     'jwt-audience': { type: 'text', env: 'JWT_AUDIENCE', value: 'AUD', help: "with buyer authentication: the tokens' required aud" },
+    'ticket-keys': { type: 'text', env: 'TICKET_KEYS_DIR', value: 'DIR', help: 'e-ticket key directory (<kid>.pem files, `current` names the signing one; re-read on SIGHUP and every --ticket-keys-reload-ms). Default: a key in memory, per node' },
+    'ticket-keys-reload-ms': { type: 'int', min: 0, max: 3_600_000, default: 5000, help: 'how often the key directory is re-read; 0 = on SIGHUP only' },
     'payment-secret': { type: 'text', env: 'PAYMENT_WEBHOOK_SECRET', value: 'S', help: "with buyer authentication: the payment system's callback secret (32+ characters); prefer the variable" },
   },
   footer: `With buyer authentication on, the buyer of a purchase is its bearer token's sub, an order is read or cancelled
@@ -189,6 +196,8 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     buyerBurst: v['buyer-burst'],
     logLevel: v['log-level'],
     parentPid: v['parent-pid'] ?? null,
+    ticketKeysReloadMs: v['ticket-keys-reload-ms'],
+    ticketKeysDir: v['ticket-keys'] === undefined || v['ticket-keys'] === '' ? null : resolve(v['ticket-keys']),
   };
 }
 

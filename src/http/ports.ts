@@ -1,5 +1,8 @@
 import type { PurchaseAsk, PurchaseVerdict } from '../sale/purchase-desk.js';
 import type { OrderView, SaleConfig, SaleStatus } from '../sale/types.js';
+import type { Ticket } from '../tickets/format.js';
+import type { TicketPublicKey } from '../tickets/keys.js';
+import type { VerifyOutcome } from '../tickets/signer.js';
 
 /**
  * What each group of routes needs from the thread that mounts it, and nothing more. The node's thread wiring
@@ -43,6 +46,19 @@ export interface OrderPort {
   signTicket(order: OrderView): Promise<unknown>;
 }
 
+/** /tickets/{orderId}, /tickets/verify, /.well-known/ticket-keys */
+export interface TicketPort {
+  readonly auth: BuyerAuthPort;
+  readonly maxBodyBytes: number;
+  /** The order as GET /orders/{id} reads it (the same port), null when unknown. */
+  getOrder(orderId: string): Promise<OrderView | null>;
+  /** The order's ticket, signed with the current key in the pool; rejects when the pool cannot take it. */
+  sign(order: OrderView): Promise<Ticket>;
+  /** A well-formed ticket's signature, checked in the pool with the key its kid names. */
+  verify(ticket: Ticket): Promise<VerifyOutcome>;
+  /** Every key that verifies. */
+  publicKeys(): TicketPublicKey[];
+}
 
 /** /sales/{id} */
 export interface SalePort {

@@ -8,6 +8,7 @@ import { LaunchError } from './errors.js';
 import type { Logger } from './log.js';
 import { nginxSpec, readNginxTemplate, renderNginxConf, testNginxConf, writeNginxConf } from './nginx.js';
 import { nodeSpec, planNodes, type NodePlan } from './nodes.js';
+import { ensureKeyDir } from '../tickets/keys.js';
 import type { UpOptions } from './options.js';
 import { anyFreePort, assertPortsFree, isPortFree, type PortClaim } from './ports.js';
 import { ensureBinary } from './prereqs.js';
@@ -156,7 +157,10 @@ export class Launcher {
     this.log.info({ sale: DEMO_SALE.id, result: this.demo }, `demo sale ${this.demo}`);
     this.checkpoint();
 
-    // 8. Nodes, all at once; each watches this process and drains when it is gone.
+    // 8. Nodes, all at once; each watches this process and drains when it is gone. They share one e-ticket key
+    // directory (made with one key at the first start), so every node signs and verifies the same tickets.
+    const ticketKeysDir = join(this.varDir, 'ticket-keys');
+    if (ensureKeyDir(ticketKeysDir)) this.log.info({ dir: ticketKeysDir }, 'made the e-ticket signing key');
     const totalWeight = o.weights.reduce((a, b) => a + b, 0);
     const nodeInfo: NonNullable<UpState['nodes']> = this.plan.map((n) => ({ id: n.id, port: n.port, weight: n.weight }));
     this.update({ nodes: nodeInfo, defaultSale: DEMO_SALE.id });
@@ -174,6 +178,7 @@ export class Launcher {
         buyerBurst: o.buyerBurst,
         logFile: join(logs, `${n.id}.log`),
         parentPid: process.pid,
+        ticketKeysDir,
       });
       const child = new SupervisedChild(spec, this.log, (pid) => {
         nodeInfo[i] = { ...nodeInfo[i]!, pid, cmdlineHas: spec.cmdlineHas };
@@ -273,6 +278,7 @@ export class Launcher {
         ? `  postgres ${this.databaseUrl}  pid ${this.postgres.pid ?? '-'}  data ${this.postgresDataDir} (fsync on; orders' system of record)`
         : `  postgres ${this.databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')} (external, not supervised)`,
       `  logs    ${join(this.varDir, 'logs')}    state ${join(this.varDir, STATE_FILE)}`,
+      `  tickets keys ${join(this.varDir, 'ticket-keys')} (new key: npx ticket-spike tickets rotate-key; old tickets still verify)`,
       `  watchdog pid ${this.watchdog?.pid ?? '-'}: stops nginx, Redis and PostgreSQL if this up dies (the nodes stop by themselves)`,
       `  limits  /buy/ticket: ${o.ipRate === 0 ? 'no per-address limit' : `${o.ipRate} r/s + burst ${o.ipBurst} per address (nginx)`}, ` +
         `${o.buyerRate === 0 ? 'no per-buyer limit' : `${o.buyerRate}/s + burst ${o.buyerBurst} per buyer (nodes)`}; over them 429 + Retry-After`,

@@ -61,6 +61,8 @@ export interface NodeSpecOptions {
   logFile: string;
   /** `up`'s pid: the node drains and exits when that process is gone (src/node/main/parent-watch.ts). */
   parentPid?: number;
+  /** The shared e-ticket key directory (--ticket-keys). */
+  ticketKeysDir?: string;
   extraArgs?: string[];
 }
 
@@ -79,6 +81,7 @@ export function nodeSpec(o: NodeSpecOptions): ChildSpec {
   if (o.threads !== undefined) flags.push('--threads', String(o.threads));
   if (o.buyerRate !== undefined) flags.push('--buyer-rate', String(o.buyerRate));
   if (o.buyerBurst !== undefined) flags.push('--buyer-burst', String(o.buyerBurst));
+  if (o.ticketKeysDir !== undefined) flags.push('--ticket-keys', o.ticketKeysDir);
   return {
     name: o.node.id,
     command,

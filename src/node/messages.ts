@@ -1,6 +1,6 @@
 import type { NodeConfig } from '../config/node-config.js';
 import type { HolderSnapshot, SaleInfo } from '../sale/types.js';
-import type { TicketKeys } from '../tickets/signer.js';
+import type { TicketKeySet } from '../tickets/keys.js';
 
 /** The messages between a node's main thread and its uWS threads (structured clone over postMessage). */
 
@@ -15,8 +15,8 @@ export interface ThreadData {
   /** The node's per-buyer token buckets (src/sale/buyer-buckets.ts), shared by every thread. */
   buyerBuffer: SharedArrayBuffer;
   sales: SaleInfo[];
-  /** The node's e-ticket signing keys (one pair per node process). */
-  ticketKeys: TicketKeys;
+  /** The node's e-ticket keys (from the key directory, or one made in memory); replaced by 'ticket-keys'. */
+  ticketKeys: TicketKeySet;
 }
 
 export type MainToThread =
@@ -26,6 +26,8 @@ export type MainToThread =
   | { type: 'holders'; saleId: string; snapshot: HolderSnapshot }
   /** The sale finished: drop it, and answer 'forgot' once none of its purchases is left on the thread. */
   | { type: 'forget'; saleId: string; slot: number }
+  /** The key directory changed (a rotation): sign with the new current key, verify with all of them. */
+  | { type: 'ticket-keys'; keys: TicketKeySet }
   | { type: 'stop' };
 
 export type ThreadToMain =

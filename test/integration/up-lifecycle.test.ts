@@ -1,8 +1,8 @@
-// `ticket-spike up` refusals and shutdown: a second `up` on the same var dir, a busy port, and SIGTERM
+// `ticket-spike up` refusals and shutdown, and the e-ticket key directory it makes: a second `up` on the same var dir, a busy port, and SIGTERM
 // leaving no process and no state file behind.
 import t from 'tap';
 import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readUpStateIn } from '../../src/launcher/state.js';
@@ -23,6 +23,17 @@ t.test('up lifecycle', { timeout: 120_000 }, async (t) => {
     t.equal(s?.nginxPort, up.port);
     t.same(s?.nodes?.map((n) => [n.port, n.weight]), [[up.portBase, 1], [up.portBase + 1, 3]]);
     t.ok(s?.adminToken && s.adminToken.length >= 16, 'admin token recorded');
+  });
+
+  t.test('up makes one e-ticket key in <var>/ticket-keys and every node serves it', async (t) => {
+    const dir = join(up.varDir, 'ticket-keys');
+    t.equal(statSync(dir).mode & 0o777, 0o700);
+    const pems = readdirSync(dir).filter((n) => n.endsWith('.pem'));
+    t.equal(pems.length, 1);
+    for (const port of [up.portBase, up.portBase + 1]) {
+      const served = (await (await fetch(`http://127.0.0.1:${port}/.well-known/ticket-keys`)).json()) as { keys: Array<{ kid: string }> };
+      t.same(served.keys.map((k) => `${k.kid}.pem`), pems, `node on ${port} uses the directory's key`);
+    }
   });
 
   t.test('a second up on the same var dir is refused with one clear line', async (t) => {

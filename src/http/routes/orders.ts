@@ -3,7 +3,8 @@ import { contentLengthOf, readBody } from '../body.js';
 import { answerEngineError } from '../engine-errors.js';
 import type { OrderPort } from '../ports.js';
 import type { Reply } from '../reply.js';
-import { checkOrderId, isRejection, reject } from '../request-rules.js';
+import { readOwnOrder } from '../own-order.js';
+import { checkOrderId, isRejection } from '../request-rules.js';
 import type { Route } from '../router.js';
 import { checkPaymentSignature } from '../../auth/payment-signature.js';
 
@@ -21,14 +22,7 @@ export function orderRoutes(port: OrderPort): Route[] {
     if (bad !== null) return reply.error(bad);
     work().catch((err: unknown) => (isRejection(err) ? reply.error(err) : answerEngineError(reply, err, `order ${orderId}`)));
   };
-  /** With buyer authentication on: the order, if the caller is its buyer. Throws a Rejection otherwise. */
-  const ownOrder = async (orderId: string, authorization: string) => {
-    const buyer = await port.auth.buyerOf(authorization);
-    const order = await port.getOrder(orderId);
-    if (order === null) throw reject(404, 'UNKNOWN_ORDER', `no order ${orderId}: check the orderId`);
-    if (order.user !== buyer) throw reject(403, 'NOT_YOUR_ORDER', `order ${orderId} belongs to another buyer`);
-    return order;
-  };
+  const ownOrder = (orderId: string, authorization: string) => readOwnOrder(port.auth, port.getOrder, orderId, authorization);
   return [
     {
       pattern: '/orders/:id',
@@ -36,8 +30,7 @@ export function orderRoutes(port: OrderPort): Route[] {
         const orderId = req.getParameter(0) ?? '';
         const authorization = req.getHeader('authorization');
         run(reply, orderId, async () => {
-          const order = port.auth.required ? await ownOrder(orderId, authorization) : await port.getOrder(orderId);
-          if (order === null) return reply.error({ status: 404, error: 'UNKNOWN_ORDER', msg: `no order ${orderId}: check the orderId` });
+          const order = await ownOrder(orderId, authorization);
           reply.ok(1, order.status, order);
         });
       },

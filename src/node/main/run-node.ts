@@ -11,7 +11,6 @@ import { OrdersSeen } from '../../sale/orders-seen.js';
 import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { applyFacts } from '../../sale/quota.js';
 import type { SaleFacts } from '../../sale/types.js';
-import { createTicketKeys } from '../../tickets/signer.js';
 import { closeRedis } from '../close-redis.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
@@ -23,6 +22,7 @@ import { SaleRegistry } from './registry.js';
 import { resetSlot } from './slot-reset.js';
 import { onShutdownSignals } from './shutdown.js';
 import { startThread } from './start-thread.js';
+import { TicketKeyWatch } from './ticket-keys.js';
 import { Sweeper } from './sweeper.js';
 
 /** This node cannot hold as many sales as the registry in Redis allows. */
@@ -35,6 +35,12 @@ class CapacityError extends Error {}
  */
 export async function runNode(config: NodeConfig): Promise<number> {
   const log = createLogger('ticket-spike-node', config.logLevel, { node: config.id, thread: 'main' });
+  const workers: Worker[] = [];
+  const broadcast = (message: MainToThread) => {
+    for (const worker of workers) worker.postMessage(message);
+  };
+  // First, before anything keeps the process up: a key directory that cannot be used is a ConfigError (exit 2).
+  const ticketKeys = TicketKeyWatch.start(config.ticketKeysDir, config.ticketKeysReloadMs, log, (keys) => broadcast({ type: 'ticket-keys', keys }));
   const stock = StockCounters.create({ sales: config.maxSales, partitions: config.threads });
   const inFlight = InFlight.create(config.maxSales);
   const ordersSeen = OrdersSeen.create(config.maxSales);
@@ -42,12 +48,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const buyers = BuyerBuckets.create({ rate: config.buyerRate, burst: config.buyerBurst });
   const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 1000, name: `${config.id}-main` });
   const engine = new SaleEngine(redis);
-  const ticketKeys = createTicketKeys();
   const openFlags = new OpenFlags(stock);
-  const workers: Worker[] = [];
-  const broadcast = (message: MainToThread) => {
-    for (const worker of workers) worker.postMessage(message);
-  };
 
   const holderSync = new HolderSync(
     (saleId) => engine.holderIndex(saleId),
@@ -166,7 +167,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
       metricsBuffer,
       buyerBuffer: buyers.buffer,
       sales: registry.list().map((sale) => sale.info),
-      ticketKeys,
+      ticketKeys: ticketKeys.keys,
     };
     const worker = startThread(data);
     workers.push(worker);
@@ -252,6 +253,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
         reconciler.stop();
         sweeper.stop();
         openFlags.stop();
+        ticketKeys.stop();
         clearInterval(retireTimer);
         if (refreshTimer !== undefined) clearInterval(refreshTimer);
         await Promise.all(

@@ -8,6 +8,7 @@ import { buyRoutes } from '../../http/routes/buy.js';
 import { healthRoutes } from '../../http/routes/health.js';
 import { orderRoutes } from '../../http/routes/orders.js';
 import { saleRoutes } from '../../http/routes/sales.js';
+import { ticketRoutes } from '../../http/routes/tickets.js';
 import { createLogger } from '../../log/logger.js';
 import { StatLog } from '../../log/stat-log.js';
 import { ThreadCounters } from '../../metrics/layout.js';
@@ -25,7 +26,7 @@ import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { ThreadHolderIndex } from './holder-index.js';
 import { MetricsLink } from './metrics-link.js';
 import { OpenReplies } from './open-replies.js';
-import { adminPort, buyerAuthPort, healthPort, orderPort, purchasePort, salePort, type ThreadParts } from './ports.js';
+import { adminPort, buyerAuthPort, healthPort, orderPort, purchasePort, salePort, ticketPort, type ThreadParts } from './ports.js';
 import { ThreadSaleDirectory } from './sale-directory.js';
 
 /**
@@ -111,7 +112,7 @@ const newReply = (res: HttpResponse): Reply => {
 const app = App();
 mount(
   app,
-  [...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...saleRoutes(salePort(parts)), ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts))],
+  [...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...ticketRoutes(ticketPort(parts)), ...saleRoutes(salePort(parts)), ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts))],
   newReply,
 );
 
@@ -144,6 +145,8 @@ parentPort?.on('message', (message: MainToThread) => {
       return forgotWhenSettled(message.saleId, message.slot);
     case 'metrics-reply':
       return metricsLink.answered(message.reqId, message.contentType === '' ? null : { text: message.text, contentType: message.contentType });
+    case 'ticket-keys':
+      return signer.setKeys(message.keys);
     case 'stop':
       return void stop();
   }

@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { StockCounters } from 'native-free-shm';
 import type { NodeConfig } from '../../config/node-config.js';
 import { AuthError, type BuyerTokens } from '../../auth/buyer-tokens.js';
-import type { AdminPort, BuyerAuthPort, HealthPort, OrderPort, PurchasePort, SalePort } from '../../http/ports.js';
+import type { AdminPort, BuyerAuthPort, HealthPort, OrderPort, PurchasePort, SalePort, TicketPort } from '../../http/ports.js';
 import { reject } from '../../http/request-rules.js';
 import { paymentSignatureKey } from '../../redis/keys.js';
 import type { Logger } from '../../log/logger.js';
@@ -123,6 +123,18 @@ export function orderPort(parts: ThreadParts): OrderPort {
         log.warn({ err, orderId: order.id }, 'e-ticket signing failed; answering without a ticket');
         return undefined;
       }),
+  };
+}
+
+export function ticketPort(parts: ThreadParts): TicketPort {
+  const { engine, signer } = parts;
+  return {
+    auth: parts.auth,
+    maxBodyBytes: parts.config.maxBodyBytes,
+    getOrder: (orderId) => engine.getOrder(orderId),
+    sign: (order) => signer.sign(order),
+    verify: (ticket) => signer.verify(ticket),
+    publicKeys: () => signer.publicKeys(),
   };
 }
 
