@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_SALE, ensureDemoSale } from './demo-sale.js';
 import { embeddedPostgresSpec, migrateDatabase, postgresUrl, preparePostgres } from './embedded-postgres.js';
@@ -8,12 +8,14 @@ import { LaunchError } from './errors.js';
 import type { Logger } from './log.js';
 import { nginxSpec, readNginxTemplate, renderNginxConf, testNginxConf, writeNginxConf } from './nginx.js';
 import { nodeSpec, planNodes, type NodePlan } from './nodes.js';
+import { ordersWorkerSpec } from './orders-worker.js';
 import { ensureKeyDir } from '../tickets/keys.js';
 import type { UpOptions } from './options.js';
 import { anyFreePort, assertPortsFree, isPortFree, type PortClaim } from './ports.js';
 import { ensureBinary } from './prereqs.js';
 import { foreignHint, recoverFromCrash } from './recover.js';
-import { acquireUpLock, releaseUpLock, STATE_FILE, writeUpState, type UpState } from './state.js';
+import { acquireUpLock, releaseUpLock, wipeVarDir, writeUpState, type UpState } from './state.js';
+import { upSummary } from './summary.js';
 import { ChildStartError, killGroup, SupervisedChild } from './supervisor.js';
 import { watchdogSpec } from './watchdog.js';
 
@@ -37,6 +39,7 @@ export class Launcher {
   private readonly nodes = new Map<string, SupervisedChild>();
   private nginx: SupervisedChild | undefined;
   private watchdog: SupervisedChild | undefined;
+  private readonly workers: SupervisedChild[] = [];
   private state: UpState;
   private locked = false;
   private stopRequested = false;
@@ -77,7 +80,7 @@ export class Launcher {
   }
 
   private children(): SupervisedChild[] {
-    return [this.nginx, ...this.nodes.values(), this.redis, this.postgres, this.watchdog].filter((c): c is SupervisedChild => c !== undefined);
+    return [this.nginx, ...this.nodes.values(), ...this.workers, this.redis, this.postgres, this.watchdog].filter((c): c is SupervisedChild => c !== undefined);
   }
 
   /** Synchronous last resort (process 'exit'): SIGKILL every child's process group. */
@@ -115,7 +118,7 @@ export class Launcher {
     this.checkpoint();
 
     // 5. Only now the var dir: --fresh empties it; the watchdog stops Redis and nginx should `up` die.
-    if (o.fresh) this.wipeVar();
+    if (o.fresh) wipeVarDir(this.varDir, this.log);
     const logs = join(this.varDir, 'logs');
     mkdirSync(logs, { recursive: true });
     const watchdog = watchdogSpec(this.projectRoot, process.pid, this.varDir, join(logs, 'watchdog.log'));
@@ -189,6 +192,14 @@ export class Launcher {
     await Promise.all([...this.nodes.values()].map((c) => this.startChild(c)));
     this.checkpoint();
 
+    // 8b. The order workers: every order from the sales' streams into PostgreSQL (they watch this process too).
+    for (let i = 0; i < o.ordersWorkers; i++) {
+      const spec = ordersWorkerSpec({ projectRoot: this.projectRoot, index: i, redisUrl: this.redisUrl, databaseUrl: this.databaseUrl, logFile: join(logs, `orders-worker-${i + 1}.log`), parentPid: process.pid });
+      this.workers.push(new SupervisedChild(spec, this.log, () => {}));
+    }
+    await Promise.all(this.workers.map((w) => this.startChild(w)));
+    this.checkpoint();
+
     // 9. nginx.
     const prefix = join(this.varDir, 'nginx');
     const conf = renderNginxConf(readNginxTemplate(this.projectRoot), {
@@ -229,14 +240,7 @@ export class Launcher {
     }
   }
 
-  /** --fresh: everything under the var dir except our own lock file. */
-  private wipeVar(): void {
-    for (const entry of readdirSync(this.varDir)) {
-      if (entry === STATE_FILE) continue;
-      rmSync(join(this.varDir, entry), { recursive: true, force: true });
-    }
-    this.log.info({ varDir: this.varDir }, '--fresh: emptied the var dir');
-  }
+
 
   private update(patch: Partial<UpState>): void {
     this.state = { ...this.state, ...patch };
@@ -254,6 +258,8 @@ export class Launcher {
     this.stopping ??= (async () => {
       if (this.nginx) await this.nginx.stop();
       await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+      // The workers after the nodes (the last orders reach the stream first), before Redis and PostgreSQL.
+      await Promise.all(this.workers.map((w) => w.stop()));
       await Promise.all([this.redis?.stop(), this.postgres?.stop()]);
       if (this.locked && (this.state.leftovers ?? []).length === 0) releaseUpLock(this.varDir);
       this.locked = false;
@@ -263,43 +269,28 @@ export class Launcher {
   }
 
   summary(): string {
-    const o = this.options;
-    const url = `http://127.0.0.1:${o.port}`;
-    const lines = [
-      '',
-      `ticket-spike is up — nginx ${url} (weighted ${o.weights.join(':')}, HTTP/1.1 keep-alive to the nodes)`,
-      '',
-      `  nginx   ${url}   pid ${this.nginx?.pid ?? '-'}   conf ${join(this.varDir, 'nginx', 'nginx.conf')}`,
-      ...this.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${this.nodes.get(n.id)?.pid ?? '-'}  threads ${o.threads}`),
-      this.redis !== undefined
-        ? `  redis   ${this.redisUrl}  pid ${this.redis.pid ?? '-'}  data ${this.redisDataDir} (AOF, appendfsync always)`
-        : `  redis   ${this.redisUrl} (external, not supervised)`,
-      this.postgres !== undefined
-        ? `  postgres ${this.databaseUrl}  pid ${this.postgres.pid ?? '-'}  data ${this.postgresDataDir} (fsync on; orders' system of record)`
-        : `  postgres ${this.databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')} (external, not supervised)`,
-      `  logs    ${join(this.varDir, 'logs')}    state ${join(this.varDir, STATE_FILE)}`,
-      `  tickets keys ${join(this.varDir, 'ticket-keys')} (new key: npx ticket-spike tickets rotate-key; old tickets still verify)`,
-      `  watchdog pid ${this.watchdog?.pid ?? '-'}: stops nginx, Redis and PostgreSQL if this up dies (the nodes stop by themselves)`,
-      `  limits  /buy/ticket: ${o.ipRate === 0 ? 'no per-address limit' : `${o.ipRate} r/s + burst ${o.ipBurst} per address (nginx)`}, ` +
-        `${o.buyerRate === 0 ? 'no per-buyer limit' : `${o.buyerRate}/s + burst ${o.buyerBurst} per buyer (nodes)`}; over them 429 + Retry-After`,
-      '',
-      `Demo sale "${DEMO_SALE.id}" ${this.demo === 'created' ? 'created' : 'already existed (kept as is; --fresh starts over)'}: ` +
-        `${this.demo === 'created' ? o.demoTotal : 'its'} tickets, anonymous buyers allowed, 1 per user, holds released after ${DEMO_SALE.holdSeconds} s.`,
-      `Admin token${this.tokenGenerated ? ' (generated; set ADMIN_TOKEN to choose one)' : ' (from ADMIN_TOKEN)'}: ${this.adminToken}`,
-      '',
-      'Try:',
-      `  curl -s ${url}/sales/demo`,
-      `  curl -si '${url}/buy/ticket?user=alice'          # X-Served-By names the node`,
-      `  ab -n 10000 -c 100 ${url}/buy/ticket              # the article's run (ab speaks HTTP/1.0: through nginx only)`,
-      `  wrk -t2 -c200 -d10s ${url}/buy/ticket`,
-      ...(o.ipRate === 0 ? [] : ['  (ab and wrk are one address to nginx: most of their purchases get 429 unless up runs with --ip-rate 0)']),
-      `  curl -s -X POST ${url}/admin/sales -H 'Authorization: Bearer ${this.adminToken}' -H 'Content-Type: application/json' \\`,
-      `       -d '{"id":"G1234","total":10000,"perUserLimit":1,"holdSeconds":900,"anonymous":false}'`,
-      '  npx ticket-spike sale status demo      npx ticket-spike audit --sale demo   (they find this Redis via up.json)',
-      '',
-      'Ctrl-C stops everything.',
-      '',
-    ];
-    return lines.join('\n');
+    return upSummary({
+      options: this.options,
+      varDir: this.varDir,
+      plan: this.plan,
+      pids: {
+        nginx: this.nginx?.pid,
+        redis: this.redis?.pid,
+        postgres: this.postgres?.pid,
+        watchdog: this.watchdog?.pid,
+        nodes: new Map([...this.nodes].map(([id, c]) => [id, c.pid])),
+        workers: this.workers.map((w) => w.pid),
+      },
+      embeddedRedis: this.redis !== undefined,
+      embeddedPostgres: this.postgres !== undefined,
+      redisUrl: this.redisUrl,
+      redisDataDir: this.redisDataDir,
+      databaseUrl: this.databaseUrl,
+      postgresDataDir: this.postgresDataDir,
+      demo: this.demo,
+      adminToken: this.adminToken,
+      tokenGenerated: this.tokenGenerated,
+    });
   }
+
 }

@@ -12,6 +12,8 @@ export interface UpOptions {
   redisUrl: string | undefined;
   /** Embedded PostgreSQL port; `auto` = 5433, or a free port when 5433 is taken. */
   postgresPort: number | 'auto';
+  /** Order workers (Redis stream -> PostgreSQL) `up` runs; 0 = none. */
+  ordersWorkers: number;
   /** An external PostgreSQL (DATABASE_URL or --database): then no embedded one, and it is not supervised. */
   databaseUrl: string | undefined;
   /** uWS threads per node; default max(1, cores / nodes). */

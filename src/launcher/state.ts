@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LaunchError } from './errors.js';
 import { resolveVarDir } from './paths.js';
@@ -176,4 +176,13 @@ export function releaseUpLock(varDir: string): void {
     return;
   }
   rmSync(file, { force: true });
+}
+
+/** --fresh: everything under the var dir except up.json (our own lock). Only after the leftovers check. */
+export function wipeVarDir(varDir: string, log: { info(obj: object, msg: string): void }): void {
+  for (const entry of readdirSync(varDir)) {
+    if (entry === STATE_FILE) continue;
+    rmSync(join(varDir, entry), { recursive: true, force: true });
+  }
+  log.info({ varDir }, '--fresh: emptied the var dir');
 }

@@ -53,6 +53,19 @@ t.test('up runs PostgreSQL and keeps its data across runs', { timeout: 120_000 }
   t.notOk(second.stderr.includes('initdb: making'), 'no second initdb');
   const pool2 = createPool(url2);
   t.equal((await new OrderStore(pool2).getOrder('demo.keep'))?.status, 'held', 'the order written in the first run is there');
+  // up's order worker carries a purchase and its payment into PostgreSQL.
+  const base = second.state().nginxUrl ?? '';
+  const bought = (await (await fetch(`${base}/buy/ticket?user=pg-buyer`)).json()) as { code: number; data?: { orderId?: string } };
+  t.equal(bought.code, 1, 'a purchase through nginx');
+  const orderId = bought.data?.orderId ?? '';
+  t.equal((await fetch(`${base}/orders/${orderId}/pay`, { method: 'POST' })).status, 200, 'and its payment');
+  let stored: string | undefined;
+  for (let i = 0; i < 100 && stored !== 'paid'; i++) {
+    stored = (await new OrderStore(pool2).getOrder(orderId))?.status;
+    if (stored !== 'paid') await sleep(100);
+  }
+  t.equal(stored, 'paid', "up's order worker wrote the paid order to PostgreSQL");
+  t.ok(second.stdout.includes('orders  1 worker'), 'the summary names the order worker');
   await pool2.end();
   const pg2 = second.state().postgresPid ?? -1;
   const exit2 = await second.stop('SIGTERM');

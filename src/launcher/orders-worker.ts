@@ -1,0 +1,35 @@
+import { entryCommand } from './nodes.js';
+import type { ChildSpec } from './supervisor.js';
+
+export interface WorkerSpecOptions {
+  projectRoot: string;
+  index: number;
+  redisUrl: string;
+  databaseUrl: string;
+  logFile: string;
+  /** `up`'s pid: the worker finishes its batch and exits when that process is gone. */
+  parentPid: number;
+}
+
+/** How `up` runs one `ticket-spike orders-worker` (the orders' way from Redis to PostgreSQL). */
+export function ordersWorkerSpec(o: WorkerSpecOptions): ChildSpec {
+  const { command, args, main } = entryCommand(o.projectRoot, 'cli/main');
+  const name = `orders-worker-${o.index + 1}`;
+  const flags = ['orders-worker', '--consumer', name, '--parent-pid', String(o.parentPid)];
+  return {
+    name,
+    command,
+    args: [...args, ...flags],
+    cmdlineHas: [main, flags.join(' ')],
+    cwd: o.projectRoot,
+    // The database URL carries a password: by environment, never argv (visible in ps).
+    env: { ...process.env, REDIS_URL: o.redisUrl, DATABASE_URL: o.databaseUrl },
+    logFile: o.logFile,
+    // SIGTERM: it finishes the batch in hand (commit, retire, ack) and exits 0.
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 10_000,
+    // It has no port; it is ready once it runs (it waits for PostgreSQL itself).
+    ready: () => Promise.resolve(),
+    readyTimeoutMs: 1000,
+  };
+}

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { DEMO_SALE } from './demo-sale.js';
+import type { NodePlan } from './nodes.js';
+import type { UpOptions } from './options.js';
+import { STATE_FILE } from './state.js';
+
+/** What the summary `up` prints once everything runs is made of. */
+export interface SummaryFacts {
+  options: UpOptions;
+  varDir: string;
+  plan: NodePlan[];
+  pids: {
+    nginx: number | undefined;
+    redis: number | undefined;
+    postgres: number | undefined;
+    watchdog: number | undefined;
+    nodes: Map<string, number | undefined>;
+    workers: (number | undefined)[];
+  };
+  embeddedRedis: boolean;
+  embeddedPostgres: boolean;
+  redisUrl: string;
+  redisDataDir: string | undefined;
+  databaseUrl: string;
+  postgresDataDir: string | undefined;
+  demo: 'created' | 'exists' | undefined;
+  adminToken: string;
+  tokenGenerated: boolean;
+}
+
+/** The lines `up` prints when it is up: where everything runs, the admin token, what to try. */
+export function upSummary(f: SummaryFacts): string {
+const o = f.options;
+  const url = `http://127.0.0.1:${o.port}`;
+  const lines = [
+    '',
+    `ticket-spike is up — nginx ${url} (weighted ${o.weights.join(':')}, HTTP/1.1 keep-alive to the nodes)`,
+    '',
+    `  nginx   ${url}   pid ${f.pids.nginx ?? '-'}   conf ${join(f.varDir, 'nginx', 'nginx.conf')}`,
+    ...f.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${f.pids.nodes.get(n.id) ?? '-'}  threads ${o.threads}`),
+    f.embeddedRedis
+      ? `  redis   ${f.redisUrl}  pid ${f.pids.redis ?? '-'}  data ${f.redisDataDir} (AOF, appendfsync always)`
+      : `  redis   ${f.redisUrl} (external, not supervised)`,
+    f.embeddedPostgres
+      ? `  postgres ${f.databaseUrl}  pid ${f.pids.postgres ?? '-'}  data ${f.postgresDataDir} (fsync on; orders' system of record)`
+      : `  postgres ${f.databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')} (external, not supervised)`,
+    `  logs    ${join(f.varDir, 'logs')}    state ${join(f.varDir, STATE_FILE)}`,
+    `  tickets keys ${join(f.varDir, 'ticket-keys')} (new key: npx ticket-spike tickets rotate-key; old tickets still verify)`,
+    `  orders  ${f.pids.workers.length} worker${f.pids.workers.length === 1 ? '' : 's'} (pid ${f.pids.workers.map((p) => p ?? '-').join(', ')}): Redis stream -> PostgreSQL; npx ticket-spike orders status`,
+    `  watchdog pid ${f.pids.watchdog ?? '-'}: stops nginx, Redis and PostgreSQL if this up dies (the nodes stop by themselves)`,
+    `  limits  /buy/ticket: ${o.ipRate === 0 ? 'no per-address limit' : `${o.ipRate} r/s + burst ${o.ipBurst} per address (nginx)`}, ` +
+      `${o.buyerRate === 0 ? 'no per-buyer limit' : `${o.buyerRate}/s + burst ${o.buyerBurst} per buyer (nodes)`}; over them 429 + Retry-After`,
+    '',
+    `Demo sale "${DEMO_SALE.id}" ${f.demo === 'created' ? 'created' : 'already existed (kept as is; --fresh starts over)'}: ` +
+      `${f.demo === 'created' ? o.demoTotal : 'its'} tickets, anonymous buyers allowed, 1 per user, holds released after ${DEMO_SALE.holdSeconds} s.`,
+    `Admin token${f.tokenGenerated ? ' (generated; set ADMIN_TOKEN to choose one)' : ' (from ADMIN_TOKEN)'}: ${f.adminToken}`,
+    '',
+    'Try:',
+    `  curl -s ${url}/sales/demo`,
+    `  curl -si '${url}/buy/ticket?user=alice'          # X-Served-By names the node`,
+    `  ab -n 10000 -c 100 ${url}/buy/ticket              # the article's run (ab speaks HTTP/1.0: through nginx only)`,
+    `  wrk -t2 -c200 -d10s ${url}/buy/ticket`,
+    ...(o.ipRate === 0 ? [] : ['  (ab and wrk are one address to nginx: most of their purchases get 429 unless up runs with --ip-rate 0)']),
+    `  curl -s -X POST ${url}/admin/sales -H 'Authorization: Bearer ${f.adminToken}' -H 'Content-Type: application/json' \\`,
+    `       -d '{"id":"G1234","total":10000,"perUserLimit":1,"holdSeconds":900,"anonymous":false}'`,
+    '  npx ticket-spike sale status demo      npx ticket-spike audit --sale demo   (they find this Redis via up.json)',
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  return lines.join('\n');
+}
