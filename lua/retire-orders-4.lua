@@ -24,9 +24,10 @@
   retired paid orders, so remaining = total - held - paid stays right). Then at most 1000 records on idemdue
   whose window passed are deleted (with their idemdue member).
 
-  Output: {retired, live, idemDropped, idemKept}
+  Output: {retired, live, idemDropped, idemKept, droppedFields}
     retired      orders deleted by this call       live         ids skipped because their order is held
     idemDropped  idempotency records deleted       idemKept     records kept for their window (put on idemdue)
+    droppedFields  the "<user> <key>" of every idempotency record deleted (the caller drops the key claims)
     {-5 UNKNOWN_SALE, saleId}   {-11 INVALID_ARGUMENT, '<arg>'}   nothing written
 ]]
 --@include "includes/common.lua"
@@ -116,4 +117,9 @@ if #due > 0 then
   redis.call('HDEL', KEYS[3], unpack(due))
   redis.call('ZREM', KEYS[4], unpack(due))
 end
-return {#gone, live, #dropIdem + #due, #keepIdem / 2}
+-- The dropped records' "<user> <key>" go back to the caller, which lets go of the buyers' key claims
+-- (ts:idemkey:<user> <key>, another slot on Cluster): the key's window is over, in this sale and across sales.
+local dropped = {}
+for _, f in ipairs(dropIdem) do dropped[#dropped + 1] = f end
+for _, f in ipairs(due) do dropped[#dropped + 1] = f end
+return {#gone, live, #dropIdem + #due, #keepIdem / 2, dropped}

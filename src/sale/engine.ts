@@ -240,7 +240,7 @@ export class SaleEngine {
    * by a later call). At most 1000 ids per call. See src/sale/retention.ts.
    */
   retireOrders(saleId: string, orderIds: readonly string[], idemWindowMs: number): Promise<RetireReply> {
-    return retireOrders(this.scripts, saleId, orderIds, idemWindowMs);
+    return retireOrders(this.scripts, this.redis, saleId, orderIds, idemWindowMs);
   }
 
   /** Retention: removes the sale stream's entries older than `minId` and older than every entry a deadline names. */

@@ -1,5 +1,6 @@
 import { EngineError, errorFromCode } from '../redis/codes.js';
-import { saleKeys } from '../redis/keys.js';
+import type { Cluster, Redis } from 'ioredis';
+import { buyerKeyClaim, saleKeys } from '../redis/keys.js';
 import type { ScriptCommands } from '../redis/scripts.js';
 import { saleOfOrderId } from '../rules/input-rules.js';
 
@@ -37,7 +38,7 @@ function invalid(field: string, msg: string): EngineError {
   return new EngineError('ERR_INVALID_ARGUMENT', msg, field);
 }
 
-export async function retireOrders(scripts: ScriptCommands, saleId: string, orderIds: readonly string[], idemWindowMs: number): Promise<RetireReply> {
+export async function retireOrders(scripts: ScriptCommands, redis: Redis | Cluster, saleId: string, orderIds: readonly string[], idemWindowMs: number): Promise<RetireReply> {
   const k = saleKeys(saleId);
   if (!Array.isArray(orderIds) || orderIds.length > MAX_RETIRE_PER_CALL) {
     throw invalid('orderIds', `retireOrders takes an array of at most ${MAX_RETIRE_PER_CALL} order ids; split it`);
@@ -52,9 +53,21 @@ export async function retireOrders(scripts: ScriptCommands, saleId: string, orde
   if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === 'number' && reply[0] < 0) {
     throw errorFromCode(reply[0], String(reply[1]), `retire on sale ${saleId}`);
   }
-  if (!Array.isArray(reply) || reply.length !== 4) throw new EngineError('ERR_UNEXPECTED_REPLY', `retire on sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
+  if (!Array.isArray(reply) || reply.length !== 5 || !Array.isArray(reply[4])) {
+    throw new EngineError('ERR_UNEXPECTED_REPLY', `retire on sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
+  }
   const [retired, live, idemDropped, idemKept] = reply as number[];
+  // The buyers' key claims end with their records (their window is the same): one UNLINK each, pipelined,
+  // since on Cluster each claim lives in its own slot. A claim that names another sale is not this record's.
+  const fields = reply[4] as string[];
+  if (fields.length > 0) await Promise.all(fields.map((f) => redis.unlink(claimOfField(f))));
   return { retired: retired!, live: live!, idemDropped: idemDropped!, idemKept: idemKept! };
+}
+
+/** "<user> <key>" (an idempotency record's field; users have no space) -> the buyer's key claim. */
+function claimOfField(field: string): string {
+  const space = field.indexOf(' ');
+  return buyerKeyClaim(field.slice(0, space), field.slice(space + 1));
 }
 
 export async function trimStream(scripts: ScriptCommands, saleId: string, minId: string): Promise<TrimReply> {

@@ -6,7 +6,7 @@ import t from 'tap';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedisReady } from '../../src/redis/connection.js';
-import { saleKeys } from '../../src/redis/keys.js';
+import { buyerKeyClaim, saleKeys } from '../../src/redis/keys.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 import { makeFinalSale, retireAll, saleMemory } from '../helpers/final-sale.js';
@@ -85,6 +85,7 @@ t.test('events, retirement, replays and the audit on a 6,000-order sale', async 
   await t.rejects(engine.pay(s.ids[0]!), { code: 'ORDER_NOT_FOUND' });
 
   t.equal(await redis.hlen(saleKeys(sale).idem), N, 'idempotency records kept inside the window');
+  t.equal(await redis.exists(buyerKeyClaim('u0', 'RT-key-0')), 1, "and the buyer's key claim with it");
   await sleep(Math.max(0, s.madeAt + windowMs + 50 - Date.now()));
   let dropped = 0;
   for (let r = await engine.retireOrders(sale, [], windowMs); r.idemDropped > 0; r = await engine.retireOrders(sale, [], windowMs)) {
@@ -93,6 +94,7 @@ t.test('events, retirement, replays and the audit on a 6,000-order sale', async 
   }
   t.equal(dropped, N, 'past the window later calls drop them');
   t.equal(await redis.exists(saleKeys(sale).idem, saleKeys(sale).idemDue), 0, 'no idempotency record left');
+  t.equal(await redis.exists(buyerKeyClaim('u0', 'RT-key-0'), buyerKeyClaim(`u${N - 1}`, `RT-key-${N - 1}`)), 0, "nor the buyers' key claims (their window is over too)");
   t.ok((await engine.audit(sale)).ok, 'the audit closes without them');
 });
 
