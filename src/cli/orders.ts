@@ -37,6 +37,7 @@ export const ORDERS_WORKER_COMMAND = {
       help: "how long a retired order's idempotency record stays in Redis, so a buyer's retry still gets the order back",
     },
     'idle-ms': { type: 'int', min: 1, max: 10_000, default: 50, help: 'pause when no sale had anything new' },
+    'ticket-keys': { type: 'text', env: 'TICKET_KEYS_DIR', value: 'DIR', help: "the nodes' e-ticket key directory: each paid order is stored with its signed ticket (default: none)" },
     consumer: { type: 'text', value: 'NAME', help: 'consumer name in the groups (default <host>-<pid>)' },
     'parent-pid': { type: 'int', min: 1, max: 4_194_304, value: 'PID', help: 'stop when this process is gone (up passes its own)' },
     'log-level': NODE_COMMAND.options['log-level'],
@@ -82,6 +83,7 @@ export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.Process
     refreshMs: 2000,
     logLevel: v['log-level'],
     ...(v.consumer !== undefined ? { consumer: v.consumer } : {}),
+    ...(v['ticket-keys'] !== undefined ? { ticketKeysDir: v['ticket-keys'] } : {}),
     ...(v['parent-pid'] !== undefined ? { parentPid: v['parent-pid'] } : {}),
   });
 }

@@ -194,7 +194,7 @@ export class Launcher {
 
     // 8b. The order workers: every order from the sales' streams into PostgreSQL (they watch this process too).
     for (let i = 0; i < o.ordersWorkers; i++) {
-      const spec = ordersWorkerSpec({ projectRoot: this.projectRoot, index: i, redisUrl: this.redisUrl, databaseUrl: this.databaseUrl, logFile: join(logs, `orders-worker-${i + 1}.log`), parentPid: process.pid });
+      const spec = ordersWorkerSpec({ projectRoot: this.projectRoot, index: i, redisUrl: this.redisUrl, databaseUrl: this.databaseUrl, logFile: join(logs, `orders-worker-${i + 1}.log`), parentPid: process.pid, ticketKeysDir });
       this.workers.push(new SupervisedChild(spec, this.log, () => {}));
     }
     await Promise.all(this.workers.map((w) => this.startChild(w)));

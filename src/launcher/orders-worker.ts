@@ -9,13 +9,15 @@ export interface WorkerSpecOptions {
   logFile: string;
   /** `up`'s pid: the worker finishes its batch and exits when that process is gone. */
   parentPid: number;
+  /** The nodes' e-ticket keys: paid orders are stored with their ticket. */
+  ticketKeysDir: string;
 }
 
 /** How `up` runs one `ticket-spike orders-worker` (the orders' way from Redis to PostgreSQL). */
 export function ordersWorkerSpec(o: WorkerSpecOptions): ChildSpec {
   const { command, args, main } = entryCommand(o.projectRoot, 'cli/main');
   const name = `orders-worker-${o.index + 1}`;
-  const flags = ['orders-worker', '--consumer', name, '--parent-pid', String(o.parentPid)];
+  const flags = ['orders-worker', '--consumer', name, '--parent-pid', String(o.parentPid), '--ticket-keys', o.ticketKeysDir];
   return {
     name,
     command,

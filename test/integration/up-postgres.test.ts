@@ -58,13 +58,17 @@ t.test('up runs PostgreSQL and keeps its data across runs', { timeout: 120_000 }
   const bought = (await (await fetch(`${base}/buy/ticket?user=pg-buyer`)).json()) as { code: number; data?: { orderId?: string } };
   t.equal(bought.code, 1, 'a purchase through nginx');
   const orderId = bought.data?.orderId ?? '';
-  t.equal((await fetch(`${base}/orders/${orderId}/pay`, { method: 'POST' })).status, 200, 'and its payment');
+  const paid = await fetch(`${base}/orders/${orderId}/pay`, { method: 'POST' });
+  t.equal(paid.status, 200, 'and its payment');
+  const ticket = ((await paid.json()) as { data?: { ticket?: unknown } }).data?.ticket;
   let stored: string | undefined;
   for (let i = 0; i < 100 && stored !== 'paid'; i++) {
     stored = (await new OrderStore(pool2).getOrder(orderId))?.status;
     if (stored !== 'paid') await sleep(100);
   }
   t.equal(stored, 'paid', "up's order worker wrote the paid order to PostgreSQL");
+  const row = await pool2.query<{ ticket: unknown }>('select ticket from orders where order_id = $1', [orderId]);
+  t.same(row.rows[0]?.ticket, ticket, 'with the very ticket pay answered (same key, Ed25519 is deterministic)');
   t.ok(second.stdout.includes('orders  1 worker'), 'the summary names the order worker');
   await pool2.end();
   const pg2 = second.state().postgresPid ?? -1;

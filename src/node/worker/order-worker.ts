@@ -5,6 +5,7 @@ import { ack, claimStale, cutBelow, ensureOrderGroup, readNew, type StreamEntry 
 import type { SaleEngine } from '../../sale/engine.js';
 import type { OrderStore } from '../../store/order-store.js';
 import { MAX_RETIRE_PER_CALL } from '../../sale/retention.js';
+import { signTicket, type TicketSigningKey } from '../../tickets/format.js';
 import { isFinal, namedOrders, rowsFromRedis } from './order-rows-from-redis.js';
 
 export interface OrderWorkerOptions {
@@ -20,6 +21,8 @@ export interface OrderWorkerOptions {
   idleMs: number;
   /** Re-list the sales this often. */
   refreshMs: number;
+  /** Signs the e-ticket stored with each paid order (the nodes' key: the same bytes pay answered). */
+  ticketKey?: () => TicketSigningKey | undefined;
 }
 
 export interface WorkerLog {
@@ -140,6 +143,12 @@ export class OrderWorker {
     const rows = rowsFromRedis(sale, ids, encoded, endedAt, (orderId, err) =>
       this.log.warn({ sale, orderId, err: err.message }, 'an order record cannot be read; left in Redis for the audit'),
     );
+    const key = this.options.ticketKey?.();
+    if (key !== undefined) {
+      // Ed25519 is deterministic: with the key pay used, this is the ticket the buyer holds. The store fills a
+      // ticket only where none is stored, so a rotation never replaces one.
+      for (const row of rows) if (row.status === 'paid') row.ticket = signTicket({ id: row.orderId, sale: sale, user: row.userId, ...(row.paidAt !== undefined ? { paidAt: row.paidAt } : {}) }, key);
+    }
     const { written } = rows.length === 0 ? { written: 0 } : await this.store.upsertOrders(rows);
     let retired = 0;
     const finals = rows.filter((r) => isFinal(r.status)).map((r) => r.orderId);

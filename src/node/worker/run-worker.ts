@@ -5,6 +5,7 @@ import { SaleEngine } from '../../sale/engine.js';
 import { createPool, redactUrl } from '../../store/connection.js';
 import { migrate } from '../../store/migrations.js';
 import { OrderStore } from '../../store/order-store.js';
+import { loadKeyDir, signingKey } from '../../tickets/keys.js';
 import { closeRedis } from '../close-redis.js';
 import { watchParent } from '../main/parent-watch.js';
 import { OrderWorker, type OrderWorkerOptions } from './order-worker.js';
@@ -16,6 +17,8 @@ export interface WorkerConfig extends Omit<OrderWorkerOptions, 'consumer'> {
   logLevel: string;
   /** Stop when this process is gone (`up` passes its pid). */
   parentPid?: number;
+  /** The nodes' e-ticket key directory: paid orders are stored with their ticket. */
+  ticketKeysDir?: string;
 }
 
 /**
@@ -27,7 +30,21 @@ export async function runWorker(config: WorkerConfig): Promise<number> {
   const log = createLogger('ticket-spike-orders-worker', config.logLevel, { consumer });
   const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 5000, name: `orders-worker-${consumer}` });
   const pool = createPool(config.databaseUrl, { max: 2, name: 'orders-worker', onError: (err) => log.warn({ err: err.message }, 'PostgreSQL connection error') });
-  const worker = new OrderWorker(redis, new SaleEngine(redis), new OrderStore(pool), { ...config, consumer }, log);
+  // The key directory is read again now and then, so a rotation reaches the worker as it reaches the nodes.
+  let keys = config.ticketKeysDir !== undefined ? { set: loadKeyDir(config.ticketKeysDir), at: Date.now() } : undefined;
+  const ticketKey = () => {
+    if (keys === undefined || config.ticketKeysDir === undefined) return undefined;
+    if (Date.now() - keys.at > 5000) {
+      try {
+        keys = { set: loadKeyDir(config.ticketKeysDir), at: Date.now() };
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'ticket key directory unreadable; keeping the keys read before');
+        keys.at = Date.now();
+      }
+    }
+    return signingKey(keys.set);
+  };
+  const worker = new OrderWorker(redis, new SaleEngine(redis), new OrderStore(pool), { ...config, consumer, ticketKey }, log);
   let stopping = false;
   const stop = (why: string) => {
     log.info({ why }, 'stopping after the batch in hand');
