@@ -1,3 +1,4 @@
+import { BACKGROUND_NICE } from './embedded-postgres.js';
 import { entryCommand } from './nodes.js';
 import type { ChildSpec } from './supervisor.js';
 
@@ -20,13 +21,16 @@ export function ordersWorkerSpec(o: WorkerSpecOptions): ChildSpec {
   const flags = ['orders-worker', '--consumer', name, '--parent-pid', String(o.parentPid), '--ticket-keys', o.ticketKeysDir];
   return {
     name,
-    command,
-    args: [...args, ...flags],
+    // Below the nodes in CPU priority, every thread of it (nice(1) before exec; setpriority from inside
+    // would lower only the calling thread, not V8's GC helpers): the worker runs behind the sale.
+    command: 'nice',
+    args: ['-n', String(BACKGROUND_NICE), command, ...args, ...flags],
     cmdlineHas: [main, flags.join(' ')],
     cwd: o.projectRoot,
     // The database URL carries a password: by environment, never argv (visible in ps).
     env: { ...process.env, REDIS_URL: o.redisUrl, DATABASE_URL: o.databaseUrl },
     logFile: o.logFile,
+    background: BACKGROUND_NICE,
     // SIGTERM: it finishes the batch in hand (commit, retire, ack) and exits 0.
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 10_000,

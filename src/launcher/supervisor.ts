@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Logger } from './log.js';
 
@@ -26,6 +26,13 @@ export interface ChildSpec {
   readyTimeoutMs: number;
   /** Restart on an unexpected exit (default true). */
   restart?: boolean;
+  /**
+   * Work behind the sale (PostgreSQL, the order workers): this nice level for the child's whole scheduling
+   * group. Children are detached (their own session), and with Linux's autogroups on, a session is scheduled
+   * as one group beside the others whatever nice its processes have — so the group's nice is set too
+   * (/proc/<pid>/autogroup). Best effort: without autogroups the process nice alone applies.
+   */
+  background?: number;
   backoff?: BackoffOptions;
 }
 
@@ -144,6 +151,7 @@ export class SupervisedChild {
     });
     child.once('error', (err) => this.log.error({ child: this.spec.name, err: err.message }, `${this.spec.name} could not be spawned`));
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
+    if (this.spec.background !== undefined && child.pid !== undefined) setGroupNice(child.pid, this.spec.background);
     this.log.info({ child: this.spec.name, pid: child.pid, restarts: this.restarts }, `${this.spec.name} spawned`);
     this.onSpawn(child.pid);
     return child;
@@ -240,4 +248,13 @@ export function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
 
 function describeExit(child: ChildProcess): string {
   return child.signalCode !== null ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`;
+}
+
+/** The autogroup nice of a (detached) child's session; ignored where the kernel has no autogroups. */
+function setGroupNice(pid: number, nice: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    // No autogroups (or not allowed): the process's own nice still orders it within its group.
+  }
 }
