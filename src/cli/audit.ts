@@ -1,8 +1,10 @@
 import { ConfigError } from '../config/errors.js';
-import { checkRedisUrl } from '../config/node-config.js';
+import { checkDatabaseUrl, checkRedisUrl } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { SALE_ID, checkText } from '../rules/input-rules.js';
+import type { DatabaseCheck } from '../sale/audit-store.js';
 import type { AuditProgress, AuditReport } from '../sale/types.js';
+import { auditDatabase, discoveredDatabaseUrl, type DatabaseOutcome } from './audit-database.js';
 import { discoveredRedisUrl } from './redis-url.js';
 import { shownUrl, withEngine } from './redis-client.js';
 
@@ -13,7 +15,7 @@ const AUDIT_COMMAND_TIMEOUT_MS = 5000;
 
 export const AUDIT_COMMAND = {
   name: 'ticket-spike audit',
-  usage: '--sale S [--json] [--redis URL]',
+  usage: '--sale S [--json] [--redis URL] [--database URL]',
   summary: "proves a sale's accounting from its orders, in short pages (safe during a live sale); exit 1 when it does not close",
   options: {
     sale: { type: 'text', value: 'S', check: (v: string) => checkText(SALE_ID, v), help: 'the sale to audit' },
@@ -27,12 +29,23 @@ export const AUDIT_COMMAND = {
       check: checkRedisUrl,
       help: 'Redis (default: the Redis of a running `ticket-spike up`, else redis://127.0.0.1:6379)',
     },
+    database: {
+      type: 'text',
+      env: 'DATABASE_URL',
+      value: 'URL',
+      check: checkDatabaseUrl,
+      help: 'also compare with the order store, PostgreSQL (default: the PostgreSQL of a running `ticket-spike up`, else none)',
+    },
   },
   footer: `Closes when remaining (from the sale's counters) + held + paid (counted from the order records) == total,
 and every check of the orders, holders, stream, deadlines and idempotency records passes. Purchases going on
 during the audit never count as a problem: the counts are then compared within the bounds the changes allow
 (the report says "moving"); audit a quiet sale for an exact count.
-Exit: 0 ok, 1 a discrepancy, 2 bad flags, 3 could not audit (Redis unreachable, unknown sale).`,
+With a database, once the order worker has caught up (nothing pending or unread on the sale's stream):
+every order in PostgreSQL has its Redis status (when still in Redis), and, when the sale is quiet, PostgreSQL's
+counts by status == the audit's counted figures and its rows == orders in Redis + retired. Worker behind:
+a note, not a failure.
+Exit: 0 ok, 1 a discrepancy, 2 bad flags, 3 could not audit (Redis or the given PostgreSQL unreachable, unknown sale).`,
 } as const satisfies CommandSpec;
 
 function progressPrinter(sale: string, everyMs: number): ((p: AuditProgress) => void) | undefined {
@@ -52,7 +65,16 @@ function progressPrinter(sale: string, everyMs: number): ((p: AuditProgress) => 
   };
 }
 
-function summary(r: AuditReport): string {
+function databaseLines(d: DatabaseCheck, lines: string[]): void {
+  if (d.compared) {
+    const verdict = d.problems.length === 0 ? 'agrees' : `${d.problems.length} problem${d.problems.length === 1 ? '' : 's'}`;
+    lines.push(`  PostgreSQL: ${verdict} (${d.rows} rows, ${d.mismatches} status mismatches)`);
+  }
+  for (const p of d.problems) lines.push(`  - PostgreSQL: ${p}`);
+  for (const note of d.notes) lines.push(`  note: ${note}`);
+}
+
+function summary(r: AuditReport, database?: DatabaseCheck): string {
   const lines: string[] = [];
   const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
   if (r.ok) {
@@ -68,10 +90,14 @@ function summary(r: AuditReport): string {
   for (const p of r.problems) lines.push(`  - ${p}`);
   if (r.problems.length < r.problemCount) lines.push(`  ... and ${r.problemCount - r.problems.length} more (see --json)`);
   for (const note of r.notes) lines.push(`  note: ${note}`);
+  if (database !== undefined) databaseLines(database, lines);
   return `${lines.join('\n')}\n`;
 }
 
-/** `ticket-spike audit --sale S`: exit 0 ok, 1 a real discrepancy, 2 bad flags, 3 could not audit. */
+/**
+ * `ticket-spike audit --sale S [--database URL]`: exit 0 ok, 1 a real discrepancy (in Redis, or between Redis and
+ * PostgreSQL), 2 bad flags, 3 could not audit (Redis, or the PostgreSQL asked for, unreachable; unknown sale).
+ */
 export async function runAuditCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values: v, help } = parseCommand(AUDIT_COMMAND, argv, env);
   if (help) {
@@ -81,11 +107,19 @@ export async function runAuditCommand(argv: string[], env: NodeJS.ProcessEnv): P
   if (v.sale === undefined) throw new ConfigError('--sale', 'give the sale to audit: ticket-spike audit --sale S');
   const sale = v.sale;
   const url = v.redis ?? discoveredRedisUrl(env);
+  const databaseUrl = discoveredDatabaseUrl(v.database, env);
   let report: AuditReport;
+  let database: DatabaseOutcome | undefined;
   try {
     report = await withEngine(
       url,
-      (engine) => engine.audit(sale, { pageSize: v['page-size'], onProgress: progressPrinter(sale, v.progress) }),
+      async (engine) => {
+        // The counters before the audit: the cross-check compares totals only if nothing changed since.
+        const before = databaseUrl === undefined ? null : await engine.status(sale);
+        const audited = await engine.audit(sale, { pageSize: v['page-size'], onProgress: progressPrinter(sale, v.progress) });
+        if (databaseUrl !== undefined) database = await auditDatabase(engine, databaseUrl, audited, before);
+        return audited;
+      },
       { commandTimeoutMs: AUDIT_COMMAND_TIMEOUT_MS, readyTimeoutMs: 3000 },
     );
   } catch (err) {
@@ -99,6 +133,13 @@ export async function runAuditCommand(argv: string[], env: NodeJS.ProcessEnv): P
     process.stderr.write(`ticket-spike audit: ${why}\n`);
     return AUDIT_EXIT.couldNotAudit;
   }
-  process.stdout.write(v.json ? `${JSON.stringify(report)}\n` : summary(report));
-  return report.ok ? AUDIT_EXIT.ok : AUDIT_EXIT.discrepancy;
+  const check = database?.check;
+  const ok = report.ok && (check === undefined || check.problems.length === 0);
+  process.stdout.write(v.json ? `${JSON.stringify(check === undefined ? report : { ...report, ok, database: check })}\n` : summary(report, check));
+  if (!ok) return AUDIT_EXIT.discrepancy;
+  if (database?.unreachable === true) {
+    process.stderr.write(`ticket-spike audit: ${database.check.notes.at(-1) ?? 'PostgreSQL could not be compared'}\n`);
+    return AUDIT_EXIT.couldNotAudit;
+  }
+  return AUDIT_EXIT.ok;
 }

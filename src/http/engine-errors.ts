@@ -1,12 +1,20 @@
 import { EngineError } from '../redis/codes.js';
+import { OrderStoreUnavailable } from '../sale/order-lookup.js';
 import type { Reply } from './reply.js';
 
 /**
  * The one map from an engine error to an HTTP answer, for every route that calls the engine: business states
- * as 404/409, a bad id as 400, anything else (Redis away, a timeout) as 503 with Retry-After — and an outcome
+ * as 404/409, a bad id as 400, an order the order store could not be asked about as 503 ORDER_STORE_UNAVAILABLE, anything else (Redis away, a timeout) as 503 with Retry-After — and an outcome
  * that is unknown then, which the message says, with how to find it out.
  */
 export function answerEngineError(reply: Reply, err: unknown, subject: string): void {
+  if (err instanceof OrderStoreUnavailable) {
+    // Not 404: the order is not in Redis, but it may be in PostgreSQL (retired), which did not answer.
+    return reply.unavailable(
+      'ORDER_STORE_UNAVAILABLE',
+      `${subject} is not in Redis and the order store (PostgreSQL) did not answer; it may exist: ask again shortly`,
+    );
+  }
   if (err instanceof EngineError) {
     switch (err.code) {
       case 'ORDER_NOT_FOUND':

@@ -20,6 +20,16 @@ export interface SaleGaugeRow {
   localQuota: number;
 }
 
+/** How far the order workers are behind on one sale (src/redis/order-stream.ts orderLag). */
+export interface OrderLagRow {
+  sale: string;
+  /** Stream entries read by a worker, not yet acknowledged. */
+  pending: number;
+  /** Entries no worker has read yet; null when Redis cannot tell (the gauge is then left out). */
+  unread: number | null;
+  oldestAgeSeconds: number;
+}
+
 /**
  * The node's Prometheus registry, owned by the main thread. Counters and the latency histogram are read
  * from the threads' shared counters at scrape time (custom metric objects: prom-client calls `get()`), so
@@ -30,6 +40,7 @@ export function createMetricsRegistry(
   buffer: SharedArrayBuffer,
   threads: number,
   sales: () => SaleGaugeRow[],
+  orderLag: () => OrderLagRow[] = () => [],
 ): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ node: nodeId });
@@ -79,7 +90,26 @@ export function createMetricsRegistry(
   const held = new Gauge({ name: 'ticket_spike_sale_held', help: 'Units held (unpaid) per sale, as last read from Redis', labelNames: ['sale'], registers: [registry] });
   const paid = new Gauge({ name: 'ticket_spike_sale_paid', help: 'Units paid per sale, as last read from Redis', labelNames: ['sale'], registers: [registry] });
   const localQuota = new Gauge({ name: 'ticket_spike_sale_local_quota', help: 'Units this node may still take from its quota without asking Redis', labelNames: ['sale'], registers: [registry] });
+  const lagRows = (pick: (row: OrderLagRow) => number | null) => () =>
+    orderLag().flatMap((row) => {
+      const value = pick(row);
+      return value === null ? [] : [{ labels: { sale: row.sale }, value }];
+    });
+  registerGauge(registry, 'ticket_spike_orders_pending', 'Order stream entries a worker read but has not acknowledged (committed to PostgreSQL), per sale', lagRows((r) => r.pending));
+  registerGauge(registry, 'ticket_spike_orders_unread', 'Order stream entries no order worker has read yet, per sale', lagRows((r) => r.unread));
+  registerGauge(
+    registry,
+    'ticket_spike_orders_oldest_age_seconds',
+    'Age of the oldest order stream entry not yet acknowledged or read, per sale (0 when caught up)',
+    lagRows((r) => r.oldestAgeSeconds),
+  );
   return registry;
+}
+
+/** A gauge whose values are read when scraped (sales without a value are left out, not shown as 0). */
+function registerGauge(registry: Registry, name: string, help: string, values: () => MetricValue[]): void {
+  const describe = { name, help, type: 'gauge' as const, aggregator: 'omit' as const };
+  registry.registerMetric({ ...describe, get: () => ({ ...describe, values: values() }) } as never);
 }
 
 interface MetricValue {

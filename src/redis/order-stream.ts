@@ -134,3 +134,12 @@ export async function cutBelow(redis: Client, saleId: string): Promise<string | 
   const dash = delivered.indexOf('-');
   return `${delivered.slice(0, dash)}-${BigInt(delivered.slice(dash + 1)) + 1n}`;
 }
+
+/** The oldest entry the group still needs (pending, or not yet delivered); undefined when it has caught up
+ *  (or has no group). */
+export async function oldestNeeded(redis: Client, saleId: string): Promise<string | undefined> {
+  const below = await cutBelow(redis, saleId);
+  if (below === undefined) return undefined;
+  const next = (await redis.xrange(saleKeys(saleId).stream, below, '+', 'COUNT', 1)) as RawEntries;
+  return next[0]?.[0];
+}

@@ -125,6 +125,16 @@ export class OrderStore {
     return rows.map((r) => r.order_id);
   }
 
+  /** Orders of a sale with their status ('held' = 'reserved') in id order after `afterId`: the audit's per-order pages. */
+  async orderStatuses(saleId: string, afterId: string, limit: number): Promise<Array<{ orderId: string; status: keyof StatusCounts }>> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new RangeError(`orderStatuses: limit must be 1..10000, got ${limit}`);
+    const { rows } = await this.pool.query<{ order_id: string; status: string }>(
+      'select order_id, status from orders where sale_id = $1 and order_id > $2 order by order_id limit $3',
+      [saleId, afterId, limit],
+    );
+    return rows.map((r) => ({ orderId: r.order_id, status: r.status === 'reserved' ? 'held' : (r.status as keyof StatusCounts) }));
+  }
+
   /** The sale as created (later changes — stock added — overwrite it). */
   async upsertSale(config: SaleConfig): Promise<void> {
     const time = (ms: number | undefined) => (ms === undefined || ms === 0 ? null : new Date(ms).toISOString());

@@ -16,6 +16,7 @@ import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
 import { HolderSync } from './holder-sync.js';
 import { OpenFlags } from './open-flags.js';
+import { OrderLagWatch } from './order-lag-watch.js';
 import { watchParent } from './parent-watch.js';
 import { Reconciler } from './reconciler.js';
 import { SaleRegistry } from './registry.js';
@@ -118,14 +119,23 @@ export async function runNode(config: NodeConfig): Promise<number> {
     log.warn({ err: (err as Error).message }, 'could not list sales at start; will retry');
   }
 
-  const metrics = createMetricsRegistry(config.id, metricsBuffer, config.threads, () =>
-    registry.list().map((sale) => ({
-      sale: sale.info.id,
-      held: sale.last.held,
-      paid: sale.last.paid,
-      remaining: sale.last.remaining,
-      localQuota: stock.available(sale.info.slot),
-    })),
+  // The order workers' lag per known sale, for /metrics (issue 11): one read every 2 s, skipped while Redis is down.
+  const lagWatch = new OrderLagWatch(redis, () => registry.list().map((sale) => sale.info.id), (err) =>
+    log.debug({ err: (err as Error).message }, 'order lag not read; next tick'),
+  );
+  const metrics = createMetricsRegistry(
+    config.id,
+    metricsBuffer,
+    config.threads,
+    () =>
+      registry.list().map((sale) => ({
+        sale: sale.info.id,
+        held: sale.last.held,
+        paid: sale.last.paid,
+        remaining: sale.last.remaining,
+        localQuota: stock.available(sale.info.slot),
+      })),
+    () => lagWatch.current(),
   );
 
   const onThreadMessage = (worker: Worker, message: ThreadToMain) => {
@@ -231,6 +241,8 @@ export async function runNode(config: NodeConfig): Promise<number> {
   retireTimer.unref();
   reconciler.start(config.reconcileMs);
   sweeper.start(config.sweepMs);
+  lagWatch.start(2000);
+  void lagWatch.tick();
   let refreshTimer: NodeJS.Timeout | undefined;
   if (config.refreshMs > 0) {
     const onRefreshError = onLoopError('sale refresh');
@@ -252,6 +264,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
         log.info({ signal }, 'shutting down: closing listen sockets, finishing in-flight purchases');
         reconciler.stop();
         sweeper.stop();
+        lagWatch.stop();
         openFlags.stop();
         ticketKeys.stop();
         clearInterval(retireTimer);

@@ -17,9 +17,11 @@ import { ReservationBatcher } from '../../sale/batcher.js';
 import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
+import { OrderLookup } from '../../sale/order-lookup.js';
 import { OrdersSeen } from '../../sale/orders-seen.js';
 import { PurchaseDesk } from '../../sale/purchase-desk.js';
 import { BuyerTokens } from '../../auth/buyer-tokens.js';
+import { LazyOrderStore } from '../../store/lazy-store.js';
 import { TicketSigner } from '../../tickets/signer.js';
 import { closeRedis } from '../close-redis.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
@@ -45,6 +47,18 @@ const redis = connectRedis(config.redisUrl, {
   name: `${config.id}-t${data.index}`,
 });
 const engine = new SaleEngine(redis);
+// Orders that left Redis (retired, issue 11) are read from PostgreSQL: a small pool per thread, made on first
+// use (max 2; a store that does not answer within 2 s is a 503, never a wait as long as a purchase's).
+const orderStore =
+  config.databaseUrl === null
+    ? null
+    : new LazyOrderStore(config.databaseUrl, {
+        max: 2,
+        connectionTimeoutMs: 2000,
+        statementTimeoutMs: 2000,
+        name: `${config.id}-t${data.index}`,
+        onError: (err) => log.warn({ err: err.message }, 'order store connection lost; the next lookup reconnects'),
+      });
 const batcher = new ReservationBatcher(
   engine,
   { maxBatch: config.batchSize, windowMs: config.batchWindowMs, deadlineMs: config.deadlineMs, maxInFlight: config.batchInFlight },
@@ -78,6 +92,7 @@ const parts: ThreadParts = {
   config,
   redis,
   engine,
+  orders: new OrderLookup(engine, orderStore === null ? null : () => orderStore.get()),
   desk,
   stock,
   directory,
@@ -184,6 +199,7 @@ async function stop(): Promise<void> {
   app.close();
   await statLog?.close();
   await signer.close().catch(() => {});
+  await orderStore?.close();
   await closeRedis(redis);
   log.debug('stopped');
   log.flush();

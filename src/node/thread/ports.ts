@@ -9,6 +9,7 @@ import type { Logger } from '../../log/logger.js';
 import type { StatLog } from '../../log/stat-log.js';
 import type { OutcomeName, ThreadCounters } from '../../metrics/layout.js';
 import type { SaleEngine } from '../../sale/engine.js';
+import type { OrderLookup } from '../../sale/order-lookup.js';
 import type { PurchaseDesk, PurchaseVerdict } from '../../sale/purchase-desk.js';
 import type { TicketSigner } from '../../tickets/signer.js';
 import type { ThreadToMain } from '../messages.js';
@@ -21,6 +22,8 @@ export interface ThreadParts {
   config: NodeConfig;
   redis: Redis | Cluster;
   engine: SaleEngine;
+  /** Orders in Redis, else (with a database) in PostgreSQL: GET /orders/{id}, pay and cancel. */
+  orders: OrderLookup;
   desk: PurchaseDesk;
   stock: StockCounters;
   directory: ThreadSaleDirectory;
@@ -107,7 +110,7 @@ export function purchasePort(parts: ThreadParts): PurchasePort {
 }
 
 export function orderPort(parts: ThreadParts): OrderPort {
-  const { engine, signer, log } = parts;
+  const { orders, signer, log } = parts;
   return {
     auth: parts.auth,
     adminToken: parts.config.adminToken,
@@ -115,9 +118,9 @@ export function orderPort(parts: ThreadParts): OrderPort {
     maxBodyBytes: parts.config.maxBodyBytes,
     firstUseOfPaymentSignature: async (signature) =>
       (await parts.redis.set(paymentSignatureKey(signature), '1', 'EX', PAYMENT_SIGNATURE_MEMORY_SECONDS, 'NX')) === 'OK',
-    getOrder: (orderId) => engine.getOrder(orderId),
-    pay: (orderId) => engine.pay(orderId),
-    cancel: (orderId) => engine.cancel(orderId),
+    getOrder: (orderId) => orders.getOrder(orderId),
+    pay: (orderId) => orders.pay(orderId),
+    cancel: (orderId) => orders.cancel(orderId),
     signTicket: (order) =>
       signer.sign(order).catch((err: unknown) => {
         log.warn({ err, orderId: order.id }, 'e-ticket signing failed; answering without a ticket');
