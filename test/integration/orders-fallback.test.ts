@@ -105,6 +105,15 @@ t.test('GET /orders/{id} of a retired order answers from PostgreSQL', async (t) 
   t.match(await get(plain.url, 'FB.neverMadeNeverMadeNever1'), { status: 404, json: { error: 'UNKNOWN_ORDER' } }, 'in neither: 404');
 });
 
+t.test("a retired paid order still has its e-ticket, and the ticket still verifies", async (t) => {
+  const res = await fetch(`${plain.url}/tickets/${paidId}`);
+  t.equal(res.status, 200, 'GET /tickets of a retired paid order');
+  const ticket = ((await res.json()) as { data?: { ticket?: unknown } }).data?.ticket;
+  const verify = await fetch(`${plain.url}/tickets/verify`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ticket }) });
+  t.match(await verify.json(), { code: 1 }, 'verify finds the order paid (in PostgreSQL)');
+  t.equal((await fetch(`${plain.url}/tickets/${cancelledId}`)).status, 409, 'a retired cancelled order has none');
+});
+
 t.test('with buyer authentication, only the buyer reads or cancels a retired order', async (t) => {
   const sign = createSigner({ key: SECRET, algorithm: 'HS256' });
   const token = async (sub: string) => ({ authorization: `Bearer ${await sign({ sub, exp: Math.floor(Date.now() / 1000) + 600 })}` });

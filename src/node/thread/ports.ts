@@ -130,11 +130,13 @@ export function orderPort(parts: ThreadParts): OrderPort {
 }
 
 export function ticketPort(parts: ThreadParts): TicketPort {
-  const { engine, signer } = parts;
+  const { orders, signer } = parts;
   return {
     auth: parts.auth,
     maxBodyBytes: parts.config.maxBodyBytes,
-    getOrder: (orderId) => engine.getOrder(orderId),
+    // Through the same lookup as GET /orders: a paid order retired to PostgreSQL still has its ticket, and a
+    // ticket of one still verifies.
+    getOrder: (orderId) => orders.getOrder(orderId),
     sign: (order) => signer.sign(order),
     verify: (ticket) => signer.verify(ticket),
     publicKeys: () => signer.publicKeys(),
