@@ -12,7 +12,7 @@ t.test('every fault alone keeps every invariant', { timeout: 240_000 }, async (t
   t.teardown(() => cluster.stop());
   for (const [i, fault] of FAULTS.entries()) {
     // Idle keep-alive reuse needs one 11-15 s silence inside the run.
-    const seconds = fault === 'idle-reuse' ? 17 : 5;
+    const seconds = fault === 'idle-reuse' ? 17 : 3;
     const result = await runChaos({ seed: SEED + i, seconds, faults: [fault], total: seconds * 40, nodes: 3, workers: 12, cluster });
     const summary = `${result.attempts} requests ${JSON.stringify(result.counts)}; ${result.faults.map((f) => f.detail).join('; ')}`;
     t.same(result.violations, [], `${fault} (seed ${SEED + i}): ${summary}`);
