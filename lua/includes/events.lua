@@ -5,7 +5,7 @@
     ev <event> <orderId> <user> ...       event = paid | cancelled | expired, written by the script that made
                                           the change (pay, cancel, expire-holds), only for a real change
   An order worker reads every pair of every entry as "sync this order's state from the orders hash". The
-  stream loses entries only by lua/trim-stream-2.lua (below the oldest unacknowledged entry and below every
+  stream loses entries only by lua/trim-stream-3.lua (below the oldest unacknowledged entry and below every
   entry a deadline still names).
 ]]
 

@@ -5,7 +5,7 @@ import type { ScriptCommands } from '../redis/scripts.js';
 import { saleOfOrderId } from '../rules/input-rules.js';
 
 /**
- * Retention (lua/retire-orders-4.lua, lua/trim-stream-2.lua): once an order is final and committed in
+ * Retention (lua/retire-orders-4.lua, lua/trim-stream-3.lua): once an order is final and committed in
  * PostgreSQL, Redis lets go of what no longer serves the sale. The order worker, per batch of stream entries:
  * COMMIT, then `retireOrders` with the orders it committed in a final state, then XACK, then now and then
  * `trimStream` with the oldest entry it has not acknowledged. Kept: the sale counters (meta paid still counts
@@ -73,7 +73,7 @@ function claimOfField(field: string): string {
 export async function trimStream(scripts: ScriptCommands, saleId: string, minId: string): Promise<TrimReply> {
   const k = saleKeys(saleId);
   if (typeof minId !== 'string' || !STREAM_ID.test(minId)) throw invalid('minId', `stream id ${JSON.stringify(minId)} is invalid: use "<ms>-<seq>"`);
-  const reply = await scripts.trimStream(k.deadlines, k.stream, minId);
+  const reply = await scripts.trimStream(k.meta, k.deadlines, k.stream, minId);
   if (Array.isArray(reply) && typeof reply[0] === 'number' && reply[0] < 0) throw errorFromCode(reply[0], String(reply[1]), `trim on sale ${saleId}`);
   if (!Array.isArray(reply) || reply.length !== 2) throw new EngineError('ERR_UNEXPECTED_REPLY', `trim on sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
   return { removed: Number(reply[0]), cut: String(reply[1]) };

@@ -161,7 +161,7 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     t.same(await retire(SALE, 0, 2, `${SALE}.x`), [ScriptCode.InvalidArgument, 'argument count'], 'a missing id refused');
     t.same(await retire('bad sale', 0, 0), [ScriptCode.InvalidArgument, 'saleId'], 'a bad sale id refused');
     t.equal(await redis.dump(k.meta), before, 'no retired counter written');
-    t.same(await scripts.trimStream(k.deadlines, k.stream, '1-x'), [ScriptCode.InvalidArgument, 'minId'], 'a bad stream id refused');
-    t.same(await scripts.trimStream(k.deadlines, k.stream, '1234567890123456-0'), [ScriptCode.InvalidArgument, 'minId'], 'a 16-digit ms refused');
+    t.same(await scripts.trimStream(k.meta, k.deadlines, k.stream, '1-x'), [ScriptCode.InvalidArgument, 'minId'], 'a bad stream id refused');
+    t.same(await scripts.trimStream(k.meta, k.deadlines, k.stream, '1234567890123456-0'), [ScriptCode.InvalidArgument, 'minId'], 'a 16-digit ms refused');
   });
 });
