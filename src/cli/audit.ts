@@ -1,11 +1,11 @@
 import { ConfigError } from '../config/errors.js';
-import { checkDatabaseUrl, checkRedisUrl } from '../config/node-config.js';
+import { checkDatabaseUrl } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { SALE_ID, checkText } from '../rules/input-rules.js';
 import type { DatabaseCheck } from '../sale/audit-store.js';
 import type { AuditProgress, AuditReport } from '../sale/types.js';
 import { auditDatabase, discoveredDatabaseUrl, type DatabaseOutcome } from './audit-database.js';
-import { discoveredRedisUrl } from './redis-url.js';
+import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { shownUrl, withEngine } from './redis-client.js';
 
 /** Exit codes: 0 the accounting closes, 1 a real discrepancy, 2 bad flags, 3 the audit could not be done. */
@@ -22,13 +22,7 @@ export const AUDIT_COMMAND = {
     json: { type: 'flag', help: 'print the report as JSON on stdout (nothing else there); progress still goes to stderr' },
     'page-size': { type: 'int', value: 'N', min: 1, max: 10_000, default: 500, help: 'orders looked at per Redis script call (each a few ms)' },
     progress: { type: 'int', value: 'MS', min: 0, max: 3_600_000, default: 1000, help: 'a progress line on stderr at most every MS ms (0: none)' },
-    redis: {
-      type: 'text',
-      env: 'REDIS_URL',
-      value: 'URL',
-      check: checkRedisUrl,
-      help: 'Redis (default: the Redis of a running `ticket-spike up`, else redis://127.0.0.1:6379)',
-    },
+    redis: REDIS_OPTION,
     database: {
       type: 'text',
       env: 'DATABASE_URL',

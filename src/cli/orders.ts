@@ -1,17 +1,10 @@
 import { ConfigError } from '../config/errors.js';
-import { checkDatabaseUrl, checkRedisUrl, NODE_COMMAND } from '../config/node-config.js';
+import { checkDatabaseUrl, NODE_COMMAND } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { readUpState } from '../launcher/state.js';
 import { IDEMPOTENCY_KEY_WINDOW_SECONDS } from '../sale/engine.js';
-import { discoveredRedisUrl } from './redis-url.js';
+import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 
-const REDIS = {
-  type: 'text',
-  env: 'REDIS_URL',
-  value: 'URL',
-  check: checkRedisUrl,
-  help: 'Redis (default: the Redis of a running `ticket-spike up`, else redis://127.0.0.1:6379)',
-} as const;
 const DATABASE = {
   type: 'text',
   env: 'DATABASE_URL',
@@ -25,7 +18,7 @@ export const ORDERS_WORKER_COMMAND = {
   usage: '[--redis URL] [--database URL] [options]',
   summary: "carries every sale's orders from its Redis stream into PostgreSQL (several may run at once)",
   options: {
-    redis: REDIS,
+    redis: REDIS_OPTION,
     database: DATABASE,
     batch: { type: 'int', min: 1, max: 1000, default: 100, help: 'stream entries per read (each names up to a batch of orders)' },
     'claim-idle-ms': { type: 'int', min: 100, max: 3_600_000, default: 30_000, help: "take over entries another worker read but did not acknowledge for this long (it died)" },
@@ -52,7 +45,7 @@ export const ORDERS_STATUS_COMMAND = {
   usage: '[--sale S] [--json]',
   summary: "how far the order workers are behind, per sale, and the orders PostgreSQL holds",
   options: {
-    redis: REDIS,
+    redis: REDIS_OPTION,
     database: DATABASE,
     sale: { type: 'text', value: 'S', help: 'one sale (default: every sale)' },
     json: { type: 'flag', help: 'one JSON document on stdout' },

@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_URL } from '../config/node-config.js';
+import { checkRedisUrl, DEFAULT_REDIS_URL } from '../config/node-config.js';
 import { readUpState } from '../launcher/state.js';
 
 /**
@@ -8,3 +8,12 @@ import { readUpState } from '../launcher/state.js';
 export function discoveredRedisUrl(env: NodeJS.ProcessEnv, runningUp: () => string | undefined = () => readUpState(env)?.redisUrl): string {
   return runningUp() ?? DEFAULT_REDIS_URL;
 }
+
+/** The --redis option every CLI command that talks to Redis takes (REDIS_URL, else a running `up`'s). */
+export const REDIS_OPTION = {
+  type: 'text',
+  env: 'REDIS_URL',
+  value: 'URL',
+  check: checkRedisUrl,
+  help: `Redis (default: the Redis of a running \`ticket-spike up\`, else ${DEFAULT_REDIS_URL})`,
+} as const;

@@ -1,20 +1,11 @@
 import { ConfigError } from '../config/errors.js';
-import { checkRedisUrl } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { EngineError } from '../redis/codes.js';
 import { DEFAULT_MAX_SALES, HOLD_SECONDS, MAX_SALES, PER_USER_LIMIT, SALE_ID, SALE_TOTAL, checkText } from '../rules/input-rules.js';
 import { checkSaleInput } from '../rules/sale-config.js';
 import { REGISTRY_GRACE_MS } from '../sale/places.js';
-import { discoveredRedisUrl } from './redis-url.js';
+import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { withEngine } from './redis-client.js';
-
-const REDIS_OPTION = {
-  type: 'text',
-  env: 'REDIS_URL',
-  value: 'URL',
-  check: checkRedisUrl,
-  help: 'Redis (default: the Redis of a running `ticket-spike up`, else redis://127.0.0.1:6379)',
-} as const;
 
 export const SALE_CREATE_COMMAND = {
   name: 'ticket-spike sale create',
