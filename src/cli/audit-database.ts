@@ -1,22 +1,8 @@
-import { readUpState } from '../launcher/state.js';
 import { crossCheckStore, type DatabaseCheck } from '../sale/audit-store.js';
 import type { SaleEngine } from '../sale/engine.js';
 import type { AuditReport, SaleStatus } from '../sale/types.js';
 import { createPool, databaseReady, redactUrl } from '../store/connection.js';
 import { OrderStore } from '../store/order-store.js';
-
-/**
- * The order store `audit` compares with: --database / DATABASE_URL, else the PostgreSQL of a running
- * `ticket-spike up` (its state file, as for Redis: src/cli/redis-url.ts), else none (no cross-check).
- */
-export function discoveredDatabaseUrl(
-  given: string | undefined,
-  env: NodeJS.ProcessEnv,
-  runningUp: () => string | undefined = () => readUpState(env)?.databaseUrl,
-): string | undefined {
-  if (given !== undefined && given !== '') return given;
-  return runningUp();
-}
 
 export interface DatabaseOutcome {
   check: DatabaseCheck;

@@ -1,10 +1,10 @@
 import { ConfigError } from '../config/errors.js';
-import { checkDatabaseUrl } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { SALE_ID, checkText } from '../rules/input-rules.js';
 import type { DatabaseCheck } from '../sale/audit-store.js';
 import type { AuditProgress, AuditReport } from '../sale/types.js';
-import { auditDatabase, discoveredDatabaseUrl, type DatabaseOutcome } from './audit-database.js';
+import { auditDatabase, type DatabaseOutcome } from './audit-database.js';
+import { DATABASE_OPTION, discoveredDatabaseUrl } from './database-url.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { shownUrl, withEngine } from './redis-client.js';
 
@@ -23,13 +23,7 @@ export const AUDIT_COMMAND = {
     'page-size': { type: 'int', value: 'N', min: 1, max: 10_000, default: 500, help: 'orders looked at per Redis script call (each a few ms)' },
     progress: { type: 'int', value: 'MS', min: 0, max: 3_600_000, default: 1000, help: 'a progress line on stderr at most every MS ms (0: none)' },
     redis: REDIS_OPTION,
-    database: {
-      type: 'text',
-      env: 'DATABASE_URL',
-      value: 'URL',
-      check: checkDatabaseUrl,
-      help: 'also compare with the order store, PostgreSQL (default: the PostgreSQL of a running `ticket-spike up`, else none)',
-    },
+    database: { ...DATABASE_OPTION, help: 'also compare with the order store, PostgreSQL (default: the PostgreSQL of a running `ticket-spike up`, else none)' },
   },
   footer: `Closes when remaining (from the sale's counters) + held + paid (counted from the order records) == total,
 and every check of the orders, holders, stream, deadlines and idempotency records passes. Purchases going on

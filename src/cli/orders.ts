@@ -1,17 +1,10 @@
 import { ConfigError } from '../config/errors.js';
-import { checkDatabaseUrl, NODE_COMMAND } from '../config/node-config.js';
+import { NODE_COMMAND } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
-import { readUpState } from '../launcher/state.js';
+import { DATABASE_OPTION, discoveredDatabaseUrl } from './database-url.js';
 import { IDEMPOTENCY_KEY_WINDOW_SECONDS } from '../sale/engine.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 
-const DATABASE = {
-  type: 'text',
-  env: 'DATABASE_URL',
-  value: 'URL',
-  check: checkDatabaseUrl,
-  help: 'PostgreSQL, the order store (default: the database of a running `ticket-spike up`); prefer the variable',
-} as const;
 
 export const ORDERS_WORKER_COMMAND = {
   name: 'ticket-spike orders-worker',
@@ -19,7 +12,7 @@ export const ORDERS_WORKER_COMMAND = {
   summary: "carries every sale's orders from its Redis stream into PostgreSQL (several may run at once)",
   options: {
     redis: REDIS_OPTION,
-    database: DATABASE,
+    database: DATABASE_OPTION,
     batch: { type: 'int', min: 1, max: 1000, default: 100, help: 'stream entries per read (each names up to a batch of orders)' },
     'claim-idle-ms': { type: 'int', min: 100, max: 3_600_000, default: 30_000, help: "take over entries another worker read but did not acknowledge for this long (it died)" },
     'idem-window-ms': {
@@ -46,15 +39,12 @@ export const ORDERS_STATUS_COMMAND = {
   summary: "how far the order workers are behind, per sale, and the orders PostgreSQL holds",
   options: {
     redis: REDIS_OPTION,
-    database: DATABASE,
+    database: DATABASE_OPTION,
     sale: { type: 'text', value: 'S', help: 'one sale (default: every sale)' },
     json: { type: 'flag', help: 'one JSON document on stdout' },
   },
 } as const satisfies CommandSpec;
 
-function discoveredDatabaseUrl(env: NodeJS.ProcessEnv): string | undefined {
-  return readUpState(env)?.databaseUrl;
-}
 
 /** `ticket-spike orders-worker` */
 export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -63,7 +53,7 @@ export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.Process
     process.stdout.write(helpText(ORDERS_WORKER_COMMAND));
     return 0;
   }
-  const databaseUrl = v.database ?? discoveredDatabaseUrl(env);
+  const databaseUrl = discoveredDatabaseUrl(v.database, env);
   if (databaseUrl === undefined) throw new ConfigError('--database', 'give the order store: --database URL or DATABASE_URL (or run `ticket-spike up`)');
   const { runWorker } = await import('../node/worker/run-worker.js');
   return runWorker({
@@ -94,7 +84,7 @@ export async function runOrdersCommand(argv: string[], env: NodeJS.ProcessEnv): 
     return 0;
   }
   const { ordersStatus, formatOrdersStatus } = await import('./orders-status.js');
-  const report = await ordersStatus(v.redis ?? discoveredRedisUrl(env), v.database ?? discoveredDatabaseUrl(env), v.sale);
+  const report = await ordersStatus(v.redis ?? discoveredRedisUrl(env), discoveredDatabaseUrl(v.database, env), v.sale);
   process.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : formatOrdersStatus(report));
   return 0;
 }

@@ -78,6 +78,22 @@ export interface OrderLag {
   group: boolean;
 }
 
+/** The `orders` group's XINFO GROUPS fields, or undefined without the stream or the group. */
+async function groupInfo(redis: Client, saleId: string): Promise<Map<string, unknown> | undefined> {
+  let groups: unknown[][];
+  try {
+    groups = (await redis.xinfo('GROUPS', saleKeys(saleId).stream)) as unknown[][];
+  } catch {
+    return undefined; // no such stream yet
+  }
+  for (const g of groups) {
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i + 1 < g.length; i += 2) fields.set(String(g[i]), g[i + 1]);
+    if (fields.get('name') === ORDER_GROUP) return fields;
+  }
+  return undefined;
+}
+
 function idTime(id: string): number {
   return Number(id.slice(0, id.indexOf('-')));
 }
@@ -85,18 +101,7 @@ function idTime(id: string): number {
 /** How far the workers are behind on one sale, from XINFO GROUPS and XPENDING; `nowMs` is Redis's clock. */
 export async function orderLag(redis: Client, saleId: string, nowMs: number): Promise<OrderLag> {
   const stream = saleKeys(saleId).stream;
-  let groups: unknown[][];
-  try {
-    groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  } catch {
-    return { sale: saleId, pending: 0, unread: null, oldestAgeMs: 0, group: false };
-  }
-  const fields = groups.map((g) => {
-    const map = new Map<string, unknown>();
-    for (let i = 0; i + 1 < g.length; i += 2) map.set(String(g[i]), g[i + 1]);
-    return map;
-  });
-  const ours = fields.find((g) => g.get('name') === ORDER_GROUP);
+  const ours = await groupInfo(redis, saleId);
   if (ours === undefined) return { sale: saleId, pending: 0, unread: null, oldestAgeMs: 0, group: false };
   const pending = Number(ours.get('pending') ?? 0);
   const lagValue = ours.get('lag');
@@ -120,17 +125,11 @@ export async function orderLag(redis: Client, saleId: string, nowMs: number): Pr
  */
 export async function cutBelow(redis: Client, saleId: string): Promise<string | undefined> {
   const stream = saleKeys(saleId).stream;
-  let groups: unknown[][];
-  try {
-    groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  } catch {
-    return undefined;
-  }
-  const ours = groups.find((g) => g[g.indexOf('name') + 1] === ORDER_GROUP);
+  const ours = await groupInfo(redis, saleId);
   if (ours === undefined) return undefined;
   const summary = (await redis.xpending(stream, ORDER_GROUP)) as [number, string | null, string | null, unknown];
   if (summary[0] > 0 && summary[1] !== null) return summary[1];
-  const delivered = String(ours[ours.indexOf('last-delivered-id') + 1] ?? '0-0');
+  const delivered = String(ours.get('last-delivered-id') ?? '0-0');
   const dash = delivered.indexOf('-');
   return `${delivered.slice(0, dash)}-${BigInt(delivered.slice(dash + 1)) + 1n}`;
 }
