@@ -107,6 +107,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     sampling = false;
     await sampler;
 
+    // A connection that dropped during the run (a loaded CI machine, a fault's reconnect) must be back before
+    // the final read: both refuse commands while offline rather than queue them.
+    await Promise.all([whenReady(admin, 10_000), whenReady(engineConnection, 10_000)]);
     const final = await readFinal(admin, engine, sale);
     const verdict = judge(journal.attempts, journal.samples, faults, final, PER_USER_LIMIT, true, { paid: crowd.paid, refusals: crowd.payRefusals });
     return {
