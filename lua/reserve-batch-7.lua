@@ -57,7 +57,7 @@
   an order id re-sent in a new batch would overwrite its order (a paid one back to held) and break the
   accounting; with it, such a re-send is a replay (check 2).
   Work per batch: three HMGETs (orders, holders, idem) for the lookups, an HGET only to read back a
-  replayed order, then at most one HSET orders, one HSET holders, one HSET idem, one HINCRBY, one XADD,
+  replayed order, then at most one HSET orders, one HSET holders, one HSET idem, one HSET meta, one XADD,
   one ZADD of ONE member (the deadline of the whole batch, not one per order: a per-order ZADD was a
   quarter of the script's time, skiplist + dict insert per hold) and one SET. A 128-purchase batch runs
   ~0.6 ms (~5 us of Redis CPU per purchase against ~30 us for a one-purchase call); the 512 cap keeps a
@@ -319,8 +319,8 @@ if added > 0 then
     redis.call('HSET', KEYS[2], unpack(hArgs))
   end
   if #idemArgs > 0 then redis.call('HSET', KEYS[4], unpack(idemArgs)) end
-  redis.call('HINCRBY', KEYS[1], 'held', added)
-  redis.call('HINCRBY', KEYS[1], 'ordersMade', added)
+  -- held already counts this batch's holds (read above, raised per hold): one HSET sets both counters.
+  redis.call('HSET', KEYS[1], 'held', fmt(held), 'ordersMade', fmt(ordersMade + added))
   local streamId = redis.call('XADD', KEYS[6], '*', unpack(streamArgs))
   redis.call('ZADD', KEYS[5], expStr, streamId)
   redis.call('SET', KEYS[7], fingerprint .. reply, 'EX', ttl, 'NX')
