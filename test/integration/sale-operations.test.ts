@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { Outcome } from '../../src/redis/codes.js';
-import { REGISTRY } from '../../src/redis/keys.js';
+import { REGISTRY, saleKeys } from '../../src/redis/keys.js';
+import { scriptsOf } from '../../src/redis/scripts.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 import { REGISTRY_GRACE_MS } from '../../src/sale/places.js';
@@ -123,6 +124,13 @@ t.test('sale operations on two nodes', async (t) => {
     t.equal(over.status, 400, 'a total above 100000000');
     t.match(over.json?.msg, /more than 100000000/);
     t.equal((await http(agent, 'GET', `${a.url}/admin/sales?limit=0`, undefined, admin)).json?.error, 'BAD_QUERY');
+    // The scripts hold the same rules themselves (the engine checks first, so only a direct call reaches them).
+    const scripts = scriptsOf(redis);
+    const meta = saleKeys('OPS').meta;
+    for (const bad of ['0', '-0', '100000001', '-100000001', '1.5', '', '+1', '--1', ' 1']) {
+      t.same(await scripts.addStock(meta, bad), [-11, 'add'], `add-stock refuses ${JSON.stringify(bad)} before writing`);
+    }
+    t.same(await scripts.pauseSale(meta, 'yes'), [-11, 'paused']);
     t.equal((await engine.status('OPS'))?.total, 3, 'the total is unchanged');
   });
 
