@@ -50,6 +50,21 @@ function M.done(threads, names, summary, latency)
   io.write("BENCH-JSON " .. encode(out) .. "\n")
 end
 
+-- wrk calls the first thread's request() once more, right after its init(), to count pipelined requests, and
+-- throws the request away (script_verify_request). A script calls verify_expected(tid) in init() and asks
+-- is_verify_call() first thing in request(), so that this call is neither counted nor a buyer.
+local verify_pending = false
+function M.verify_expected(tid)
+  verify_pending = (tid == 0)
+end
+function M.is_verify_call()
+  if verify_pending then
+    verify_pending = false
+    return true
+  end
+  return false
+end
+
 -- Sorts one answer into the counters every script keeps: by HTTP status first, then by the business code.
 function M.classify(c, status, body)
   if status == 200 then
