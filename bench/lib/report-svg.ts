@@ -3,7 +3,8 @@
 import type { Report, Row } from './report.js';
 
 const COLORS: Record<string, string> = { hello: '#9aa0a6', 'ticket-spike': '#1a73e8', typical: '#f29900', article: '#d93025' };
-const PCT_SHADES = ['#8ab4f8', '#1a73e8', '#174ea6'];
+// Greens, so that a percentile bar is never read as a system's colour.
+const PCT_SHADES = ['#a8dab5', '#34a853', '#0d652d'];
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 interface Group {
@@ -86,14 +87,14 @@ function legend(top: number): string {
 
 export function reportSvg(report: Report): string {
   const gs = groups(report.rows);
-  const t = throughputChart(gs, 60);
-  const l = latencyChart(gs, 60 + t.height + 50);
-  const height = 60 + t.height + 50 + l.height + 30;
+  const t = throughputChart(gs, 90);
+  const l = latencyChart(gs, 90 + t.height + 50);
+  const height = 90 + t.height + 50 + l.height + 30;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${LEFT}" y="22" font-size="17" font-weight="bold">ticket-spike benchmarks ${esc(report.when.slice(0, 10))} (${report.machine.cpus} cores)</text>`,
-    legend(32),
+    legend(36),
     t.svg,
     l.svg,
     '</svg>',
