@@ -13,6 +13,22 @@ export interface Child {
 }
 
 const live = new Set<Child>();
+/** Whole systems (nginx and Redis are started by test/helpers, not here): stopped first on Ctrl-C. */
+const systems = new Set<{ stop(): Promise<void> }>();
+/** Load generators (wrk, ab): killed at once on Ctrl-C. */
+const loads = new Set<ChildProcess>();
+
+/** Registers a started system until it is stopped; returns the function that unregisters it. */
+export function trackSystem(system: { stop(): Promise<void> }): () => void {
+  systems.add(system);
+  return () => systems.delete(system);
+}
+
+/** Registers a load generator until it exits. */
+export function trackLoad(proc: ChildProcess): void {
+  loads.add(proc);
+  proc.once('exit', () => loads.delete(proc));
+}
 
 /** Starts `command args` with stdout and stderr in `logFile`. */
 export function startChild(name: string, command: string, args: string[], logFile: string, cwd?: string): Child {
@@ -41,8 +57,13 @@ export async function stopChild(child: Child, graceMs = 5000): Promise<void> {
   }
 }
 
-/** Stops every child still running, newest first (servers before the Redis they use). */
+/** Stops everything still running: the load, then each system (nginx, nodes, Redis), then any stray child. */
 export async function stopAllChildren(): Promise<void> {
+  for (const proc of loads) proc.kill('SIGKILL');
+  for (const system of [...systems]) {
+    await system.stop().catch(() => undefined);
+    systems.delete(system);
+  }
   for (const child of [...live].reverse()) await stopChild(child);
 }
 

@@ -1,6 +1,7 @@
 // Runs one Plan: start the system on free ports, warm it up, load it, read its books, judge, and stop it —
 // stopped whatever happened, so the next run has the cores to itself.
 import { startBaseline } from './baselines.js';
+import { trackSystem } from './children.js';
 import { judgeMixed, judgeSale } from './judge.js';
 import type { LoadResult } from './load-result.js';
 import type { BenchOptions } from './options.js';
@@ -43,6 +44,7 @@ export async function measure(plan: Plan, o: BenchOptions, workDir: string, repo
   };
   onStep('starting');
   const system = await start(plan, workDir, o);
+  const untrack = trackSystem(system);
   try {
     onStep('warming up');
     await warmUp(system.url, o.warmup, o.connections);
@@ -61,6 +63,7 @@ export async function measure(plan: Plan, o: BenchOptions, workDir: string, repo
   } finally {
     onStep('stopping');
     await system.stop();
+    untrack();
     onStep('stopped');
   }
 }

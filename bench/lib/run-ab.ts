@@ -1,6 +1,7 @@
 // Runs `ab -n N -c C <url>` — the article's own benchmark, HTTP/1.0, a new connection per request — with -g
 // for every request's time, and returns its LoadResult.
 import { spawn } from 'node:child_process';
+import { trackLoad } from './children.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { abLoadResult, parseAbGnuplot, parseAbText } from './ab-summary.js';
@@ -13,6 +14,7 @@ export function runAb(url: string, requests: number, concurrency: number, workDi
   const command = `ab -n ${requests} -c ${concurrency} ${url}`;
   return new Promise((resolve, reject) => {
     const proc = spawn('ab', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackLoad(proc);
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -2,6 +2,7 @@
 // purchases per thread) is interrupted with SIGINT once every thread printed BENCH-THREAD-DONE: wrk would
 // otherwise sleep out its whole -d, and prints its summary on SIGINT just the same.
 import { spawn } from 'node:child_process';
+import { trackLoad } from './children.js';
 import { ROOT } from './paths.js';
 import type { LoadResult } from './load-result.js';
 import { parseWrkJson, wrkLoadResult } from './wrk-summary.js';
@@ -30,6 +31,7 @@ export function runWrk(run: WrkRun): Promise<LoadResult> {
   const command = `wrk ${args.join(' ')}`;
   return new Promise((resolve, reject) => {
     const proc = spawn('wrk', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackLoad(proc);
     let out = '';
     let err = '';
     let done = 0;
