@@ -47,10 +47,10 @@ $NODE_CLI node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL
 NODE_PID=$!
 PIDS+=($NODE_PID)
 REDIS_PID=${PIDS[0]}
-node --import tsx bench/stress/hello.ts --port "$HELLO_PORT" --threads "$NODE_THREADS" >"$WORK/hello.log" 2>&1 &
+node --import tsx bench/baselines/hello.ts --port "$HELLO_PORT" --threads "$NODE_THREADS" >"$WORK/hello.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 200); do
-  curl -sf "http://127.0.0.1:$NODE_PORT/readyz" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$HELLO_PORT/" >/dev/null 2>&1 && break
+  curl -sf "http://127.0.0.1:$NODE_PORT/readyz" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$HELLO_PORT/buy/ticket" >/dev/null 2>&1 && break
   sleep 0.1
 done
 

@@ -1,7 +1,7 @@
-// Baseline for bench/stress/node-vs-hello.sh: the same process shape as `ticket-spike node` — a main thread
+// The ceiling baseline (npm run bench, bench/stress/node-vs-hello.sh): the same process shape as `ticket-spike node` — a main thread
 // that starts N worker threads, each with its own uWS App listening on the same port (SO_REUSEPORT) — but the
 // route answers a small fixed JSON at once: no validation, no shared stock, no Redis.
-//   node --import tsx bench/stress/hello.ts --port 3999 --threads 2
+//   node --import tsx bench/baselines/hello.ts --port 3999 --threads 2
 import { isMainThread, Worker, workerData, parentPort } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { App, us_listen_socket_close, type us_listen_socket } from 'uWebSockets.js';
@@ -32,10 +32,17 @@ if (isMainThread) {
   const { port, index } = workerData as HelloData;
   const body = JSON.stringify({ code: 1, msg: 'success', data: { orderId: 'hello.0', expiresAt: 0, replayed: false } });
   let listenSocket: us_listen_socket | false = false;
+  // The purchase URL answers the constant; anything else is a 404, as on a node (the bench's budgeted runs
+  // tell their filler requests apart by it).
   const app = App()
-    .get('/*', (res) => {
+    .get('/buy/ticket', (res) => {
       res.cork(() => {
         res.writeStatus('200 OK').writeHeader('Content-Type', 'application/json').writeHeader('X-Served-By', `hello-t${index}`).end(body);
+      });
+    })
+    .any('/*', (res) => {
+      res.cork(() => {
+        res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end('{"code":404,"msg":"no such route"}');
       });
     })
     .listen('127.0.0.1', port, (socket) => {

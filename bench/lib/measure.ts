@@ -1,0 +1,69 @@
+// Runs one Plan: start the system on free ports, warm it up, load it, read its books, judge, and stop it —
+// stopped whatever happened, so the next run has the cores to itself.
+import { startBaseline } from './baselines.js';
+import { trackSystem } from './children.js';
+import { judgeMixed, judgeSale } from './judge.js';
+import type { LoadResult } from './load-result.js';
+import type { BenchOptions } from './options.js';
+import type { Plan } from './plan.js';
+import { runAb } from './run-ab.js';
+import { runWrk, warmUp } from './run-wrk.js';
+import type { Books, RunningSystem } from './system.js';
+import { startTicketSpike } from './ticket-spike.js';
+
+export interface Measurement {
+  plan: Plan;
+  layout: string;
+  load: LoadResult;
+  books: Books;
+  /** Empty when the run's audit passed. */
+  problems: string[];
+}
+
+function start(plan: Plan, workDir: string, o: BenchOptions): Promise<RunningSystem> {
+  if (plan.system === 'ticket-spike') return startTicketSpike(plan.layout, plan.sale, workDir, o.nginxWorkers);
+  return startBaseline(plan.system, plan.layout, plan.sale, workDir, o.nginxWorkers);
+}
+
+async function load(plan: Plan, url: string, o: BenchOptions, workDir: string, run: string): Promise<LoadResult> {
+  const l = plan.load;
+  if (l.tool === 'ab') return runAb(`${url}/buy/ticket?sale=${plan.sale.id}`, l.requests, l.concurrency, workDir);
+  const base = { url, threads: o.threads, connections: o.connections, seconds: l.seconds };
+  if (l.script === 'mixed') return runWrk({ ...base, script: 'mixed', args: [plan.sale.id, run] });
+  const wrkRun = { ...base, script: 'buyers' as const, args: [plan.sale.id, run, l.mode, String(l.budgetPerThread ?? 0)] };
+  return runWrk(l.budgetPerThread === undefined ? wrkRun : { ...wrkRun, budgetPerThread: l.budgetPerThread });
+}
+
+export async function measure(plan: Plan, o: BenchOptions, workDir: string, report: (step: string) => void): Promise<Measurement> {
+  let last = Date.now();
+  // BENCH_DEBUG=1: how long each step took (start, warm-up, load, drain, audit, stop), on stderr.
+  const onStep = (step: string) => {
+    if (process.env['BENCH_DEBUG']) process.stderr.write(`  [${plan.scenario}/${plan.system}] +${Date.now() - last} ms -> ${step}\n`);
+    last = Date.now();
+    report(step);
+  };
+  onStep('starting');
+  const system = await start(plan, workDir, o);
+  const untrack = trackSystem(system);
+  try {
+    onStep('warming up');
+    await warmUp(system.url, o.warmup, o.connections);
+    onStep(plan.load.tool === 'ab' ? `ab -n ${plan.load.requests}` : 'loading');
+    // Each run has its own Redis, so buyer ids need only be distinct within the run (u-<thread>-<n>).
+    const result = await load(plan, system.url, o, workDir, 'u');
+    // Stopped before the count: a baseline's lock still has queued purchases when wrk hangs up, and a node
+    // drains its in-flight batches on SIGTERM; counted while they run, the books would not add up.
+    onStep('draining');
+    await system.stopServers();
+    onStep('auditing');
+    const books = await system.books();
+    // hello sells nothing: it has no books to judge, only figures.
+    const problems = plan.system === 'hello' ? [] : plan.judge === 'mixed' ? judgeMixed(result, books) : judgeSale(plan.sale.stock, result, books);
+    return { plan, layout: system.layout, load: result, books, problems };
+  } finally {
+    onStep('stopping');
+    await system.stop();
+    untrack();
+    onStep('stopped');
+  }
+}

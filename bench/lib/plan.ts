@@ -1,0 +1,40 @@
+// One run of a scenario: which system, laid out how, selling what, under which load, judged how.
+import type { BenchOptions } from './options.js';
+import type { Layout, SaleSpec, SystemName } from './system.js';
+
+export type LoadPlan =
+  | { tool: 'wrk'; script: 'buyers'; mode: 'user' | 'anon'; seconds: number; budgetPerThread?: number }
+  | { tool: 'wrk'; script: 'mixed'; seconds: number }
+  | { tool: 'ab'; requests: number; concurrency: number };
+
+export interface Plan {
+  scenario: string;
+  system: SystemName;
+  layout: Layout;
+  sale: SaleSpec;
+  load: LoadPlan;
+  judge: 'sale' | 'mixed';
+}
+
+export interface Scenario {
+  name: string;
+  /** One sentence for the report: what the crowd is and what it shows. */
+  about: string;
+  plans(o: BenchOptions): Plan[];
+}
+
+/** Larger than any run's demand: every purchase commits (the sale path). */
+export const ENDLESS_STOCK = 50_000_000;
+
+/** One node with the machine's two cores as threads (or workers), buyers connecting to it directly. */
+export function oneNode(threads = 2): Layout {
+  return { nodes: 1, threads, weights: [1], nginx: false };
+}
+
+/** The article's picture: nginx weighted 1:2:3:4 over four nodes, one thread each (two cores for all four). */
+export const FOUR_NODES: Layout = { nodes: 4, threads: 1, weights: [1, 2, 3, 4], nginx: true };
+
+/** One node behind nginx (the baselines of the article's ab run). */
+export function oneNodeBehindNginx(threads: number): Layout {
+  return { nodes: 1, threads, weights: [1], nginx: true };
+}

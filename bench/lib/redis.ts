@@ -1,0 +1,26 @@
+// One fresh redis-server per system and scenario, all with the same flags (AOF, appendfsync always: a
+// confirmed sale survives a power cut), so no system starts with another's data or a longer AOF.
+import type { Redis } from 'ioredis';
+import { Redis as RedisClient } from 'ioredis';
+import { RedisServer } from '../../test/helpers/redis-server.js';
+
+export const REDIS_SETTINGS = 'redis-server --appendonly yes --appendfsync always --save "" (one fresh server per system and scenario)';
+
+export interface BenchRedis {
+  server: RedisServer;
+  client: Redis;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<BenchRedis> {
+  const server = await RedisServer.start();
+  const client = new RedisClient(server.url, { maxRetriesPerRequest: 1 });
+  return {
+    server,
+    client,
+    async stop() {
+      client.disconnect();
+      await server.stop();
+    },
+  };
+}
