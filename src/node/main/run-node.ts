@@ -12,6 +12,7 @@ import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { applyFacts } from '../../sale/quota.js';
 import type { SaleFacts } from '../../sale/types.js';
 import { closeRedis } from '../close-redis.js';
+import { DashboardFeed } from './dashboard-feed.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
 import { HolderSync } from './holder-sync.js';
@@ -138,6 +139,8 @@ export async function runNode(config: NodeConfig): Promise<number> {
     () => lagWatch.current(),
   );
 
+  // The live dashboard: heartbeat to Redis; one snapshot per tick for the threads' /ws/sales sockets while watched.
+  const dashboard = DashboardFeed.forNode(config, metricsBuffer, redis, () => registry.list().map((s) => s.last), (json) => broadcast({ type: 'dashboard', json }), log);
   const onThreadMessage = (worker: Worker, message: ThreadToMain) => {
     switch (message.type) {
       case 'lookup':
@@ -155,6 +158,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
         break;
       case 'forgot':
         registry.acknowledged(message.slot, message.saleId);
+        break;
+      case 'dashboard-watchers':
+        dashboard.watched(message.thread, message.count, message.dropped);
         break;
       case 'metrics':
         metrics.metrics().then(
@@ -243,6 +249,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   sweeper.start(config.sweepMs);
   lagWatch.start(2000);
   void lagWatch.tick();
+  dashboard.start();
   let refreshTimer: NodeJS.Timeout | undefined;
   if (config.refreshMs > 0) {
     const onRefreshError = onLoopError('sale refresh');
@@ -265,6 +272,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
         reconciler.stop();
         sweeper.stop();
         lagWatch.stop();
+        await dashboard.stop();
         openFlags.stop();
         ticketKeys.stop();
         clearInterval(retireTimer);
