@@ -7,11 +7,10 @@
 (() => {
   const HISTORY_SECONDS = 5 * 60;
   const $ = (id) => document.getElementById(id);
-  const state = { snapshots: 0, last: null, socketOpen: false, points: 0 };
-  window.dashboard = state; // for a look from the console (and the browser test)
-
   // ---- history for the charts: x in seconds, one sold series per sale, requests/s and purchases/s ----
   const history = { x: [], sold: new Map(), rps: [], pps: [] };
+  const state = { snapshots: 0, last: null, socketOpen: false, points: 0, history };
+  window.dashboard = state; // for a look from the console (and the browser test)
   let soldChart = null;
   let soldIds = '';
   let rpsChart = null;
