@@ -78,6 +78,10 @@ t.test('the live dashboard socket', async (t) => {
     t.equal(uplot.status, 200, 'uPlot from the npm package');
     t.match(uplot.body, /uPlot/);
     t.equal((await http(agent, 'GET', `${nginx.url}/dashboard/../package.json`)).status, 404, 'no other file');
+    // location /ws/ (not the catch-all location /): at most 16 dashboards per client address.
+    const more = await Promise.all(Array.from({ length: 15 }, () => DashboardClient.open(nginx.url)));
+    t.teardown(() => more.forEach((c) => c.close()));
+    await t.rejects(DashboardClient.open(nginx.url), /HTTP 503/, 'the 17th dashboard from one address is refused by nginx');
     const plain = await http(agent, 'GET', `${nginx.url}/buy/ticket?sale=DASH&user=after-ws`);
     t.equal(plain.json?.code, 1, 'other locations still work beside the upgrade map');
   });
