@@ -1,4 +1,5 @@
 import type { PurchaseAsk, PurchaseVerdict } from '../sale/purchase-desk.js';
+import type { Changed, Closed, Restocked, SalePage } from '../sale/operations.js';
 import type { OrderView, SaleConfig, SaleStatus } from '../sale/types.js';
 import type { Ticket } from '../tickets/format.js';
 import type { TicketPublicKey } from '../tickets/keys.js';
@@ -67,7 +68,7 @@ export interface SalePort {
   localQuota(saleId: string): number | null;
 }
 
-/** /admin/sales */
+/** /admin/sales, /admin/sales/{id}/pause|resume|close|stock */
 export interface AdminPort {
   /** null = admin disabled on this node. */
   readonly adminToken: string | null;
@@ -75,6 +76,14 @@ export interface AdminPort {
   createSale(config: SaleConfig): Promise<'created' | 'exists'>;
   /** Tells the node about a sale it just created, so every thread knows it before its first buyer. */
   announceSale(saleId: string): void;
+  /** A page of every sale with its counters (src/sale/operations.ts). */
+  listSales(after: string, limit: number): Promise<SalePage>;
+  status(saleId: string): Promise<SaleStatus | null>;
+  setPaused(saleId: string, paused: boolean): Promise<Changed>;
+  close(saleId: string): Promise<Closed>;
+  addStock(saleId: string, add: number): Promise<Restocked>;
+  /** Tells the node an operator changed the sale, so its shared memory follows now (other nodes: next reconcile). */
+  saleChanged(saleId: string): void;
 }
 
 /** /healthz, /readyz, /metrics */

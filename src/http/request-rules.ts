@@ -1,4 +1,16 @@
-import { IDEMPOTENCY_KEY, ORDER_ID, SALE_ID, USER, checkText, matches, type TextRule } from '../rules/input-rules.js';
+import {
+  DEFAULT_SALE_PAGE,
+  IDEMPOTENCY_KEY,
+  ORDER_ID,
+  SALE_ID,
+  SALE_PAGE,
+  USER,
+  checkStockChange,
+  checkText,
+  matches,
+  parseIntText,
+  type TextRule,
+} from '../rules/input-rules.js';
 import { checkSaleInput, type SaleConfig } from '../rules/sale-config.js';
 
 /**
@@ -91,4 +103,23 @@ export function parseSaleBody(text: string): SaleConfig | Rejection {
   if (isRejection(body)) return body;
   const checked = checkSaleInput(body);
   return checked.ok ? checked.value : reject(400, 'BAD_FIELD', `${checked.field}: ${checked.problem}`);
+}
+
+/** The body of POST /admin/sales/{id}/stock: {"add": N}, N a whole number, not 0 (< 0 takes unsold seats off sale). */
+export function parseStockBody(text: string): { add: number } | Rejection {
+  const body = parseJsonObject(text);
+  if (isRejection(body)) return body;
+  const extra = Object.keys(body).filter((k) => k !== 'add');
+  if (extra.length > 0) return reject(400, 'BAD_FIELD', `${extra[0]}: unknown field; send {"add": N}`);
+  const checked = checkStockChange(body['add']);
+  return checked.ok ? { add: checked.value } : reject(400, 'BAD_FIELD', `add ${checked.problem}`);
+}
+
+/** GET /admin/sales?after=<sale id>&limit=<1..500>: the page to list (both optional; '' = not sent). */
+export function parseSalePageQuery(after: string, limit: string): { after: string; limit: number } | Rejection {
+  const badAfter = after === '' ? null : checkSale(after, 'after');
+  if (badAfter !== null) return badAfter;
+  if (limit === '') return { after, limit: DEFAULT_SALE_PAGE };
+  const checked = parseIntText(SALE_PAGE, limit);
+  return checked.ok ? { after, limit: checked.value } : reject(400, 'BAD_QUERY', `limit ${checked.problem}`);
 }

@@ -38,6 +38,8 @@ export type ThreadToMain =
   | { type: 'lookup'; id: string }
   | { type: 'metrics'; reqId: number }
   | { type: 'sale-created'; id: string }
+  /** An operator paused, resumed, closed or restocked the sale through this thread: reconcile now. */
+  | { type: 'sale-changed'; id: string }
   | { type: 'sold-out'; saleId: string }
   /** This thread will never again touch `slot` for `saleId`. */
   | { type: 'forgot'; saleId: string; slot: number }

@@ -23,6 +23,8 @@ export enum ScriptCode {
   BatchIdConflict = -14,
   RegistryFull = -15,
   RegistryCapacity = -16,
+  SaleClosed = -17,
+  StockFloor = -18,
 }
 
 /** Per-purchase outcome of reserve-batch: the script codes a purchase can end with. The values of Success,
@@ -54,7 +56,9 @@ export type EngineErrorCode =
   | 'ERR_IDEMPOTENCY_MISMATCH'
   | 'ERR_ANONYMOUS_NOT_ALLOWED'
   | 'ERR_REGISTRY_FULL'
-  | 'ERR_REGISTRY_CAPACITY';
+  | 'ERR_REGISTRY_CAPACITY'
+  | 'ERR_SALE_CLOSED'
+  | 'ERR_STOCK_FLOOR';
 
 /** An error with a stable `code` and a message that says what to change. */
 export class EngineError extends Error {
@@ -127,7 +131,25 @@ export function errorFromCode(code: number, detail: string, subject: string): En
           `start it with --max-sales ${detail} or more`,
         detail,
       );
+    case ScriptCode.SaleClosed:
+      return new EngineError(
+        'ERR_SALE_CLOSED',
+        `${subject}: the sale is closed (closesAt ${isoOf(detail)} has passed); a closed sale is not paused, resumed or restocked`,
+        detail,
+      );
+    case ScriptCode.StockFloor:
+      return new EngineError(
+        'ERR_STOCK_FLOOR',
+        `${subject}: the total cannot go below ${detail} (the seats held or paid, at least 1); remove fewer seats, or close the sale`,
+        detail,
+      );
     default:
       return new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected script code ${code} (${detail})`, detail);
   }
+}
+
+/** A time in ms (as a script returns it) as ISO 8601, for messages. */
+function isoOf(ms: string): string {
+  const n = Number(ms);
+  return Number.isFinite(n) && n > 0 ? new Date(n).toISOString() : ms;
 }

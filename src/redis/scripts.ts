@@ -90,6 +90,9 @@ export interface ScriptCommands {
   reservePlace: ScriptCall;
   retireOrders: ScriptCall;
   trimStream: ScriptCall;
+  pauseSale: ScriptCall;
+  closeSale: ScriptCall;
+  addStock: ScriptCall;
 }
 
 export function scriptsOf(client: Redis | Cluster): ScriptCommands {

@@ -73,6 +73,15 @@ export const PER_USER_LIMIT: IntRule = { what: 'perUserLimit', min: 1, max: 1_00
 export const HOLD_SECONDS: IntRule = { what: 'holdSeconds', min: 1, max: 7 * 24 * 3600 };
 /** A sale's opening or closing time, ms since the epoch; 0 = none. */
 export const SALE_TIME_MS: IntRule = { what: 'time', min: 0, max: 9_999_999_999_999 };
+/**
+ * A change of a sale's stock (POST /admin/sales/{id}/stock {"add": N}, `sale add-stock --add N`): seats put back
+ * on sale (N > 0) or unsold seats taken off it (N < 0); never 0. lua/add-stock-1.lua checks the same range, and
+ * that the new total stays within SALE_TOTAL and at least the seats held or paid.
+ */
+export const STOCK_CHANGE: IntRule = { what: 'add', min: -100_000_000, max: 100_000_000 };
+/** Sales per page of GET /admin/sales (and per read of `sale list`). */
+export const SALE_PAGE: IntRule = { what: 'limit', min: 1, max: 500 };
+export const DEFAULT_SALE_PAGE = 100;
 /** Purchases in one reserve-batch call: the script's cap keeps one call at a few ms of Redis time. */
 export const BATCH_SIZE: IntRule = { what: 'batch size', min: 1, max: 512 };
 /** Holds one expire-holds call may release. */
@@ -118,6 +127,13 @@ export function checkInt(rule: IntRange, value: unknown): Checked<number> {
     return { ok: true, value };
   }
   return { ok: false, problem: `expected a whole number from ${rule.min} to ${rule.max}, got ${describe(value)}` };
+}
+
+/** A stock change: a whole number in STOCK_CHANGE that is not 0. */
+export function checkStockChange(value: unknown): Checked<number> {
+  const checked = checkInt(STOCK_CHANGE, value);
+  if (checked.ok && checked.value === 0) return { ok: false, problem: 'is 0: send the seats to put back (N > 0) or to take off sale (N < 0)' };
+  return checked;
 }
 
 /** Text (a flag, an environment variable) that must be a whole number in range. */

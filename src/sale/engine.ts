@@ -3,13 +3,15 @@ import { EngineError, Outcome, ScriptCode, errorFromCode } from '../redis/codes.
 import { SALES_SET, assertSaleId, batchKey, buyerKeyClaim, saleKeys } from '../redis/keys.js';
 import { scriptsOf, type ScriptCommands } from '../redis/scripts.js';
 import { BATCH_ID, BATCH_SIZE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
-import { DEFAULT_MAX_SALES } from '../rules/input-rules.js';
+import { DEFAULT_MAX_SALES, DEFAULT_SALE_PAGE } from '../rules/input-rules.js';
 import { checkSaleConfig } from '../rules/sale-config.js';
 import { parseBatchReply } from './batch-reply.js';
 import { decodeOrder } from './order-codec.js';
 import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
 import { checkPurchase } from './purchase-checks.js';
 import { SaleAudit } from './audit.js';
+import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
+import { statusFromReply } from './sale-status.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
 import type { AuditOptions, AuditReport, BatchReply, ExpireReply, HolderSnapshot, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
@@ -209,28 +211,29 @@ export class SaleEngine {
     return { expired, remaining, more: more === 1 };
   }
 
+  /** A sale's counters and settings, its state judged by Redis's clock; null for an unknown sale. */
   async status(saleId: string): Promise<SaleStatus | null> {
-    const reply = await this.scripts.saleStatus(saleKeys(saleId).meta);
-    if (reply === null) return null;
-    if (!Array.isArray(reply) || reply.length !== 14) throw unexpected(`status of sale ${saleId}`, reply);
-    const [total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, ordersMade, now, rPaid, rCancelled, rExpired] =
-      reply.map(Number) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
-    return {
-      id: saleId,
-      total,
-      held,
-      paid,
-      remaining: total - held - paid,
-      open: now >= opensAt && (closesAt === 0 || now < closesAt),
-      perUserLimit,
-      holdSeconds,
-      anonymous: anonymous === 1,
-      opensAt,
-      closesAt,
-      createdAt,
-      ordersMade,
-      retired: { paid: rPaid, cancelled: rCancelled, expired: rExpired },
-    };
+    return statusFromReply(saleId, await this.scripts.saleStatus(saleKeys(saleId).meta));
+  }
+
+  /** Pauses (true) or resumes (false) a sale; `changed` false: it already was. Throws ERR_UNKNOWN_SALE, ERR_SALE_CLOSED. */
+  setPaused(saleId: string, paused: boolean): Promise<Changed> {
+    return setPaused(this.scripts, saleId, paused);
+  }
+
+  /** Ends a sale now (closesAt = Redis TIME) and moves its registry place to match. Throws ERR_UNKNOWN_SALE. */
+  close(saleId: string): Promise<Closed> {
+    return closeSale(this.scripts, this.redis, saleId);
+  }
+
+  /** total += add (< 0: unsold seats off sale). Throws ERR_UNKNOWN_SALE, ERR_SALE_CLOSED, ERR_STOCK_FLOOR, ERR_INVALID_ARGUMENT. */
+  addStock(saleId: string, add: number): Promise<Restocked> {
+    return addStock(this.scripts, saleId, add);
+  }
+
+  /** One page of every sale (ts:sales) in id order, with its status: the ids after `after`, at most `limit` (1..500). */
+  statusPage(after = '', limit: number = DEFAULT_SALE_PAGE): Promise<SalePage> {
+    return statusPage(() => this.listSales(), (id) => this.status(id), after, limit);
   }
 
   /**

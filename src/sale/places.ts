@@ -57,6 +57,17 @@ export async function matchPlace(redis: Redis | Cluster, saleId: string, closesA
   await redis.zadd(REGISTRY.places, 'XX', releaseAt === 0 ? '+inf' : releaseAt, saleId);
 }
 
+/**
+ * An operator closed the sale (lua/close-sale-1.lua set closesAt): its place gets the release time of a sale that
+ * closed then, so it frees closesAt + REGISTRY_GRACE_MS later as for one that closed on schedule. XX: only a
+ * place that is there (a pruned one stays pruned); LT: only ever earlier, so a place never frees before its
+ * sale has closed, whatever order two closes run in.
+ */
+export async function movePlaceEarlier(redis: Redis | Cluster, saleId: string, closesAt: number): Promise<void> {
+  const releaseAt = releaseAtOf(closesAt);
+  if (releaseAt > 0) await redis.zadd(REGISTRY.places, 'XX', 'LT', releaseAt, saleId);
+}
+
 /** Ids with a place (finished ones not yet pruned included: the node judges each by its closesAt). */
 export function placedSales(redis: Redis | Cluster): Promise<string[]> {
   return redis.zrange(REGISTRY.places, 0, -1);

@@ -1,4 +1,5 @@
 import type { Outcome } from '../redis/codes.js';
+import type { SaleState } from './schedule.js';
 
 export type { SaleConfig } from '../rules/sale-config.js';
 
@@ -69,8 +70,12 @@ export interface SaleStatus {
   held: number;
   paid: number;
   remaining: number;
-  /** Open by its time window (Redis clock); a sold-out sale is still "open". */
+  /** Open now (Redis clock): inside its time window and not paused (state 'open'); a sold-out sale is still "open". */
   open: boolean;
+  /** An operator paused it (lua/pause-sale-1.lua): purchases are answered -3 until it is resumed. */
+  paused: boolean;
+  /** scheduled | open | paused | closed, by Redis's clock (src/sale/schedule.ts saleState). */
+  state: SaleState;
   perUserLimit: number;
   holdSeconds: number;
   anonymous: boolean;

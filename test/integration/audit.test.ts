@@ -16,7 +16,7 @@ import { runCli } from '../helpers/run-cli.js';
 
 const server = await RedisServer.start({ args: ['--appendfsync', 'no'] });
 t.teardown(() => server.stop());
-const redis = (await connectRedisReady(server.url)) as Redis;
+const redis = (await connectRedisReady(server.url, { commandTimeoutMs: 15_000 })) as Redis;
 t.teardown(() => redis.disconnect());
 const engine = new SaleEngine(redis);
 

@@ -30,7 +30,7 @@ const pool = createPool(pg.url, { connectionTimeoutMs: 2000 });
 t.teardown(() => pool.end().catch(() => {}));
 await migrate(pool);
 const store = new OrderStore(pool);
-const redis = (await connectRedisReady(redisServer.url)) as Redis;
+const redis = (await connectRedisReady(redisServer.url, { commandTimeoutMs: 15_000 })) as Redis;
 t.teardown(() => redis.disconnect());
 const engine = new SaleEngine(redis);
 

@@ -16,6 +16,7 @@ import { makeFinalSale } from '../helpers/final-sale.js';
 import { PostgresServer } from '../helpers/postgres-server.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { WorkerProcess } from '../helpers/worker-process.js';
+import { OrderWorker } from '../../src/node/worker/order-worker.js';
 
 const redisServer = await RedisServer.start();
 const pg = await PostgresServer.start();
@@ -139,4 +140,19 @@ t.test('worker SIGKILLed mid-run, PostgreSQL and Redis restarted: nothing lost, 
   t.equal(Number(rows[0]!.n), status!.ordersMade, 'PostgreSQL has exactly the orders Redis made');
   const lag = await orderLag(redis, sale, Date.now());
   t.same([lag.pending, lag.unread], [0, 0], 'lag back to 0');
+});
+
+t.test("the sales row follows an operator's changes: added stock and a close reach PostgreSQL", async (t) => {
+  const sale = 'WOPS';
+  await engine.createSale({ id: sale, total: 5, perUserLimit: 1, holdSeconds: 60, anonymous: false });
+  const worker = new OrderWorker(redis, engine, new OrderStore(pool), { consumer: 'ops-test', batch: 10, claimIdleMs: 60_000, idemWindowMs: 0, idleMs: 0, refreshMs: 0 }, { info: () => {}, warn: () => {} });
+  const row = async () => (await pool.query<{ total: number; closes_at: Date | null }>('select total, closes_at from sales where sale_id = $1', [sale])).rows[0];
+  await worker.pass();
+  t.match(await row(), { total: 5, closes_at: null }, 'the sale as created');
+  await engine.addStock(sale, 3);
+  const { closesAt } = await engine.close(sale);
+  await worker.pass();
+  const after = await row();
+  t.equal(after?.total, 8, 'the total with the added stock');
+  t.equal(after?.closes_at?.getTime(), closesAt, 'closes_at = the moment of the close');
 });

@@ -14,7 +14,7 @@ import { RedisServer } from '../helpers/redis-server.js';
 
 const server = await RedisServer.start();
 t.teardown(() => server.stop());
-const redis = (await connectRedisReady(server.url)) as Redis;
+const redis = (await connectRedisReady(server.url, { commandTimeoutMs: 15_000 })) as Redis;
 t.teardown(() => redis.disconnect());
 const engine = new SaleEngine(redis);
 

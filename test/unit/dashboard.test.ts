@@ -4,7 +4,7 @@ import t from 'tap';
 import { DashboardHub, type DashboardSocket } from '../../src/http/dashboard/hub.js';
 import { ThreadCounters, createMetricsBuffer } from '../../src/metrics/layout.js';
 import { RateWindow, quantileMs } from '../../src/metrics/window.js';
-import { buildSnapshot, saleState, type NodeBeat } from '../../src/node/main/dashboard-snapshot.js';
+import { buildSnapshot, rowState, type NodeBeat } from '../../src/node/main/dashboard-snapshot.js';
 import type { SaleFacts } from '../../src/sale/types.js';
 
 t.test('rates and percentiles over the window, from the threads\' counters', async (t) => {
@@ -68,6 +68,8 @@ const facts = (over: Partial<SaleFacts>): SaleFacts => ({
   paid: 3,
   remaining: 5,
   open: true,
+  paused: false,
+  state: 'open',
   perUserLimit: 1,
   holdSeconds: 900,
   anonymous: false,
@@ -93,11 +95,12 @@ t.test('the snapshot: every node, the stale ones down, shares of the live ones',
 });
 
 t.test('sale states', async (t) => {
-  t.equal(saleState(facts({}), 0), 'open');
-  t.equal(saleState(facts({ remaining: 0 }), 0), 'sold out');
-  t.equal(saleState(facts({ open: false, opensAt: 5000 }), 0), 'not open');
-  t.equal(saleState(facts({ open: false, closesAt: 5000 }), 6000), 'closed');
-  t.equal(saleState({ ...facts({}), paused: true }, 0), 'paused');
+  t.equal(rowState(facts({}), 0), 'open');
+  t.equal(rowState(facts({ remaining: 0 }), 0), 'sold out');
+  t.equal(rowState(facts({ open: false, opensAt: 5000, state: 'scheduled' }), 0), 'scheduled');
+  t.equal(rowState(facts({ opensAt: 5000, state: 'scheduled' }), 6000), 'open', 'an opening passed since the last read');
+  t.equal(rowState(facts({ closesAt: 5000 }), 6000), 'closed');
+  t.equal(rowState(facts({ paused: true, state: 'paused', remaining: 0 }), 0), 'paused', 'paused, even when nothing is left');
 });
 
 class FakeSocket implements DashboardSocket {

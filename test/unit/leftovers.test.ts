@@ -2,7 +2,7 @@
 // else is never signalled; a match is stopped by its policy. Uses `sleep` processes as stand-ins.
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -25,16 +25,26 @@ t.test('cmdline fragments match whole words only', async (t) => {
 
 const quiet = pino({ level: 'silent' });
 
-function sleeper(t: { teardown: (fn: () => void) => void }): ChildProcess {
+/** A `sleep 30` child, returned once it runs sleep: right after spawn its /proc cmdline is still node's (not exec'd yet). */
+async function sleeper(t: { teardown: (fn: () => void) => void }): Promise<ChildProcess> {
   const child = spawn('sleep', ['30'], { stdio: 'ignore' });
   t.teardown(() => {
     child.kill('SIGKILL');
   });
+  for (let i = 0; i < 200 && readCmdline(child.pid as number) !== 'sleep 30'; i++) await new Promise((r) => setTimeout(r, 10));
   return child;
 }
 
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}
+
 t.test('a recorded pid that now runs something else is left alone', async (t) => {
-  const other = sleeper(t);
+  const other = await sleeper(t);
   const pid = other.pid as number;
   const record: ChildRecord = { role: 'redis', name: 'redis', pid, cmdlineHas: ['redis-server', '127.0.0.1:6380'], upPid: 1 };
   const { ours, foreign } = inspectChildren([record]);
@@ -47,7 +57,7 @@ t.test('a recorded pid that now runs something else is left alone', async (t) =>
 });
 
 t.test('a recorded pid with its cmdline is stopped by its signal', async (t) => {
-  const child = sleeper(t);
+  const child = await sleeper(t);
   const pid = child.pid as number;
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   const record: ChildRecord = { role: 'nginx', name: 'nginx', pid, cmdlineHas: ['sleep', '30'], upPid: 1 };

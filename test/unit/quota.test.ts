@@ -31,6 +31,8 @@ const facts = (remaining: number): SaleFacts => ({
   paid: 0,
   remaining,
   open: true,
+  paused: false,
+  state: 'open',
   perUserLimit: 1,
   holdSeconds: 900,
   anonymous: false,

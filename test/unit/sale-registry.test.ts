@@ -11,7 +11,7 @@ import type { SaleFacts } from '../../src/sale/types.js';
 // "no such sale"), a finished sale's slot is reused only after every thread let go (or the quarantine), zeroed.
 
 const facts = (id: string, closesAt: number | null = null): SaleFacts => ({
-  id, total: 10, held: 0, paid: 0, remaining: 10, open: true, perUserLimit: 1, holdSeconds: 60, anonymous: false,
+  id, total: 10, held: 0, paid: 0, remaining: 10, open: true, paused: false, state: 'open', perUserLimit: 1, holdSeconds: 60, anonymous: false,
   opensAt: null, closesAt, ordersMade: 0,
 });
 

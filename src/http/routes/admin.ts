@@ -1,32 +1,38 @@
-import { bearerMatches } from '../bearer.js';
+import { ADMIN_CHALLENGE, adminRejection } from '../bearer.js';
 import { contentLengthOf, isJson, readBody } from '../body.js';
 import { answerEngineError } from '../engine-errors.js';
 import type { AdminPort } from '../ports.js';
-import { isRejection, parseSaleBody } from '../request-rules.js';
+import { isRejection, parseSalePageQuery, parseSaleBody } from '../request-rules.js';
 import type { Route } from '../router.js';
+import { saleView } from '../sale-view.js';
+import { saleOperationRoutes } from './admin-operations.js';
 
-/** POST /admin/sales with Authorization: Bearer <ADMIN_TOKEN>: creates a sale (201), 409 if the id exists. */
+/**
+ * Every /admin route, all behind one check of Authorization: Bearer <ADMIN_TOKEN> (adminRejection, 401 first):
+ * POST /admin/sales creates a sale (201; 409 if the id exists); GET /admin/sales?after=&limit= lists every sale
+ * with its counters, a page at a time; the operations on one sale are in admin-operations.ts.
+ */
 export function adminRoutes(port: AdminPort): Route[] {
   return [
     {
       pattern: '/admin/sales',
+      get: (reply, req) => {
+        const denied = adminRejection(req.getHeader('authorization'), port.adminToken);
+        if (denied !== null) return reply.error(denied, ADMIN_CHALLENGE);
+        const page = parseSalePageQuery(req.getQuery('after') ?? '', req.getQuery('limit') ?? '');
+        if (isRejection(page)) return reply.error(page);
+        port
+          .listSales(page.after, page.limit)
+          .then((listed) => reply.ok(1, `${listed.sales.length} sales`, { sales: listed.sales.map(saleView), next: listed.next }))
+          .catch((err: unknown) => answerEngineError(reply, err, 'the sale list'));
+      },
       post: (reply, req) => {
         const auth = req.getHeader('authorization');
         const contentType = req.getHeader('content-type');
         const contentLength = contentLengthOf(req);
         if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
-        const token = port.adminToken;
-        if (token === null) {
-          return reply.error({ status: 401, error: 'ADMIN_DISABLED', msg: 'admin is disabled on this node: start it with ADMIN_TOKEN set' }, [
-            ['WWW-Authenticate', 'Bearer'],
-          ]);
-        }
-        if (!bearerMatches(auth, token)) {
-          return reply.error(
-            { status: 401, error: 'UNAUTHORIZED', msg: 'send Authorization: Bearer <ADMIN_TOKEN> (the token this node was started with)' },
-            [['WWW-Authenticate', 'Bearer']],
-          );
-        }
+        const denied = adminRejection(auth, port.adminToken);
+        if (denied !== null) return reply.error(denied, ADMIN_CHALLENGE);
         if (!isJson(contentType)) {
           return reply.error({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', msg: 'send Content-Type: application/json' });
         }
@@ -47,5 +53,6 @@ export function adminRoutes(port: AdminPort): Route[] {
         });
       },
     },
+    ...saleOperationRoutes(port),
   ];
 }

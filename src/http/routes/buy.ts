@@ -97,6 +97,12 @@ function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, key
 export function answer(reply: Reply, v: PurchaseVerdict): void {
   switch (v.kind) {
     case 'success':
+      // The common answer, written without JSON.stringify: an order id is [A-Za-z0-9_.-] only (ORDER_ID), so it
+      // needs no escaping; test/integration/buyer-contract.test.ts parses it like any other answer.
+      if (!v.replayed) {
+        const body = `{"code":1,"msg":"success","data":{"orderId":"${v.orderId}","expiresAt":${v.expiresAt},"status":"${v.status}","replayed":false}}`;
+        return reply.send(200, body.padEnd(PURCHASE_ANSWER_BYTES));
+      }
       // archived: the order is final and has left Redis (retired to PostgreSQL); GET /orders/{id} tells its state.
       return business(reply, 1, v.replayed ? `replayed: your order is ${v.status}` : 'success', {
         orderId: v.orderId,
@@ -115,11 +121,11 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
         { orderId: v.orderId, status: v.status, replayed: true },
       );
     case 'sold_out':
-      return business(reply, -1, 'sold out');
+      return reply.send(200, SOLD_OUT_BODY);
     case 'limit':
       return business(reply, -2, `limit reached: at most ${v.sale.perUserLimit} per user`);
     case 'not_open':
-      return business(reply, -3, 'the sale is not open');
+      return reply.send(200, NOT_OPEN_BODY);
     case 'user_required':
       return reply.error({
         status: 400,
@@ -179,3 +185,11 @@ function business(reply: Reply, code: number, msg: string, data?: unknown): void
  * 200 bytes holds the longest answer (a 48-character sale id makes an ~80-character order id; body ~180).
  */
 export const PURCHASE_ANSWER_BYTES = 200;
+
+/** The answers that carry nothing of the buyer's, built once: after a sell-out nearly every answer is one. */
+const SOLD_OUT_BODY = businessBody(-1, 'sold out');
+const NOT_OPEN_BODY = businessBody(-3, 'the sale is not open');
+
+function businessBody(code: number, msg: string): string {
+  return JSON.stringify({ code, msg, data: null }).padEnd(PURCHASE_ANSWER_BYTES);
+}

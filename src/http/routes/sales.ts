@@ -2,8 +2,9 @@ import { answerEngineError } from '../engine-errors.js';
 import type { SalePort } from '../ports.js';
 import { checkSale } from '../request-rules.js';
 import type { Route } from '../router.js';
+import { saleView } from '../sale-view.js';
 
-/** GET /sales/{id} -> {id, total, held, paid, remaining, open, ...} read from Redis (the truth, not the local quota). */
+/** GET /sales/{id} -> {id, total, held, paid, remaining, open, paused, state, ...} read from Redis (the truth, not the local quota). */
 export function saleRoutes(port: SalePort): Route[] {
   return [
     {
@@ -16,13 +17,7 @@ export function saleRoutes(port: SalePort): Route[] {
           .status(id)
           .then((status) => {
             if (status === null) return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${id}: check the sale id` });
-            reply.ok(1, status.open ? 'open' : 'not open', {
-              ...status,
-              opensAt: status.opensAt > 0 ? new Date(status.opensAt).toISOString() : null,
-              closesAt: status.closesAt > 0 ? new Date(status.closesAt).toISOString() : null,
-              createdAt: status.createdAt > 0 ? new Date(status.createdAt).toISOString() : null,
-              localQuota: port.localQuota(id),
-            });
+            reply.ok(1, status.open ? 'open' : 'not open', { ...saleView(status), localQuota: port.localQuota(id) });
           })
           .catch((err: unknown) => answerEngineError(reply, err, `sale ${id}`));
       },

@@ -1,4 +1,5 @@
 import type { NodeRates } from '../../metrics/window.js';
+import { saleState } from '../../sale/schedule.js';
 import type { SaleFacts } from '../../sale/types.js';
 
 /** What a node says about itself every tick (its heartbeat in Redis, src/redis/node-beats.ts). */
@@ -23,7 +24,8 @@ export interface NodeRow extends NodeBeat {
 
 export type StoreState = 'up' | 'down' | 'unknown' | 'none';
 
-export type SaleState = 'open' | 'sold out' | 'not open' | 'closed' | 'paused';
+/** The sale's state (src/sale/schedule.ts), with 'sold out' for an open sale that has nothing left. */
+export type SaleRowState = 'scheduled' | 'open' | 'sold out' | 'paused' | 'closed';
 
 export interface SaleRow {
   id: string;
@@ -32,7 +34,7 @@ export interface SaleRow {
   paid: number;
   remaining: number;
   sold: number;
-  state: SaleState;
+  state: SaleRowState;
 }
 
 /** The one JSON message every dashboard of a node gets each tick (`/ws/sales`). */
@@ -62,11 +64,10 @@ export interface SnapshotInput {
   sales: SaleFacts[];
 }
 
-export function saleState(facts: SaleFacts & { paused?: boolean }, now: number): SaleState {
-  if (facts.closesAt !== null && now >= facts.closesAt) return 'closed';
-  if (facts.paused === true) return 'paused';
-  if (!facts.open) return 'not open';
-  return facts.remaining <= 0 ? 'sold out' : 'open';
+/** Judged again at `now` from the facts' window and pause flag, so an edge passed since the last read shows at once. */
+export function rowState(facts: SaleFacts, now: number): SaleRowState {
+  const state = saleState(facts, facts.paused, now);
+  return state === 'open' && facts.remaining <= 0 ? 'sold out' : state;
 }
 
 export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
@@ -90,7 +91,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   };
   for (const row of live) row.share = totals.requestsPerSec > 0 ? Math.round((row.requestsPerSec / totals.requestsPerSec) * 1000) / 1000 : 0;
   const sales = input.sales
-    .map((f) => ({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, state: saleState(f, now) }))
+    .map((f) => ({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, state: rowState(f, now) }))
     .sort((a, b) => a.id.localeCompare(b.id));
   return {
     type: 'snapshot',

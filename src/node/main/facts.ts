@@ -10,6 +10,8 @@ export function factsOf(status: SaleStatus): SaleFacts {
     paid: status.paid,
     remaining: status.remaining,
     open: status.open,
+    paused: status.paused,
+    state: status.state,
     perUserLimit: status.perUserLimit,
     holdSeconds: status.holdSeconds,
     anonymous: status.anonymous,

@@ -1,21 +1,35 @@
 import type { StockCounters } from 'native-free-shm';
-import { msToNextEdge, windowOpen } from '../../sale/schedule.js';
+import { flagOpen, msToNextEdge } from '../../sale/schedule.js';
 import type { SaleInfo } from '../../sale/types.js';
 
 /** setTimeout's limit; a later edge is reached in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** What a slot's flag was last computed from. */
+interface Applied {
+  opensAt: number | null;
+  closesAt: number | null;
+  paused: boolean;
+}
+
 /**
- * Main thread: keeps each sale's open flag in the shared stock buffer equal to its time window, so the uWS
- * threads answer "not open" from shared memory (no Redis) before opensAt and from closesAt on. The flag is set
- * when the sale is registered and again by a timer at each edge of its window.
+ * Main thread: keeps each sale's open flag in the shared stock buffer equal to "its time window is open and no
+ * operator paused it" (flagOpen, src/sale/schedule.ts), so the uWS threads answer "not open" from shared memory
+ * (no Redis) before opensAt, from closesAt on and while paused. The flag is set when the sale is registered,
+ * by a timer at each edge of its window, and when the reconciler reads a changed paused or closesAt (follow()).
  *
  * Memory ordering: the flag is one int written with Atomics.store and read with Atomics.load (both
- * sequentially consistent) and never combined with another field, so a thread sees the new value at its next
- * read after the store; a purchase read just before it goes to Redis, which judges the window by its clock.
+ * sequentially consistent), so a thread sees the new value at its next read after the store. Window and pause
+ * are combined HERE, into that one value, never by the readers: the main thread is the flag's only writer and
+ * its timer edges and reconciler reads run one at a time on its event loop, each storing the whole value
+ * computed from the current (window, paused) — no read-modify-write of the flag, so an edge cannot undo a
+ * pause or a pause an edge. A purchase that read the flag just before a store goes to Redis, which judges
+ * paused and the window itself (lua/reserve-batch-7.lua); one that read it just before a resume is answered -3
+ * as it would have been a moment earlier.
  */
 export class OpenFlags {
   private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly applied = new Map<number, Applied>();
 
   constructor(
     private readonly stock: StockCounters,
@@ -23,22 +37,34 @@ export class OpenFlags {
   ) {}
 
   /** Sets the flag of `sale` now and at every later edge of its window. */
-  track(sale: SaleInfo): void {
+  track(sale: SaleInfo, paused = false): void {
     this.clear(sale.slot);
+    this.applied.set(sale.slot, { opensAt: sale.opensAt, closesAt: sale.closesAt, paused });
     const now = this.now();
-    this.stock.setOpen(sale.slot, windowOpen(sale, now));
+    this.stock.setOpen(sale.slot, flagOpen(sale, paused, now));
     const wait = msToNextEdge(sale, now);
     if (wait === null) return;
     // A timer may fire a millisecond early by the wall clock: track() then finds the edge still ahead and
     // waits the rest.
-    const timer = setTimeout(() => this.track(sale), Math.min(Math.max(1, wait), MAX_TIMER_MS));
+    const timer = setTimeout(() => this.track(sale, paused), Math.min(Math.max(1, wait), MAX_TIMER_MS));
     timer.unref();
     this.timers.set(sale.slot, timer);
+  }
+
+  /**
+   * The sale as the reconciler just read it (every --reconcile-ms): sets the flag again when an operator
+   * paused, resumed or closed it since (a close moved closesAt), else leaves flag and timer alone.
+   */
+  follow(sale: SaleInfo, paused: boolean): void {
+    const last = this.applied.get(sale.slot);
+    if (last !== undefined && last.paused === paused && last.opensAt === sale.opensAt && last.closesAt === sale.closesAt) return;
+    this.track(sale, paused);
   }
 
   /** The sale of `slot` left (finished): no more edges for it. */
   forget(slot: number): void {
     this.clear(slot);
+    this.applied.delete(slot);
   }
 
   stop(): void {

@@ -9,6 +9,7 @@ import type { KnownSale } from './registry.js';
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private again = false;
   constructor(
     private readonly sales: () => KnownSale[],
     private readonly read: (id: string) => Promise<SaleFacts | null>,
@@ -37,7 +38,20 @@ export class Reconciler {
       this.onError(err);
     } finally {
       this.running = false;
+      if (this.again) {
+        this.again = false;
+        void this.tick();
+      }
     }
+  }
+
+  /**
+   * Reads every sale now, or right after the read under way (which may have read a sale before the change):
+   * an operator's change made through this node is in its shared memory at once, not a period later.
+   */
+  soon(): void {
+    if (this.running) this.again = true;
+    else void this.tick();
   }
 
   stop(): void {

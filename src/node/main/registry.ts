@@ -141,6 +141,16 @@ export class SaleRegistry {
     return info;
   }
 
+  /**
+   * The reconciler read `facts`: an operator's close moved closesAt (to the moment of the close) and added
+   * stock changed total. The sale's info takes them, so retireDue() frees its slot RETIRE_AFTER_MS after the
+   * new closesAt and sweepable() sweeps its holds, as for a sale that closed on schedule.
+   */
+  follow(sale: KnownSale, facts: SaleFacts): void {
+    sale.info.closesAt = facts.closesAt;
+    sale.info.total = facts.total;
+  }
+
   /** Retires every sale finished by now and frees the slots whose quarantine passed. Main thread, periodically. */
   retireDue(): void {
     const now = this.now();

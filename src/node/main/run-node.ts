@@ -13,6 +13,7 @@ import { applyFacts } from '../../sale/quota.js';
 import type { SaleFacts } from '../../sale/types.js';
 import { closeRedis } from '../close-redis.js';
 import { DashboardFeed } from './dashboard-feed.js';
+import { loopErrors } from './loop-errors.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
 import { HolderSync } from './holder-sync.js';
@@ -20,7 +21,7 @@ import { OpenFlags } from './open-flags.js';
 import { OrderLagWatch } from './order-lag-watch.js';
 import { watchParent } from './parent-watch.js';
 import { Reconciler } from './reconciler.js';
-import { SaleRegistry } from './registry.js';
+import { SaleRegistry, type KnownSale } from './registry.js';
 import { resetSlot } from './slot-reset.js';
 import { onShutdownSignals } from './shutdown.js';
 import { startThread } from './start-thread.js';
@@ -58,9 +59,11 @@ export async function runNode(config: NodeConfig): Promise<number> {
     (err) => log.warn({ err: (err as Error).message }, 'could not read who holds what in a sold-out sale; retrying'),
   );
   /** A status read reaches shared memory: the orders count first, then quota and flags (see OrdersSeen). */
-  const refresh = (slot: number, facts: SaleFacts) => {
-    ordersSeen.raise(slot, facts.ordersMade);
-    applyFacts(stock, inFlight, slot, facts, config);
+  const refresh = (sale: KnownSale, facts: SaleFacts) => {
+    ordersSeen.raise(sale.info.slot, facts.ordersMade);
+    applyFacts(stock, inFlight, sale.info.slot, facts, config);
+    registry.follow(sale, facts); // an operator's close or added stock (src/sale/operations.ts)...
+    openFlags.follow(sale.info, facts.paused); // ...and pause: the open flag is window && !paused
     holderSync.check(facts);
   };
 
@@ -69,8 +72,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     {
       onNew: (sale) => {
         // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
-        refresh(sale.info.slot, sale.last);
-        openFlags.track(sale.info);
+        refresh(sale, sale.last);
         broadcast({ type: 'sale', sale: sale.info });
         log.info({ sale: sale.info.id, slot: sale.info.slot, remaining: sale.last.remaining }, 'sale registered');
       },
@@ -153,6 +155,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
       case 'sale-created':
         void registry.lookup(message.id).catch(() => {});
         break;
+      case 'sale-changed':
+        reconciler.soon();
+        break;
       case 'sold-out':
         holderSync.refresh(message.saleId);
         break;
@@ -220,21 +225,12 @@ export async function runNode(config: NodeConfig): Promise<number> {
     }),
   );
 
-  const onLoopError = (what: string) => {
-    let lastLogged = 0;
-    return (err: unknown) => {
-      // At most one line per 5 s per loop while Redis is away.
-      if (Date.now() - lastLogged > 5000) {
-        lastLogged = Date.now();
-        log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
-      }
-    };
-  };
+  const onLoopError = loopErrors(log);
   const reconciler = new Reconciler(
     () => registry.list(),
     (id) => readFacts(engine, id),
     // A sale retired while its read was on the way no longer owns its slot: leave the slot alone.
-    (sale, facts) => registry.get(sale.info.id) === sale && refresh(sale.info.slot, facts),
+    (sale, facts) => registry.get(sale.info.id) === sale && refresh(sale, facts),
     onLoopError('reconcile'),
   );
   const sweeper = new Sweeper(

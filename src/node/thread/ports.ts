@@ -160,6 +160,12 @@ export function adminPort(parts: ThreadParts): AdminPort {
     // This node's --max-sales is the capacity it offers the registry (it can hold that many live sales).
     createSale: (config) => parts.engine.createSale(config, parts.config.maxSales),
     announceSale: (saleId) => parts.post({ type: 'sale-created', id: saleId }),
+    listSales: (after, limit) => parts.engine.statusPage(after, limit),
+    status: (saleId) => parts.engine.status(saleId),
+    setPaused: (saleId, paused) => parts.engine.setPaused(saleId, paused),
+    close: (saleId) => parts.engine.close(saleId),
+    addStock: (saleId, add) => parts.engine.addStock(saleId, add),
+    saleChanged: (saleId) => parts.post({ type: 'sale-changed', id: saleId }),
   };
 }
 

@@ -52,7 +52,8 @@ export interface BatchResult {
 export class OrderWorker {
   private sales: string[] = [];
   private listedAt = 0;
-  private readonly known = new Set<string>();
+  /** Sales whose group exists -> the sales row last written for it ('' = none: the sale's keys are gone). */
+  private readonly known = new Map<string, string>();
   private readonly lastClaim = new Map<string, number>();
   private readonly lastTrim = new Map<string, number>();
   private stopped = false;
@@ -102,11 +103,12 @@ export class OrderWorker {
     if (Date.now() - this.listedAt < this.options.refreshMs && this.sales.length > 0) return;
     const sales = await this.engine.listSales();
     for (const sale of sales) {
-      if (this.known.has(sale)) continue;
-      await ensureOrderGroup(this.redis, sale);
+      if (!this.known.has(sale)) await ensureOrderGroup(this.redis, sale);
+      // Every refresh, not only the first time: an operator's close (closesAt) or added stock (total) reaches the
+      // sales row within --refresh-ms (src/sale/operations.ts); an unchanged row is not written again.
       const status = await this.engine.status(sale);
       if (status !== null) {
-        await this.store.upsertSale({
+        const row = {
           id: sale,
           total: status.total,
           perUserLimit: status.perUserLimit,
@@ -114,9 +116,11 @@ export class OrderWorker {
           anonymous: status.anonymous,
           ...(status.opensAt > 0 ? { opensAt: status.opensAt } : {}),
           ...(status.closesAt > 0 ? { closesAt: status.closesAt } : {}),
-        });
-      }
-      this.known.add(sale);
+        };
+        const text = JSON.stringify(row);
+        if (this.known.get(sale) !== text) await this.store.upsertSale(row);
+        this.known.set(sale, text);
+      } else this.known.set(sale, '');
     }
     this.sales = sales;
     this.listedAt = Date.now();

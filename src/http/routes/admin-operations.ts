@@ -1,0 +1,105 @@
+import { EngineError } from '../../redis/codes.js';
+import { ADMIN_CHALLENGE, adminRejection } from '../bearer.js';
+import { contentLengthOf, isJson, readBody } from '../body.js';
+import { answerEngineError } from '../engine-errors.js';
+import type { AdminPort } from '../ports.js';
+import type { Reply } from '../reply.js';
+import { checkSale, isRejection, parseStockBody, type Rejection } from '../request-rules.js';
+import type { HttpRequest } from 'uWebSockets.js';
+import type { Route } from '../router.js';
+import { saleView } from '../sale-view.js';
+
+/** What an operation's engine error is answered with; undefined = the common map (answerEngineError). */
+function operationRejection(err: unknown, saleId: string): Rejection | undefined {
+  if (!(err instanceof EngineError)) return undefined;
+  switch (err.code) {
+    case 'ERR_UNKNOWN_SALE':
+      return { status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${saleId}: check the sale id (GET /admin/sales lists them)` };
+    case 'ERR_SALE_CLOSED':
+      return { status: 409, error: 'SALE_CLOSED', msg: err.message };
+    case 'ERR_STOCK_FLOOR':
+      return { status: 409, error: 'STOCK_FLOOR', msg: err.message };
+    case 'ERR_INVALID_ARGUMENT':
+      return { status: 400, error: 'BAD_FIELD', msg: err.message };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * POST /admin/sales/{id}/pause | resume | close (no body) and POST /admin/sales/{id}/stock {"add": N}: one
+ * script each (src/sale/operations.ts). The answer is the sale as it is after the change, with `changed`
+ * (false: it already was paused / running / closed — HTTP 200 all the same). The node that made the change
+ * reconciles at once; every other node within --reconcile-ms.
+ */
+export function saleOperationRoutes(port: AdminPort): Route[] {
+  /** Runs `change` and answers the sale after it; `msg` names what happened. */
+  const operate = (reply: Reply, saleId: string, change: () => Promise<{ msg: string; data: Record<string, unknown> }>) => {
+    change()
+      .then(async ({ msg, data }) => {
+        port.saleChanged(saleId);
+        const status = await port.status(saleId);
+        if (status === null) return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${saleId}: check the sale id` });
+        reply.ok(1, msg, { ...saleView(status), ...data });
+      })
+      .catch((err: unknown) => {
+        const rejection = operationRejection(err, saleId);
+        if (rejection !== undefined) reply.error(rejection, undefined, err instanceof EngineError && err.code === 'ERR_STOCK_FLOOR' ? { floor: Number(err.detail) } : undefined);
+        else answerEngineError(reply, err, `sale ${saleId}`);
+      });
+  };
+  /** The admin check, then the sale id of the path; null when already answered. */
+  const admitted = (reply: Reply, req: HttpRequest): string | null => {
+    const denied = adminRejection(req.getHeader('authorization'), port.adminToken);
+    if (denied !== null) return (reply.error(denied, ADMIN_CHALLENGE), null);
+    const saleId = req.getParameter(0) ?? '';
+    const bad = checkSale(saleId, 'the sale id in the path');
+    if (bad !== null) return (reply.error(bad), null);
+    return saleId;
+  };
+  const toggle = (paused: boolean): Route['post'] => (reply, req) => {
+    const saleId = admitted(reply, req);
+    if (saleId === null) return;
+    operate(reply, saleId, async () => {
+      const { changed } = await port.setPaused(saleId, paused);
+      const word = paused ? 'paused' : 'resumed';
+      return { msg: changed ? word : `already ${paused ? 'paused' : 'running'}`, data: { changed } };
+    });
+  };
+  return [
+    { pattern: '/admin/sales/:id/pause', post: toggle(true) },
+    { pattern: '/admin/sales/:id/resume', post: toggle(false) },
+    {
+      pattern: '/admin/sales/:id/close',
+      post: (reply, req) => {
+        const saleId = admitted(reply, req);
+        if (saleId === null) return;
+        operate(reply, saleId, async () => {
+          const { changed } = await port.close(saleId);
+          return { msg: changed ? 'closed' : 'already closed', data: { changed } };
+        });
+      },
+    },
+    {
+      pattern: '/admin/sales/:id/stock',
+      post: (reply, req) => {
+        const contentType = req.getHeader('content-type');
+        const contentLength = contentLengthOf(req);
+        if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
+        const saleId = admitted(reply, req);
+        if (saleId === null) return;
+        if (!isJson(contentType)) {
+          return reply.error({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', msg: 'send Content-Type: application/json with {"add": N}' });
+        }
+        readBody(reply, contentLength, port.maxBodyBytes, (text) => {
+          const body = parseStockBody(text);
+          if (isRejection(body)) return reply.error(body);
+          operate(reply, saleId, async () => {
+            const { total } = await port.addStock(saleId, body.add);
+            return { msg: `stock ${body.add > 0 ? 'added' : 'removed'}: total ${total}`, data: { changed: true, added: body.add } };
+          });
+        });
+      },
+    },
+  ];
+}
