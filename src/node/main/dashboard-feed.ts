@@ -93,7 +93,12 @@ export class DashboardFeed {
       this.exchanging = true;
       void this.exchange(self, watched).finally(() => (this.exchanging = false));
     }
-    if (!watched) return;
+    if (!watched) {
+      // Nobody watches: forget the last read, so a dashboard that opens later never sees hours-old heartbeats
+      // (all "down") for the one tick before the first fresh read.
+      this.beats = new Map();
+      return;
+    }
     const redisOk = this.o.redis.status === 'ready' && now - this.lastRedisOk <= this.downAfterMs;
     const snapshot = buildSnapshot({
       now,
