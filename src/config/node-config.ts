@@ -59,6 +59,8 @@ export interface NodeConfig {
   ticketKeysDir: string | null;
   /** How often the key directory is re-read (besides SIGHUP); 0 = on SIGHUP only. */
   ticketKeysReloadMs: number;
+  /** The live dashboard's tick: heartbeat to Redis, and one snapshot pushed to /ws/sales while watched. */
+  dashboardMs: number;
 }
 
 /** Where Redis is when nothing else says so. */
@@ -137,6 +139,7 @@ export const NODE_COMMAND = {
     'jwt-audience': { type: 'text', env: 'JWT_AUDIENCE', value: 'AUD', help: "with buyer authentication: the tokens' required aud" },
     'ticket-keys': { type: 'text', env: 'TICKET_KEYS_DIR', value: 'DIR', help: 'e-ticket key directory (<kid>.pem files, `current` names the signing one; re-read on SIGHUP and every --ticket-keys-reload-ms). Default: a key in memory, per node' },
     'ticket-keys-reload-ms': { type: 'int', min: 0, max: 3_600_000, default: 5000, help: 'how often the key directory is re-read; 0 = on SIGHUP only' },
+    'dashboard-ms': { type: 'int', min: 50, max: 10_000, default: 500, help: 'live dashboard tick: heartbeat to Redis, and a snapshot to every /ws/sales socket while one is open' },
     'payment-secret': { type: 'text', env: 'PAYMENT_WEBHOOK_SECRET', value: 'S', help: "with buyer authentication: the payment system's callback secret (32+ characters); prefer the variable" },
   },
   footer: `With buyer authentication on, the buyer of a purchase is its bearer token's sub, an order is read or cancelled
@@ -197,6 +200,7 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     logLevel: v['log-level'],
     parentPid: v['parent-pid'] ?? null,
     ticketKeysReloadMs: v['ticket-keys-reload-ms'],
+    dashboardMs: v['dashboard-ms'],
     ticketKeysDir: v['ticket-keys'] === undefined || v['ticket-keys'] === '' ? null : resolve(v['ticket-keys']),
   };
 }

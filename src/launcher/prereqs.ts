@@ -17,6 +17,7 @@ export const DEBIAN_PACKAGE: Record<string, string> = {
   initdb: 'postgresql',
   pg_ctl: 'postgresql',
   postgres: 'postgresql',
+  chromium: 'chromium',
 };
 
 /** PostgreSQL's server programs: Debian keeps them off PATH, in /usr/lib/postgresql/<major>/bin. */

@@ -28,6 +28,8 @@ export type MainToThread =
   | { type: 'forget'; saleId: string; slot: number }
   /** The key directory changed (a rotation): sign with the new current key, verify with all of them. */
   | { type: 'ticket-keys'; keys: TicketKeySet }
+  /** One live-dashboard snapshot (JSON), built once per tick by the main thread: send it to this thread's sockets. */
+  | { type: 'dashboard'; json: string }
   | { type: 'stop' };
 
 export type ThreadToMain =
@@ -41,4 +43,6 @@ export type ThreadToMain =
   | { type: 'sold-out'; saleId: string }
   /** This thread will never again touch `slot` for `saleId`. */
   | { type: 'forgot'; saleId: string; slot: number }
+  /** This thread's connected dashboards changed (opened, closed, or dropped as too slow: `dropped` since start). */
+  | { type: 'dashboard-watchers'; thread: number; count: number; dropped: number }
   | { type: 'stopped'; thread: number };

@@ -27,11 +27,17 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *   ts:paysig:<hex>         string a payment callback signature already used, EX 600 (replays refused)
  *   ts:idemkey:<user> <key> string the sale a buyer's Idempotency-Key names a purchase in, EX 86400 (the key's
  *                                  window): one key, one purchase, across sales
+ *   {ts:dash}:nodes         hash   node id -> the node's latest dashboard heartbeat (JSON with its own `at`),
+ *                                  written by each node's main thread every --dashboard-ms; the key expires
+ *                                  when no node has written for DASHBOARD_KEEP_MS, a field older is pruned
  */
 export const SALES_SET = 'ts:sales';
 
 /** The sale registry's two keys share the hash tag {ts:registry}: lua/reserve-place-2.lua runs on Cluster. */
 export const REGISTRY = { places: '{ts:registry}:places', capacity: '{ts:registry}:capacity' } as const;
+
+/** The live dashboard's heartbeats of every node (src/redis/node-beats.ts). */
+export const DASHBOARD_NODES = '{ts:dash}:nodes';
 
 export interface SaleKeys {
   meta: string;

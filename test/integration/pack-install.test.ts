@@ -23,7 +23,7 @@ t.test('npm pack, install elsewhere, run --help and a node from there', async (t
   t.equal(packed.code, 0, `npm pack: ${packed.stderr.slice(-500)}`);
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const paths = info!.files.map((f) => f.path);
-  for (const expected of ['bin/ticket-spike.js', 'dist/src/cli/main.js', 'lua/reserve-batch-7.lua', 'nginx/nginx.conf', 'node_modules/native-free-shm/dist/index.js']) {
+  for (const expected of ['bin/ticket-spike.js', 'dist/src/cli/main.js', 'lua/reserve-batch-7.lua', 'nginx/nginx.conf', 'dashboard/index.html', 'node_modules/native-free-shm/dist/index.js']) {
     t.ok(paths.includes(expected), `the tarball carries ${expected}`);
   }
   t.notOk(paths.some((p) => p.startsWith('test/') || p.startsWith('src/')), 'and no tests or TypeScript sources');
@@ -73,4 +73,7 @@ t.test('npm pack, install elsewhere, run --help and a node from there', async (t
   t.equal(created.status, 201, created.body);
   const bought = await http(undefined, 'GET', `${url}/buy/ticket?sale=PK&user=p1`);
   t.equal(bought.json?.code, 1, `bought from the installed package: ${bought.body}`);
+  // The live dashboard's page and uPlot (from the installed `uplot` dependency, no CDN).
+  t.equal((await http(undefined, 'GET', `${url}/dashboard`)).status, 200, 'the installed node serves /dashboard');
+  t.equal((await http(undefined, 'GET', `${url}/dashboard/vendor/uPlot.iife.min.js`)).status, 200, 'and uPlot');
 });

@@ -12,6 +12,8 @@ import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { applyFacts } from '../../sale/quota.js';
 import type { SaleFacts } from '../../sale/types.js';
 import { closeRedis } from '../close-redis.js';
+import { DashboardFeed } from './dashboard-feed.js';
+import { loopErrors } from './loop-errors.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
 import { HolderSync } from './holder-sync.js';
@@ -139,6 +141,8 @@ export async function runNode(config: NodeConfig): Promise<number> {
     () => lagWatch.current(),
   );
 
+  // The live dashboard: heartbeat to Redis; one snapshot per tick for the threads' /ws/sales sockets while watched.
+  const dashboard = DashboardFeed.forNode(config, metricsBuffer, redis, () => registry.list().map((s) => s.last), (json) => broadcast({ type: 'dashboard', json }), log);
   const onThreadMessage = (worker: Worker, message: ThreadToMain) => {
     switch (message.type) {
       case 'lookup':
@@ -159,6 +163,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
         break;
       case 'forgot':
         registry.acknowledged(message.slot, message.saleId);
+        break;
+      case 'dashboard-watchers':
+        dashboard.watched(message.thread, message.count, message.dropped);
         break;
       case 'metrics':
         metrics.metrics().then(
@@ -218,16 +225,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     }),
   );
 
-  const onLoopError = (what: string) => {
-    let lastLogged = 0;
-    return (err: unknown) => {
-      // At most one line per 5 s per loop while Redis is away.
-      if (Date.now() - lastLogged > 5000) {
-        lastLogged = Date.now();
-        log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
-      }
-    };
-  };
+  const onLoopError = loopErrors(log);
   const reconciler = new Reconciler(
     () => registry.list(),
     (id) => readFacts(engine, id),
@@ -247,6 +245,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   sweeper.start(config.sweepMs);
   lagWatch.start(2000);
   void lagWatch.tick();
+  dashboard.start();
   let refreshTimer: NodeJS.Timeout | undefined;
   if (config.refreshMs > 0) {
     const onRefreshError = onLoopError('sale refresh');
@@ -269,6 +268,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
         reconciler.stop();
         sweeper.stop();
         lagWatch.stop();
+        await dashboard.stop();
         openFlags.stop();
         ticketKeys.stop();
         clearInterval(retireTimer);

@@ -1,10 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { App, us_listen_socket_close, type HttpResponse, type us_listen_socket } from 'uWebSockets.js';
 import { StockCounters } from 'native-free-shm';
+import { loadDashboardAssets } from '../../http/dashboard/assets.js';
+import { DashboardHub } from '../../http/dashboard/hub.js';
+import { mountDashboardSocket } from '../../http/dashboard/socket.js';
 import { Reply } from '../../http/reply.js';
 import { mount } from '../../http/router.js';
 import { adminRoutes } from '../../http/routes/admin.js';
 import { buyRoutes } from '../../http/routes/buy.js';
+import { dashboardRoutes } from '../../http/routes/dashboard.js';
 import { healthRoutes } from '../../http/routes/health.js';
 import { orderRoutes } from '../../http/routes/orders.js';
 import { saleRoutes } from '../../http/routes/sales.js';
@@ -125,9 +129,15 @@ const newReply = (res: HttpResponse): Reply => {
 };
 
 const app = App();
+// The live dashboard: this thread's sockets get each snapshot the main thread builds (one per tick, not per socket).
+const dashboards = new DashboardHub((count, dropped) => post({ type: 'dashboard-watchers', thread: data.index, count, dropped }));
+mountDashboardSocket(app, dashboards, config.id, () => draining);
 mount(
   app,
-  [...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...ticketRoutes(ticketPort(parts)), ...saleRoutes(salePort(parts)), ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts))],
+  [
+    ...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...ticketRoutes(ticketPort(parts)), ...saleRoutes(salePort(parts)),
+    ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts)), ...dashboardRoutes(loadDashboardAssets()),
+  ],
   newReply,
 );
 
@@ -162,6 +172,8 @@ parentPort?.on('message', (message: MainToThread) => {
       return metricsLink.answered(message.reqId, message.contentType === '' ? null : { text: message.text, contentType: message.contentType });
     case 'ticket-keys':
       return signer.setKeys(message.keys);
+    case 'dashboard':
+      return dashboards.push(message.json);
     case 'stop':
       return void stop();
   }
@@ -193,6 +205,7 @@ async function stop(): Promise<void> {
   draining = true;
   if (listenSocket !== false) us_listen_socket_close(listenSocket);
   listenSocket = false;
+  dashboards.closeAll();
   await batcher.drain();
   // Also gives the last answers a moment to leave the socket buffers before the connections are closed.
   await openReplies.whenQuiet(100);

@@ -1,0 +1,240 @@
+// ticket-spike live dashboard: one WebSocket (/ws/sales) that only pushes snapshots (src/node/main/
+// dashboard-snapshot.ts), uPlot charts of the last minutes, and buttons that call the admin API with the
+// token typed into the page. The token lives in the input field and this script's memory only: never in the
+// URL, a cookie or storage.
+'use strict';
+
+(() => {
+  const HISTORY_SECONDS = 5 * 60;
+  const $ = (id) => document.getElementById(id);
+  // ---- history for the charts: x in seconds, one sold series per sale, requests/s and purchases/s ----
+  const history = { x: [], sold: new Map(), rps: [], pps: [] };
+  const state = { snapshots: 0, last: null, socketOpen: false, points: 0, history };
+  window.dashboard = state; // for a look from the console (and the browser test)
+  let soldChart = null;
+  let soldIds = '';
+  let rpsChart = null;
+
+  function record(snap) {
+    const t = snap.at / 1000;
+    history.x.push(t);
+    history.rps.push(snap.totals.requestsPerSec);
+    history.pps.push(snap.totals.purchasesPerSec);
+    const n = history.x.length;
+    for (const sale of snap.sales) {
+      if (!history.sold.has(sale.id)) history.sold.set(sale.id, new Array(n - 1).fill(null));
+    }
+    for (const [id, series] of history.sold) {
+      const sale = snap.sales.find((s) => s.id === id);
+      series.push(sale === undefined ? null : sale.sold);
+    }
+    while (history.x.length > 0 && history.x[0] < t - HISTORY_SECONDS) {
+      history.x.shift();
+      history.rps.shift();
+      history.pps.shift();
+      for (const series of history.sold.values()) series.shift();
+    }
+    for (const [id, series] of history.sold) if (series.every((v) => v === null)) history.sold.delete(id);
+    state.points = history.x.length;
+  }
+
+  const COLORS = ['#4a90e2', '#e2a04a', '#50c878', '#d65db1', '#e25c4a', '#9b8cff', '#3fc1c9', '#c9c13f'];
+  const size = () => ({ width: Math.max(320, Math.min(640, window.innerWidth / 2 - 60)), height: 220 });
+
+  function drawCharts() {
+    if (typeof uPlot === 'undefined') return;
+    const ids = [...history.sold.keys()].slice(0, COLORS.length);
+    if (soldChart === null || ids.join('\n') !== soldIds) {
+      soldChart?.destroy();
+      soldIds = ids.join('\n');
+      soldChart = new uPlot(
+        { ...size(), series: [{}, ...ids.map((id, i) => ({ label: id, stroke: COLORS[i], width: 2 }))], axes: axes() },
+        [history.x, ...ids.map((id) => history.sold.get(id))],
+        $('chart-sold'),
+      );
+    } else {
+      soldChart.setData([history.x, ...ids.map((id) => history.sold.get(id))]);
+    }
+    if (rpsChart === null) {
+      rpsChart = new uPlot(
+        {
+          ...size(),
+          series: [{}, { label: 'requests/s', stroke: '#4a90e2', width: 2 }, { label: 'purchases/s', stroke: '#50c878', width: 2 }],
+          axes: axes(),
+        },
+        [history.x, history.rps, history.pps],
+        $('chart-rps'),
+      );
+    } else {
+      rpsChart.setData([history.x, history.rps, history.pps]);
+    }
+  }
+
+  function axes() {
+    const style = { stroke: '#8a8f98', grid: { stroke: '#2a2f37' }, ticks: { stroke: '#2a2f37' } };
+    return [style, style];
+  }
+
+  // ---- tables ----
+  const fmt = (v, digits = 0) => (v === null || v === undefined ? '–' : Number(v).toFixed(digits));
+
+  function badge(el, text, cls) {
+    el.textContent = text;
+    el.className = `badge ${cls}`;
+  }
+
+  function cell(tr, cls, text) {
+    const td = document.createElement('td');
+    td.className = cls;
+    td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  }
+
+  // Rows are kept and updated in place, so a button under the pointer survives the next snapshot.
+  function renderSales(sales) {
+    const body = $('sales').querySelector('tbody');
+    const rows = new Map([...body.children].map((tr) => [tr.dataset.sale, tr]));
+    for (const sale of sales) {
+      let tr = rows.get(sale.id);
+      rows.delete(sale.id);
+      if (tr === undefined) tr = newSaleRow(sale.id, body);
+      const set = (cls, text) => (tr.querySelector(`td.${cls}`).textContent = text);
+      set('state', sale.state);
+      set('total', fmt(sale.total));
+      set('held', fmt(sale.held));
+      set('paid', fmt(sale.paid));
+      set('sold', fmt(sale.sold));
+      set('remaining', fmt(sale.remaining));
+      tr.querySelector('.bar i').style.width = `${sale.total > 0 ? Math.min(100, (100 * sale.sold) / sale.total) : 0}%`;
+    }
+    for (const tr of rows.values()) tr.remove();
+  }
+
+  function newSaleRow(id, body) {
+    const tr = document.createElement('tr');
+    tr.dataset.sale = id;
+    cell(tr, 'id', id);
+    for (const cls of ['state', 'total', 'held', 'paid', 'sold', 'remaining']) cell(tr, cls, '');
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    bar.appendChild(document.createElement('i'));
+    cell(tr, 'progress', '').appendChild(bar);
+    const ops = cell(tr, 'ops', '');
+    for (const action of ['pause', 'resume', 'close']) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = action;
+      button.dataset.action = action;
+      button.dataset.sale = id;
+      button.disabled = token() === '';
+      ops.appendChild(button);
+    }
+    body.appendChild(tr);
+    return tr;
+  }
+
+  function renderNodes(nodes) {
+    const body = $('nodes').querySelector('tbody');
+    body.replaceChildren();
+    for (const node of nodes) {
+      const tr = document.createElement('tr');
+      tr.dataset.node = node.id;
+      const alive = node.alive === true ? 'up' : node.alive === false ? 'down' : 'unknown';
+      tr.className = alive;
+      cell(tr, 'id', node.id);
+      cell(tr, 'alive', node.alive === false ? `down (${Math.round(node.ageMs / 1000)} s)` : alive);
+      cell(tr, 'share', node.alive === false ? '–' : `${fmt(node.share * 100)} %`);
+      cell(tr, 'rps', fmt(node.requestsPerSec, 1));
+      cell(tr, 'pps', fmt(node.purchasesPerSec, 1));
+      cell(tr, 'p50', fmt(node.p50Ms, 2));
+      cell(tr, 'p99', fmt(node.p99Ms, 2));
+      cell(tr, 'threads', fmt(node.threads));
+      cell(tr, 'dashboards', fmt(node.dashboards));
+      body.appendChild(tr);
+    }
+  }
+
+  function render(snap) {
+    $('served-by').textContent = `via ${snap.servedBy}`;
+    badge($('redis'), `Redis ${snap.redis ? 'up' : 'down'}`, snap.redis ? 'up' : 'down');
+    const pg = snap.postgres;
+    badge($('postgres'), `PostgreSQL ${pg === 'none' ? 'not configured' : pg}`, pg === 'up' ? 'up' : pg === 'down' ? 'down' : 'unknown');
+    $('t-purchases').textContent = fmt(snap.totals.purchasesPerSec, 1);
+    $('t-soldout').textContent = fmt(snap.totals.soldOutPerSec, 1);
+    $('t-429').textContent = fmt(snap.totals.tooManyPerSec, 1);
+    $('t-503').textContent = fmt(snap.totals.unavailablePerSec, 1);
+    $('t-requests').textContent = fmt(snap.totals.requestsPerSec, 1);
+    renderSales(snap.sales);
+    renderNodes(snap.nodes);
+    drawCharts();
+  }
+
+  // ---- the socket: reconnect after a second (nginx then picks a node, maybe another one) ----
+  function connect() {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/sales`);
+    ws.onopen = () => {
+      state.socketOpen = true;
+      badge($('ws-state'), 'live', 'up');
+    };
+    ws.onmessage = (event) => {
+      let snap;
+      try {
+        snap = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (snap === null || snap.type !== 'snapshot') return;
+      state.snapshots++;
+      state.last = snap;
+      record(snap);
+      render(snap);
+    };
+    ws.onclose = () => {
+      state.socketOpen = false;
+      badge($('ws-state'), 'reconnecting…', 'down');
+      setTimeout(connect, 1000);
+    };
+  }
+
+  // ---- admin buttons ----
+  const token = () => $('token').value.trim();
+  function tokenChanged() {
+    const has = token() !== '';
+    $('token-state').textContent = has ? 'token set (this tab only)' : 'no token: buttons disabled';
+    for (const b of document.querySelectorAll('button[data-action]')) b.disabled = !has;
+  }
+
+  async function operate(action, saleId) {
+    const out = $('admin-result');
+    out.textContent = `${action} ${saleId}…`;
+    try {
+      const res = await fetch(`/admin/sales/${encodeURIComponent(saleId)}/${action}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token()}` }, // the contract: no body
+        cache: 'no-store',
+      });
+      let msg = '';
+      try {
+        msg = (await res.json()).msg ?? '';
+      } catch {
+        msg = res.statusText;
+      }
+      out.textContent = `${action} ${saleId}: ${res.status} ${msg}`;
+      out.dataset.status = String(res.status);
+    } catch (err) {
+      out.textContent = `${action} ${saleId}: ${err.message}`;
+      out.dataset.status = 'error';
+    }
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('admin').addEventListener('submit', (event) => event.preventDefault());
+    $('token').addEventListener('input', tokenChanged);
+    $('sales').addEventListener('click', (event) => {
+      const button = event.target.closest('button[data-action]');
+      if (button !== null && !button.disabled) void operate(button.dataset.action, button.dataset.sale);
+    });
+    connect();
+  });
+})();

@@ -1,0 +1,128 @@
+import type { NodeRates } from '../../metrics/window.js';
+import { saleState } from '../../sale/schedule.js';
+import type { SaleFacts } from '../../sale/types.js';
+
+/** What a node says about itself every tick (its heartbeat in Redis, src/redis/node-beats.ts). */
+export interface NodeBeat extends NodeRates {
+  id: string;
+  /** When it was written, ms since the epoch by the writer's clock. */
+  at: number;
+  threads: number;
+  weight: number;
+  /** Dashboards connected to this node now, and how many it dropped for not reading (since start). */
+  dashboards: number;
+  dashboardsDropped: number;
+}
+
+export interface NodeRow extends NodeBeat {
+  /** null: unknown (this node cannot read Redis, so it cannot tell). */
+  alive: boolean | null;
+  ageMs: number;
+  /** This node's part of all live nodes' requests over the window, 0..1. */
+  share: number;
+}
+
+export type StoreState = 'up' | 'down' | 'unknown' | 'none';
+
+/** The sale's state (src/sale/schedule.ts), with 'sold out' for an open sale that has nothing left. */
+export type SaleRowState = 'scheduled' | 'open' | 'sold out' | 'paused' | 'closed';
+
+export interface SaleRow {
+  id: string;
+  total: number;
+  held: number;
+  paid: number;
+  remaining: number;
+  sold: number;
+  state: SaleRowState;
+}
+
+/** The one JSON message every dashboard of a node gets each tick (`/ws/sales`). */
+export interface DashboardSnapshot {
+  type: 'snapshot';
+  at: number;
+  servedBy: string;
+  intervalMs: number;
+  redis: boolean;
+  /** As this node sees it: 'none' = no database configured, 'unknown' = the first probe has not answered. */
+  postgres: StoreState;
+  totals: Omit<NodeRates, 'p50Ms' | 'p99Ms'>;
+  sales: SaleRow[];
+  nodes: NodeRow[];
+}
+
+export interface SnapshotInput {
+  now: number;
+  intervalMs: number;
+  /** A heartbeat older than this is a node down. */
+  downAfterMs: number;
+  self: NodeBeat;
+  /** Every node's heartbeat as last read from Redis (this node's own included or not). */
+  others: Map<string, Record<string, unknown>>;
+  redis: boolean;
+  postgres: StoreState;
+  sales: SaleFacts[];
+}
+
+/** Judged again at `now` from the facts' window and pause flag, so an edge passed since the last read shows at once. */
+export function rowState(facts: SaleFacts, now: number): SaleRowState {
+  const state = saleState(facts, facts.paused, now);
+  return state === 'open' && facts.remaining <= 0 ? 'sold out' : state;
+}
+
+export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
+  const { now, self } = input;
+  const rows: NodeRow[] = [{ ...self, alive: true, ageMs: 0, share: 0 }];
+  for (const [id, raw] of input.others) {
+    if (id === self.id) continue;
+    const beat = beatOf(id, raw);
+    const ageMs = Math.max(0, now - beat.at);
+    rows.push({ ...beat, alive: input.redis ? ageMs <= input.downAfterMs : null, ageMs, share: 0 });
+  }
+  rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  const live = rows.filter((r) => r.alive !== false);
+  const sum = (pick: (r: NodeRow) => number) => Math.round(live.reduce((a, r) => a + pick(r), 0) * 100) / 100;
+  const totals = {
+    requestsPerSec: sum((r) => r.requestsPerSec),
+    purchasesPerSec: sum((r) => r.purchasesPerSec),
+    soldOutPerSec: sum((r) => r.soldOutPerSec),
+    tooManyPerSec: sum((r) => r.tooManyPerSec),
+    unavailablePerSec: sum((r) => r.unavailablePerSec),
+  };
+  for (const row of live) row.share = totals.requestsPerSec > 0 ? Math.round((row.requestsPerSec / totals.requestsPerSec) * 1000) / 1000 : 0;
+  const sales = input.sales
+    .map((f) => ({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, state: rowState(f, now) }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    type: 'snapshot',
+    at: now,
+    servedBy: self.id,
+    intervalMs: input.intervalMs,
+    redis: input.redis,
+    postgres: input.postgres,
+    totals,
+    sales,
+    nodes: rows,
+  };
+}
+
+/** A heartbeat read from Redis, every field checked (a missing or odd one reads as 0 / null). */
+function beatOf(id: string, raw: Record<string, unknown>): NodeBeat {
+  const num = (key: string) => (typeof raw[key] === 'number' && Number.isFinite(raw[key]) ? (raw[key] as number) : 0);
+  const ms = (key: string) => (typeof raw[key] === 'number' && Number.isFinite(raw[key]) ? (raw[key] as number) : null);
+  return {
+    id,
+    at: num('at'),
+    threads: num('threads'),
+    weight: num('weight'),
+    dashboards: num('dashboards'),
+    dashboardsDropped: num('dashboardsDropped'),
+    requestsPerSec: num('requestsPerSec'),
+    purchasesPerSec: num('purchasesPerSec'),
+    soldOutPerSec: num('soldOutPerSec'),
+    tooManyPerSec: num('tooManyPerSec'),
+    unavailablePerSec: num('unavailablePerSec'),
+    p50Ms: ms('p50Ms'),
+    p99Ms: ms('p99Ms'),
+  };
+}

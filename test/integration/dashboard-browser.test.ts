@@ -1,0 +1,119 @@
+// The live dashboard in a real browser (Debian's chromium driven by playwright-core), through nginx: the
+// counters and the chart move during a small purchase load, the page's buttons pause and resume the sale with
+// the token typed into it, and a killed node shows as down. A screenshot is left in test/output/.
+import t from 'tap';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+import { connectRedisReady } from '../../src/redis/connection.js';
+import { saleKeys } from '../../src/redis/keys.js';
+import { findBinary } from '../../src/launcher/prereqs.js';
+import { NginxProcess } from '../helpers/nginx.js';
+import { NodeProcess, http, keepAliveAgent, pool } from '../helpers/node-process.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+const TOKEN = 'browser-admin';
+const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
+
+t.test('the dashboard page in chromium', async (t) => {
+  const executablePath = findBinary('chromium');
+  if (executablePath === undefined) throw new Error('chromium is not installed (apt-get install -y chromium; npm test installs it as root)');
+  const redis = await RedisServer.start();
+  t.teardown(() => redis.stop());
+  const nodes = await Promise.all(
+    ['br-a', 'br-b'].map((id) => NodeProcess.start({ redisUrl: redis.url, threads: 1, args: ['--id', id, '--buyer-rate', '0'], env: { ADMIN_TOKEN: TOKEN } })),
+  );
+  t.teardown(() => Promise.all(nodes.map((n) => n.stop())));
+  const nginx = await NginxProcess.start({ upstreams: nodes.map((n) => ({ host: '127.0.0.1', port: n.port, weight: 1 })) });
+  t.teardown(() => nginx.stop());
+  const agent = keepAliveAgent(8);
+  t.teardown(() => agent.destroy());
+  const client = await connectRedisReady(redis.url);
+  t.teardown(() => client.disconnect());
+  const created = await http(agent, 'POST', `${nginx.url}/admin/sales`, JSON.stringify({ id: 'BROWSE', total: 200, perUserLimit: 1, anonymous: false }), {
+    'content-type': 'application/json',
+    authorization: `Bearer ${TOKEN}`,
+  });
+  t.equal(created.status, 201, 'sale created');
+  let buyer = 0;
+  const buy = () => http(agent, 'GET', `${nginx.url}/buy/ticket?sale=BROWSE&user=b${buyer++}`);
+
+  const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-background-networking'] });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  await page.goto(`${nginx.url}/dashboard`);
+  await page.locator('#ws-state', { hasText: 'live' }).waitFor({ timeout: 5000 });
+  const row = page.locator('tr[data-sale="BROWSE"]');
+  await row.waitFor({ timeout: 5000 });
+  await page.locator('#nodes tr.up').nth(1).waitFor({ timeout: 5000 });
+  t.pass('the page is live, with the sale and both nodes up');
+  t.equal(await page.textContent('#redis'), 'Redis up');
+
+  t.test('counters and chart move during a purchase load', async (t) => {
+    const chartBefore = await page.locator('#chart-sold').screenshot();
+    let sawPurchasesPerSec = false;
+    // 60 purchases, 4 at a time, paced over ~1.5 s: a small, bounded, local load.
+    const load = pool(
+      4,
+      Array.from({ length: 60 }, () => async () => {
+        await sleep(100);
+        return buy();
+      }),
+    );
+    while (!(await Promise.race([load.then(() => true), sleep(150).then(() => false)]))) {
+      if (Number(await page.textContent('#t-purchases')) > 0) sawPurchasesPerSec = true;
+    }
+    const answers = await load;
+    t.equal(answers.filter((a) => a.json?.code === 1).length, 60, '60 bought');
+    const held = Number(await client.hget(saleKeys('BROWSE').meta, 'held'));
+    await page.locator('tr[data-sale="BROWSE"] td.sold', { hasText: String(held) }).waitFor({ timeout: 3000 });
+    t.equal(held, 60, `the page shows sold ${held}, as Redis has it`);
+    t.equal(await row.locator('td.remaining').textContent(), '140');
+    if (!sawPurchasesPerSec) sawPurchasesPerSec = Number(await page.textContent('#t-purchases')) > 0;
+    t.ok(sawPurchasesPerSec, 'purchases/s above 0 during the load');
+    // (A string: this file is compiled without the DOM's types; window.dashboard is the page's own state.)
+    const lastSold = await page.evaluate<number | null>("(window.dashboard.history.sold.get('BROWSE') ?? [null]).at(-1)");
+    t.equal(lastSold, 60, "the chart's sold series ends at 60");
+    await sleep(600); // one more push redraws the chart
+    t.not(Buffer.compare(chartBefore, await page.locator('#chart-sold').screenshot()), 0, 'the sold chart was redrawn with the new figures');
+  });
+
+  t.test('pause and resume with the operator token', async (t) => {
+    t.ok(await page.locator('button[data-action="pause"][data-sale="BROWSE"]').isDisabled(), 'buttons disabled without a token');
+    await page.fill('#token', TOKEN);
+    t.notMatch(page.url(), TOKEN, 'the token is not in the URL');
+    await page.click('button[data-action="pause"][data-sale="BROWSE"]');
+    await page.locator('#admin-result[data-status]').waitFor({ timeout: 3000 });
+    t.equal(await page.getAttribute('#admin-result', 'data-status'), '200', `pause answered: ${await page.textContent('#admin-result')}`);
+    await row.locator('td.state', { hasText: 'paused' }).waitFor({ timeout: 3000 });
+    await sleep(300); // every node's shared memory within one reconcile period
+    const refused = await Promise.all([buy(), buy()]);
+    t.same(refused.map((a) => a.json?.code), [-3, -3], `purchases while paused are refused as not open: ${refused[0]!.body.trim()}`);
+    await page.click('button[data-action="resume"][data-sale="BROWSE"]');
+    await page.locator('#admin-result', { hasText: /^resume BROWSE: 200/ }).waitFor({ timeout: 3000 });
+    await row.locator('td.state', { hasText: 'open' }).waitFor({ timeout: 3000 });
+    await sleep(300); // every node's shared memory within one reconcile period
+    t.equal((await buy()).json?.code, 1, 'after resume, purchases succeed again');
+  });
+
+  t.test('a killed node shows as down', async (t) => {
+    process.kill(nodes[1]!.pid!, 'SIGKILL');
+    const down = page.locator('tr[data-node="br-b"] td.alive', { hasText: /^down/ });
+    await down.waitFor({ timeout: 6000 });
+    t.pass('br-b shows as down');
+    t.equal(await page.textContent('tr[data-node="br-a"] td.alive'), 'up', 'br-a still up');
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: `${OUTPUT}dashboard.png`, fullPage: true });
+  });
+
+  t.test('no script error, no refused resource on the page', async (t) => {
+    // The socket to the killed node may have closed; a reconnect is not an error.
+    t.same(problems.filter((p) => !/WebSocket/.test(p)), [], problems.join('\n'));
+  });
+});
