@@ -10,6 +10,7 @@
 #   bench/profile/sale-path.sh
 #   DURATION=10s NODE_ARGS="--batch-in-flight 1" PROFILE=0 bench/profile/sale-path.sh
 #   STOCK=1000 bench/profile/sale-path.sh      # sold out after 1,000: the sold-out path instead
+#   FSYNC=everysec bench/profile/sale-path.sh  # not the durability ticket-spike promises: shows what the fsync costs
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-8s}; STOCK=${STOCK:-50000000}; PROFILE=${PROFILE:-1}; THREADS=${THREADS:-2}
@@ -26,7 +27,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync always \
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync "${FSYNC:-always}" \
   --save '' --daemonize no --loglevel warning >"$WORK/redis.log" 2>&1 &
 REDIS_PID=$!; PIDS+=("$REDIS_PID")
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
