@@ -3,8 +3,8 @@ import type { Rejection } from './request-rules.js';
 
 /** What the owner of the thread learns about each request's answer (metrics, shutdown's wait for idle). */
 export interface ReplyHooks {
-  /** The answer left with this status. */
-  onEnd(status: number): void;
+  /** The answer left with this status; `startedAt` is performance.now() when the request came in. */
+  onEnd(status: number, startedAt: number): void;
   /** The client went away before an answer was written. */
   onAbort(): void;
 }
@@ -17,10 +17,12 @@ export interface ReplyHooks {
 export class Reply {
   aborted = false;
   done = false;
+  /** performance.now() when the request came in (for the latency the hooks record). */
+  readonly startedAt = performance.now();
   constructor(
     readonly res: HttpResponse,
     private readonly servedBy: string,
-    /** Exactly one of onEnd and onAbort is called, once. */
+    /** Exactly one of onEnd and onAbort is called, once. One object for every request of a thread. */
     private readonly hooks?: ReplyHooks,
     /** When the node is shutting down: answer and close the connection so the client goes elsewhere. */
     readonly closing = false,
@@ -54,7 +56,7 @@ export class Reply {
       if (headers !== undefined) for (const [name, value] of headers) res.writeHeader(name, value);
       res.end(body, closeConnection || this.closing);
     });
-    this.hooks?.onEnd(status);
+    this.hooks?.onEnd(status, this.startedAt);
   }
 
   /**

@@ -110,22 +110,18 @@ const parts: ThreadParts = {
   draining: () => draining,
 };
 
+// One hooks object for every request (not two closures each: the sold-out path answers ~100k/s per node).
+const replyHooks = {
+  onEnd: (status: number, startedAt: number) => {
+    counters.response(status, (performance.now() - startedAt) / 1000);
+    openReplies.closed();
+  },
+  onAbort: () => openReplies.closed(),
+};
 const newReply = (res: HttpResponse): Reply => {
-  const started = performance.now();
   openReplies.opened();
   // While draining, every answer also closes its connection, so keep-alive clients move to another node.
-  return new Reply(
-    res,
-    config.id,
-    {
-      onEnd: (status) => {
-        counters.response(status, (performance.now() - started) / 1000);
-        openReplies.closed();
-      },
-      onAbort: () => openReplies.closed(),
-    },
-    draining,
-  );
+  return new Reply(res, config.id, replyHooks, draining);
 };
 
 const app = App();
