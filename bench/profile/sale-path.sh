@@ -41,7 +41,7 @@ node "${PROFILE_ARGS[@]}" dist/src/cli/main.js node --port "$NODE_PORT" --thread
 NODE_PID=$!; PIDS+=("$NODE_PID")
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$NODE_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 # Warm-up on the sale path too (the profile covers the whole run).
-wrk -t2 -c"$CONNECTIONS" -d2s -s bench/stress/new-user.lua "http://127.0.0.1:$NODE_PORT" -- WARM >/dev/null 2>&1 || true
+wrk -t2 -c"$CONNECTIONS" -d"${WARMUP:-2s}" -s bench/stress/new-user.lua "http://127.0.0.1:$NODE_PORT" -- WARM >/dev/null 2>&1 || true
 redis-cli -p "$REDIS_PORT" config resetstat >/dev/null
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 n0=$(cpu "$NODE_PID"); r0=$(cpu "$REDIS_PID")
