@@ -48,3 +48,24 @@ export function undecided(r: LoadResult): number {
   if (r.counts === null) return r.sent - r.answered + r.non2xx;
   return r.sent - r.answered + r.counts.http5xx;
 }
+
+/**
+ * Two loads on one sale, for its audit: every count summed; the time and latency are the second (measured)
+ * load's.
+ */
+export function combined(first: LoadResult, measured: LoadResult): LoadResult {
+  const counts =
+    first.counts === null || measured.counts === null
+      ? null
+      : (Object.fromEntries(
+          (Object.keys(measured.counts) as (keyof AnswerCounts)[]).map((k) => [k, first.counts![k] + measured.counts![k]]),
+        ) as unknown as AnswerCounts);
+  return {
+    ...measured,
+    sent: first.sent + measured.sent,
+    answered: first.answered + measured.answered,
+    counts,
+    socketErrors: first.socketErrors + measured.socketErrors,
+    non2xx: first.non2xx + measured.non2xx,
+  };
+}

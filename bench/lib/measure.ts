@@ -3,7 +3,7 @@
 import { startBaseline } from './baselines.js';
 import { trackSystem } from './children.js';
 import { judgeMixed, judgeSale } from './judge.js';
-import type { LoadResult } from './load-result.js';
+import { combined, type LoadResult } from './load-result.js';
 import type { BenchOptions } from './options.js';
 import type { Plan } from './plan.js';
 import { runAb } from './run-ab.js';
@@ -34,6 +34,23 @@ async function load(plan: Plan, url: string, o: BenchOptions, workDir: string, r
   return runWrk(l.budgetPerThread === undefined ? wrkRun : { ...wrkRun, budgetPerThread: l.budgetPerThread });
 }
 
+/**
+ * Buyers of their own (run 's') with a budget of the stock plus a fifth, split over wrk's threads: every ticket
+ * is sold before the measured load starts (each buyer is new, so each purchase takes one while any is left).
+ */
+function sellOut(plan: Plan, url: string, o: BenchOptions): Promise<LoadResult> {
+  const budgetPerThread = Math.ceil((plan.sale.stock * 1.2) / o.threads);
+  return runWrk({
+    url,
+    threads: o.threads,
+    connections: o.connections,
+    seconds: 120,
+    script: 'buyers',
+    args: [plan.sale.id, 's', 'user', String(budgetPerThread)],
+    budgetPerThread,
+  });
+}
+
 export async function measure(plan: Plan, o: BenchOptions, workDir: string, report: (step: string) => void): Promise<Measurement> {
   let last = Date.now();
   // BENCH_DEBUG=1: how long each step took (start, warm-up, load, drain, audit, stop), on stderr.
@@ -48,6 +65,11 @@ export async function measure(plan: Plan, o: BenchOptions, workDir: string, repo
   try {
     onStep('warming up');
     await warmUp(system.url, o.warmup, o.connections);
+    let soldBefore: LoadResult | null = null;
+    if (plan.sellOutFirst === true) {
+      onStep('selling out');
+      soldBefore = await sellOut(plan, system.url, o);
+    }
     onStep(plan.load.tool === 'ab' ? `ab -n ${plan.load.requests}` : 'loading');
     // Each run has its own Redis, so buyer ids need only be distinct within the run (u-<thread>-<n>).
     const result = await load(plan, system.url, o, workDir, 'u');
@@ -58,7 +80,8 @@ export async function measure(plan: Plan, o: BenchOptions, workDir: string, repo
     onStep('auditing');
     const books = await system.books();
     // hello sells nothing: it has no books to judge, only figures.
-    const problems = plan.system === 'hello' ? [] : plan.judge === 'mixed' ? judgeMixed(result, books) : judgeSale(plan.sale.stock, result, books);
+    const judged = soldBefore === null ? result : combined(soldBefore, result);
+    const problems = plan.system === 'hello' ? [] : plan.judge === 'mixed' ? judgeMixed(judged, books) : judgeSale(plan.sale.stock, judged, books);
     return { plan, layout: system.layout, load: result, books, problems };
   } finally {
     onStep('stopping');

@@ -14,6 +14,11 @@ export interface Plan {
   sale: SaleSpec;
   load: LoadPlan;
   judge: 'sale' | 'mixed';
+  /**
+   * Sell the stock out before the measured load (its own buyers, a request budget of the stock plus a margin):
+   * the figures are then those of the answers after a sell-out alone. The audit counts both loads.
+   */
+  sellOutFirst?: boolean;
 }
 
 export interface Scenario {

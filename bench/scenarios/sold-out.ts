@@ -16,6 +16,8 @@ export const soldOut: Scenario = {
         sale: { id: 'SOLDOUT', stock: o.soldOutStock, anonymous: false },
         load: { tool: 'wrk', script: 'buyers', mode: 'user', seconds: o.duration },
         judge: 'sale',
+        // The figures are those of the sold-out answers alone: the first tickets are sold before they start.
+        sellOutFirst: true,
       }),
     ),
 };
