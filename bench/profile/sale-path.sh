@@ -37,7 +37,7 @@ node dist/src/cli/main.js sale create --id BENCH --total "$STOCK" --per-user-lim
 # The warm-up buys in its own sale: its buyers have the same names as the measured run's.
 node dist/src/cli/main.js sale create --id WARM --total 50000000 --per-user-limit 1 --redis "$URL" >/dev/null
 PROFILE_ARGS=(); [ "$PROFILE" = 1 ] && PROFILE_ARGS=(--cpu-prof --cpu-prof-dir="$WORK/prof")
-node "${PROFILE_ARGS[@]}" dist/src/cli/main.js node --port "$NODE_PORT" --threads "$THREADS" --redis "$URL" --log-level warn $NODE_ARGS >"$WORK/node.log" 2>&1 &
+node "${PROFILE_ARGS[@]}" ${NODE_FLAGS:-} dist/src/cli/main.js node --port "$NODE_PORT" --threads "$THREADS" --redis "$URL" --log-level warn $NODE_ARGS >"$WORK/node.log" 2>&1 &
 NODE_PID=$!; PIDS+=("$NODE_PID")
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$NODE_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 # Warm-up on the sale path too (the profile covers the whole run).
@@ -49,6 +49,7 @@ wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "h
 n1=$(cpu "$NODE_PID"); r1=$(cpu "$REDIS_PID")
 redis-cli -p "$REDIS_PORT" info commandstats >"$WORK/commandstats.txt"
 kill -TERM "$NODE_PID"; for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
+[ -n "${NODE_LOG:-}" ] && cp "$WORK/node.log" "$NODE_LOG"   # e.g. NODE_FLAGS=--trace-gc NODE_LOG=/tmp/gc.txt
 node - "$WORK" "$((n1 - n0))" "$((r1 - r0))" "$(getconf CLK_TCK)" <<'JS'
 const fs = require('fs');
 const [work, nodeTicks, redisTicks, hz] = process.argv.slice(2);
