@@ -15,23 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-8s}; STOCK=${STOCK:-50000000}; PROFILE=${PROFILE:-1}; THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-100}; NODE_ARGS=${NODE_ARGS:-}
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-REDIS_PORT=$(free_port); NODE_PORT=$(free_port)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ticket-spike-profile.XXXXXX"); PIDS=()
-cleanup() {
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do
-    kill -TERM "${PIDS[$i]}" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "${PIDS[$i]}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${PIDS[$i]}" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync "${FSYNC:-always}" \
-  --save '' --daemonize no --loglevel warning >"$WORK/redis.log" 2>&1 &
-REDIS_PID=$!; PIDS+=("$REDIS_PID")
-for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-URL="redis://127.0.0.1:$REDIS_PORT"
+source bench/stress/servers.sh
+NODE_PORT=$(free_port)
+WORK=$(new_work_dir profile)
+trap stop_started EXIT
+start_redis
+URL=$REDIS_URL
 npx tsc -b >/dev/null
 node dist/src/cli/main.js sale create --id BENCH --total "$STOCK" --per-user-limit 1 --redis "$URL" >/dev/null
 # The warm-up buys in its own sale: its buyers have the same names as the measured run's.
@@ -39,14 +28,13 @@ node dist/src/cli/main.js sale create --id WARM --total 50000000 --per-user-limi
 PROFILE_ARGS=(); [ "$PROFILE" = 1 ] && PROFILE_ARGS=(--cpu-prof --cpu-prof-dir="$WORK/prof")
 node "${PROFILE_ARGS[@]}" ${NODE_FLAGS:-} dist/src/cli/main.js node --port "$NODE_PORT" --threads "$THREADS" --redis "$URL" --log-level warn $NODE_ARGS >"$WORK/node.log" 2>&1 &
 NODE_PID=$!; PIDS+=("$NODE_PID")
-for _ in $(seq 200); do curl -sf "http://127.0.0.1:$NODE_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_ready "http://127.0.0.1:$NODE_PORT/readyz"
 # Warm-up on the sale path too (the profile covers the whole run).
 wrk -t2 -c"$CONNECTIONS" -d"${WARMUP:-2s}" -s bench/stress/new-user.lua "http://127.0.0.1:$NODE_PORT" -- WARM >/dev/null 2>&1 || true
 redis-cli -p "$REDIS_PORT" config resetstat >/dev/null
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-n0=$(cpu "$NODE_PID"); r0=$(cpu "$REDIS_PID")
+n0=$(cpu_ticks "$NODE_PID"); r0=$(cpu_ticks "$REDIS_PID")
 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$NODE_PORT" -- BENCH >"$WORK/wrk.txt"
-n1=$(cpu "$NODE_PID"); r1=$(cpu "$REDIS_PID")
+n1=$(cpu_ticks "$NODE_PID"); r1=$(cpu_ticks "$REDIS_PID")
 redis-cli -p "$REDIS_PORT" info commandstats >"$WORK/commandstats.txt"
 kill -TERM "$NODE_PID"; for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
 [ -n "${NODE_LOG:-}" ] && cp "$WORK/node.log" "$NODE_LOG"   # e.g. NODE_FLAGS=--trace-gc NODE_LOG=/tmp/gc.txt

@@ -21,28 +21,13 @@ NODE_ARGS=${NODE_ARGS:-}
 STOCK=${STOCK:-50000000}
 OUT=${OUT:-bench/results/stress-dashboards.json}
 
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-REDIS_PORT=$(free_port); NODE_PORT=$(free_port)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ticket-spike-dash.XXXXXX")
-PIDS=()
+source bench/stress/servers.sh
+NODE_PORT=$(free_port)
+WORK=$(new_work_dir dash)
 CLIENTS_PID=""
-cleanup() {
-  [ -n "$CLIENTS_PID" ] && kill -TERM "$CLIENTS_PID" 2>/dev/null || true
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    alive=0; for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break; sleep 0.1
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync always \
-  --save '' --daemonize no --loglevel warning >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+EXTRA_CLEANUP='[ -n "$CLIENTS_PID" ] && kill -TERM "$CLIENTS_PID" 2>/dev/null'
+trap stop_started EXIT
+start_redis
 
 npx tsc -b >/dev/null
 NODE_CLI="node dist/src/cli/main.js"
@@ -50,9 +35,8 @@ $NODE_CLI sale create --id BENCH --total "$STOCK" --per-user-limit 1 --redis "$R
 $NODE_CLI node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 PIDS+=($NODE_PID)
-for _ in $(seq 200); do curl -sf "http://127.0.0.1:$NODE_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_ready "http://127.0.0.1:$NODE_PORT/readyz"
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run() { # name: one measured wrk run; the node's CPU ticks during it
   local name=$1
   if [ "$WARMUP" != "0" ]; then

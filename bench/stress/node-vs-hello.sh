@@ -17,27 +17,11 @@ OUT=${OUT:-bench/results/stress-node-vs-hello.json}
 STOCK=${STOCK:-50000000}   # larger than the requests: every purchase commits (the sale path)
 WRK_ARGS=${WRK_ARGS:-}   # new-user.lua's mode after the sale: "keyed", or "token FILE" (see the script)
 
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-REDIS_PORT=$(free_port); NODE_PORT=$(free_port); HELLO_PORT=$(free_port)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ticket-spike-stress.XXXXXX")
-PIDS=()
-cleanup() {
-  # Servers first (SIGTERM = graceful), Redis last; SIGKILL whatever is still up after 5 s.
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    alive=0; for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break; sleep 0.1
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync always \
-  --save '' --daemonize no --loglevel warning >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+source bench/stress/servers.sh
+NODE_PORT=$(free_port); HELLO_PORT=$(free_port)
+WORK=$(new_work_dir stress)
+trap stop_started EXIT
+start_redis
 
 # The node runs the built JavaScript, as `npm start` does (under tsx its threads carry the loader's hooks).
 npx tsc -b >/dev/null
@@ -46,16 +30,10 @@ $NODE_CLI sale create --id BENCH --total "$STOCK" --per-user-limit 1 --redis "$R
 $NODE_CLI node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 PIDS+=($NODE_PID)
-REDIS_PID=${PIDS[0]}
 node --import tsx bench/baselines/hello.ts --port "$HELLO_PORT" --threads "$NODE_THREADS" >"$WORK/hello.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 200); do
-  curl -sf "http://127.0.0.1:$NODE_PORT/readyz" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$HELLO_PORT/buy/ticket" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_ready "http://127.0.0.1:$NODE_PORT/readyz" && wait_ready "http://127.0.0.1:$HELLO_PORT/buy/ticket"
 
-# CPU time (user + system, clock ticks) a process has used so far: fields 14 and 15 of /proc/<pid>/stat.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run() { # name port [pid...] -> wrk output file, and the CPU ticks each pid used during the measured run
   local name=$1 port=$2; shift 2
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s bench/stress/new-user.lua "http://127.0.0.1:$port" -- "WARM$name" >/dev/null 2>&1 || true
