@@ -20,14 +20,11 @@ NODE_PORT=$(free_port)
 WORK=$(new_work_dir profile)
 trap stop_started EXIT
 start_redis
-URL=$REDIS_URL
-npx tsc -b >/dev/null
-node dist/src/cli/main.js sale create --id BENCH --total "$STOCK" --per-user-limit 1 --redis "$URL" >/dev/null
+[ "$PROFILE" = 1 ] && NODE_FLAGS="${NODE_FLAGS:-} --cpu-prof --cpu-prof-dir=$WORK/prof"
+start_node "$THREADS"
+create_sale BENCH "$STOCK"
 # The warm-up buys in its own sale: its buyers have the same names as the measured run's.
-node dist/src/cli/main.js sale create --id WARM --total 50000000 --per-user-limit 1 --redis "$URL" >/dev/null
-PROFILE_ARGS=(); [ "$PROFILE" = 1 ] && PROFILE_ARGS=(--cpu-prof --cpu-prof-dir="$WORK/prof")
-node "${PROFILE_ARGS[@]}" ${NODE_FLAGS:-} dist/src/cli/main.js node --port "$NODE_PORT" --threads "$THREADS" --redis "$URL" --log-level warn $NODE_ARGS >"$WORK/node.log" 2>&1 &
-NODE_PID=$!; PIDS+=("$NODE_PID")
+create_sale WARM 50000000
 wait_ready "http://127.0.0.1:$NODE_PORT/readyz"
 # Warm-up on the sale path too (the profile covers the whole run).
 wrk -t2 -c"$CONNECTIONS" -d"${WARMUP:-2s}" -s bench/stress/new-user.lua "http://127.0.0.1:$NODE_PORT" -- WARM >/dev/null 2>&1 || true

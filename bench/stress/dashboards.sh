@@ -29,12 +29,8 @@ EXTRA_CLEANUP='[ -n "$CLIENTS_PID" ] && kill -TERM "$CLIENTS_PID" 2>/dev/null'
 trap stop_started EXIT
 start_redis
 
-npx tsc -b >/dev/null
-NODE_CLI="node dist/src/cli/main.js"
-$NODE_CLI sale create --id BENCH --total "$STOCK" --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
-$NODE_CLI node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
-NODE_PID=$!
-PIDS+=($NODE_PID)
+start_node "$NODE_THREADS"
+create_sale BENCH "$STOCK"
 wait_ready "http://127.0.0.1:$NODE_PORT/readyz"
 
 run() { # name: one measured wrk run; the node's CPU ticks during it
@@ -44,7 +40,7 @@ run() { # name: one measured wrk run; the node's CPU ticks during it
   fi
   # A sale per round: new-user.lua numbers its buyers from 0 each run, and in a sale they already bought in
   # they would be replays (no write, no fsync) instead of new holds.
-  $NODE_CLI sale create --id "B$name" --total "$STOCK" --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
+  create_sale "B$name" "$STOCK"
   local before; before=$(cpu_ticks "$NODE_PID")
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$NODE_PORT" -- "B$name" >"$WORK/$name.txt"
   echo $(( $(cpu_ticks "$NODE_PID") - before )) >"$WORK/$name.cpu"

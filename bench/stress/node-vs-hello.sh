@@ -23,13 +23,8 @@ WORK=$(new_work_dir stress)
 trap stop_started EXIT
 start_redis
 
-# The node runs the built JavaScript, as `npm start` does (under tsx its threads carry the loader's hooks).
-npx tsc -b >/dev/null
-NODE_CLI="node dist/src/cli/main.js"
-$NODE_CLI sale create --id BENCH --total "$STOCK" --per-user-limit 1 --redis "$REDIS_URL" >/dev/null
-$NODE_CLI node --port "$NODE_PORT" --threads "$NODE_THREADS" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
-NODE_PID=$!
-PIDS+=($NODE_PID)
+start_node "$NODE_THREADS"
+create_sale BENCH "$STOCK"
 node --import tsx bench/baselines/hello.ts --port "$HELLO_PORT" --threads "$NODE_THREADS" >"$WORK/hello.log" 2>&1 &
 PIDS+=($!)
 wait_ready "http://127.0.0.1:$NODE_PORT/readyz" && wait_ready "http://127.0.0.1:$HELLO_PORT/buy/ticket"

@@ -39,3 +39,16 @@ wait_ready() { for _ in $(seq 200); do curl -sf "$1" >/dev/null 2>&1 && return 0
 
 # CPU time (user + sys, clock ticks) a process has used so far: fields 14 and 15 of /proc/<pid>/stat.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# `ticket-spike sale create` of sale $1 with $2 tickets, 1 per user, in this Redis.
+create_sale() { node dist/src/cli/main.js sale create --id "$1" --total "$2" --per-user-limit 1 --redis "$REDIS_URL" >/dev/null; }
+
+# `ticket-spike node` on NODE_PORT with $1 threads, from the built JavaScript as `npm start` runs it (under tsx
+# its threads would carry the loader's hooks); NODE_FLAGS go to node itself (--cpu-prof ...), NODE_ARGS to
+# the node command. Builds first. Sets NODE_PID; its log is $WORK/node.log.
+start_node() {
+  npx tsc -b >/dev/null
+  # shellcheck disable=SC2086 # flag lists, split on purpose
+  node ${NODE_FLAGS:-} dist/src/cli/main.js node --port "$NODE_PORT" --threads "$1" --redis "$REDIS_URL" --log-level warn ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
+  NODE_PID=$!; PIDS+=("$NODE_PID")
+}
