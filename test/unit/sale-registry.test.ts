@@ -37,6 +37,17 @@ t.test('a full node refuses with an error (answered 503), never "no such sale"',
   t.equal(await registry.lookup('NOPE'), null, 'only a sale Redis does not know is null');
 });
 
+t.test('a place read mid-create (no sale keys yet) is not remembered as a miss: the sale is served the moment it exists', async (t) => {
+  const { registry, known } = setup();
+  t.equal(await registry.lookup('NEW', { rememberMiss: false }), null, 'the scan of places finds no sale yet');
+  known.set('NEW', facts('NEW'));
+  t.equal((await registry.lookup('NEW'))?.slot, 0, 'the first buyer right after the create finds it');
+  // The contrast: a buyer's lookup of a made-up id is remembered (one Redis read per id per missTtlMs).
+  t.equal(await registry.lookup('LATER'), null);
+  known.set('LATER', facts('LATER'));
+  t.equal(await registry.lookup('LATER'), null, 'a remembered miss answers null until it expires');
+});
+
 t.test('a finished sale gets no slot but is known: closed, orders still readable', async (t) => {
   const { registry, known, events, now } = setup();
   known.set('OLD', facts('OLD', now() - RETIRE_AFTER_MS));

@@ -84,8 +84,10 @@ export class SaleRegistry {
   /**
    * Finds a sale, reading Redis only when it is neither known nor a recent miss: its info (slot NO_SLOT when
    * finished) or null. Throws when Redis fails, and when this node has no free slot for a live sale.
+   * `rememberMiss: false` for a sale that has a place in the registry but no keys yet: a create is between its
+   * two steps (place, then sale), and a remembered miss would answer 404 for the new sale for missTtlMs.
    */
-  lookup(id: string): Promise<SaleInfo | null> {
+  lookup(id: string, options: { rememberMiss?: boolean } = {}): Promise<SaleInfo | null> {
     const known = this.sales.get(id)?.info ?? this.finished.get(id);
     if (known !== undefined) return Promise.resolve(known);
     const missUntil = this.misses.get(id);
@@ -95,7 +97,7 @@ export class SaleRegistry {
       pending = this.load(id)
         .then((facts) => {
           if (facts === null) {
-            this.rememberMiss(id);
+            if (options.rememberMiss !== false) this.rememberMiss(id);
             return null;
           }
           const sale = this.add(facts);

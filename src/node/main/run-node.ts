@@ -107,7 +107,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const loadAll = async () => {
     await checkCapacity();
     for (const id of await engine.placedSales()) {
-      if (registry.get(id) === undefined) await registry.lookup(id).catch((err: unknown) => log.warn({ sale: id, err: (err as Error).message }, 'sale not loaded'));
+      if (registry.get(id) === undefined) await registry.lookup(id, { rememberMiss: false }).catch((err: unknown) => log.warn({ sale: id, err: (err as Error).message }, 'sale not loaded'));
     }
   };
   try {
