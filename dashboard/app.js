@@ -207,6 +207,11 @@
 
   async function operate(action, saleId) {
     const out = $('admin-result');
+    // Closing cannot be undone (resume refuses a closed sale): one misclick must not end a running sale.
+    if (action === 'close' && !window.confirm(`Close sale ${saleId} now? Purchases stop for good; existing holds can still be paid.`)) {
+      out.textContent = `close ${saleId}: not sent`;
+      return;
+    }
     out.textContent = `${action} ${saleId}…`;
     try {
       const res = await fetch(`/admin/sales/${encodeURIComponent(saleId)}/${action}`, {

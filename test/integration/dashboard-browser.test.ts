@@ -102,6 +102,24 @@ t.test('the dashboard page in chromium', async (t) => {
     t.equal((await buy()).json?.code, 1, 'after resume, purchases succeed again');
   });
 
+  t.test('close asks first, then ends the sale', async (t) => {
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.click('button[data-action="close"][data-sale="BROWSE"]');
+    await page.locator('#admin-result', { hasText: 'close BROWSE: not sent' }).waitFor({ timeout: 3000 });
+    t.match(asked[0], /Close sale BROWSE now\?/, 'the page asked before closing');
+    t.equal((await buy()).json?.code, 1, 'dismissed: the sale still sells');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('button[data-action="close"][data-sale="BROWSE"]');
+    await page.locator('#admin-result', { hasText: /^close BROWSE: 200/ }).waitFor({ timeout: 3000 });
+    await row.locator('td.state', { hasText: 'closed' }).waitFor({ timeout: 3000 });
+    await sleep(300); // every node's shared memory within one reconcile period
+    t.equal((await buy()).json?.code, -3, 'accepted: purchases are refused as not open');
+  });
+
   t.test('a killed node shows as down', async (t) => {
     process.kill(nodes[1]!.pid!, 'SIGKILL');
     const down = page.locator('tr[data-node="br-b"] td.alive', { hasText: /^down/ });
