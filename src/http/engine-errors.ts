@@ -4,7 +4,7 @@ import type { Reply } from './reply.js';
 
 /**
  * The one map from an engine error to an HTTP answer, for every route that calls the engine: business states
- * as 404/409, a bad id as 400, an order the order store could not be asked about as 503 ORDER_STORE_UNAVAILABLE, anything else (Redis away, a timeout) as 503 with Retry-After — and an outcome
+ * as 404/409 (the sale operations' closed sale and stock floor included), a bad id as 400, an order the order store could not be asked about as 503 ORDER_STORE_UNAVAILABLE, anything else (Redis away, a timeout) as 503 with Retry-After — and an outcome
  * that is unknown then, which the message says, with how to find it out.
  */
 export function answerEngineError(reply: Reply, err: unknown, subject: string): void {
@@ -26,9 +26,13 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
       case 'ORDER_PAID':
         return reply.error({ status: 409, error: 'ORDER_PAID', msg: `${subject} is already paid; it cannot be cancelled` });
       case 'ERR_UNKNOWN_SALE':
-        return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `${subject}: its sale does not exist` });
+        return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `${subject}: no such sale; check the sale id (GET /admin/sales lists them)` });
       case 'ERR_INVALID_ARGUMENT':
-        return reply.error({ status: 400, error: 'BAD_ORDER_ID', msg: `${subject}: ${err.message}` });
+        return reply.error({ status: 400, error: subject.startsWith('order ') ? 'BAD_ORDER_ID' : 'BAD_FIELD', msg: about(subject, err) });
+      case 'ERR_SALE_CLOSED':
+        return reply.error({ status: 409, error: 'SALE_CLOSED', msg: about(subject, err) });
+      case 'ERR_STOCK_FLOOR':
+        return reply.error({ status: 409, error: 'STOCK_FLOOR', msg: about(subject, err) }, undefined, { floor: Number(err.detail) });
       case 'ERR_REGISTRY_FULL':
         return reply.error({ status: 409, error: 'REGISTRY_FULL', msg: err.message });
       case 'ERR_REGISTRY_CAPACITY':
@@ -44,4 +48,9 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
     `${subject}: Redis did not confirm in time (${(err as Error).message}); the change may or may not have been made. ` +
       'Reading, paying and cancelling are safe to repeat: send the same call again, or read the order with GET /orders/{id}',
   );
+}
+
+/** The error's message, prefixed with its subject unless the engine already named it. */
+function about(subject: string, err: Error): string {
+  return err.message.startsWith(subject) ? err.message : `${subject}: ${err.message}`;
 }

@@ -1,30 +1,12 @@
-import { EngineError } from '../../redis/codes.js';
 import { ADMIN_CHALLENGE, adminRejection } from '../bearer.js';
 import { contentLengthOf, isJson, readBody } from '../body.js';
 import { answerEngineError } from '../engine-errors.js';
 import type { AdminPort } from '../ports.js';
 import type { Reply } from '../reply.js';
-import { checkSale, isRejection, parseStockBody, type Rejection } from '../request-rules.js';
+import { checkSale, isRejection, parseStockBody } from '../request-rules.js';
 import type { HttpRequest } from 'uWebSockets.js';
 import type { Route } from '../router.js';
 import { saleView } from '../sale-view.js';
-
-/** What an operation's engine error is answered with; undefined = the common map (answerEngineError). */
-function operationRejection(err: unknown, saleId: string): Rejection | undefined {
-  if (!(err instanceof EngineError)) return undefined;
-  switch (err.code) {
-    case 'ERR_UNKNOWN_SALE':
-      return { status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${saleId}: check the sale id (GET /admin/sales lists them)` };
-    case 'ERR_SALE_CLOSED':
-      return { status: 409, error: 'SALE_CLOSED', msg: err.message };
-    case 'ERR_STOCK_FLOOR':
-      return { status: 409, error: 'STOCK_FLOOR', msg: err.message };
-    case 'ERR_INVALID_ARGUMENT':
-      return { status: 400, error: 'BAD_FIELD', msg: err.message };
-    default:
-      return undefined;
-  }
-}
 
 /**
  * POST /admin/sales/{id}/pause | resume | close (no body) and POST /admin/sales/{id}/stock {"add": N}: one
@@ -42,11 +24,7 @@ export function saleOperationRoutes(port: AdminPort): Route[] {
         if (status === null) return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${saleId}: check the sale id` });
         reply.ok(1, msg, { ...saleView(status), ...data });
       })
-      .catch((err: unknown) => {
-        const rejection = operationRejection(err, saleId);
-        if (rejection !== undefined) reply.error(rejection, undefined, err instanceof EngineError && err.code === 'ERR_STOCK_FLOOR' ? { floor: Number(err.detail) } : undefined);
-        else answerEngineError(reply, err, `sale ${saleId}`);
-      });
+      .catch((err: unknown) => answerEngineError(reply, err, `sale ${saleId}`));
   };
   /** The admin check, then the sale id of the path; null when already answered. */
   const admitted = (reply: Reply, req: HttpRequest): string | null => {
