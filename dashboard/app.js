@@ -106,6 +106,7 @@
       set('paid', fmt(sale.paid));
       set('sold', fmt(sale.sold));
       set('remaining', fmt(sale.remaining));
+      set('checkedin', fmt(sale.checkedIn ?? 0));
       tr.querySelector('.bar i').style.width = `${sale.total > 0 ? Math.min(100, (100 * sale.sold) / sale.total) : 0}%`;
     }
     for (const tr of rows.values()) tr.remove();
@@ -115,7 +116,7 @@
     const tr = document.createElement('tr');
     tr.dataset.sale = id;
     cell(tr, 'id', id);
-    for (const cls of ['state', 'total', 'held', 'paid', 'sold', 'remaining']) cell(tr, cls, '');
+    for (const cls of ['state', 'total', 'held', 'paid', 'sold', 'remaining', 'checkedin']) cell(tr, cls, '');
     const bar = document.createElement('div');
     bar.className = 'bar';
     bar.appendChild(document.createElement('i'));

@@ -16,7 +16,8 @@
 
   Checks per record ("<user> <key>" -> "orderId|user"): it names an existing order of that user that
   carries that key — or, once the sale has retired orders (meta retired*, lua/retire-orders-4.lua), an order
-  that is gone: a retired order's record is kept for its idempotency window.
+  that is gone: a retired order's record is kept for its idempotency window, marked with the order's final
+  state ("orderId|user|s", s = p, c or e), and a marked record must name an order that is gone.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
@@ -34,18 +35,21 @@ repeat
   local r = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', AUDIT_SCAN_COUNT)
   cursor = r[1]
   local flat = r[2]
-  local fields, oids, users = {}, {}, {}
+  local fields, oids, users, marked = {}, {}, {}, {}
+  local FINAL = {p = true, c = true, e = true}
   for i = 1, #flat, 2 do
     local field, rec = flat[i], flat[i + 1]
     local bar = string.find(rec, '|', 1, true)
+    local mark = bar and string.find(rec, '|', bar + 1, true)
     if not string.find(field, ' ', 1, true) then
       problem('idempotency record ' .. field .. ' is not "<user> <key>"')
-    elseif not bar then
-      problem('idempotency record ' .. field .. ' is not "orderId|user": ' .. string.sub(rec, 1, 60))
+    elseif not bar or (mark and not FINAL[string.sub(rec, mark + 1)]) then
+      problem('idempotency record ' .. field .. ' is not "orderId|user" or "orderId|user|p|c|e": ' .. string.sub(rec, 1, 60))
     else
       fields[#fields + 1] = field
       oids[#oids + 1] = string.sub(rec, 1, bar - 1)
-      users[#users + 1] = string.sub(rec, bar + 1)
+      users[#users + 1] = string.sub(rec, bar + 1, mark and mark - 1 or #rec)
+      marked[#fields] = mark ~= nil
     end
   end
   records = records + #flat / 2
@@ -57,6 +61,8 @@ repeat
       local o = encs[j] and decodeOrder(encs[j])
       if not encs[j] then
         if retiredAny == 0 then problem('idempotency key ' .. field .. ' names unknown order ' .. oid) end
+      elseif marked[j] then
+        problem('idempotency key ' .. field .. ' is marked retired but order ' .. oid .. ' is still in Redis')
       elseif not o or o.user ~= user or string.sub(field, 1, space - 1) ~= user or o.idem ~= string.sub(field, space + 1) then
         problem('idempotency key ' .. field .. ' does not match order ' .. oid)
       end

@@ -24,9 +24,9 @@
 
   Checks per entry (all in one atomic view): every order it names exists, reads, has a known status and the
   entry's user; every held order of it is covered (after k) by the entry's deadline member ("<id>" or
-  "<id>/<k>", includes/deadlines.lua), scored its expiresAt. Per event entry: the event is paid, cancelled or
-  expired, and each order it names is either gone (retired) or has exactly that status (final statuses never
-  change) and the entry's user.
+  "<id>/<k>", includes/deadlines.lua), scored its expiresAt. Per event entry: the event is paid, cancelled,
+  expired or checkedin, and each order it names is either gone (retired) or has exactly that status (a
+  checkedin order is paid; final statuses never change) and the entry's user.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
@@ -42,7 +42,8 @@ if not budget then return {C.INVALID_ARGUMENT, bad} end
 local counts = {held = 0, paid = 0, cancelled = 0, expired = 0}
 local out, entries, seen, done = {}, 0, 0, false
 local events, missing = {}, 0
-local EVENTS = {paid = true, cancelled = true, expired = true}
+-- event -> the status every order it names has from then on (final statuses never change)
+local EVENTS = {paid = 'paid', cancelled = 'cancelled', expired = 'expired', checkedin = 'paid'}
 
 local function checkEvent(sid, f)
   local ev = f[2]
@@ -57,7 +58,7 @@ local function checkEvent(sid, f)
     local o = encs[j] and decodeOrder(encs[j])
     if encs[j] and not o then
       problem('order ' .. oids[j] .. ' cannot be read: ' .. string.sub(encs[j], 1, 60))
-    elseif o and o.status ~= ev then
+    elseif o and o.status ~= EVENTS[ev] then
       problem('event entry ' .. sid .. ' says ' .. ev .. ' but order ' .. oids[j] .. ' is ' .. o.status)
     elseif o and o.user ~= users[j] then
       problem('event entry ' .. sid .. ' gives order ' .. oids[j] .. ' another user')

@@ -24,16 +24,21 @@
     ARGV[7 + 3n + 2j], ARGV[8 + 3n + 2j]   (j = 0..c-1)
             purchase index (0..n-1, each at most once, with a key), its claim key ts:idemkey:<user> <key>
             (src/redis/keys.ts buyerKeyClaim): read before the purchases are decided, bound to this sale with
-            the other writes at the end
+            the other writes at the end — only for a purchase that bought (or replayed its order of this
+            sale): a key refused here (sold out, not open, limit) named nothing and stays free for another sale
 
   Output (success): a JSON string  [remaining, expiresAt, ordersMade, r1, ..., rn]  one r per purchase in
     request order, kept short (it is built, stored in the batch record, sent and parsed once per purchase):
       1                           a new hold under the REQUESTED order id, deadline expiresAt (shared by the batch)
-      ["orderId", expiresAt, "s"] a replay (known idempotency key of this buyer, known orderId, or the same user
-                                  at limit 1): the STORED order, whose id may differ from the requested one, in
-                                  its current state s: h held, p paid, c cancelled, e expired (or past its deadline),
-                                  r retired: the order is final and committed in PostgreSQL, its record has left
-                                  Redis (lua/retire-orders-4.lua); expiresAt is then 0
+      ["orderId", expiresAt, "s"] a replay (known idempotency key of this buyer, or known orderId): the STORED
+                                  order, whose id may differ from the requested one, in its current state s: h held,
+                                  p paid, c cancelled, e expired (or past its deadline). An order retired by
+                                  lua/retire-orders-4.lua (final, committed in PostgreSQL, its record gone) replays
+                                  in its final state p, c or e with expiresAt 0 (read from its idempotency record,
+                                  which the retire marked "orderId|user|s"; a record from before that mark: r)
+      ["orderId", expiresAt, "s", "u"]  the same, found by the USER alone (at limit 1, without the buyer's key):
+                                  the caller shows it only to a buyer whose name is proven (buyer authentication);
+                                  anyone else only learns "limit reached" (a name is no secret)
       -1 sold out, -2 limit reached, -3 not open, -4 idempotency mismatch, -6 anonymous not allowed
       [-4, "S"]                   the buyer's key already names a purchase in sale S (the claim)
     remaining = total - held - paid after the batch; ordersMade = orders the sale has ever made (a node knows
@@ -46,7 +51,7 @@
     2. orderId known: same user -> the stored order (replayed); other user -> -4
     3. user '' and the sale is not anonymous -> -6
     4. paused, or outside [opensAt, closesAt) by Redis TIME -> -3
-    5. user at limit: limit 1 -> the user's live order (replayed); else -2  (anonymous: no limit)
+    5. user at limit: limit 1 -> the user's live order (replayed, marked "u"); else -2  (anonymous: no limit)
     6. held + paid < total (strictly) -> new hold; else -1
 
   Replays: a batch that recorded anything stores its reply under KEYS[7] (SET NX EX) and a second call with
@@ -186,7 +191,8 @@ end
 -- The buyers' key claims, read now and written with the other writes at the end (nothing is written before
 -- every purchase is decided).
 local ownerOf = {}          -- claim key -> the sale the key already names, or false
-local newClaims = {}        -- claim keys this batch binds to the sale
+local newClaims = {}        -- claim keys this batch binds to the sale (purchases that bought or replayed)
+local freeClaim = {}        -- claim key -> true while it names no sale and no purchase of this batch bought with it
 for _, key in pairs(claimOf) do
   if ownerOf[key] == nil then
     local t = redis.call('TYPE', key).ok
@@ -200,10 +206,11 @@ local function orderOf(oid)
 end
 
 -- A replay reports the stored order as it is now: h held, p paid, c cancelled, e expired (a hold past its
--- deadline, not yet swept, is expired already), r retired (an idempotency record or a holder entry names an
--- order whose record retire-orders removed: it is final and in PostgreSQL; the buyer gets its id back).
-local function replay(oid, enc)
-  if not enc then return C.OK, oid, 0, 'r' end
+-- deadline, not yet swept, is expired already). An order whose record retire-orders removed is final and in
+-- PostgreSQL: it replays in `retired`, the final state its idempotency record was marked with (a holder entry
+-- at the limit names a paid one: cancelled and expired orders leave the count), or r when nothing tells.
+local function replay(oid, enc, retired)
+  if not enc then return C.OK, oid, 0, retired or 'r' end
   local o = decodeOrder(enc)
   -- Nothing is written before the last purchase is decided: stopping here leaves the sale as it was.
   if not o then error('reserve-batch: order ' .. oid .. ' cannot be read; run ticket-spike audit') end
@@ -214,7 +221,7 @@ end
 
 for i = 0, n - 1 do
   local oid, user, idem = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
-  local code, rid, rexp, rep = nil, '', 0, ''
+  local code, rid, rexp, rep, byUser = nil, '', 0, '', false
   local field = idemFieldOf[i + 1]
   local claim = claimOf[i + 1]
   if claim then
@@ -223,20 +230,25 @@ for i = 0, n - 1 do
       code = C.IDEMPOTENCY_MISMATCH
       out[i + 1] = '[' .. fmt(C.IDEMPOTENCY_MISMATCH) .. ',"' .. owner .. '"]'
     elseif not owner then
+      -- Free for now: bound below only if this purchase buys or replays (a later one of the batch may).
       ownerOf[claim] = saleId
-      newClaims[#newClaims + 1] = claim
+      freeClaim[claim] = true
     end
   end
 
   if field and not code then
     local rec = idemNew[field] or knownIdem[field]
     if rec then
+      -- "orderId|user", or "orderId|user|s" once retire-orders marked the order's final state s.
       local bar = string.find(rec, '|', 1, true)
       local recOrder, recUser = string.sub(rec, 1, bar - 1), string.sub(rec, bar + 1)
+      local mark = string.find(recUser, '|', 1, true)
+      local recState = nil
+      if mark then recState = string.sub(recUser, mark + 1); recUser = string.sub(recUser, 1, mark - 1) end
       if recUser ~= user then
         code = C.IDEMPOTENCY_MISMATCH
       else
-        code, rid, rexp, rep = replay(recOrder, orderOf(recOrder))
+        code, rid, rexp, rep = replay(recOrder, orderOf(recOrder), recState)
       end
     end
   end
@@ -267,7 +279,8 @@ for i = 0, n - 1 do
     end
     if h[1] >= limit then
       if limit == 1 and h[2] ~= '' then
-        code, rid, rexp, rep = replay(h[2], orderOf(h[2]))
+        code, rid, rexp, rep = replay(h[2], orderOf(h[2]), 'p')
+        byUser = true
       else
         code = C.LIMIT_REACHED
       end
@@ -301,7 +314,15 @@ for i = 0, n - 1 do
   end
 
   if not out[i + 1] then
-    if code == C.OK then out[i + 1] = '["' .. rid .. '",' .. fmt(rexp) .. ',"' .. rep .. '"]' else out[i + 1] = fmt(code) end
+    if code == C.OK then
+      out[i + 1] = '["' .. rid .. '",' .. fmt(rexp) .. ',"' .. rep .. (byUser and '","u"]' or '"]')
+    else
+      out[i + 1] = fmt(code)
+    end
+  end
+  if claim and freeClaim[claim] and (code == C.OK or out[i + 1] == '1') then
+    freeClaim[claim] = nil
+    newClaims[#newClaims + 1] = claim
   end
 end
 

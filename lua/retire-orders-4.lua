@@ -17,10 +17,12 @@
   Per order still in Redis:
     status paid | cancelled | expired  the record is deleted and counted into meta retired<Status>; its
                                        idempotency record (if it names this order) is deleted when
-                                       createdAt + idemWindowMs <= Redis TIME, else kept and put on idemdue
+                                       createdAt + idemWindowMs <= Redis TIME, else kept — marked with the
+                                       order's final state ("orderId|user|s", s = p, c or e: a retry with the
+                                       key replays the state the record now holds alone) — and put on idemdue
     status held (live, or past its deadline but not swept: not final)   skipped
   Kept: the holders entry (per-user counts keep the limit; its latestOrderId may name a retired order:
-  reserve-batch replays it as state 'r'), the sale counters (meta held/paid are unchanged: paid still counts
+  reserve-batch replays it as paid — a cancelled or expired order has left the count), the sale counters (meta held/paid are unchanged: paid still counts
   retired paid orders, so remaining = total - held - paid stays right). Then at most 1000 records on idemdue
   whose window passed are deleted (with their idemdue member).
 
@@ -60,7 +62,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {C.UNKNOWN_SALE, saleId} end
 local now = nowMs()
 local gone, live = {}, 0
 local byStatus = {paid = 0, cancelled = 0, expired = 0}
-local idemFields, idemOrder, idemDue = {}, {}, {}
+local idemFields, idemOrder, idemDue, idemState = {}, {}, {}, {}
 if #oids > 0 then
   local encs = redis.call('HMGET', KEYS[2], unpack(oids))
   for j = 1, #oids do
@@ -78,6 +80,7 @@ if #oids > 0 then
           idemFields[#idemFields + 1] = field
           idemOrder[#idemFields] = oids[j]
           idemDue[#idemFields] = o.createdAt + window
+          idemState[#idemFields] = string.sub(o.status, 1, 1)
         end
       else
         return {C.INVALID_ARGUMENT, 'order ' .. oids[j] .. ' has status ' .. o.status}
@@ -85,7 +88,7 @@ if #oids > 0 then
     end
   end
 end
-local dropIdem, keepIdem = {}, {}
+local dropIdem, keepIdem, markIdem = {}, {}, {}
 if #idemFields > 0 then
   local recs = redis.call('HMGET', KEYS[3], unpack(idemFields))
   for j = 1, #idemFields do
@@ -96,6 +99,10 @@ if #idemFields > 0 then
       else
         keepIdem[#keepIdem + 1] = fmt(idemDue[j])
         keepIdem[#keepIdem + 1] = idemFields[j]
+        -- The record outlives the order's: it carries the final state, so a retry still hears paid, cancelled
+        -- or expired (users have no '|': the third part is unambiguous).
+        markIdem[#markIdem + 1] = idemFields[j]
+        markIdem[#markIdem + 1] = recs[j] .. '|' .. idemState[j]
       end
     end
   end
@@ -112,7 +119,10 @@ if #gone > 0 then
   end
 end
 if #dropIdem > 0 then redis.call('HDEL', KEYS[3], unpack(dropIdem)) end
-if #keepIdem > 0 then redis.call('ZADD', KEYS[4], unpack(keepIdem)) end
+if #keepIdem > 0 then
+  redis.call('ZADD', KEYS[4], unpack(keepIdem))
+  redis.call('HSET', KEYS[3], unpack(markIdem))
+end
 if #due > 0 then
   redis.call('HDEL', KEYS[3], unpack(due))
   redis.call('ZREM', KEYS[4], unpack(due))

@@ -9,9 +9,20 @@ export interface BuyerTokenKeys {
   publicKeyPem?: string;
   issuer?: string;
   audience?: string;
+  /** Longest lifetime accepted, seconds: exp - iat (or exp - now without iat). Default 24 h. */
+  maxAgeSeconds?: number;
 }
 
-export type AuthErrorCode = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_SUBJECT';
+export type AuthErrorCode = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_SUBJECT' | 'TOKEN_TOO_LONG_LIVED';
+
+/** The default of JWT_MAX_AGE: a day, about a login session; a token that lives for years is a leaked password. */
+export const DEFAULT_JWT_MAX_AGE_SECONDS = 86_400;
+
+interface Claims {
+  sub?: unknown;
+  exp?: unknown;
+  iat?: unknown;
+}
 
 /** A buyer that could not be identified; the message says what to send. */
 export class AuthError extends Error {
@@ -31,9 +42,11 @@ export class AuthError extends Error {
  * LRU of `maxRemembered` per thread), so a buyer's retries skip the costly signature check.
  */
 export class BuyerTokens {
-  private readonly verify: (token: string) => { sub?: unknown };
+  private readonly verify: (token: string) => Claims;
+  private readonly maxAgeSeconds: number;
 
   constructor(keys: BuyerTokenKeys, maxRemembered = 50_000) {
+    this.maxAgeSeconds = keys.maxAgeSeconds ?? DEFAULT_JWT_MAX_AGE_SECONDS;
     const options: Partial<VerifierOptions & { key: string }> = { requiredClaims: ['sub', 'exp'] };
     if (keys.hs256Secret !== undefined) {
       // An HMAC check (~6 us) is cheaper than the cache's own work on a token it has not seen (~9 us of hashing
@@ -52,18 +65,24 @@ export class BuyerTokens {
     }
     if (keys.issuer !== undefined) options.allowedIss = keys.issuer;
     if (keys.audience !== undefined) options.allowedAud = keys.audience;
-    this.verify = createVerifier(options) as (token: string) => { sub?: unknown };
+    this.verify = createVerifier(options) as (token: string) => Claims;
   }
 
   /** The buyer of an `Authorization: Bearer <jwt>` header. Throws AuthError. */
   buyerOf(authorization: string): string {
     const match = /^Bearer\s+([A-Za-z0-9_.-]+)\s*$/i.exec(authorization);
     if (match === null) throw new AuthError('TOKEN_MISSING', 'send Authorization: Bearer <token> with the buyer token your login issued');
-    let payload: { sub?: unknown };
+    let payload: Claims;
     try {
       payload = this.verify(match[1]!);
     } catch (err) {
       throw new AuthError('TOKEN_INVALID', `the buyer token was refused (${(err as Error).message}): log in again for a fresh one`);
+    }
+    // fast-jwt checks that exp has not passed; how far ahead it lies is checked here (also for remembered tokens).
+    const exp = Number(payload.exp);
+    const from = typeof payload.iat === 'number' ? payload.iat : Date.now() / 1000;
+    if (exp - from > this.maxAgeSeconds) {
+      throw new AuthError('TOKEN_TOO_LONG_LIVED', `the buyer token lives ${Math.round(exp - from)} s, longer than the ${this.maxAgeSeconds} s this node accepts (JWT_MAX_AGE): issue tokens with a shorter exp`);
     }
     if (!matches(USER, payload.sub)) throw new AuthError('TOKEN_SUBJECT', `the token's sub is not a buyer id: it must be ${USER.shape}`);
     return payload.sub;

@@ -7,7 +7,7 @@ import { Interrupted, Launcher } from '../launcher/launcher.js';
 import { createLauncherLog } from '../launcher/log.js';
 import type { UpOptions } from '../launcher/options.js';
 import { findProjectRoot, resolveVarDir } from '../launcher/paths.js';
-import { IP_BURST, IP_RATE, PORT } from '../rules/input-rules.js';
+import { IP_BURST, IP_RATE, MIN_TOKEN_LENGTH, PORT } from '../rules/input-rules.js';
 
 export const UP_COMMAND = {
   name: 'ticket-spike up',
@@ -65,6 +65,13 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = avai
     throw new ConfigError('--postgres-port', 'is for the embedded PostgreSQL; it cannot be combined with --database / DATABASE_URL');
   }
   const token = env['ADMIN_TOKEN'];
+  // The nodes refuse short tokens at start (src/config/node-config.ts); refused here first, with one message.
+  for (const name of ['ADMIN_TOKEN', 'GATE_TOKEN'] as const) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && value.length < MIN_TOKEN_LENGTH) {
+      throw new ConfigError(name, `use at least ${MIN_TOKEN_LENGTH} characters (got ${value.length}): e.g. openssl rand -base64 24`);
+    }
+  }
   return {
     nodes: count,
     weights,

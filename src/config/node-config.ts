@@ -1,7 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { BATCH_SIZE, BUYER_BURST, BUYER_RATE, DEFAULT_MAX_SALES, MAX_SALES, NODE_ID, PORT, SALE_ID, checkText, type Checked } from '../rules/input-rules.js';
+import {
+  BATCH_SIZE,
+  BUYER_BURST,
+  BUYER_RATE,
+  DEFAULT_MAX_SALES,
+  JWT_MAX_AGE_SECONDS,
+  MAX_SALES,
+  MIN_SIGNING_SECRET_LENGTH,
+  MIN_TOKEN_LENGTH,
+  NODE_ID,
+  PORT,
+  SALE_ID,
+  checkText,
+  type Checked,
+} from '../rules/input-rules.js';
 import { ConfigError } from './errors.js';
 import { parseCommand, type CommandSpec } from './options.js';
 
@@ -40,6 +54,8 @@ export interface NodeConfig {
   sweepMs: number;
   refreshMs: number;
   adminToken: string | null;
+  /** The gates' token for POST /tickets/check-in (the admin token works too); null = none. */
+  gateToken: string | null;
   maxBodyBytes: number;
   /**
    * Per-buyer token bucket (src/sale/buyer-buckets.ts): purchases a second a named buyer's bucket refills, 0 =
@@ -52,7 +68,7 @@ export interface NodeConfig {
   /** The supervisor's pid (`up` passes its own): when that process is gone the node drains and exits. */
   parentPid: number | null;
   /** Buyer authentication (the buyer is a JWT's sub); null = the demo, where `user` is taken as sent. */
-  jwt: { hs256Secret?: string; publicKeyPem?: string; issuer?: string; audience?: string } | null;
+  jwt: { hs256Secret?: string; publicKeyPem?: string; issuer?: string; audience?: string; maxAgeSeconds: number } | null;
   /** The shared secret of the payment system's signed pay callbacks; null = only the admin token pays. */
   paymentSecret: string | null;
   /** The e-ticket key directory (src/tickets/keys.ts); null = a key made in memory, per node process. */
@@ -132,15 +148,20 @@ export const NODE_COMMAND = {
       help: LOG_LEVELS.join('|'),
     },
     'parent-pid': { type: 'int', min: 2, max: 4_194_304, value: 'PID', help: 'drain and exit when this process is gone (`up` passes its own pid)' },
-    'admin-token': { type: 'text', env: 'ADMIN_TOKEN', value: 'T', help: 'token for POST /admin/sales (without one, admin answers 401)' },
-    'jwt-secret': { type: 'text', env: 'JWT_SECRET', value: 'S', help: 'buyer authentication with HS256 tokens signed with this secret (32+ characters); prefer the variable' },
+    'admin-token': { type: 'secret', env: 'ADMIN_TOKEN', minLength: MIN_TOKEN_LENGTH, help: 'token for the /admin routes (without one, admin answers 401)' },
+    'gate-token': { type: 'secret', env: 'GATE_TOKEN', minLength: MIN_TOKEN_LENGTH, help: "the gates' token for POST /tickets/check-in (the admin token works too)" },
+    'jwt-secret': { type: 'secret', env: 'JWT_SECRET', minLength: MIN_SIGNING_SECRET_LENGTH, help: 'buyer authentication with HS256 tokens signed with this secret' },
     'jwt-public-key-file': { type: 'text', env: 'JWT_PUBLIC_KEY_FILE', value: 'PEM', help: 'buyer authentication with EdDSA (Ed25519 key) or RS256 (RSA key) tokens' },
     'jwt-issuer': { type: 'text', env: 'JWT_ISSUER', value: 'ISS', help: "with buyer authentication: the tokens' required iss" },
     'jwt-audience': { type: 'text', env: 'JWT_AUDIENCE', value: 'AUD', help: "with buyer authentication: the tokens' required aud" },
+    'jwt-max-age': {
+      type: 'int', min: JWT_MAX_AGE_SECONDS.min, max: JWT_MAX_AGE_SECONDS.max, default: 86_400, env: 'JWT_MAX_AGE', value: 'S',
+      help: 'with buyer authentication: tokens living longer than this (exp - iat, or exp - now) are refused, seconds',
+    },
     'ticket-keys': { type: 'text', env: 'TICKET_KEYS_DIR', value: 'DIR', help: 'e-ticket key directory (<kid>.pem files, `current` names the signing one; re-read on SIGHUP and every --ticket-keys-reload-ms). Default: a key in memory, per node' },
     'ticket-keys-reload-ms': { type: 'int', min: 0, max: 3_600_000, default: 5000, help: 'how often the key directory is re-read; 0 = on SIGHUP only' },
     'dashboard-ms': { type: 'int', min: 50, max: 10_000, default: 500, help: 'live dashboard tick: heartbeat to Redis, and a snapshot to every /ws/sales socket while one is open' },
-    'payment-secret': { type: 'text', env: 'PAYMENT_WEBHOOK_SECRET', value: 'S', help: "with buyer authentication: the payment system's callback secret (32+ characters); prefer the variable" },
+    'payment-secret': { type: 'secret', env: 'PAYMENT_WEBHOOK_SECRET', minLength: MIN_SIGNING_SECRET_LENGTH, help: "with buyer authentication: the payment system's callback secret" },
   },
   footer: `With buyer authentication on, the buyer of a purchase is its bearer token's sub, an order is read or cancelled
 only by its buyer, and POST /orders/{id}/pay takes the admin token or a Payment-Signature from the payment system.
@@ -173,7 +194,7 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     );
   }
   return {
-    ...authOf(v['jwt-secret'], v['jwt-public-key-file'], v['jwt-issuer'], v['jwt-audience'], v['payment-secret']),
+    ...authOf(v['jwt-secret'], v['jwt-public-key-file'], v['jwt-issuer'], v['jwt-audience'], v['payment-secret'], v['jwt-max-age']),
     port: v.port,
     host: v.host,
     threads: v.threads,
@@ -193,7 +214,8 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     reconcileMs: v['reconcile-ms'],
     sweepMs: v['sweep-ms'],
     refreshMs: v['refresh-ms'],
-    adminToken: v['admin-token'] === undefined || v['admin-token'] === '' ? null : v['admin-token'],
+    adminToken: v['admin-token'] ?? null,
+    gateToken: v['gate-token'] ?? null,
     maxBodyBytes: v['max-body-bytes'],
     buyerRate: v['buyer-rate'],
     buyerBurst: v['buyer-burst'],
@@ -212,13 +234,12 @@ function authOf(
   issuer: string | undefined,
   audience: string | undefined,
   paymentSecret: string | undefined,
+  maxAgeSeconds: number,
 ): Pick<NodeConfig, 'jwt' | 'paymentSecret'> {
   const given = (s: string | undefined): s is string => s !== undefined && s !== '';
   if (given(secret) && given(publicKeyFile)) {
-    throw new ConfigError('--jwt-secret (or JWT_SECRET)', 'give either an HS256 secret or --jwt-public-key-file, not both');
+    throw new ConfigError('JWT_SECRET (or --jwt-secret-file)', 'give either an HS256 secret or --jwt-public-key-file, not both');
   }
-  if (given(secret) && secret.length < 32) throw new ConfigError('--jwt-secret (or JWT_SECRET)', 'use at least 32 characters');
-  if (given(paymentSecret) && paymentSecret.length < 32) throw new ConfigError('--payment-secret (or PAYMENT_WEBHOOK_SECRET)', 'use at least 32 characters');
   let publicKeyPem: string | undefined;
   if (given(publicKeyFile)) {
     try {
@@ -230,14 +251,14 @@ function authOf(
       throw new ConfigError('--jwt-public-key-file (or JWT_PUBLIC_KEY_FILE)', `${publicKeyFile} is not an SPKI PEM public key (-----BEGIN PUBLIC KEY-----)`);
     }
   }
-  const jwt: NonNullable<NodeConfig['jwt']> = {};
+  const jwt: NonNullable<NodeConfig['jwt']> = { maxAgeSeconds };
   if (given(secret)) jwt.hs256Secret = secret;
   if (publicKeyPem !== undefined) jwt.publicKeyPem = publicKeyPem;
   if (given(issuer)) jwt.issuer = issuer;
   if (given(audience)) jwt.audience = audience;
   const on = jwt.hs256Secret !== undefined || jwt.publicKeyPem !== undefined;
   if (!on && (given(issuer) || given(audience) || given(paymentSecret))) {
-    throw new ConfigError('--jwt-secret or --jwt-public-key-file', 'the issuer, audience and payment secret apply to buyer authentication: turn it on too');
+    throw new ConfigError('JWT_SECRET or --jwt-public-key-file', 'the issuer, audience and payment secret apply to buyer authentication: turn it on too');
   }
   return { jwt: on ? jwt : null, paymentSecret: given(paymentSecret) ? paymentSecret : null };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseIntText, type Checked } from '../rules/input-rules.js';
 import { ConfigError } from './errors.js';
@@ -42,7 +43,20 @@ export interface FlagOption {
   short?: string;
 }
 
-export type OptionSpec = IntOption | TextOption | IntListOption | FlagOption;
+/**
+ * A secret (a token, a signing key): from its environment variable, or from a file named by `--<name>-file` —
+ * never the secret itself on the command line, where `ps` shows it to every user of the machine.
+ */
+export interface SecretOption {
+  type: 'secret';
+  help: string;
+  /** The variable that holds the secret itself. */
+  env: string;
+  /** Shorter is refused at start (a guessable token is no lock). */
+  minLength: number;
+}
+
+export type OptionSpec = IntOption | TextOption | IntListOption | FlagOption | SecretOption;
 export type OptionSpecs = Record<string, OptionSpec>;
 
 export interface CommandSpec<S extends OptionSpecs = OptionSpecs> {
@@ -61,6 +75,8 @@ export interface CommandSpec<S extends OptionSpecs = OptionSpecs> {
 /** The parsed value of one option: defaulted options are always there, the others may be missing. */
 type ValueOf<O extends OptionSpec> = O extends FlagOption
   ? boolean
+  : O extends SecretOption
+    ? string | undefined
   : O extends IntListOption
     ? number[] | undefined
     : O extends IntOption
@@ -83,6 +99,7 @@ export interface ParsedCommand<S extends OptionSpecs> {
 
 /** The name a message uses for an option: "--port (or PORT)". */
 export function optionLabel(name: string, spec: OptionSpec): string {
+  if (spec.type === 'secret') return `${spec.env} (or --${name}-file)`;
   return spec.type !== 'flag' && spec.env !== undefined ? `--${name} (or ${spec.env})` : `--${name}`;
 }
 
@@ -93,6 +110,11 @@ export function optionLabel(name: string, spec: OptionSpec): string {
 export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: string[], env: NodeJS.ProcessEnv): ParsedCommand<S> {
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, o] of Object.entries(spec.options)) {
+    if (o.type === 'secret') {
+      refuseSecretInArgv(name, o, argv);
+      options[`${name}-file`] = { type: 'string' };
+      continue;
+    }
     options[name] = o.type === 'flag' ? { type: 'boolean', ...(o.short !== undefined ? { short: o.short } : {}) } : { type: 'string' };
   }
   const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals === true });
@@ -100,6 +122,12 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
   const values: Record<string, unknown> = {};
   const given = new Set<keyof S>();
   for (const [name, o] of Object.entries(spec.options)) {
+    if (o.type === 'secret') {
+      const secret = readSecret(name, o, raw[`${name}-file`] as string | undefined, env);
+      values[name] = secret;
+      if (secret !== undefined) given.add(name);
+      continue;
+    }
     if (o.type === 'flag') {
       values[name] = raw[name] === true;
       if (raw[name] === true) given.add(name);
@@ -118,7 +146,37 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
   return { values: values as OptionValues<S>, positionals: parsed.positionals, given, help: raw['help'] === true };
 }
 
-function checkValue(label: string, o: Exclude<OptionSpec, FlagOption>, text: string): unknown {
+/** `--admin-token T` (the secret itself as a flag) is refused with what to do instead, not as an unknown flag. */
+function refuseSecretInArgv(name: string, o: SecretOption, argv: readonly string[]): void {
+  if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) {
+    throw new ConfigError(
+      `--${name}`,
+      `a secret is not taken on the command line (ps shows every process's arguments): set ${o.env}, or put it in a file and pass --${name}-file PATH`,
+    );
+  }
+}
+
+/** The secret from --<name>-file (trailing newline dropped) or else its variable; undefined when neither is set. */
+function readSecret(name: string, o: SecretOption, file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  let value: string | undefined;
+  if (file !== undefined && file !== '') {
+    try {
+      value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new ConfigError(`--${name}-file`, `cannot read ${file}: ${(err as Error).message}`);
+    }
+  } else {
+    const fromEnv = env[o.env];
+    value = fromEnv === '' ? undefined : fromEnv;
+  }
+  if (value === undefined) return undefined;
+  if (value.length < o.minLength) {
+    throw new ConfigError(optionLabel(name, o), `use at least ${o.minLength} characters (got ${value.length}): e.g. openssl rand -base64 24`);
+  }
+  return value;
+}
+
+function checkValue(label: string, o: Exclude<OptionSpec, FlagOption | SecretOption>, text: string): unknown {
   switch (o.type) {
     case 'int': {
       const n = parseIntText(o, text);
@@ -143,6 +201,9 @@ function checkValue(label: string, o: Exclude<OptionSpec, FlagOption>, text: str
 /** The command's --help text, made from the same definition that parses it. */
 export function helpText(spec: CommandSpec): string {
   const rows = Object.entries(spec.options).map(([name, o]) => {
+    if (o.type === 'secret') {
+      return { flag: `--${name}-file PATH`, text: `${o.help} (or env ${o.env} holds it; ${o.minLength}+ characters; never the secret itself as a flag: ps shows arguments)` };
+    }
     const flag = o.type === 'flag' ? `--${name}${o.short !== undefined ? `, -${o.short}` : ''}` : `--${name} ${o.value ?? 'N'}`;
     const notes: string[] = [];
     if (o.type !== 'flag' && o.env !== undefined) notes.push(`env ${o.env}`);

@@ -5,7 +5,8 @@ import type { Reply } from './reply.js';
 /**
  * The one map from an engine error to an HTTP answer, for every route that calls the engine: business states
  * as 404/409 (the sale operations' closed sale and stock floor included), a bad id as 400, an order the order store could not be asked about as 503 ORDER_STORE_UNAVAILABLE, anything else (Redis away, a timeout) as 503 with Retry-After — and an outcome
- * that is unknown then, which the message says, with how to find it out.
+ * that is unknown then, which the message says, with how to find it out. A 5xx never carries the internal error's
+ * text (it is logged through the Reply's hooks): a stable code and what the client can do.
  */
 export function answerEngineError(reply: Reply, err: unknown, subject: string): void {
   if (err instanceof OrderStoreUnavailable) {
@@ -13,6 +14,8 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
     return reply.unavailable(
       'ORDER_STORE_UNAVAILABLE',
       `${subject} is not in Redis and the order store (PostgreSQL) did not answer; it may exist: ask again shortly`,
+      undefined,
+      err,
     );
   }
   if (err instanceof EngineError) {
@@ -43,10 +46,13 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
         break;
     }
   }
+  // The cause (an ioredis message, a timeout) goes to the node's log, not to the client.
   reply.unavailable(
     'REDIS_UNAVAILABLE',
-    `${subject}: Redis did not confirm in time (${(err as Error).message}); the change may or may not have been made. ` +
+    `${subject}: Redis did not confirm in time; the change may or may not have been made. ` +
       'Reading, paying and cancelling are safe to repeat: send the same call again, or read the order with GET /orders/{id}',
+    undefined,
+    err,
   );
 }
 

@@ -1,6 +1,6 @@
 import type { PurchaseAsk, PurchaseVerdict } from '../sale/purchase-desk.js';
 import type { Changed, Closed, Restocked, SalePage } from '../sale/operations.js';
-import type { OrderView, SaleConfig, SaleStatus } from '../sale/types.js';
+import type { CheckIn, OrderView, PaidOrder, SaleConfig, SaleStatus } from '../sale/types.js';
 import type { Ticket } from '../tickets/format.js';
 import type { TicketPublicKey } from '../tickets/keys.js';
 import type { VerifyOutcome } from '../tickets/signer.js';
@@ -38,19 +38,26 @@ export interface OrderPort {
   /** The payment system's callback secret; null = no signed callbacks. */
   readonly paymentSecret: string | null;
   readonly maxBodyBytes: number;
-  /** True the first time a payment signature is seen (remembered longer than a signature stays valid). */
-  firstUseOfPaymentSignature(signature: string): Promise<boolean>;
   getOrder(orderId: string): Promise<OrderView | null>;
-  pay(orderId: string): Promise<OrderView>;
+  /**
+   * Pays (idempotent: a paid order comes back as it is). `signature` is the signed callback's HMAC (hex), recorded
+   * by the same script only when it pays (`replayed`: this callback paid it before); null for the admin and the demo.
+   */
+  pay(orderId: string, signature: string | null): Promise<PaidOrder>;
   cancel(orderId: string): Promise<OrderView>;
   /** The signed e-ticket of a paid order, or undefined when it could not be signed (the order stands). */
   signTicket(order: OrderView): Promise<unknown>;
 }
 
-/** /tickets/{orderId}, /tickets/verify, /.well-known/ticket-keys */
+/** /tickets/{orderId}, /tickets/verify, /tickets/check-in, /.well-known/ticket-keys */
 export interface TicketPort {
   readonly auth: BuyerAuthPort;
   readonly maxBodyBytes: number;
+  /** Gates check tickets in with this token (or the admin token); null = no gate token configured. */
+  readonly gateToken: string | null;
+  readonly adminToken: string | null;
+  /** Records the one check-in of a paid order (`seen`: as getOrder read it); throws ALREADY_CHECKED_IN after the first. */
+  checkIn(seen: OrderView, gate: string): Promise<CheckIn>;
   /** The order as GET /orders/{id} reads it (the same port), null when unknown. */
   getOrder(orderId: string): Promise<OrderView | null>;
   /** The order's ticket, signed with the current key in the pool; rejects when the pool cannot take it. */

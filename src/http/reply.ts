@@ -7,6 +7,11 @@ export interface ReplyHooks {
   onEnd(status: number, startedAt: number): void;
   /** The client went away before an answer was written. */
   onAbort(): void;
+  /**
+   * A 5xx had an internal cause (a Redis or pool error, a throw): it goes to the log here, never into the body,
+   * whose message says what the client can do instead. `code` is the answer's stable error code.
+   */
+  onFault?(code: string, cause: unknown): void;
 }
 
 /**
@@ -75,9 +80,19 @@ export class Reply {
     this.send(rejection.status, JSON.stringify(body), headers, closeConnection);
   }
 
-  /** 503 with Retry-After: Redis is away or the outcome is not known yet (data may carry the orderId). */
-  unavailable(error: string, msg: string, data?: unknown): void {
+  /**
+   * 503 with Retry-After: Redis is away or the outcome is not known yet (data may carry the orderId). `cause`, the
+   * internal error behind it, is logged (ReplyHooks.onFault) and never sent.
+   */
+  unavailable(error: string, msg: string, data?: unknown, cause?: unknown): void {
+    if (cause !== undefined) this.hooks?.onFault?.(error, cause);
     this.error({ status: 503, error, msg }, [['Retry-After', '1']], data);
+  }
+
+  /** 500 for a throw no route foresaw: the error is logged, the client is told to retry and report it. */
+  internal(cause: unknown): void {
+    this.hooks?.onFault?.('INTERNAL', cause);
+    this.error({ status: 500, error: 'INTERNAL', msg: 'internal error (logged on this node): retry, and report it if it lasts' });
   }
 }
 

@@ -1,6 +1,8 @@
 import {
   DEFAULT_SALE_PAGE,
+  GATE,
   IDEMPOTENCY_KEY,
+  PAYMENT_STATUS,
   ORDER_ID,
   SALE_ID,
   SALE_PAGE,
@@ -95,6 +97,27 @@ export function parseJsonObject(text: string): Record<string, unknown> | Rejecti
     return reject(400, 'BAD_JSON', 'the body must be a JSON object, not an array or a bare value');
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The body of a payment callback (POST /orders/{id}/pay): {"status": "succeeded"} pays, another status (e.g.
+ * "failed") leaves the order as it is. Other fields (the provider's ids, amounts) may come along and are not read.
+ */
+export function parsePaymentBody(text: string): { status: string } | Rejection {
+  const body = parseJsonObject(text);
+  if (isRejection(body)) return reject(400, 'BAD_PAYMENT_BODY', `${body.msg}: send {"status":"succeeded"} (or the status the payment ended with, e.g. "failed")`);
+  const status = body['status'];
+  if (!matches(PAYMENT_STATUS, status)) return reject(400, 'BAD_PAYMENT_BODY', `status must be ${PAYMENT_STATUS.shape}`);
+  return { status };
+}
+
+/** The body of POST /tickets/check-in: {"ticket": {...}, "gate": "G1"}; the ticket is checked by src/tickets. */
+export function parseCheckInBody(text: string): { ticket: unknown; gate: string } | Rejection {
+  const body = parseJsonObject(text);
+  if (isRejection(body)) return body;
+  const gate = body['gate'];
+  if (!matches(GATE, gate)) return reject(400, 'BAD_GATE', `gate must be ${GATE.shape}`);
+  return { ticket: body['ticket'], gate };
 }
 
 /** The body of POST /admin/sales, checked field by field by the sale rules; the 400 names the field. */

@@ -47,7 +47,7 @@ function guarded(handler: Handler, newReply: ReplyFactory) {
     try {
       handler(reply, req);
     } catch (err) {
-      reply.error({ status: 500, error: 'INTERNAL', msg: `internal error: ${(err as Error).message}` });
+      reply.internal(err);
     }
   };
 }

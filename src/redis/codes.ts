@@ -25,6 +25,8 @@ export enum ScriptCode {
   RegistryCapacity = -16,
   SaleClosed = -17,
   StockFloor = -18,
+  AlreadyCheckedIn = -19,
+  OrderNotPaid = -20,
 }
 
 /** Per-purchase outcome of reserve-batch: the script codes a purchase can end with. The values of Success,
@@ -58,7 +60,9 @@ export type EngineErrorCode =
   | 'ERR_REGISTRY_FULL'
   | 'ERR_REGISTRY_CAPACITY'
   | 'ERR_SALE_CLOSED'
-  | 'ERR_STOCK_FLOOR';
+  | 'ERR_STOCK_FLOOR'
+  | 'ALREADY_CHECKED_IN'
+  | 'ORDER_NOT_PAID';
 
 /** An error with a stable `code` and a message that says what to change. */
 export class EngineError extends Error {
@@ -143,6 +147,10 @@ export function errorFromCode(code: number, detail: string, subject: string): En
         `${subject}: the total cannot go below ${detail} (the seats held or paid, at least 1); remove fewer seats, or close the sale`,
         detail,
       );
+    case ScriptCode.AlreadyCheckedIn:
+      return new EngineError('ALREADY_CHECKED_IN', `${subject}: this ticket was already checked in (${detail}); one ticket admits one person`, detail);
+    case ScriptCode.OrderNotPaid:
+      return new EngineError('ORDER_NOT_PAID', `${subject}: the order is not paid (${detail}); only a paid order's ticket admits`, detail);
     default:
       return new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected script code ${code} (${detail})`, detail);
   }

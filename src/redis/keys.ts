@@ -8,15 +8,19 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  * (which names all its keys in KEYS) runs on Redis Cluster:
  *
  *   {sale:S}:meta           hash   total perUserLimit holdSeconds opensAt closesAt anonymous held paid createdAt
- *                                  ordersMade retiredPaid retiredCancelled retiredExpired
+ *                                  ordersMade retiredPaid retiredCancelled retiredExpired paused checkedIn
  *   {sale:S}:holders        hash   user -> "n|latestOrderId"  (n = the user's held + paid orders)
  *   {sale:S}:orders         hash   orderId -> "status|expiresAt|createdAt|paidAt|userLen|<user><idemKey>"
- *   {sale:S}:idem           hash   "<user> <key>" -> "orderId|user"
+ *   {sale:S}:idem           hash   "<user> <key>" -> "orderId|user", "orderId|user|p|c|e" once the order retired
  *   {sale:S}:idemdue        zset   idempotency records of retired orders kept for their window -> when they go (ms)
  *   {sale:S}:deadlines      zset   one member per batch with new holds: its stream entry id ("<id>/<k>" once
  *                                  a sweep has passed its first k orders), scored by the holds' deadline (ms)
  *   {sale:S}:stream         stream one entry per batch with new holds: b <batchId> <orderId> <user> ...,
  *                                  and one per lifecycle change: ev paid|cancelled|expired <orderId> <user> ...
+ *   {sale:S}:checkins       hash   orderId -> "<checkedInAt ms>|<gate>": tickets a gate admitted (kept for good:
+ *                                  the order's own record leaves Redis once final, the check-in must not)
+ *   {sale:S}:paysig:<hex>   string a signed payment callback that paid an order -> that order id, EX 600 (written by
+ *                                  the pay script itself, so a callback whose pay did not happen is accepted again)
  *   {sale:S}:batch:<id>     string sha1(orderIds) + stored reply of a decided batch, EX 600 s
  *   ts:sales                set    sale ids, for discovery (another slot: written outside the scripts)
  *   {ts:registry}:places    zset   the places of the sale registry: sale id -> releaseAt (ms; closesAt + the
@@ -24,7 +28,6 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *                                  has passed by Redis's clock is a finished sale: it is pruned, its place free
  *   {ts:registry}:capacity  string how many places there are (set once, from the first --max-sales offered;
  *                                  every node's --max-sales must be at least this)
- *   ts:paysig:<hex>         string a payment callback signature already used, EX 600 (replays refused)
  *   ts:idemkey:<user> <key> string the sale a buyer's Idempotency-Key names a purchase in, EX 86400 (the key's
  *                                  window): one key, one purchase, across sales
  *   {ts:dash}:nodes         hash   node id -> the node's latest dashboard heartbeat (JSON with its own `at`),
@@ -47,6 +50,7 @@ export interface SaleKeys {
   idemDue: string;
   deadlines: string;
   stream: string;
+  checkins: string;
 }
 
 export function assertSaleId(saleId: string): void {
@@ -70,6 +74,7 @@ export function saleKeys(saleId: string): SaleKeys {
     idemDue: `${tag}:idemdue`,
     deadlines: `${tag}:deadlines`,
     stream: `${tag}:stream`,
+    checkins: `${tag}:checkins`,
   };
 }
 
@@ -77,12 +82,16 @@ export function batchKey(saleId: string, batchId: string): string {
   return `${saleTag(saleId)}:batch:${batchId}`;
 }
 
-/** A payment callback's signature, remembered so that a replay of the same callback is refused. */
-export function paymentSignatureKey(signatureHex: string): string {
+/**
+ * A signed payment callback that paid an order of this sale (the pay script writes it when it pays). `null`:
+ * the call carries no signature (the admin token, the demo) — a key of the sale's slot that is never written.
+ */
+export function paymentSignatureKey(saleId: string, signatureHex: string | null): string {
+  if (signatureHex === null) return `${saleTag(saleId)}:paysig:-`;
   if (!/^[0-9a-f]{64}$/.test(signatureHex)) {
     throw new EngineError('ERR_INVALID_ARGUMENT', 'a payment signature is 64 hex characters', 'signature');
   }
-  return `ts:paysig:${signatureHex}`;
+  return `${saleTag(saleId)}:paysig:${signatureHex}`;
 }
 
 /** The claim of a buyer's Idempotency-Key across sales. Users and keys have no space: the pair is unambiguous. */

@@ -4,12 +4,12 @@ import { saleKeys } from './keys.js';
 /**
  * The order workers' side of a sale's stream ({sale:S}:stream): one consumer group, `orders`, per sale.
  * Every entry names orders as (orderId, user) pairs after one leading pair: ("b", batchId) for a reserve
- * batch, ("ev", paid|cancelled|expired) for a lifecycle change (lua/includes/events.lua).
+ * batch, ("ev", paid|cancelled|expired|checkedin) for a lifecycle change (lua/includes/events.lua).
  * A worker syncs the CURRENT state of every order an entry names, so the entry's kind only says why.
  */
 export const ORDER_GROUP = 'orders';
 
-export type EntryKind = 'reserved' | 'paid' | 'cancelled' | 'expired' | 'deleted';
+export type EntryKind = 'reserved' | 'paid' | 'cancelled' | 'expired' | 'checkedin' | 'deleted';
 
 export interface StreamEntry {
   id: string;

@@ -93,6 +93,8 @@ export interface ScriptCommands {
   pauseSale: ScriptCall;
   closeSale: ScriptCall;
   addStock: ScriptCall;
+  checkIn: ScriptCall;
+  releaseClaim: ScriptCall;
 }
 
 export function scriptsOf(client: Redis | Cluster): ScriptCommands {

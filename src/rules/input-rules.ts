@@ -61,6 +61,30 @@ export const NODE_ID: TextRule = {
   shape: '1-64 characters of A-Z a-z 0-9 _ . : -',
 };
 
+/** A gate that checks tickets in (POST /tickets/check-in): the user alphabet, so the check-in record
+ *  "<ms>|<gate>" needs no escaping (lua/check-in-4.lua checks the same). */
+export const GATE: TextRule = {
+  what: 'gate',
+  pattern: /^[A-Za-z0-9_.:@-]{1,64}$/,
+  maxLength: 64,
+  shape: '1-64 characters of A-Z a-z 0-9 _ . : @ -, e.g. "G1"',
+};
+
+/** What a payment system's callback says happened: "succeeded" pays; anything else ("failed", ...) leaves the order. */
+export const PAYMENT_STATUS: TextRule = {
+  what: 'payment status',
+  pattern: /^[a-z_]{1,32}$/,
+  maxLength: 32,
+  shape: '"succeeded" (pays the order) or another status of 1-32 of a-z _, e.g. "failed" (changes nothing)',
+};
+
+/** Shared secrets a person types or a deployment generates: the admin and gate tokens. */
+export const MIN_TOKEN_LENGTH = 16;
+/** Keys of HMAC signatures (buyer tokens' HS256, payment callbacks). */
+export const MIN_SIGNING_SECRET_LENGTH = 32;
+/** The longest a buyer token may live (exp - iat, or exp - now without iat): a leaked token is not good for years. */
+export const JWT_MAX_AGE_SECONDS = { what: 'token lifetime (s)', min: 60, max: 30 * 86_400 } as const;
+
 /** A whole-number range. */
 export interface IntRule {
   readonly what: string;

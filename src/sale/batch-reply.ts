@@ -7,7 +7,8 @@ const STATE: Record<string, ReplayStatus> = { h: 'held', p: 'paid', c: 'cancelle
 /**
  * Reads reserve-batch's reply (lua/reserve-batch-7.lua): the JSON text [remaining, expiresAt, ordersMade,
  * r1..rn], where r = 1 is a new hold under the requested id, ["orderId", expiresAt, "h|p|c|e|r"] a replayed order
- * in its current state (r: retired, 'archived'), [-4, "S"] a buyer's key that already names a purchase in sale S, a negative number a
+ * in its current state (r: retired, state unknown, 'archived'), with a fourth element "u" when it was found by the
+ * user alone (at limit 1, not by the buyer's key: byUser), [-4, "S"] a buyer's key that already names a purchase in sale S, a negative number a
  * refusal.
  */
 export function parseBatchReply(json: string, purchases: PurchaseRequest[]): BatchReply {
@@ -27,8 +28,9 @@ export function parseBatchReply(json: string, purchases: PurchaseRequest[]): Bat
       results[i] = { outcome: r as Outcome, remaining, ordersMade };
     } else if (Array.isArray(r) && r[0] === Outcome.IdempotencyMismatch && typeof r[1] === 'string') {
       results[i] = { outcome: Outcome.IdempotencyMismatch, otherSale: r[1], remaining, ordersMade };
-    } else if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number' && STATE[r[2] as string] !== undefined) {
+    } else if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number' && STATE[r[2] as string] !== undefined && (r.length === 3 || r[3] === 'u')) {
       results[i] = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true, status: STATE[r[2] as string]!, remaining, ordersMade };
+      if (r[3] === 'u') results[i]!.byUser = true;
     } else {
       throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${JSON.stringify(r)} for purchase ${i}`);
     }

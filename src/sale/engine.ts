@@ -13,13 +13,14 @@ import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
-import type { AuditOptions, AuditReport, BatchReply, ExpireReply, HolderSnapshot, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
+import { cancelOrder, checkInOrder, payOrder } from './order-transitions.js';
+import { IDEMPOTENCY_KEY_WINDOW_SECONDS, claimBuyerKeys, releaseRefusedClaims } from './key-claims.js';
+import type { AuditOptions, AuditReport, BatchReply, CheckIn, ExpireReply, HolderSnapshot, OrderView, PaidOrder, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
 /** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
 export const BATCH_RECORD_TTL = 600;
 export const DEFAULT_EXPIRE_LIMIT = 200;
-/** How long a buyer's Idempotency-Key stays bound to the sale it bought in. */
-export const IDEMPOTENCY_KEY_WINDOW_SECONDS = 86_400;
+export { IDEMPOTENCY_KEY_WINDOW_SECONDS } from './key-claims.js';
 
 function isErrorTuple(reply: unknown): reply is [number, string] {
   return Array.isArray(reply) && typeof reply[0] === 'number' && reply[0] < 0 && reply.length === 2;
@@ -106,7 +107,7 @@ export class SaleEngine {
     // same round trip. Cluster: the claims live in other slots, so they go first, one command each.
     const elsewhere =
       this.redis.isCluster && purchases.some((p) => p.idempotencyKey !== undefined && p.idempotencyKey !== '')
-        ? await this.claimBuyerKeys(saleId, purchases)
+        ? await claimBuyerKeys(this.redis, saleId, purchases)
         : null;
     const sent = elsewhere === null ? purchases : purchases.filter((_, i) => elsewhere[i] === null);
     // Nothing left to decide: the counts are unknown here (NaN), and the caller leaves its quota alone.
@@ -118,6 +119,7 @@ export class SaleEngine {
       if (otherSale === null || otherSale === undefined) return reply.results[next++]!;
       return { outcome: Outcome.IdempotencyMismatch, otherSale, remaining: reply.remaining, ordersMade: reply.ordersMade };
     });
+    await releaseRefusedClaims(this.scripts, saleId, purchases, elsewhere!, results);
     return { ...reply, results };
   }
 
@@ -144,40 +146,24 @@ export class SaleEngine {
     throw unexpected(`reserve on sale ${saleId}`, reply);
   }
 
-  /**
-   * Redis Cluster: a buyer's Idempotency-Key names one purchase in one sale, so each is claimed for this sale
-   * (SET NX GET, kept for the key's window) before the script runs. Per purchase: null when the key is this
-   * sale's (new, or a retry), else the other sale it already names. One round trip for the batch (the commands
-   * leave together), only for batches that carry buyers' keys; a proxy's request key needs no claim.
-   */
-  private async claimBuyerKeys(saleId: string, purchases: PurchaseRequest[]): Promise<(string | null)[]> {
-    const claims = purchases.map((p) =>
-      p.idempotencyKey === undefined || p.idempotencyKey === ''
-        ? null
-        : this.redis.call('SET', buyerKeyClaim(p.user, p.idempotencyKey), saleId, 'EX', IDEMPOTENCY_KEY_WINDOW_SECONDS, 'NX', 'GET'),
-    );
-    const previous = await Promise.all(claims);
-    return previous.map((sale) => (typeof sale === 'string' && sale !== saleId ? sale : null));
-  }
 
-  /** Pays a live hold; paying a paid order returns it. Throws ORDER_NOT_FOUND, HOLD_EXPIRED, ORDER_CANCELLED. */
-  pay(orderId: string): Promise<OrderView> {
-    return this.transition('pay', orderId);
+  /**
+   * Pays a live hold; paying a paid order returns it (`replayed` true when `signature` — a signed callback's
+   * 64-hex HMAC — is the one that paid it). Throws ORDER_NOT_FOUND, HOLD_EXPIRED, ORDER_CANCELLED.
+   * src/sale/order-transitions.ts.
+   */
+  async pay(orderId: string, signature: string | null = null): Promise<PaidOrder> {
+    return payOrder(this.scripts, this.saleOf(orderId), orderId, signature);
   }
 
   /** Cancels a hold (its unit returns once); cancelling again returns it. Throws ORDER_NOT_FOUND, ORDER_PAID, HOLD_EXPIRED. */
-  cancel(orderId: string): Promise<OrderView> {
-    return this.transition('cancel', orderId);
+  async cancel(orderId: string): Promise<OrderView> {
+    return cancelOrder(this.scripts, this.saleOf(orderId), orderId);
   }
 
-  private async transition(which: 'pay' | 'cancel', orderId: string): Promise<OrderView> {
-    const sale = this.saleOf(orderId);
-    const k = saleKeys(sale);
-    const reply = await this.scripts[which](k.meta, k.holders, k.orders, k.stream, orderId);
-    if (!Array.isArray(reply)) throw unexpected(`${which} order ${orderId}`, reply);
-    const [code, enc] = reply as [number, string];
-    if (code === ScriptCode.Ok) return decodeOrder(orderId, enc);
-    throw errorFromCode(code, String(enc ?? ''), `order ${orderId}`);
+  /** A paid order's ticket admitted at `gate`, once; later calls throw ALREADY_CHECKED_IN (src/sale/order-transitions.ts). */
+  async checkIn(seen: OrderView, gate: string): Promise<CheckIn> {
+    return checkInOrder(this.scripts, this.saleOf(seen.id), seen, gate);
   }
 
   /**
@@ -243,7 +229,7 @@ export class SaleEngine {
    * by a later call). At most 1000 ids per call. See src/sale/retention.ts.
    */
   retireOrders(saleId: string, orderIds: readonly string[], idemWindowMs: number): Promise<RetireReply> {
-    return retireOrders(this.scripts, this.redis, saleId, orderIds, idemWindowMs);
+    return retireOrders(this.scripts, saleId, orderIds, idemWindowMs);
   }
 
   /** Retention: removes the sale stream's entries older than `minId` and older than every entry a deadline names. */

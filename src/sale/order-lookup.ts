@@ -1,7 +1,7 @@
 import { EngineError } from '../redis/codes.js';
 import type { StoredOrderView } from '../store/order-store.js';
 import type { SaleEngine } from './engine.js';
-import type { OrderView } from './types.js';
+import type { OrderView, PaidOrder } from './types.js';
 
 /** What the lookup needs of the order store (src/store/order-store.ts OrderStore has it). */
 export interface StoredOrderReader {
@@ -43,8 +43,8 @@ export class OrderLookup {
     return this.stored(orderId);
   }
 
-  pay(orderId: string): Promise<OrderView> {
-    return this.engine.pay(orderId).catch((err: unknown) => this.retired(err, orderId, 'pay'));
+  pay(orderId: string, signature: string | null = null): Promise<PaidOrder> {
+    return this.engine.pay(orderId, signature).catch(async (err: unknown) => ({ ...(await this.retired(err, orderId, 'pay')), replayed: false }));
   }
 
   cancel(orderId: string): Promise<OrderView> {

@@ -33,6 +33,12 @@ export interface PurchaseAsk {
   idempotencyKey: string;
   /** A proxy's key for this one request (nginx's X-Request-Key); used when the buyer sent no key. '' = none. */
   requestKey: string;
+  /**
+   * True when `user` is proven (buyer authentication: the token's sub). Only then does a buyer who names the user
+   * of an order, without that order's key, get the order back; otherwise they only hear "limit reached" — in the
+   * demo anyone can type any name, and an order id is all it takes to cancel the order.
+   */
+  buyerProven: boolean;
   /** False once the buyer has gone (connection closed): then no unit is taken for them. */
   stillWanted(): boolean;
 }
@@ -43,7 +49,9 @@ export type PurchaseVerdict =
   | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean; status: 'held' | 'paid' | 'archived' }
   /** A replay of this buyer's order that is over: it was cancelled or its hold expired. */
   | { kind: 'replayed_final'; sale: SaleInfo; orderId: string; status: 'cancelled' | 'expired' }
-  | { kind: 'sold_out' | 'not_open' | 'limit' | 'user_required' | 'key_in_flight' | 'shutting_down'; sale: SaleInfo }
+  | { kind: 'sold_out' | 'not_open' | 'user_required' | 'key_in_flight' | 'shutting_down'; sale: SaleInfo }
+  /** The per-user limit; `holdsOne`: the buyer named holds an order here, which is not shown (buyerProven false). */
+  | { kind: 'limit'; sale: SaleInfo; holdsOne?: boolean }
   /** The buyer's key already names a purchase: in `otherSale`, or (undefined) under another buyer. */
   | { kind: 'key_reused'; sale: SaleInfo; otherSale?: string }
   | { kind: 'unknown_sale'; saleId: string; sale?: SaleInfo }
@@ -140,13 +148,13 @@ export class PurchaseDesk {
     if (ask.idempotencyKey !== '') request.idempotencyKey = ask.idempotencyKey;
     else if (ask.requestKey !== '') request.requestKey = ask.requestKey;
     this.parts.batcher.reserve(sale.id, request).then(
-      (outcome) => done(this.settle(sale, orderId, flightKey, unit, outcome)),
-      (err: unknown) => done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message })),
+      (outcome) => done(this.settle(sale, orderId, flightKey, unit, outcome, ask.buyerProven)),
+      (err: unknown) => done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message }, ask.buyerProven)),
     );
   }
 
   /** Unit bookkeeping once Redis has decided (or the deadline passed). */
-  private settle(sale: SaleInfo, orderId: string, flightKey: string, unit: boolean, outcome: ReserveOutcome): PurchaseVerdict {
+  private settle(sale: SaleInfo, orderId: string, flightKey: string, unit: boolean, outcome: ReserveOutcome, buyerProven: boolean): PurchaseVerdict {
     const { stock, partition, inFlight } = this.parts;
     const slot = sale.slot;
     if (flightKey !== '') this.keysInFlight.delete(flightKey);
@@ -169,6 +177,8 @@ export class PurchaseDesk {
     const code: Outcome = outcome.outcome;
     switch (code) {
       case Outcome.Success: {
+        // Found by the name alone, which proves nothing without buyer authentication: no order id for it.
+        if (outcome.byUser === true && !buyerProven) return { kind: 'limit', sale, holdsOne: true };
         const status = outcome.status ?? 'held';
         if (status === 'cancelled' || status === 'expired') return { kind: 'replayed_final', sale, orderId: outcome.orderId!, status };
         return { kind: 'success', sale, orderId: outcome.orderId!, expiresAt: outcome.expiresAt!, replayed: outcome.replayed === true, status };

@@ -1,5 +1,4 @@
 import { EngineError, errorFromCode } from '../redis/codes.js';
-import type { Cluster, Redis } from 'ioredis';
 import { buyerKeyClaim, saleKeys } from '../redis/keys.js';
 import type { ScriptCommands } from '../redis/scripts.js';
 import { saleOfOrderId } from '../rules/input-rules.js';
@@ -38,7 +37,7 @@ function invalid(field: string, msg: string): EngineError {
   return new EngineError('ERR_INVALID_ARGUMENT', msg, field);
 }
 
-export async function retireOrders(scripts: ScriptCommands, redis: Redis | Cluster, saleId: string, orderIds: readonly string[], idemWindowMs: number): Promise<RetireReply> {
+export async function retireOrders(scripts: ScriptCommands, saleId: string, orderIds: readonly string[], idemWindowMs: number): Promise<RetireReply> {
   const k = saleKeys(saleId);
   if (!Array.isArray(orderIds) || orderIds.length > MAX_RETIRE_PER_CALL) {
     throw invalid('orderIds', `retireOrders takes an array of at most ${MAX_RETIRE_PER_CALL} order ids; split it`);
@@ -57,10 +56,11 @@ export async function retireOrders(scripts: ScriptCommands, redis: Redis | Clust
     throw new EngineError('ERR_UNEXPECTED_REPLY', `retire on sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
   }
   const [retired, live, idemDropped, idemKept] = reply as number[];
-  // The buyers' key claims end with their records (their window is the same): one UNLINK each, pipelined,
-  // since on Cluster each claim lives in its own slot. A claim that names another sale is not this record's.
+  // The buyers' key claims end with their records (their window is the same): one call each, pipelined, since
+  // on Cluster each claim lives in its own slot. Only a claim that still names THIS sale goes: one naming another
+  // sale is that sale's purchase (lua/release-claim-1.lua compares and deletes atomically).
   const fields = reply[4] as string[];
-  if (fields.length > 0) await Promise.all(fields.map((f) => redis.unlink(claimOfField(f))));
+  if (fields.length > 0) await Promise.all(fields.map((f) => scripts.releaseClaim(claimOfField(f), saleId)));
   return { retired: retired!, live: live!, idemDropped: idemDropped!, idemKept: idemKept! };
 }
 

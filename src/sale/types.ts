@@ -28,10 +28,16 @@ export interface PurchaseResult {
   /** Success only: true when an earlier order was returned instead of a new one. */
   replayed?: boolean;
   /**
-   * Success only: the order's state now ('held' for a new one; a replay may find it paid, cancelled, expired, or
-   * 'archived': final and retired from Redis to PostgreSQL — GET /orders/{id} tells which).
+   * Success only: the order's state now ('held' for a new one; a replay may find it paid, cancelled or expired —
+   * also once retired from Redis to PostgreSQL, its final state kept in its idempotency record — or 'archived':
+   * retired before records kept the state, GET /orders/{id} tells which).
    */
   status?: ReplayStatus;
+  /**
+   * Success replays only: the order was found by the user alone (the same user at limit 1), not by the buyer's
+   * key. A name is no secret, so the caller shows such an order only to a buyer whose name is proven.
+   */
+  byUser?: boolean;
   /** IdempotencyMismatch from the cross-sale claim: the sale this buyer's key already names a purchase in. */
   otherSale?: string;
 }
@@ -64,6 +70,17 @@ export interface OrderView {
   paidAt?: number;
 }
 
+/** An order as pay answers it: `replayed` when the same signed callback had paid it before. */
+export interface PaidOrder extends OrderView {
+  replayed: boolean;
+}
+
+/** A ticket's one check-in: when (ms, Redis clock) and at which gate. */
+export interface CheckIn {
+  checkedInAt: number;
+  gate: string;
+}
+
 export interface SaleStatus {
   id: string;
   total: number;
@@ -87,6 +104,8 @@ export interface SaleStatus {
   ordersMade: number;
   /** Orders whose records retention removed from Redis (final and in PostgreSQL), by final status. `paid` above counts retired paid orders too. */
   retired: { paid: number; cancelled: number; expired: number };
+  /** Tickets a gate admitted (POST /tickets/check-in, lua/check-in-4.lua). */
+  checkedIn: number;
 }
 
 /** A sale's status in the terms a node keeps: "no opening / closing time" is null. */

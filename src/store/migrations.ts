@@ -41,6 +41,14 @@ export const MIGRATIONS: readonly Migration[] = [
       create index orders_sale_order on orders (sale_id, order_id);
     `,
   },
+  {
+    // Version 2 is the sales' order-id key (issue 17's lookups); numbers need not arrive in order, only once.
+    version: 3,
+    name: 'ticket check-ins',
+    sql: `
+      alter table orders add column checked_in_at timestamptz, add column checked_in_gate text;
+    `,
+  },
 ];
 
 /** The key of the migration lock: any fixed 64-bit number, the same in every process ("tspike"). */

@@ -85,6 +85,23 @@ export class OrderStore {
     });
   }
 
+  /**
+   * A gate's check-ins (lua/check-in-4.lua, carried by the order worker from the `ev checkedin` entries): filled
+   * once, never changed — the first scan stands, as in Redis. Orders the store does not have yet are skipped (the
+   * worker upserts an order's row before its check-in, in the same batch); returns the rows that changed.
+   */
+  async recordCheckIns(checkIns: ReadonlyArray<{ orderId: string; checkedInAt: number; gate: string }>): Promise<number> {
+    if (checkIns.length === 0) return 0;
+    const result = await this.pool.query({
+      name: 'ts-record-check-ins',
+      text: `update orders o set checked_in_at = c.at, checked_in_gate = c.gate, updated_at = now()
+             from unnest($1::text[], $2::timestamptz[], $3::text[]) as c(order_id, at, gate)
+             where o.order_id = c.order_id and o.checked_in_at is null`,
+      values: [checkIns.map((c) => c.orderId), checkIns.map((c) => new Date(c.checkedInAt).toISOString()), checkIns.map((c) => c.gate)],
+    });
+    return result.rowCount ?? 0;
+  }
+
   /** The order as GET /orders/{id} shows it (src/sale/types.ts OrderView), or null. */
   async getOrder(orderId: string): Promise<StoredOrderView | null> {
     const { rows } = await this.pool.query<{ order_id: string; sale_id: string; user_id: string; status: string; reserved_at: Date; expires_at: Date; paid_at: Date | null }>(

@@ -10,7 +10,7 @@ import { NginxProcess } from '../helpers/nginx.js';
 import { NodeProcess, http, keepAliveAgent, pool, type HttpAnswer } from '../helpers/node-process.js';
 import { RedisServer, scriptCalls } from '../helpers/redis-server.js';
 
-const TOKEN = 'contract';
+const TOKEN = 'contract-admin-token';
 const json = { 'content-type': 'application/json' };
 const admin = { ...json, authorization: `Bearer ${TOKEN}` };
 
@@ -57,12 +57,33 @@ t.test('the buyer contract', async (t) => {
         t.equal(again.json?.code, 1, `alice's retry with her key at ${base}: her order, not "sold out"`);
         t.equal(orderOf(again), orderOf(first), '  the same order');
         t.match(again.json?.data, { replayed: true, status: 'held' });
+        // Without her key the name proves nothing (the demo has no buyer authentication): anyone may type "alice".
         const sameUser = await buy(base, 'LAST', 'alice');
-        t.equal(orderOf(sameUser), orderOf(first), `alice without a key at ${base} (limit 1): the same order`);
+        t.equal(sameUser.json?.code, -2, `"alice" without the key at ${base} (limit 1): limit reached, never "sold out"`);
+        t.equal(sameUser.json?.data, null, '  and no order id');
         const stranger = await buy(base, 'LAST', `late${round}`);
         t.equal(stranger.json?.code, -1, '  a stranger: sold out');
       }
     }
+  });
+
+  t.test("a name is no capability: another client asking as alice learns no order id and cannot cancel hers", async (t) => {
+    await create({ id: 'NAME', total: 5, perUserLimit: 1, anonymous: false });
+    const hers = await buy(nginx.url, 'NAME', 'alice', 'alice-secret-key');
+    const orderId = orderOf(hers);
+    t.equal(hers.json?.code, 1, 'alice buys with her Idempotency-Key');
+    for (const base of everywhere) {
+      const thief = await buy(base, 'NAME', 'alice');
+      t.match(thief.json, { code: -2, data: null }, `at ${base}: a request naming alice without her key gets -2 and no order`);
+      t.match(thief.json?.msg, /you already hold an order in this sale/);
+      t.notMatch(thief.body, new RegExp(orderId!.replace('.', '\\.')), '  the order id appears nowhere in the answer');
+      const otherKey = await buy(base, 'NAME', 'alice', `guess-${base.length}`);
+      t.equal(orderOf(otherKey), undefined, '  another key than hers: no order id either');
+    }
+    const back = await buy(nginx.url, 'NAME', 'alice', 'alice-secret-key');
+    t.match(back.json, { code: 1, data: { orderId, replayed: true, status: 'held' } }, 'with her key: her order');
+    const status = await http(agent, 'GET', `${nginx.url}/orders/${orderId}`);
+    t.match(status.json?.data, { status: 'held' }, 'still held: nobody could cancel it');
   });
 
   t.test('sold out is answered from memory for buyers who hold nothing', async (t) => {

@@ -13,7 +13,7 @@ import { NginxProcess } from '../helpers/nginx.js';
 import { NodeProcess, http, keepAliveAgent, pool } from '../helpers/node-process.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
-const TOKEN = 'browser-admin';
+const TOKEN = 'browser-admin-token';
 const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
 
 t.test('the dashboard page in chromium', async (t) => {

@@ -13,7 +13,7 @@ import { NginxProcess } from '../helpers/nginx.js';
 import { NodeProcess, http, keepAliveAgent, pool } from '../helpers/node-process.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
-const TOKEN = 'dash';
+const TOKEN = 'dash-admin-token-16';
 const admin = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
 
 t.test('the live dashboard socket', async (t) => {

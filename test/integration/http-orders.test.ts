@@ -9,11 +9,11 @@ import { NodeProcess, http, keepAliveAgent } from '../helpers/node-process.js';
 t.test('orders, returned stock, e-tickets, metrics', async (t) => {
   const redis = await RedisServer.start();
   t.teardown(() => redis.stop());
-  const node = await NodeProcess.start({ redisUrl: redis.url, threads: 2, env: { ADMIN_TOKEN: 'orders' } });
+  const node = await NodeProcess.start({ redisUrl: redis.url, threads: 2, env: { ADMIN_TOKEN: 'orders-admin-token' } });
   t.teardown(() => node.stop());
   const agent = keepAliveAgent(8);
   t.teardown(() => agent.destroy());
-  const admin = { 'content-type': 'application/json', authorization: 'Bearer orders' };
+  const admin = { 'content-type': 'application/json', authorization: 'Bearer orders-admin-token' };
   const create = (sale: object) => http(agent, 'POST', `${node.url}/admin/sales`, JSON.stringify(sale), admin);
   const buy = (user: string, sale: string) => http(agent, 'GET', `${node.url}/buy/ticket?user=${user}&sale=${sale}`);
   const orderIdOf = (a: Awaited<ReturnType<typeof buy>>) => (a.json?.data as { orderId: string }).orderId;

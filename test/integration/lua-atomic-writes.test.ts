@@ -4,7 +4,7 @@
 import t from 'tap';
 import type { Redis } from 'ioredis';
 import { connectRedisReady } from '../../src/redis/connection.js';
-import { saleKeys } from '../../src/redis/keys.js';
+import { paymentSignatureKey, saleKeys } from '../../src/redis/keys.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -66,6 +66,22 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
     await t.rejects(engine.cancel(d), { code: 'ERR_INVALID_ARGUMENT' });
     await t.rejects(engine.trimStream('CR', '1-0'), { code: 'ERR_INVALID_ARGUMENT' });
     t.same(await everything(redis), before, 'held and paid unchanged: the event could not be appended, so nothing was');
+  });
+
+  t.test('pay with a wrong-typed signature record, check-in with a wrong-typed check-ins hash: nothing written', async (t) => {
+    await engine.createSale({ id: 'CP', total: 10, perUserLimit: 5, holdSeconds: 600, anonymous: false });
+    const r = await engine.reserveBatch('CP', newBatchId(), ['a', 'b'].map((user) => ({ orderId: newOrderId('CP'), user })));
+    const [a, b] = r.results.map((x) => x.orderId!) as [string, string];
+    const sig = 'f'.repeat(64);
+    await redis.hset(paymentSignatureKey('CP', sig), 'x', 'a hash, not the string a record is');
+    let before = await everything(redis);
+    await t.rejects(engine.pay(a, sig), { code: 'ERR_INVALID_ARGUMENT' });
+    t.same(await everything(redis), before, 'the hold is not paid: the signature could not have been recorded with it');
+    await engine.pay(b);
+    await redis.set(saleKeys('CP').checkins, 'not a hash');
+    before = await everything(redis);
+    await t.rejects(engine.checkIn((await engine.getOrder(b))!, 'G1'), { code: 'ERR_INVALID_ARGUMENT' });
+    t.same(await everything(redis), before, 'no check-in counted, no stream entry');
   });
 
   t.test('expire-holds: a corrupt order in a later due batch', async (t) => {

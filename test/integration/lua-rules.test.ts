@@ -4,7 +4,7 @@
 import t from 'tap';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { ScriptCode } from '../../src/redis/codes.js';
-import { REGISTRY, batchKey, saleKeys } from '../../src/redis/keys.js';
+import { REGISTRY, batchKey, paymentSignatureKey, saleKeys } from '../../src/redis/keys.js';
 import { scriptsOf } from '../../src/redis/scripts.js';
 import {
   BATCH_ID,
@@ -12,6 +12,7 @@ import {
   BATCH_SIZE,
   DEFAULT_MAX_SALES,
   EXPIRE_PER_CALL,
+  GATE,
   HOLD_SECONDS,
   IDEMPOTENCY_KEY,
   MAX_SALES,
@@ -147,6 +148,28 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     const orderId = longest(ORDER_ID.maxLength, `${SALE}.never-sold-`);
     t.equal(await scripts.getOrder(k.orders, orderId), null, `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there)`);
     t.same(await scripts.getOrder(k.orders, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
+  });
+
+  t.test('pay and check-in: the signature, the record TTL and the gate; a refusal writes nothing', async (t) => {
+    const orderId = `${SALE}.never-sold`;
+    const pay = (sig: string, ttl: string) => scripts.pay(k.meta, k.holders, k.orders, k.stream, paymentSignatureKey(SALE, null), orderId, sig, ttl);
+    t.same(await pay('a'.repeat(64), '86400'), [ScriptCode.OrderNotFound, ''], 'a 64-hex signature and a day accepted (no such order)');
+    t.same(await pay('', '1'), [ScriptCode.OrderNotFound, ''], 'no signature and 1 s accepted');
+    t.same(await pay('a'.repeat(63), '600'), [ScriptCode.InvalidArgument, 'signature'], '63 hex refused');
+    t.same(await pay('A'.repeat(64), '600'), [ScriptCode.InvalidArgument, 'signature'], 'upper case refused');
+    t.same(await pay('a'.repeat(64), '86401'), [ScriptCode.InvalidArgument, 'signatureTtl'], 'a TTL past a day refused');
+    t.same(await pay('a'.repeat(64), '0'), [ScriptCode.InvalidArgument, 'signatureTtl'], 'a TTL of 0 refused');
+    const before = await redis.dump(k.meta);
+    const checkIn = (gate: string, paidSeen = '0', user = '') => scripts.checkIn(k.meta, k.orders, k.checkins, k.stream, orderId, gate, paidSeen, user);
+    t.same(await checkIn(longest(GATE.maxLength)), [ScriptCode.OrderNotFound, ''], `a gate of ${GATE.maxLength} accepted (no such order)`);
+    t.same(await checkIn(longest(GATE.maxLength + 1)), [ScriptCode.InvalidArgument, 'gate'], `a gate of ${GATE.maxLength + 1} refused`);
+    t.same(await checkIn(''), [ScriptCode.InvalidArgument, 'gate'], 'an empty gate refused');
+    t.same(await checkIn('G 1'), [ScriptCode.InvalidArgument, 'gate'], 'a space refused');
+    t.same(await checkIn('G|1'), [ScriptCode.InvalidArgument, 'gate'], "the record's '|' refused");
+    t.same(await checkIn('G1', '2'), [ScriptCode.InvalidArgument, 'paidSeen'], 'paidSeen other than 0/1 refused');
+    t.same(await checkIn('G1', '1', longest(USER.maxLength + 1)), [ScriptCode.InvalidArgument, 'user'], `a user of ${USER.maxLength + 1} refused`);
+    t.equal(await redis.dump(k.meta), before, 'no check-in counted');
+    t.equal(await redis.exists(k.checkins), 0, 'no check-in recorded');
   });
 
   t.test('retire-orders and trim-stream: every bound; a refusal writes nothing', async (t) => {

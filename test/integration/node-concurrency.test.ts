@@ -10,7 +10,7 @@ import { NodeProcess, http, keepAliveAgent, pool, type HttpAnswer } from '../hel
 t.test('no oversell, no undersell, per-user limit, every success findable', async (t) => {
   const redis = await RedisServer.start();
   t.teardown(() => redis.stop());
-  const node = await NodeProcess.start({ redisUrl: redis.url, threads: 2, env: { ADMIN_TOKEN: 'secret-token' } });
+  const node = await NodeProcess.start({ redisUrl: redis.url, threads: 2, env: { ADMIN_TOKEN: 'secret-admin-token' } });
   t.teardown(() => node.stop());
   const agent = keepAliveAgent(200);
   t.teardown(() => agent.destroy());
@@ -20,7 +20,7 @@ t.test('no oversell, no undersell, per-user limit, every success findable', asyn
     'POST',
     `${node.url}/admin/sales`,
     JSON.stringify({ id: 'C500', total: 500, perUserLimit: 1, holdSeconds: 900, anonymous: false }),
-    { 'content-type': 'application/json', authorization: 'Bearer secret-token' },
+    { 'content-type': 'application/json', authorization: 'Bearer secret-admin-token' },
   );
   t.equal(created.status, 201, `sale created: ${created.body}`);
 

@@ -15,14 +15,14 @@ t.test('Redis killed mid-run: successes or 503s only, nothing confirmed is lost,
     redisUrl: redis.url,
     threads: 2,
     args: ['--deadline-ms', '600'],
-    env: { ADMIN_TOKEN: 'outage' },
+    env: { ADMIN_TOKEN: 'outage-admin-token' },
   });
   t.teardown(() => node.stop());
   const agent = keepAliveAgent(64);
   t.teardown(() => agent.destroy());
   const created = await http(agent, 'POST', `${node.url}/admin/sales`, JSON.stringify({ id: 'OUT', total: 100000 }), {
     'content-type': 'application/json',
-    authorization: 'Bearer outage',
+    authorization: 'Bearer outage-admin-token',
   });
   t.equal(created.status, 201);
 

@@ -17,14 +17,14 @@ t.test('SIGTERM during load: exit 0, no confirmed purchase lost, no accepted pur
     threads: 2,
     // A wide batch window keeps purchases in flight at the moment the signal lands.
     args: ['--batch-window-ms', '100', '--stat-log', `${redis.dir}/stat.log`],
-    env: { ADMIN_TOKEN: 'term' },
+    env: { ADMIN_TOKEN: 'term-admin-token-16' },
   });
   t.teardown(() => node.stop());
   const agent = keepAliveAgent(100);
   t.teardown(() => agent.destroy());
   const created = await http(agent, 'POST', `${node.url}/admin/sales`, JSON.stringify({ id: 'TERM', total: 100000 }), {
     'content-type': 'application/json',
-    authorization: 'Bearer term',
+    authorization: 'Bearer term-admin-token-16',
   });
   t.equal(created.status, 201);
 

@@ -19,7 +19,7 @@ import { PostgresServer } from '../helpers/postgres-server.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/run-cli.js';
 
-const ADMIN = 'fallback-admin';
+const ADMIN = 'fallback-admin-token';
 const SECRET = 'a-shared-hs256-secret-of-32-chars!!';
 
 const redisServer = await RedisServer.start({ args: ['--appendfsync', 'no'] });

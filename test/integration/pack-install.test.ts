@@ -47,7 +47,7 @@ t.test('npm pack, install elsewhere, run --help and a node from there', async (t
   const port = await freePort();
   const node = spawn(bin, ['node', '--port', String(port), '--threads', '1', '--redis', server.url, '--log-level', 'warn'], {
     cwd: app,
-    env: childEnv({ ADMIN_TOKEN: 'pack' }),
+    env: childEnv({ ADMIN_TOKEN: 'pack-admin-token-16' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -68,7 +68,7 @@ t.test('npm pack, install elsewhere, run --help and a node from there', async (t
   // A purchase runs the package's own reserve-batch script.
   const created = await http(undefined, 'POST', `${url}/admin/sales`, JSON.stringify({ id: 'PK', total: 2, anonymous: true }), {
     'content-type': 'application/json',
-    authorization: 'Bearer pack',
+    authorization: 'Bearer pack-admin-token-16',
   });
   t.equal(created.status, 201, created.body);
   const bought = await http(undefined, 'GET', `${url}/buy/ticket?sale=PK&user=p1`);

@@ -11,7 +11,7 @@ import { NodeProcess, http, keepAliveAgent, pool, type HttpAnswer } from '../hel
 import { RedisServer } from '../helpers/redis-server.js';
 import { UpProcess } from '../helpers/up-process.js';
 
-const TOKEN = 'rate-limit-test';
+const TOKEN = 'rate-limit-test-token';
 const admin = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
 
 /** A 429 in the nodes' error shape with Retry-After; `limit` says which limit answered. */

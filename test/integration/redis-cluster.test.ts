@@ -103,4 +103,11 @@ t.test('3-master cluster: sales on different masters keep every invariant', asyn
   ]);
   t.match(second.results, [{ outcome: Outcome.IdempotencyMismatch, otherSale: 'XS1' }, { outcome: Outcome.Success }], "on Cluster too: kx's K in XS2 is refused, ky's K is ky's");
   t.equal((await admin.status('XS2'))?.held, 1, 'the refused purchase took nothing');
+  // A key refused for stock names nothing: its claim, taken before the script (another slot), is let go after it.
+  await admin.createSale({ id: 'XS3', total: 1, perUserLimit: 1, holdSeconds: 300, anonymous: false });
+  await admin.reserveBatch('XS3', newBatchId(), [{ orderId: newOrderId('XS3'), user: 'first' }]);
+  const soldOut = await admin.reserveBatch('XS3', newBatchId(), [{ orderId: newOrderId('XS3'), user: 'kq', idempotencyKey: 'KQ' }]);
+  t.equal(soldOut.results[0]!.outcome, Outcome.SoldOut);
+  const elsewhere = await admin.reserveBatch('XS2', newBatchId(), [{ orderId: newOrderId('XS2'), user: 'kq', idempotencyKey: 'KQ' }]);
+  t.match(elsewhere.results[0], { outcome: Outcome.Success, replayed: false }, 'on Cluster: the key refused in XS3 buys in XS2');
 });

@@ -5,7 +5,7 @@ import { connectRedisReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import type { PurchaseRequest } from '../../src/sale/types.js';
 import { ReservationBatcher, type ReserveOutcome } from '../../src/sale/batcher.js';
-import { saleKeys, batchKey } from '../../src/redis/keys.js';
+import { saleKeys, batchKey, buyerKeyClaim } from '../../src/redis/keys.js';
 import { scriptsOf } from '../../src/redis/scripts.js';
 import { EngineError, Outcome, ScriptCode, errorFromCode } from '../../src/redis/codes.js';
 import { BATCH_SIZE } from '../../src/rules/input-rules.js';
@@ -184,6 +184,37 @@ t.test("a buyer's key names one purchase across sales (claimed by the script its
   const again = await engine.reserveBatch('KS1', newBatchId(), [{ orderId: newOrderId('KS1'), user: 'kx', idempotencyKey: 'K' }]);
   t.match(again.results[0], { outcome: Outcome.Success, replayed: true, orderId: first.results[0]!.orderId }, 'in its own sale the key still replays');
   t.ok((await engine.audit('KS2')).ok);
+});
+
+t.test("a key refused in one sale (sold out, not open, limit) names nothing: it still buys in another", async (t) => {
+  await engine.createSale({ id: 'KF1', total: 1, perUserLimit: 1, holdSeconds: 300, anonymous: false });
+  await engine.createSale({ id: 'KF2', total: 5, perUserLimit: 1, holdSeconds: 300, anonymous: false, opensAt: Date.now() + 3_600_000 });
+  await engine.createSale({ id: 'KF3', total: 5, perUserLimit: 1, holdSeconds: 300, anonymous: false });
+  await engine.reserveBatch('KF1', newBatchId(), [{ orderId: newOrderId('KF1'), user: 'first' }]);
+  const refused = await engine.reserveBatch('KF1', newBatchId(), [{ orderId: newOrderId('KF1'), user: 'kz', idempotencyKey: 'KZ' }]);
+  t.equal(refused.results[0]!.outcome, Outcome.SoldOut, 'sold out in KF1');
+  t.equal(await redis.exists(buyerKeyClaim('kz', 'KZ')), 0, 'no claim written for a purchase that bought nothing');
+  const early = await engine.reserveBatch('KF2', newBatchId(), [{ orderId: newOrderId('KF2'), user: 'kz', idempotencyKey: 'KZ' }]);
+  t.equal(early.results[0]!.outcome, Outcome.NotOpen, 'not open in KF2');
+  t.equal(await redis.exists(buyerKeyClaim('kz', 'KZ')), 0, 'nor for one refused as not open');
+  const bought = await engine.reserveBatch('KF3', newBatchId(), [{ orderId: newOrderId('KF3'), user: 'kz', idempotencyKey: 'KZ' }]);
+  t.match(bought.results[0], { outcome: Outcome.Success, replayed: false }, 'the same key then buys in KF3, not 422');
+  t.equal(await redis.get(buyerKeyClaim('kz', 'KZ')), 'KF3', 'and is claimed there');
+});
+
+t.test('retention lets go only of a claim that names its own sale', async (t) => {
+  await engine.createSale({ id: 'KR1', total: 5, perUserLimit: 1, holdSeconds: 300, anonymous: false });
+  const r = await engine.reserveBatch('KR1', newBatchId(), [{ orderId: newOrderId('KR1'), user: 'kr', idempotencyKey: 'KR' }]);
+  await engine.cancel(r.results[0]!.orderId!);
+  // The claim moved to another sale meanwhile (its window ran out and the key bought there): not KR1's to drop.
+  await redis.set(buyerKeyClaim('kr', 'KR'), 'OTHER');
+  await engine.retireOrders('KR1', [r.results[0]!.orderId!], 0);
+  t.equal(await redis.get(buyerKeyClaim('kr', 'KR')), 'OTHER', "the other sale's claim stays");
+  const r2 = await engine.reserveBatch('KR1', newBatchId(), [{ orderId: newOrderId('KR1'), user: 'ks', idempotencyKey: 'KS' }]);
+  await engine.cancel(r2.results[0]!.orderId!);
+  t.equal(await redis.get(buyerKeyClaim('ks', 'KS')), 'KR1');
+  await engine.retireOrders('KR1', [r2.results[0]!.orderId!], 0);
+  t.equal(await redis.exists(buyerKeyClaim('ks', 'KS')), 0, 'its own claim goes with the record');
 });
 
 t.test('pay, cancel and expiry: each unit returns exactly once', async (t) => {

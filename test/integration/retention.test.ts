@@ -72,15 +72,18 @@ t.test('events, retirement, replays and the audit on a 6,000-order sale', async 
   t.equal(audit.countedPaid, s.paid.length, 'counted paid = retired paid');
   t.equal(audit.retired, N);
 
-  // Retries inside the window: the same order id back, as 'archived'.
+  // Retries inside the window: the same order id back, in the final state it retired with (its idempotency
+  // record was marked with it), as a live one would replay.
   const retry = await engine.reserveBatch(sale, newBatchId(), [
     { orderId: newOrderId(sale), user: 'u0', idempotencyKey: 'RT-key-0' }, // paid, retired
     { orderId: newOrderId(sale), user: `u${N - 1}`, idempotencyKey: `RT-key-${N - 1}` }, // expired, retired
     { orderId: newOrderId(sale), user: 'u1', idempotencyKey: 'another-key' }, // limit 1: the holder names a retired order
   ]);
-  t.match(retry.results[0], { outcome: 1, orderId: s.ids[0], replayed: true, status: 'archived' }, 'retry by key: same order id');
-  t.match(retry.results[1], { outcome: 1, orderId: s.ids[N - 1], replayed: true, status: 'archived' });
-  t.match(retry.results[2], { outcome: 1, orderId: s.ids[1], replayed: true, status: 'archived' }, 'at limit 1: the retired order named by the holder');
+  t.match(retry.results[0], { outcome: 1, orderId: s.ids[0], replayed: true, status: 'paid' }, 'retry by key: same order id, paid');
+  t.notOk(retry.results[0]!.byUser, 'found by the buyer\'s key');
+  t.match(retry.results[1], { outcome: 1, orderId: s.ids[N - 1], replayed: true, status: 'expired' }, 'a retired expired order replays expired');
+  t.match(retry.results[2], { outcome: 1, orderId: s.ids[1], replayed: true, status: 'paid', byUser: true }, 'at limit 1: the retired order named by the holder is paid, found by the user');
+  t.match(await redis.hget(saleKeys(sale).idem, 'u0 RT-key-0'), new RegExp(`^${s.ids[0]!.replace(/[.]/g, '\\.')}\\|u0\\|p$`), 'the kept record carries the final state');
   t.equal(await engine.getOrder(s.ids[0]!), null, 'getOrder of a retired order is null (PostgreSQL answers it)');
   await t.rejects(engine.pay(s.ids[0]!), { code: 'ORDER_NOT_FOUND' });
 

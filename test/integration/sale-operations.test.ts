@@ -16,7 +16,7 @@ import { NodeProcess, http, keepAliveAgent, pool, type HttpAnswer } from '../hel
 import { RedisServer } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/run-cli.js';
 
-const TOKEN = 'ops-token';
+const TOKEN = 'ops-admin-token-16';
 const RECONCILE_MS = 100;
 /** A few reconcile periods: every node has read the change (one period) even on this shared 2-core box. */
 const PROPAGATED_MS = 4 * RECONCILE_MS;

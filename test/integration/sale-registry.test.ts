@@ -13,7 +13,7 @@ const MAX = ['--max-sales', '4'];
 t.test('four places on two nodes: refused past them, served on both, freed when a sale finishes', async (t) => {
   const redis = await RedisServer.start();
   t.teardown(() => redis.stop());
-  const env = { ADMIN_TOKEN: 'reg' };
+  const env = { ADMIN_TOKEN: 'registry-admin-token' };
   const [a, b] = await Promise.all([
     NodeProcess.start({ redisUrl: redis.url, threads: 2, env, args: [...MAX, '--refresh-ms', '500'] }),
     NodeProcess.start({ redisUrl: redis.url, threads: 2, env, args: [...MAX, '--refresh-ms', '500'] }),
@@ -23,7 +23,7 @@ t.test('four places on two nodes: refused past them, served on both, freed when 
   const nodes = [a, b];
   const agent = keepAliveAgent(8);
   t.teardown(() => agent.destroy());
-  const admin = { 'content-type': 'application/json', authorization: 'Bearer reg' };
+  const admin = { 'content-type': 'application/json', authorization: 'Bearer registry-admin-token' };
   const create = (node: NodeProcess, sale: object) => http(agent, 'POST', `${node.url}/admin/sales`, JSON.stringify(sale), admin);
   const buy = (node: NodeProcess, sale: string, user: string) => http(agent, 'GET', `${node.url}/buy/ticket?user=${user}&sale=${sale}`);
   const cliCreate = (id: string) => runCli(['sale', 'create', '--id', id, '--total', '5', '--redis', redis.url, ...MAX]);

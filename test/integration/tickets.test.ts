@@ -14,7 +14,7 @@ import { NodeProcess, http, keepAliveAgent, type HttpAnswer } from '../helpers/n
 import { RedisServer } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/run-cli.js';
 
-const ADMIN = 'tickets-admin';
+const ADMIN = 'tickets-admin-token';
 const SECRET = 'a-shared-hs256-secret-of-32-chars!!';
 
 t.test('e-tickets', async (t) => {

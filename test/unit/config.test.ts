@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { parseNodeArgs } from '../../src/cli/node.js';
 import { discoveredRedisUrl } from '../../src/cli/redis-url.js';
 import { ConfigError } from '../../src/config/errors.js';
-import { DEFAULT_REDIS_URL, NODE_DEFAULTS } from '../../src/config/node-config.js';
+import { DEFAULT_REDIS_URL, NODE_COMMAND, NODE_DEFAULTS } from '../../src/config/node-config.js';
+import { helpText } from '../../src/config/options.js';
 
 // No `up` runs in a test: the Redis of a running `up` is injected, never read from the checkout's var/.
 const noUp = () => undefined;
@@ -23,11 +27,11 @@ t.test('defaults and filled options', async (t) => {
   t.ok(NODE_DEFAULTS.buyerRate > 0);
   const off = parseNodeArgs(['--buyer-rate', '0', '--buyer-burst', '7'], {}, noUp);
   t.same(off !== 'help' && [off.buyerRate, off.buyerBurst], [0, 7], '--buyer-rate 0 turns it off');
-  const env = parseNodeArgs([], { PORT: '4000', REDIS_URL: 'redis://10.0.0.1:7000', ADMIN_TOKEN: 'tok', LOG_LEVEL: 'debug' }, noUp);
+  const env = parseNodeArgs([], { PORT: '4000', REDIS_URL: 'redis://10.0.0.1:7000', ADMIN_TOKEN: 'tok-0123456789abcdef', LOG_LEVEL: 'debug' }, noUp);
   if (env === 'help') throw new Error('unexpected help');
   t.equal(env.port, 4000, 'PORT');
   t.equal(env.redisUrl, 'redis://10.0.0.1:7000', 'REDIS_URL');
-  t.equal(env.adminToken, 'tok', 'ADMIN_TOKEN');
+  t.equal(env.adminToken, 'tok-0123456789abcdef', 'ADMIN_TOKEN');
   t.equal(env.logLevel, 'debug');
   const flags = parseNodeArgs(['--port', '1', '--redis', 'redis://h:1', '--weight', '3', '--total-weight', '10', '--threads', '4'], {
     REDIS_URL: 'redis://ignored:1',
@@ -92,4 +96,28 @@ t.test('--help is made from the same definition that parses', async (t) => {
     if (o.type === 'int') t.match(NODE_HELP, `${o.min}..${o.max}`, `  with its range ${o.min}..${o.max}`);
     if ('env' in o) t.match(NODE_HELP, `env ${o.env}`, `  and its variable ${o.env}`);
   }
+});
+
+t.test('secrets come from the environment or a file, never argv, and are long enough', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-secret-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'admin');
+  writeFileSync(file, 'from-a-file-0123456789\n');
+  const fromFile = parseNodeArgs(['--admin-token-file', file], { ADMIN_TOKEN: 'from-the-env-0123456789' }, noUp);
+  t.equal(fromFile !== 'help' && fromFile.adminToken, 'from-a-file-0123456789', '--admin-token-file wins, its newline dropped');
+  const gate = parseNodeArgs([], { GATE_TOKEN: 'gate-token-0123456789' }, noUp);
+  t.equal(gate !== 'help' && gate.gateToken, 'gate-token-0123456789', 'GATE_TOKEN');
+  const none = parseNodeArgs([], {}, noUp);
+  t.same(none !== 'help' && [none.adminToken, none.gateToken], [null, null], 'no token: admin and check-in off');
+  const refused: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+    [['--admin-token', 'x'.repeat(20)], {}, /^--admin-token: a secret is not taken on the command line \(ps shows/],
+    [['--admin-token=' + 'x'.repeat(20)], {}, /set ADMIN_TOKEN, or put it in a file and pass --admin-token-file PATH/],
+    [['--jwt-secret', 'x'.repeat(40)], {}, /^--jwt-secret: a secret is not taken on the command line/],
+    [['--payment-secret', 'x'.repeat(40)], {}, /^--payment-secret: a secret/],
+    [[], { ADMIN_TOKEN: 'short' }, /^ADMIN_TOKEN \(or --admin-token-file\): use at least 16 characters \(got 5\)/],
+    [[], { GATE_TOKEN: 'x'.repeat(15) }, /^GATE_TOKEN \(or --gate-token-file\): use at least 16 characters/],
+    [['--admin-token-file', join(dir, 'missing')], {}, /^--admin-token-file: cannot read/],
+  ];
+  for (const [argv, env, message] of refused) t.throws(() => parseNodeArgs(argv, env, noUp), { name: 'ConfigError', message }, String(message));
+  t.match(helpText(NODE_COMMAND), /--admin-token-file PATH +token for the \/admin routes .*env ADMIN_TOKEN holds it; 16\+ characters; never the secret itself as a flag/);
 });

@@ -76,6 +76,7 @@ const facts = (over: Partial<SaleFacts>): SaleFacts => ({
   opensAt: null,
   closesAt: null,
   ordersMade: 5,
+  checkedIn: 0,
   ...over,
 });
 
@@ -89,7 +90,7 @@ t.test('the snapshot: every node, the stale ones down, shares of the live ones',
   const snap = buildSnapshot({ now: 10_000, intervalMs: 500, downAfterMs: 2000, self: beat('n1', 10_000, 100), others, redis: true, postgres: 'up', sales: [facts({})] });
   t.same(snap.nodes.map((n) => [n.id, n.alive, n.share]), [['n1', true, 0.25], ['n2', true, 0.75], ['n3', false, 0], ['n10', false, 0]], 'sorted by id, numbers in order');
   t.equal(snap.totals.requestsPerSec, 400, 'totals over the live nodes');
-  t.same(snap.sales, [{ id: 'S', total: 10, held: 2, paid: 3, remaining: 5, sold: 5, state: 'open' }]);
+  t.same(snap.sales, [{ id: 'S', total: 10, held: 2, paid: 3, remaining: 5, sold: 5, checkedIn: 0, state: 'open' }]);
   const blind = buildSnapshot({ now: 10_000, intervalMs: 500, downAfterMs: 2000, self: beat('n1', 10_000, 100), others, redis: false, postgres: 'none', sales: [] });
   t.same(blind.nodes.map((n) => n.alive), [true, null, null, null], 'without Redis the others are unknown, not down');
 });

@@ -34,7 +34,7 @@ t.test('flags: defaults, weights, and errors that name the flag', async (t) => {
   t.same(up(['--weights', '5,1']).nodes, 2, '--weights alone sets the node count');
   t.same(up(['--nodes', '3']).weights, [1, 2, 3]);
   t.equal(up([], { REDIS_URL: 'redis://10.0.0.1:6379' }).redisUrl, 'redis://10.0.0.1:6379', 'REDIS_URL means an external Redis');
-  t.equal(up([], { ADMIN_TOKEN: 'tok' }).adminToken, 'tok', 'ADMIN_TOKEN is passed on');
+  t.equal(up([], { ADMIN_TOKEN: 'tok-0123456789abcdef' }).adminToken, 'tok-0123456789abcdef', 'ADMIN_TOKEN is passed on');
   t.equal(up([]).adminToken, undefined, 'no ADMIN_TOKEN: up makes one');
   t.equal(parseUpArgs(['--help'], {}, 2), 'help');
   const bad = (argv: string[], re: RegExp) => {

@@ -93,7 +93,10 @@ function asBuyer(port: PurchasePort, reply: Reply, authorization: string, user: 
 }
 
 function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, keys: Keys): void {
-  port.buy({ saleId, user, idempotencyKey: keys.idempotencyKey, requestKey: keys.requestKey, stillWanted: () => reply.open }, (verdict) => answer(reply, verdict));
+  port.buy(
+    { saleId, user, idempotencyKey: keys.idempotencyKey, requestKey: keys.requestKey, buyerProven: port.auth.required, stillWanted: () => reply.open },
+    (verdict) => answer(reply, verdict),
+  );
 }
 
 /** One verdict, one answer. Business outcomes are HTTP 200 with a code (1, -1, -2, -3); errors use the status. */
@@ -126,6 +129,8 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
     case 'sold_out':
       return reply.send(200, SOLD_OUT_BODY);
     case 'limit':
+      // Without the order's Idempotency-Key (or a proven buyer) the order itself is not shown: a name is no secret.
+      if (v.holdsOne === true) return reply.send(200, HOLDS_ONE_BODY);
       return business(reply, -2, `limit reached: at most ${v.sale.perUserLimit} per user`);
     case 'not_open':
       return reply.send(200, NOT_OPEN_BODY);
@@ -154,16 +159,17 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
       });
     case 'shutting_down':
       return reply.unavailable('SHUTTING_DOWN', 'this node is shutting down; retry (another node will answer)');
+    // The reasons (an ioredis message, a deadline) stay out of the body: counted in /metrics and the stat log.
     case 'lookup_failed':
-      return reply.unavailable('REDIS_UNAVAILABLE', `could not look up sale ${v.saleId} (${v.reason}); retry shortly`);
+      return reply.unavailable('REDIS_UNAVAILABLE', `could not look up sale ${v.saleId}: Redis did not answer; retry shortly`);
     case 'undecided':
       return reply.unavailable(
         'OUTCOME_UNKNOWN',
-        `Redis did not confirm the purchase (${v.reason}); check GET /orders/${v.orderId} or retry with the same Idempotency-Key`,
+        `Redis did not confirm the purchase in time; check GET /orders/${v.orderId} or retry with the same Idempotency-Key`,
         { orderId: v.orderId },
       );
     case 'unexpected':
-      return reply.unavailable('UNEXPECTED_OUTCOME', `unexpected outcome ${v.outcome}; retry`, { orderId: v.orderId });
+      return reply.unavailable('UNEXPECTED_OUTCOME', 'Redis answered in a way this node does not know (logged); retry', { orderId: v.orderId }, v.outcome);
     case 'rate_limited': {
       const seconds = retryAfterSeconds(v.waitUs);
       return reply.error(
@@ -192,6 +198,7 @@ export const PURCHASE_ANSWER_BYTES = 200;
 /** The answers that carry nothing of the buyer's, built once: after a sell-out nearly every answer is one. */
 const SOLD_OUT_BODY = businessBody(-1, 'sold out');
 const NOT_OPEN_BODY = businessBody(-3, 'the sale is not open');
+const HOLDS_ONE_BODY = businessBody(-2, 'limit reached: you already hold an order in this sale (send its Idempotency-Key to see it)');
 
 function businessBody(code: number, msg: string): string {
   return JSON.stringify({ code, msg, data: null }).padEnd(PURCHASE_ANSWER_BYTES);

@@ -19,7 +19,7 @@ export function healthRoutes(port: HealthPort): Route[] {
         Promise.race([port.ping(), timeout])
           .then(() => reply.ok(1, 'ready', { node: port.nodeId, thread: port.thread }))
           .catch((err: unknown) =>
-            reply.unavailable('REDIS_UNAVAILABLE', `Redis is not reachable (${(err as Error).message}); purchases answer 503 until it is`),
+            reply.unavailable('REDIS_UNAVAILABLE', 'Redis is not reachable from this node; purchases answer 503 until it is', undefined, err),
           )
           .finally(() => clearTimeout(timer));
       },

@@ -4,14 +4,15 @@ import { answerEngineError } from '../engine-errors.js';
 import type { OrderPort } from '../ports.js';
 import type { Reply } from '../reply.js';
 import { readOwnOrder } from '../own-order.js';
-import { checkOrderId, isRejection } from '../request-rules.js';
+import { checkOrderId, isRejection, reject } from '../request-rules.js';
 import type { Route } from '../router.js';
 import { checkPaymentSignature } from '../../auth/payment-signature.js';
+import { paymentOutcome, payRefusal } from './pay-outcome.js';
 
 /**
  * GET /orders/{id}; POST /orders/{id}/pay (answers the order with its signed e-ticket); POST /orders/{id}/cancel.
  *
- * In the demo (no buyer authentication) the order id is the capability: 128 random bits nobody can guess. With
+ * In the demo (no buyer authentication) the order id is the capability: 96+ random bits nobody can guess. With
  * buyer authentication on, an order is read and cancelled only by its buyer (403 for anyone else), and paying
  * is the payment system's call — a Payment-Signature over the order and the body, or the admin token — never
  * the buyer's, who could otherwise take a ticket without paying.
@@ -39,36 +40,52 @@ export function orderRoutes(port: OrderPort): Route[] {
       pattern: '/orders/:id/pay',
       post: (reply, req) => {
         const orderId = req.getParameter(0) ?? '';
-        const pay = () =>
-          run(reply, orderId, async () => {
-            const order = await port.pay(orderId);
-            const ticket = reply.open ? await port.signTicket(order) : undefined;
-            reply.ok(1, 'paid', ticket === undefined ? order : { ...order, ticket });
-          });
-        // The demo's simulation: anyone holding the order id may mark it paid.
-        if (!port.auth.required) return pay();
         const authorization = req.getHeader('authorization');
-        const signature = req.getHeader('payment-signature');
+        const signatureHeader = req.getHeader('payment-signature');
         const contentLength = contentLengthOf(req);
         if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
+        const bad = checkOrderId(orderId);
+        if (bad !== null) return reply.error(bad);
+        /**
+         * What the body says happened decides: "succeeded" pays (idempotent), another status leaves the order as
+         * it is and says so. `signature` is recorded by the pay script itself, only when it pays, so a callback
+         * answered 503 is accepted again (and a repeat after it paid is answered "paid", replayed).
+         */
+        const settle = (text: string, signature: string | null) => {
+          const outcome = paymentOutcome(text, signature !== null);
+          if (isRejection(outcome)) return reply.error(outcome);
+          if (outcome.status !== 'succeeded') {
+            return run(reply, orderId, async () => {
+              const order = await port.getOrder(orderId);
+              if (order === null) throw reject(404, 'UNKNOWN_ORDER', `no order ${orderId}: check the orderId`);
+              reply.ok(PAYMENT_NOT_SUCCEEDED, `payment ${outcome.status}: order ${orderId} is unchanged (${order.status}); nothing was paid`, order);
+            });
+          }
+          run(reply, orderId, async () => {
+            let order;
+            try {
+              order = await port.pay(orderId, signature);
+            } catch (err) {
+              throw payRefusal(err, orderId) ?? err;
+            }
+            const ticket = reply.open ? await port.signTicket(order) : undefined;
+            reply.ok(1, order.replayed ? 'paid (this callback was received before)' : 'paid', ticket === undefined ? order : { ...order, ticket });
+          });
+        };
         readBody(reply, contentLength, port.maxBodyBytes, (body) => {
-          if (port.adminToken !== null && bearerMatches(authorization, port.adminToken)) return pay();
-          if (port.paymentSecret === null || signature === '') {
+          // The demo's simulation: anyone holding the order id may mark it paid.
+          if (!port.auth.required) return settle(body, null);
+          if (port.adminToken !== null && bearerMatches(authorization, port.adminToken)) return settle(body, null);
+          if (port.paymentSecret === null || signatureHeader === '') {
             return reply.error({
               status: 401,
               error: 'PAYMENT_SYSTEM_ONLY',
               msg: 'paying an order is the payment system\'s call: send Payment-Signature: t=<unix seconds>,v1=<HMAC> (or the admin token)',
             });
           }
-          const check = checkPaymentSignature(signature, orderId, body, port.paymentSecret, Math.floor(Date.now() / 1000));
+          const check = checkPaymentSignature(signatureHeader, orderId, body, port.paymentSecret, Math.floor(Date.now() / 1000));
           if (!check.ok) return reply.error({ status: 401, error: 'BAD_PAYMENT_SIGNATURE', msg: check.problem });
-          port.firstUseOfPaymentSignature(check.signature).then(
-            (first) => {
-              if (!first) return reply.error({ status: 409, error: 'PAYMENT_REPLAYED', msg: 'this signed callback was already received: sign a new one' });
-              pay();
-            },
-            (err: unknown) => answerEngineError(reply, err, `order ${orderId}`),
-          );
+          settle(body, check.signature);
         });
       },
     },
@@ -86,3 +103,6 @@ export function orderRoutes(port: OrderPort): Route[] {
     },
   ];
 }
+
+/** The business code of a payment callback whose status is not "succeeded": HTTP 200, nothing changed. */
+export const PAYMENT_NOT_SUCCEEDED = -30;

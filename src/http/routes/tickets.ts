@@ -20,15 +20,15 @@ export const VERIFY_CODES = {
   unknown_order: -23,
 } as const;
 
-/** GET /tickets/{orderId} of an order that is not paid: 409 with the order's own reason. */
-const NOT_PAID: Record<Exclude<OrderStatus, 'paid'>, Rejection> = {
+/** GET /tickets/{orderId} (and a check-in) of an order that is not paid: 409 with the order's own reason. */
+export const NOT_PAID: Record<Exclude<OrderStatus, 'paid'>, Rejection> = {
   held: reject(409, 'ORDER_NOT_PAID', 'the order is not paid yet: a ticket is issued once it is paid'),
   cancelled: reject(409, 'ORDER_CANCELLED', 'the order was cancelled: it has no ticket'),
   expired: reject(409, 'HOLD_EXPIRED', 'the hold expired unpaid: it has no ticket'),
 };
 
-const poolBusy = (reply: Reply, err: unknown) =>
-  reply.unavailable('TICKETS_UNAVAILABLE', `the ticket pool could not take the job (${(err as Error).message}); try again`);
+export const poolBusy = (reply: Reply, err: unknown) =>
+  reply.unavailable('TICKETS_UNAVAILABLE', 'the ticket pool could not take the job (logged on this node); try again', undefined, err);
 
 /**
  * GET /tickets/{orderId}: the paid order's ticket (signed again on demand: Ed25519 is deterministic, so it is
@@ -45,7 +45,7 @@ export function ticketRoutes(port: TicketPort): Route[] {
         const orderId = req.getParameter(0) ?? '';
         const authorization = req.getHeader('authorization');
         // uWS prefers this GET over /tickets/verify's 405 for any other method: answer that 405 here.
-        if (orderId === 'verify') return reply.error(reject(405, 'METHOD_NOT_ALLOWED', 'this path answers POST only'), [['Allow', 'POST']]);
+        if (orderId === 'verify' || orderId === 'check-in') return reply.error(reject(405, 'METHOD_NOT_ALLOWED', 'this path answers POST only'), [['Allow', 'POST']]);
         const bad = checkOrderId(orderId);
         if (bad !== null) return reply.error(bad);
         readOwnOrder(port.auth, port.getOrder, orderId, authorization).then(

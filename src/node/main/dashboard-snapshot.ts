@@ -34,6 +34,8 @@ export interface SaleRow {
   paid: number;
   remaining: number;
   sold: number;
+  /** Tickets a gate admitted (POST /tickets/check-in). */
+  checkedIn: number;
   state: SaleRowState;
 }
 
@@ -91,7 +93,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   };
   for (const row of live) row.share = totals.requestsPerSec > 0 ? Math.round((row.requestsPerSec / totals.requestsPerSec) * 1000) / 1000 : 0;
   const sales = input.sales
-    .map((f) => ({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, state: rowState(f, now) }))
+    .map((f) => ({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, checkedIn: f.checkedIn, state: rowState(f, now) }))
     .sort((a, b) => a.id.localeCompare(b.id));
   return {
     type: 'snapshot',

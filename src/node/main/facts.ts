@@ -18,6 +18,7 @@ export function factsOf(status: SaleStatus): SaleFacts {
     opensAt: status.opensAt > 0 ? status.opensAt : null,
     closesAt: status.closesAt > 0 ? status.closesAt : null,
     ordersMade: status.ordersMade,
+    checkedIn: status.checkedIn,
   };
 }
 

@@ -13,7 +13,9 @@ import { healthRoutes } from '../../http/routes/health.js';
 import { orderRoutes } from '../../http/routes/orders.js';
 import { saleRoutes } from '../../http/routes/sales.js';
 import { ticketRoutes } from '../../http/routes/tickets.js';
+import { checkInRoutes } from '../../http/routes/check-in.js';
 import { createLogger } from '../../log/logger.js';
+import { FaultLog } from './fault-log.js';
 import { StatLog } from '../../log/stat-log.js';
 import { ThreadCounters } from '../../metrics/layout.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
@@ -111,12 +113,14 @@ const parts: ThreadParts = {
 };
 
 // One hooks object for every request (not two closures each: the sold-out path answers ~100k/s per node).
+const faults = new FaultLog(log);
 const replyHooks = {
   onEnd: (status: number, startedAt: number) => {
     counters.response(status, (performance.now() - startedAt) / 1000);
     openReplies.closed();
   },
   onAbort: () => openReplies.closed(),
+  onFault: (code: string, cause: unknown) => faults.fault(code, cause),
 };
 const newReply = (res: HttpResponse): Reply => {
   openReplies.opened();
@@ -131,7 +135,7 @@ mountDashboardSocket(app, dashboards, config.id, () => draining);
 mount(
   app,
   [
-    ...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...ticketRoutes(ticketPort(parts)), ...saleRoutes(salePort(parts)),
+    ...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...ticketRoutes(ticketPort(parts)), ...checkInRoutes(ticketPort(parts)), ...saleRoutes(salePort(parts)),
     ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts)), ...dashboardRoutes(loadDashboardAssets()),
   ],
   newReply,

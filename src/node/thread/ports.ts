@@ -4,7 +4,6 @@ import type { NodeConfig } from '../../config/node-config.js';
 import { AuthError, type BuyerTokens } from '../../auth/buyer-tokens.js';
 import type { AdminPort, BuyerAuthPort, HealthPort, OrderPort, PurchasePort, SalePort, TicketPort } from '../../http/ports.js';
 import { reject } from '../../http/request-rules.js';
-import { paymentSignatureKey } from '../../redis/keys.js';
 import type { Logger } from '../../log/logger.js';
 import type { StatLog } from '../../log/stat-log.js';
 import type { OutcomeName, ThreadCounters } from '../../metrics/layout.js';
@@ -66,9 +65,6 @@ const STAT_NAME: Partial<Record<PurchaseVerdict['kind'], string>> = {
   undecided: 'unknown',
 };
 
-/** How long a used payment signature is remembered: longer than a signature stays valid (300 s). */
-const PAYMENT_SIGNATURE_MEMORY_SECONDS = 600;
-
 export function buyerAuthPort(tokens: BuyerTokens | null): BuyerAuthPort {
   if (tokens === null) {
     return { required: false, buyerOf: () => Promise.reject(reject(401, 'AUTH_OFF', 'buyer authentication is off on this node')) };
@@ -116,10 +112,8 @@ export function orderPort(parts: ThreadParts): OrderPort {
     adminToken: parts.config.adminToken,
     paymentSecret: parts.config.paymentSecret,
     maxBodyBytes: parts.config.maxBodyBytes,
-    firstUseOfPaymentSignature: async (signature) =>
-      (await parts.redis.set(paymentSignatureKey(signature), '1', 'EX', PAYMENT_SIGNATURE_MEMORY_SECONDS, 'NX')) === 'OK',
     getOrder: (orderId) => orders.getOrder(orderId),
-    pay: (orderId) => orders.pay(orderId),
+    pay: (orderId, signature) => orders.pay(orderId, signature),
     cancel: (orderId) => orders.cancel(orderId),
     signTicket: (order) =>
       signer.sign(order).catch((err: unknown) => {
@@ -134,6 +128,9 @@ export function ticketPort(parts: ThreadParts): TicketPort {
   return {
     auth: parts.auth,
     maxBodyBytes: parts.config.maxBodyBytes,
+    gateToken: parts.config.gateToken,
+    adminToken: parts.config.adminToken,
+    checkIn: (seen, gate) => parts.engine.checkIn(seen, gate),
     // Through the same lookup as GET /orders: a paid order retired to PostgreSQL still has its ticket, and a
     // ticket of one still verifies.
     getOrder: (orderId) => orders.getOrder(orderId),

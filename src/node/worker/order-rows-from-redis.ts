@@ -4,16 +4,29 @@ import type { OrderRow } from '../../store/order-rows.js';
 
 /** Every order id a batch of entries names, once each, with the time of the entry that ended it (for
  *  ended_at: the cancel or expiry event's stream id is when Redis made the change). */
-export function namedOrders(entries: readonly StreamEntry[]): { ids: string[]; endedAt: Map<string, number> } {
+export function namedOrders(entries: readonly StreamEntry[]): { ids: string[]; endedAt: Map<string, number>; checkedIn: string[] } {
   const ids = new Set<string>();
   const endedAt = new Map<string, number>();
+  const checkedIn = new Set<string>();
   for (const entry of entries) {
     for (const id of entry.orderIds) {
       ids.add(id);
       if (entry.kind === 'cancelled' || entry.kind === 'expired') endedAt.set(id, Number(entry.id.slice(0, entry.id.indexOf('-'))));
+      if (entry.kind === 'checkedin') checkedIn.add(id);
     }
   }
-  return { ids: [...ids], endedAt };
+  return { ids: [...ids], endedAt, checkedIn: [...checkedIn] };
+}
+
+/** The check-in records ("<ms>|<gate>", {sale:S}:checkins) of `ids`, as the store takes them; absent ones skipped. */
+export function checkInsFromRedis(ids: readonly string[], records: readonly (string | null)[]): Array<{ orderId: string; checkedInAt: number; gate: string }> {
+  const out: Array<{ orderId: string; checkedInAt: number; gate: string }> = [];
+  ids.forEach((orderId, i) => {
+    const rec = records[i];
+    const bar = rec === null || rec === undefined ? -1 : rec.indexOf('|');
+    if (bar > 0) out.push({ orderId, checkedInAt: Number(rec!.slice(0, bar)), gate: rec!.slice(bar + 1) });
+  });
+  return out;
 }
 
 /**

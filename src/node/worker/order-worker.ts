@@ -6,7 +6,7 @@ import type { SaleEngine } from '../../sale/engine.js';
 import type { OrderStore } from '../../store/order-store.js';
 import { MAX_RETIRE_PER_CALL } from '../../sale/retention.js';
 import { signTicket, type TicketSigningKey } from '../../tickets/format.js';
-import { isFinal, namedOrders, rowsFromRedis } from './order-rows-from-redis.js';
+import { checkInsFromRedis, isFinal, namedOrders, rowsFromRedis } from './order-rows-from-redis.js';
 
 export interface OrderWorkerOptions {
   /** This worker's consumer name in every sale's group (unique per process). */
@@ -144,7 +144,7 @@ export class OrderWorker {
   }
 
   private async commit(sale: string, entries: StreamEntry[]): Promise<BatchResult> {
-    const { ids, endedAt } = namedOrders(entries);
+    const { ids, endedAt, checkedIn } = namedOrders(entries);
     const encoded = ids.length === 0 ? [] : await this.redis.hmget(saleKeys(sale).orders, ...ids);
     const rows = rowsFromRedis(sale, ids, encoded, endedAt, (orderId, err) =>
       this.log.warn({ sale, orderId, err: err.message }, 'an order record cannot be read; left in Redis for the audit'),
@@ -156,6 +156,11 @@ export class OrderWorker {
       for (const row of rows) if (row.status === 'paid') row.ticket = signTicket({ id: row.orderId, sale: sale, user: row.userId, ...(row.paidAt !== undefined ? { paidAt: row.paidAt } : {}) }, key);
     }
     const { written } = rows.length === 0 ? { written: 0 } : await this.store.upsertOrders(rows);
+    // After the rows: a check-in fills columns of a row that must exist (its order was paid, so it was synced).
+    if (checkedIn.length > 0) {
+      const records = await this.redis.hmget(saleKeys(sale).checkins, ...checkedIn);
+      await this.store.recordCheckIns(checkInsFromRedis(checkedIn, records));
+    }
     let retired = 0;
     const finals = rows.filter((r) => isFinal(r.status)).map((r) => r.orderId);
     for (let i = 0; i < finals.length; i += MAX_RETIRE_PER_CALL) {
