@@ -15,5 +15,5 @@ Usage:
 ${COMMANDS.map((c) => `  ${c.name} ${c.usage}\n      ${c.summary}`).join('\n')}
   ticket-spike <command> --help     every option of one command
 
-Environment: REDIS_URL, ADMIN_TOKEN (the /admin routes), PORT, LOG_LEVEL, TICKET_SPIKE_VAR, TICKET_KEYS_DIR; see each command's --help.
+Environment: REDIS_URL, ADMIN_TOKEN (the /admin routes), GATE_TOKEN (ticket check-in), PORT, LOG_LEVEL, TICKET_SPIKE_VAR, TICKET_KEYS_DIR; secrets only from the environment or a --<name>-file, never as flags. See each command's --help.
 `;
