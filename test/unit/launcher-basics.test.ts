@@ -36,6 +36,8 @@ t.test('flags: defaults, weights, and errors that name the flag', async (t) => {
   t.equal(up([], { REDIS_URL: 'redis://10.0.0.1:6379' }).redisUrl, 'redis://10.0.0.1:6379', 'REDIS_URL means an external Redis');
   t.equal(up([], { ADMIN_TOKEN: 'tok-0123456789abcdef' }).adminToken, 'tok-0123456789abcdef', 'ADMIN_TOKEN is passed on');
   t.equal(up([]).adminToken, undefined, 'no ADMIN_TOKEN: up makes one');
+  t.throws(() => parseUpArgs([], { ADMIN_TOKEN: 'tok' }, 2), { name: 'ConfigError', message: /^ADMIN_TOKEN: use at least 16 characters \(got 3\)/ }, 'a short ADMIN_TOKEN is refused before anything starts');
+  t.throws(() => parseUpArgs([], { GATE_TOKEN: 'gate' }, 2), { name: 'ConfigError', message: /^GATE_TOKEN: use at least 16/ }, 'a short GATE_TOKEN too');
   t.equal(parseUpArgs(['--help'], {}, 2), 'help');
   const bad = (argv: string[], re: RegExp) => {
     try {
