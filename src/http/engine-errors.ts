@@ -28,6 +28,10 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
         return reply.error({ status: 409, error: 'ORDER_CANCELLED', msg: `${subject} was cancelled; buy again` });
       case 'ORDER_PAID':
         return reply.error({ status: 409, error: 'ORDER_PAID', msg: `${subject} is already paid; it cannot be cancelled` });
+      case 'ORDER_NOT_PAID':
+        return reply.error({ status: 409, error: 'ORDER_NOT_PAID', msg: `${subject} is not paid yet: only a paid order's ticket admits` });
+      case 'ALREADY_CHECKED_IN':
+        return reply.error({ status: 409, error: 'ALREADY_CHECKED_IN', msg: about(subject, err) });
       case 'ERR_UNKNOWN_SALE':
         return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `${subject}: no such sale; check the sale id (GET /admin/sales lists them)` });
       case 'ERR_INVALID_ARGUMENT':

@@ -69,8 +69,6 @@ function admit(port: TicketPort, reply: Reply, payload: TicketPayload, gate: str
           { orderId, checkedInAt: first.checkedInAt, gate: first.gate },
         );
       }
-      // The order changed between the read and the check-in (it cannot once paid; a held one may not be paid yet).
-      if (err instanceof EngineError && err.code === 'ORDER_NOT_PAID') return reply.error(NOT_PAID.held, undefined, { orderId, status: 'held' });
       answerEngineError(reply, err, `order ${orderId}`);
     });
 }
