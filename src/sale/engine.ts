@@ -2,10 +2,10 @@ import type { Cluster, Redis } from 'ioredis';
 import { EngineError, Outcome, ScriptCode, errorFromCode } from '../redis/codes.js';
 import { SALES_SET, assertSaleId, batchKey, buyerKeyClaim, saleKeys } from '../redis/keys.js';
 import { scriptsOf, type ScriptCommands } from '../redis/scripts.js';
-import { BATCH_ID, BATCH_SIZE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
-import { DEFAULT_MAX_SALES, DEFAULT_SALE_PAGE } from '../rules/input-rules.js';
+import { BATCH_ID, BATCH_SIZE, DEFAULT_MAX_SALES, DEFAULT_SALE_PAGE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
 import { checkSaleConfig } from '../rules/sale-config.js';
 import { parseBatchReply } from './batch-reply.js';
+import { newIdKey } from './ids.js';
 import { decodeOrder } from './order-codec.js';
 import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
 import { checkPurchase } from './purchase-checks.js';
@@ -13,7 +13,7 @@ import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
-import type { AuditOptions, AuditReport, BatchReply, ExpireReply, HolderSnapshot, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
+import type { AuditOptions, AuditReport, BatchReply, ExpireReply, HolderSnapshot, KeyedSaleStatus, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
 /** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
 export const BATCH_RECORD_TTL = 600;
@@ -41,7 +41,8 @@ export class SaleEngine {
    * Creates a sale in two steps (src/sale/places.ts): a place in the sale registry first (throws
    * ERR_REGISTRY_FULL when `capacity` live sales exist, ERR_REGISTRY_CAPACITY when `capacity` — the caller's
    * --max-sales — is below the stored one), then the sale's own keys. A Redis error in between leaves the
-   * place taken (the create may have run): send the same create again.
+   * place taken (the create may have run): send the same create again. The sale gets a new order-id key
+   * (src/sale/ids.ts); a create that finds the sale keeps the key it has.
    */
   async createSale(input: SaleConfig, capacity: number = DEFAULT_MAX_SALES): Promise<'created' | 'exists'> {
     if (input === null || typeof input !== 'object') {
@@ -52,7 +53,7 @@ export class SaleEngine {
     const c = checked.value;
     const placed = await reservePlace(this.scripts, c.id, c.closesAt, capacity);
     const reply = await this.scripts.createSale(
-      saleKeys(c.id).meta, c.total, c.perUserLimit, c.holdSeconds, c.opensAt ?? 0, c.closesAt ?? 0, c.anonymous ? 1 : 0,
+      saleKeys(c.id).meta, c.total, c.perUserLimit, c.holdSeconds, c.opensAt ?? 0, c.closesAt ?? 0, c.anonymous ? 1 : 0, newIdKey(),
     );
     if (reply !== ScriptCode.Ok && reply !== ScriptCode.Exists) {
       if (placed === 'new') await releasePlace(this.redis, c.id); // refused: nothing of the sale was written
@@ -213,6 +214,11 @@ export class SaleEngine {
 
   /** A sale's counters and settings, its state judged by Redis's clock; null for an unknown sale. */
   async status(saleId: string): Promise<SaleStatus | null> {
+    return (await this.keyedStatus(saleId))?.status ?? null;
+  }
+
+  /** status() and the sale's order-id key (null: legacy), for the node's registry and the order worker only. */
+  async keyedStatus(saleId: string): Promise<KeyedSaleStatus | null> {
     return statusFromReply(saleId, await this.scripts.saleStatus(saleKeys(saleId).meta));
   }
 

@@ -14,6 +14,7 @@ import {
   EXPIRE_PER_CALL,
   HOLD_SECONDS,
   IDEMPOTENCY_KEY,
+  ID_KEY,
   MAX_SALES,
   ORDER_ID,
   PER_USER_LIMIT,
@@ -102,10 +103,11 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     t.same(await reserve({ n: BATCH_SIZE.max + 1 }), [ScriptCode.BatchTooLarge, String(BATCH_SIZE.max)], `a batch of ${BATCH_SIZE.max + 1} refused`);
   });
 
-  t.test('create-sale: every range', async (t) => {
+  t.test('create-sale: every range, and the order-id key', async (t) => {
     let made = 0;
-    const create = (over: Partial<Record<'total' | 'limit' | 'hold' | 'opensAt' | 'closesAt', number>>) =>
-      scripts.createSale(saleKeys(`CS${++made}`).meta, over.total ?? 1, over.limit ?? 1, over.hold ?? 1, over.opensAt ?? 0, over.closesAt ?? 0, 0);
+    const KEY = '0123456789abcdef'.repeat(2);
+    const create = (over: Partial<Record<'total' | 'limit' | 'hold' | 'opensAt' | 'closesAt', number>>, idKey: string = KEY) =>
+      scripts.createSale(saleKeys(`CS${++made}`).meta, over.total ?? 1, over.limit ?? 1, over.hold ?? 1, over.opensAt ?? 0, over.closesAt ?? 0, 0, idKey);
     const ranges: Array<[keyof Parameters<typeof create>[0], IntRule, string]> = [
       ['total', SALE_TOTAL, 'total'],
       ['limit', PER_USER_LIMIT, 'perUserLimit'],
@@ -118,6 +120,14 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
       if (rule.min > 0) t.same(await create({ [arg]: rule.min - 1 }), [ScriptCode.InvalidSale, field], `${field} ${rule.min - 1} refused`);
     }
     t.same(await create({ opensAt: 2000, closesAt: 1000 }), [ScriptCode.InvalidSale, 'closesAt'], 'closesAt before opensAt refused');
+
+    t.equal(await create({}, KEY), ScriptCode.Ok, `an idKey of ${ID_KEY.maxLength} hex characters accepted`);
+    t.equal(await redis.hget(saleKeys(`CS${made}`).meta, 'idKey'), KEY, 'and stored as meta idKey');
+    for (const bad of [KEY.slice(1), `${KEY}0`, KEY.toUpperCase(), `${KEY.slice(1)}g`, '']) {
+      t.same(await create({}, bad), [ScriptCode.InvalidSale, 'idKey'], `idKey ${JSON.stringify(bad)} refused`);
+      t.equal(await redis.exists(saleKeys(`CS${made}`).meta), 0, 'nothing written');
+    }
+    t.same(await scripts.createSale(saleKeys('CSX').meta, 1, 1, 1, 0, 0, 0), [ScriptCode.InvalidSale, 'argument count'], 'a create without an idKey refused');
   });
 
   t.test('reserve-place: sale id, releaseAt, capacity; a refusal writes nothing', async (t) => {

@@ -76,6 +76,7 @@ const facts = (over: Partial<SaleFacts>): SaleFacts => ({
   opensAt: null,
   closesAt: null,
   ordersMade: 5,
+  idKey: null,
   ...over,
 });
 

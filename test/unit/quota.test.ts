@@ -39,6 +39,7 @@ const facts = (remaining: number): SaleFacts => ({
   opensAt: null,
   closesAt: null,
   ordersMade: 100 - remaining,
+  idKey: null,
 });
 
 t.test('applyFacts (main thread) raises and lowers; clampFromReply (threads) only lowers', async (t) => {
