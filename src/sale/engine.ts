@@ -7,13 +7,14 @@ import { checkSaleConfig } from '../rules/sale-config.js';
 import { parseBatchReply } from './batch-reply.js';
 import { newIdKey } from './ids.js';
 import { decodeOrder } from './order-codec.js';
+import { findOrder } from './order-read.js';
 import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
 import { checkPurchase } from './purchase-checks.js';
 import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
-import type { AuditOptions, AuditReport, BatchReply, ExpireReply, HolderSnapshot, KeyedSaleStatus, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
+import type { AuditOptions, AuditReport, BatchReply, ExpireReply, HolderSnapshot, KeyedSaleStatus, OrderFound, OrderView, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
 /** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
 export const BATCH_RECORD_TTL = 600;
@@ -182,16 +183,17 @@ export class SaleEngine {
   }
 
   /**
-   * The order, or null. A held order whose deadline passed (not yet swept) reads as 'expired'. An order retired
-   * from Redis (final and in PostgreSQL, `retireOrders`) is null here too: Redis cannot tell it from an id never
-   * made, and the caller answers it from PostgreSQL. Pay and cancel of a retired order throw ORDER_NOT_FOUND.
+   * The order, or null. A held order whose deadline passed (not yet swept) reads as 'expired'. An order retired from
+   * Redis (final and in PostgreSQL, `retireOrders`) is null too (findOrder tells more). Pay and cancel of one throw ORDER_NOT_FOUND.
    */
   async getOrder(orderId: string): Promise<OrderView | null> {
-    const sale = this.saleOf(orderId);
-    const reply = await this.scripts.getOrder(saleKeys(sale).orders, orderId);
-    if (reply === null) return null;
-    if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw unexpected(`order ${orderId}`, reply);
-    return decodeOrder(orderId, reply[0], Number(reply[1]));
+    const found = await this.findOrder(orderId);
+    return found.kind === 'live' ? found.order : null;
+  }
+
+  /** The order, or — in the same call — whether its sale exists, its order-id key and its retired count (src/sale/order-read.ts). */
+  findOrder(orderId: string): Promise<OrderFound> {
+    return findOrder(this.scripts, this.saleOf(orderId), orderId);
   }
 
   /**

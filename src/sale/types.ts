@@ -64,6 +64,15 @@ export interface OrderView {
   paidAt?: number;
 }
 
+/**
+ * What Redis says of an order id, in one call (lua/get-order-2.lua): the order, or that it is absent — with,
+ * when the sale exists in Redis, its order-id key (null: legacy) and how many of its orders ever left Redis
+ * (retired: final and in PostgreSQL). `sale` null: Redis has no such sale.
+ */
+export type OrderFound =
+  | { kind: 'live'; order: OrderView }
+  | { kind: 'absent'; sale: { idKey: string | null; retired: number } | null };
+
 export interface SaleStatus {
   id: string;
   total: number;

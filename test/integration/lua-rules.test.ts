@@ -155,8 +155,11 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     t.same(await expire(EXPIRE_PER_CALL.max + 1), [ScriptCode.InvalidArgument, 'limit'], `limit ${EXPIRE_PER_CALL.max + 1} refused`);
     t.same(await expire(EXPIRE_PER_CALL.min - 1), [ScriptCode.InvalidArgument, 'limit'], `limit ${EXPIRE_PER_CALL.min - 1} refused`);
     const orderId = longest(ORDER_ID.maxLength, `${SALE}.never-sold-`);
-    t.equal(await scripts.getOrder(k.orders, orderId), null, `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there)`);
-    t.same(await scripts.getOrder(k.orders, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
+    const idKey = await redis.hget(k.meta, 'idKey');
+    t.same(await scripts.getOrder(k.orders, k.meta, orderId), [ScriptCode.OrderNotFound, 1, idKey, 0], `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there; the sale, its key, nothing retired)`);
+    t.same(await scripts.getOrder(k.orders, k.meta, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
+    const none = saleKeys('NOSUCH');
+    t.same(await scripts.getOrder(none.orders, none.meta, 'NOSUCH.x'), [ScriptCode.OrderNotFound, 0, '', 0], 'an id of a sale Redis does not have: saleExists 0');
   });
 
   t.test('retire-orders and trim-stream: every bound; a refusal writes nothing', async (t) => {
