@@ -41,6 +41,16 @@ export const MIGRATIONS: readonly Migration[] = [
       create index orders_sale_order on orders (sale_id, order_id);
     `,
   },
+  {
+    version: 2,
+    // The key of the tag in the sale's order ids (src/sale/ids.ts), so a node can tell a made-up id of a sale
+    // that Redis no longer has from a real one without an order query (src/sale/order-lookup.ts). null: a
+    // legacy sale (made before order ids carried a tag), or a row no worker has rewritten since.
+    name: 'sales.id_key',
+    sql: `
+      alter table sales add column id_key text check (id_key ~ '^[0-9a-f]{32}$');
+    `,
+  },
 ];
 
 /** The key of the migration lock: any fixed 64-bit number, the same in every process ("tspike"). */
