@@ -186,14 +186,13 @@ export class SaleEngine {
    * The order, or null. A held order whose deadline passed (not yet swept) reads as 'expired'. An order retired from
    * Redis (final and in PostgreSQL, `retireOrders`) is null too (findOrder tells more). Pay and cancel of one throw ORDER_NOT_FOUND.
    */
-  async getOrder(orderId: string): Promise<OrderView | null> {
-    const found = await this.findOrder(orderId);
-    return found.kind === 'live' ? found.order : null;
+  getOrder(orderId: string): Promise<OrderView | null> {
+    return this.findOrder(orderId).then((found) => (found.kind === 'live' ? found.order : null));
   }
 
   /** The order, or — in the same call — whether its sale exists, its order-id key and its retired count (src/sale/order-read.ts). */
   findOrder(orderId: string): Promise<OrderFound> {
-    return findOrder(this.scripts, this.saleOf(orderId), orderId);
+    return findOrder(this.scripts, orderId, (id) => this.saleOf(id));
   }
 
   /**
