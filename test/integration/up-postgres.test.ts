@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cmdlineMatches, procInfo } from '../../src/launcher/proc.js';
 import { createPool } from '../../src/store/connection.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { OrderStore } from '../../src/store/order-store.js';
 import { alive, UpProcess } from '../helpers/up-process.js';
 
@@ -33,7 +34,7 @@ t.test('up runs PostgreSQL and keeps its data across runs', { timeout: 120_000 }
 
   const pool = createPool(url);
   const { rows } = await pool.query<{ version: number }>('select version from schema_migrations');
-  t.same(rows.map((r) => r.version), [1], 'the migrations ran at start');
+  t.same(rows.map((r) => r.version).sort((a, b) => a - b), MIGRATIONS.map((m) => m.version), 'the migrations ran at start');
   await new OrderStore(pool).upsertOrders([{ orderId: 'demo.keep', saleId: 'demo', userId: 'u', status: 'held', reservedAt: 1, expiresAt: 2 }]);
   await pool.end();
 
