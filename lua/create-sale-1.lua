@@ -9,6 +9,8 @@
     ARGV[4] opensAt        ms since epoch, 0 = open at once
     ARGV[5] closesAt       ms since epoch, 0 = never closes; else > opensAt
     ARGV[6] anonymous      0 | 1
+    ARGV[7] idKey          32 lowercase hex characters: the key of the tag in the sale's order ids
+                           (src/sale/ids.ts), made by SaleEngine.createSale; stored as meta idKey, never changed
 
   Output:
      1  created
@@ -28,7 +30,7 @@ local function int(i, lo, hi)
   return n
 end
 
-if #ARGV ~= 6 then return {C.INVALID_SALE, 'argument count'} end
+if #ARGV ~= 7 then return {C.INVALID_SALE, 'argument count'} end
 local total = int(1, 1, 100000000)
 if not total then return {C.INVALID_SALE, 'total'} end
 local limit = int(2, 1, 1000000)
@@ -41,11 +43,13 @@ local closesAt = int(5, 0, 9999999999999)
 if not closesAt or (closesAt ~= 0 and closesAt <= opensAt) then return {C.INVALID_SALE, 'closesAt'} end
 local anon = ARGV[6]
 if anon ~= '0' and anon ~= '1' then return {C.INVALID_SALE, 'anonymous'} end
+local idKey = ARGV[7]
+if not isIdKey(idKey) then return {C.INVALID_SALE, 'idKey'} end
 
 if redis.call('EXISTS', KEYS[1]) == 1 then return C.EXISTS end
 
 redis.call('HSET', KEYS[1],
   'total', fmt(total), 'perUserLimit', fmt(limit), 'holdSeconds', fmt(hold),
   'opensAt', fmt(opensAt), 'closesAt', fmt(closesAt), 'anonymous', anon,
-  'held', '0', 'paid', '0', 'createdAt', fmt(nowMs()))
+  'held', '0', 'paid', '0', 'createdAt', fmt(nowMs()), 'idKey', idKey)
 return C.OK

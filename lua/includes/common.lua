@@ -22,7 +22,7 @@ local C = {
   SALE_CLOSED = -17, STOCK_FLOOR = -18, ALREADY_CHECKED_IN = -19, ORDER_NOT_PAID = -20,
 }
 
--- The input rules of src/rules/input-rules.ts (BATCH_SIZE, USER, IDEMPOTENCY_KEY, ORDER_ID, BATCH_ID),
+-- The input rules of src/rules/input-rules.ts (BATCH_SIZE, USER, IDEMPOTENCY_KEY, ORDER_ID, BATCH_ID, ID_KEY),
 -- checked again here before any write; test/integration/lua-rules.test.ts feeds every boundary to both.
 local MAX_BATCH = 512
 local MAX_USER_LEN = 64
@@ -48,6 +48,11 @@ local function isToken(s, maxLen)
 end
 
 local function isSaleId(s) return isToken(s, 48) end
+
+-- A sale's order-id key (src/rules/input-rules.ts ID_KEY): 32 lowercase hex characters.
+local function isIdKey(s)
+  return type(s) == 'string' and #s == 32 and string.match(s, '^[0-9a-f]+$') ~= nil
+end
 
 -- A character a buyer may not contain: users are '' (anonymous) or 1-64 of A-Z a-z 0-9 _ . : @ -
 -- (never the order codec's '|').

@@ -8,7 +8,8 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  * (which names all its keys in KEYS) runs on Redis Cluster:
  *
  *   {sale:S}:meta           hash   total perUserLimit holdSeconds opensAt closesAt anonymous held paid createdAt
- *                                  ordersMade retiredPaid retiredCancelled retiredExpired paused checkedIn
+ *                                  ordersMade retiredPaid retiredCancelled retiredExpired paused checkedIn idKey (the key of
+ *                                  the tag in the sale's order ids, src/sale/ids.ts; absent for a legacy sale)
  *   {sale:S}:holders        hash   user -> "n|latestOrderId"  (n = the user's held + paid orders)
  *   {sale:S}:orders         hash   orderId -> "status|expiresAt|createdAt|paidAt|userLen|<user><idemKey>"
  *   {sale:S}:idem           hash   "<user> <key>" -> "orderId|user", "orderId|user|p|c|e" once the order retired

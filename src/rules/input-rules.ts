@@ -46,6 +46,17 @@ export const ORDER_ID: TextRule = {
   shape: 'the orderId returned by /buy/ticket: <sale id>.<letters, digits, _ or ->, at most 160 characters',
 };
 
+/**
+ * A sale's order-id key (SaleEngine.createSale makes it; lua/create-sale-1.lua checks it): 16 bytes as 32
+ * lowercase hex characters. It keys the tag in every order id of the sale (src/sale/ids.ts).
+ */
+export const ID_KEY: TextRule = {
+  what: 'order-id key',
+  pattern: /^[0-9a-f]{32}$/,
+  maxLength: 32,
+  shape: '32 lowercase hex characters (16 random bytes)',
+};
+
 export const BATCH_ID: TextRule = {
   what: 'batch id',
   pattern: /^[A-Za-z0-9_-]{1,160}$/,

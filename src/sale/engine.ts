@@ -2,11 +2,11 @@ import type { Cluster, Redis } from 'ioredis';
 import { EngineError, Outcome, ScriptCode, errorFromCode } from '../redis/codes.js';
 import { SALES_SET, assertSaleId, batchKey, buyerKeyClaim, saleKeys } from '../redis/keys.js';
 import { scriptsOf, type ScriptCommands } from '../redis/scripts.js';
-import { BATCH_ID, BATCH_SIZE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
-import { DEFAULT_MAX_SALES, DEFAULT_SALE_PAGE } from '../rules/input-rules.js';
+import { BATCH_ID, BATCH_SIZE, DEFAULT_MAX_SALES, DEFAULT_SALE_PAGE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
 import { checkSaleConfig } from '../rules/sale-config.js';
 import { parseBatchReply } from './batch-reply.js';
-import { decodeOrder } from './order-codec.js';
+import { newIdKey } from './ids.js';
+import { findOrder } from './order-read.js';
 import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
 import { checkPurchase } from './purchase-checks.js';
 import { SaleAudit } from './audit.js';
@@ -15,7 +15,7 @@ import { statusFromReply } from './sale-status.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
 import { cancelOrder, checkInOrder, payOrder } from './order-transitions.js';
 import { IDEMPOTENCY_KEY_WINDOW_SECONDS, claimBuyerKeys, releaseRefusedClaims } from './key-claims.js';
-import type { AuditOptions, AuditReport, BatchReply, CheckIn, ExpireReply, HolderSnapshot, OrderView, PaidOrder, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
+import type { AuditOptions, AuditReport, BatchReply, CheckIn, ExpireReply, HolderSnapshot, KeyedSaleStatus, OrderFound, OrderView, PaidOrder, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
 /** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
 export const BATCH_RECORD_TTL = 600;
@@ -42,7 +42,8 @@ export class SaleEngine {
    * Creates a sale in two steps (src/sale/places.ts): a place in the sale registry first (throws
    * ERR_REGISTRY_FULL when `capacity` live sales exist, ERR_REGISTRY_CAPACITY when `capacity` — the caller's
    * --max-sales — is below the stored one), then the sale's own keys. A Redis error in between leaves the
-   * place taken (the create may have run): send the same create again.
+   * place taken (the create may have run): send the same create again. The sale gets a new order-id key
+   * (src/sale/ids.ts); a create that finds the sale keeps the key it has.
    */
   async createSale(input: SaleConfig, capacity: number = DEFAULT_MAX_SALES): Promise<'created' | 'exists'> {
     if (input === null || typeof input !== 'object') {
@@ -53,7 +54,7 @@ export class SaleEngine {
     const c = checked.value;
     const placed = await reservePlace(this.scripts, c.id, c.closesAt, capacity);
     const reply = await this.scripts.createSale(
-      saleKeys(c.id).meta, c.total, c.perUserLimit, c.holdSeconds, c.opensAt ?? 0, c.closesAt ?? 0, c.anonymous ? 1 : 0,
+      saleKeys(c.id).meta, c.total, c.perUserLimit, c.holdSeconds, c.opensAt ?? 0, c.closesAt ?? 0, c.anonymous ? 1 : 0, newIdKey(),
     );
     if (reply !== ScriptCode.Ok && reply !== ScriptCode.Exists) {
       if (placed === 'new') await releasePlace(this.redis, c.id); // refused: nothing of the sale was written
@@ -167,16 +168,16 @@ export class SaleEngine {
   }
 
   /**
-   * The order, or null. A held order whose deadline passed (not yet swept) reads as 'expired'. An order retired
-   * from Redis (final and in PostgreSQL, `retireOrders`) is null here too: Redis cannot tell it from an id never
-   * made, and the caller answers it from PostgreSQL. Pay and cancel of a retired order throw ORDER_NOT_FOUND.
+   * The order, or null. A held order whose deadline passed (not yet swept) reads as 'expired'. An order retired from
+   * Redis (final and in PostgreSQL, `retireOrders`) is null too (findOrder tells more). Pay and cancel of one throw ORDER_NOT_FOUND.
    */
-  async getOrder(orderId: string): Promise<OrderView | null> {
-    const sale = this.saleOf(orderId);
-    const reply = await this.scripts.getOrder(saleKeys(sale).orders, orderId);
-    if (reply === null) return null;
-    if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw unexpected(`order ${orderId}`, reply);
-    return decodeOrder(orderId, reply[0], Number(reply[1]));
+  getOrder(orderId: string): Promise<OrderView | null> {
+    return this.findOrder(orderId).then((found) => (found.kind === 'live' ? found.order : null));
+  }
+
+  /** The order, or — in the same call — whether its sale exists, its order-id key and its retired count (src/sale/order-read.ts). */
+  findOrder(orderId: string): Promise<OrderFound> {
+    return findOrder(this.scripts, orderId, (id) => this.saleOf(id));
   }
 
   /**
@@ -199,6 +200,11 @@ export class SaleEngine {
 
   /** A sale's counters and settings, its state judged by Redis's clock; null for an unknown sale. */
   async status(saleId: string): Promise<SaleStatus | null> {
+    return (await this.keyedStatus(saleId))?.status ?? null;
+  }
+
+  /** status() and the sale's order-id key (null: legacy), for the node's registry and the order worker only. */
+  async keyedStatus(saleId: string): Promise<KeyedSaleStatus | null> {
     return statusFromReply(saleId, await this.scripts.saleStatus(saleKeys(saleId).meta));
   }
 

@@ -1,11 +1,16 @@
 import { EngineError } from '../redis/codes.js';
+import { saleOfOrderId } from '../rules/input-rules.js';
 import type { StoredOrderView } from '../store/order-store.js';
 import type { SaleEngine } from './engine.js';
-import type { OrderView, PaidOrder } from './types.js';
+import { orderIdTagValid } from './ids.js';
+import { TtlCache } from './ttl-cache.js';
+import type { OrderFound, OrderView, PaidOrder } from './types.js';
 
 /** What the lookup needs of the order store (src/store/order-store.ts OrderStore has it). */
 export interface StoredOrderReader {
   getOrder(orderId: string): Promise<StoredOrderView | null>;
+  /** The sale's order-id key ({idKey: null}: legacy), or null when PostgreSQL has no such sale. */
+  saleIdKey(saleId: string): Promise<{ idKey: string | null } | null>;
 }
 
 /**
@@ -16,6 +21,23 @@ export class OrderStoreUnavailable extends Error {
   override readonly name = 'OrderStoreUnavailable';
   readonly code = 'ORDER_STORE_UNAVAILABLE';
 }
+
+export interface OrderLookupOptions {
+  /** Order ids PostgreSQL did not have, remembered per thread (default 10,000, each for missTtlMs, 60 s). */
+  missEntries?: number;
+  missTtlMs?: number;
+  /** Sales Redis does not have, as PostgreSQL's sales table answered (default 1024; found 60 s, not found 5 s). */
+  saleEntries?: number;
+  saleFoundTtlMs?: number;
+  saleMissTtlMs?: number;
+  now?: () => number;
+}
+
+/** What Redis said of an absent order's sale (OrderFound 'absent'). */
+type AbsentSale = Extract<OrderFound, { kind: 'absent' }>['sale'];
+
+/** The stamp of a miss of a sale Redis does not have (a retired count is never negative). */
+const NOT_IN_REDIS = -1;
 
 /**
  * Orders wherever they are (issue 11): Redis first — the authority for every live order — then, for an order
@@ -30,17 +52,40 @@ export class OrderStoreUnavailable extends Error {
  *
  * No race makes a wrong answer: an order leaves Redis only after its final state was committed, so an order
  * Redis stopped having between the two reads is in PostgreSQL by then.
+ *
+ * Orders that cannot exist cost no order query (issue 17), decided in `stored` from what the one Redis call
+ * said of the sale (lua/get-order-2.lua): a sale Redis has with an id whose tag its key rejects (src/sale/ids.ts),
+ * or none of whose orders ever left Redis, is 404 at once; a sale Redis does not have is asked of PostgreSQL's
+ * sales table once per sale id (remembered), and an unknown one is 404. What passes is asked of PostgreSQL
+ * once per id: a miss is remembered (see `storedOrder` for why that is safe).
  */
 export class OrderLookup {
+  private readonly misses: TtlCache<number>;
+  private readonly sales: TtlCache<{ idKey: string | null } | null>;
+  private readonly ordersAsked = new Map<string, Promise<OrderView | null>>();
+  private readonly salesAsked = new Map<string, Promise<{ idKey: string | null } | null>>();
+  private readonly missTtlMs: number;
+  private readonly saleFoundTtlMs: number;
+  private readonly saleMissTtlMs: number;
+
   constructor(
-    private readonly engine: SaleEngine,
+    private readonly engine: Pick<SaleEngine, 'findOrder' | 'pay' | 'cancel'>,
     private readonly store: (() => StoredOrderReader) | null,
-  ) {}
+    options: OrderLookupOptions = {},
+  ) {
+    const now = options.now ?? Date.now;
+    this.misses = new TtlCache(options.missEntries ?? 10_000, now);
+    this.sales = new TtlCache(options.saleEntries ?? 1024, now);
+    this.missTtlMs = options.missTtlMs ?? 60_000;
+    this.saleFoundTtlMs = options.saleFoundTtlMs ?? 60_000;
+    this.saleMissTtlMs = options.saleMissTtlMs ?? 5000;
+  }
 
   async getOrder(orderId: string): Promise<OrderView | null> {
-    const live = await this.engine.getOrder(orderId);
-    if (live !== null || this.store === null) return live;
-    return this.stored(orderId);
+    const found = await this.engine.findOrder(orderId);
+    if (found.kind === 'live') return found.order;
+    if (this.store === null) return null;
+    return this.stored(orderId, found.sale);
   }
 
   pay(orderId: string, signature: string | null = null): Promise<PaidOrder> {
@@ -53,7 +98,10 @@ export class OrderLookup {
 
   private async retired(err: unknown, orderId: string, which: 'pay' | 'cancel'): Promise<OrderView> {
     if (!(err instanceof EngineError) || err.code !== 'ORDER_NOT_FOUND' || this.store === null) throw err;
-    const order = await this.stored(orderId);
+    // Pay and cancel do not say what Redis knows of the sale: one read does. An order there now was made after
+    // the script looked (its purchase had not landed): Redis's "not found" stands, as it did before.
+    const found = await this.engine.findOrder(orderId);
+    const order = found.kind === 'live' ? null : await this.stored(orderId, found.sale);
     const subject = `order ${orderId}`;
     switch (order?.status) {
       case 'paid':
@@ -69,11 +117,70 @@ export class OrderLookup {
     }
   }
 
-  private async stored(orderId: string): Promise<OrderView | null> {
+  /** The gate in front of PostgreSQL: null without an order query when the order cannot exist. */
+  private async stored(orderId: string, sale: AbsentSale): Promise<OrderView | null> {
+    if (sale !== null) {
+      if (!orderIdTagValid(orderId, sale.idKey)) return null; // not made by this sale's nodes
+      if (sale.retired === 0) return null; // nothing ever left Redis: its miss is the whole truth
+      return this.storedOrder(orderId, sale.retired);
+    }
+    const known = await this.storedSale(saleOfOrderId(orderId)!);
+    if (known === null || !orderIdTagValid(orderId, known.idKey)) return null;
+    return this.storedOrder(orderId, NOT_IN_REDIS);
+  }
+
+  /**
+   * PostgreSQL's answer for an id Redis does not have, with its misses remembered (~10k ids per thread, 60 s).
+   * Why a remembered miss is true: Redis is asked first every time, and an order leaves Redis only after its
+   * final state was committed in PostgreSQL — so an order that is in neither now was not retired before this
+   * query. One case is left: an id no order has YET (a purchase answered 503 OUTCOME_UNKNOWN names its order id
+   * before the batch lands) may be made, finish and retire after the miss. Hence the stamp: the sale's retired
+   * count from the same Redis call (or NOT_IN_REDIS). A miss answers only while the stamp is unchanged — no
+   * order of the sale has left Redis since, so this one cannot have. Counters only grow, so a changed stamp
+   * asks again. Concurrent lookups of one id with one stamp share a query on the same argument.
+   */
+  private storedOrder(orderId: string, stamp: number): Promise<OrderView | null> {
+    if (this.misses.get(orderId) === stamp) return Promise.resolve(null);
+    const key = `${stamp} ${orderId}`;
+    let asked = this.ordersAsked.get(key);
+    if (asked === undefined) {
+      asked = this.ask(`order ${orderId} is not in Redis`, () => this.store!().getOrder(orderId))
+        .then((order) => {
+          if (order === null) this.misses.set(orderId, stamp, this.missTtlMs);
+          return order;
+        })
+        .finally(() => this.ordersAsked.delete(key));
+      this.ordersAsked.set(key, asked);
+    }
+    return asked;
+  }
+
+  /**
+   * A sale Redis does not have, from PostgreSQL's sales table: once per sale id per thread while remembered. A
+   * found sale's key never changes (OrderStore.upsertSale keeps the first); a sale not found is asked again
+   * after a few seconds. Errors are not remembered.
+   */
+  private storedSale(saleId: string): Promise<{ idKey: string | null } | null> {
+    const known = this.sales.get(saleId);
+    if (known !== undefined) return Promise.resolve(known);
+    let asked = this.salesAsked.get(saleId);
+    if (asked === undefined) {
+      asked = this.ask(`sale ${saleId} is not in Redis`, () => this.store!().saleIdKey(saleId))
+        .then((sale) => {
+          this.sales.set(saleId, sale, sale === null ? this.saleMissTtlMs : this.saleFoundTtlMs);
+          return sale;
+        })
+        .finally(() => this.salesAsked.delete(saleId));
+      this.salesAsked.set(saleId, asked);
+    }
+    return asked;
+  }
+
+  private async ask<T>(what: string, query: () => Promise<T>): Promise<T> {
     try {
-      return await this.store!().getOrder(orderId);
+      return await query();
     } catch (err) {
-      throw new OrderStoreUnavailable(`order ${orderId} is not in Redis and PostgreSQL did not answer (${(err as Error).message})`, { cause: err });
+      throw new OrderStoreUnavailable(`${what} and PostgreSQL did not answer (${(err as Error).message})`, { cause: err });
     }
   }
 }

@@ -143,7 +143,7 @@ export class PurchaseDesk {
     const unit = stock.take(slot, partition);
     if (unit) this.parts.inFlight.add(slot);
     if (flightKey !== '') this.keysInFlight.add(flightKey);
-    const orderId = newOrderId(sale.id);
+    const orderId = newOrderId(sale.id, sale.idKey);
     const request: PurchaseRequest = { orderId, user: ask.user };
     if (ask.idempotencyKey !== '') request.idempotencyKey = ask.idempotencyKey;
     else if (ask.requestKey !== '') request.requestKey = ask.requestKey;

@@ -1,17 +1,22 @@
 import { EngineError } from '../redis/codes.js';
+import { ID_KEY, matches } from '../rules/input-rules.js';
 import { saleState } from './schedule.js';
-import type { SaleStatus } from './types.js';
+import type { KeyedSaleStatus } from './types.js';
 
-/** lua/sale-status-1.lua's reply (16 strings, or nil for an unknown sale) as a SaleStatus; state judged by Redis's clock. */
-export function statusFromReply(saleId: string, reply: unknown): SaleStatus | null {
+/**
+ * lua/sale-status-1.lua's reply (17 strings, or nil for an unknown sale) as a SaleStatus, its state judged by
+ * Redis's clock, and the sale's order-id key beside it ('' in Redis: a legacy sale, null).
+ */
+export function statusFromReply(saleId: string, reply: unknown): KeyedSaleStatus | null {
   if (reply === null) return null;
-  if (!Array.isArray(reply) || reply.length !== 16) {
-    throw new EngineError('ERR_UNEXPECTED_REPLY', `status of sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
-  }
+  const unexpected = () => new EngineError('ERR_UNEXPECTED_REPLY', `status of sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
+  if (!Array.isArray(reply) || reply.length !== 17) throw unexpected();
+  const idKey = reply[16] === '' ? null : reply[16];
+  if (idKey !== null && !matches(ID_KEY, idKey)) throw unexpected();
   const [total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, ordersMade, now, rPaid, rCancelled, rExpired, paused, checkedIn] =
-    reply.map(Number) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+    reply.slice(0, 16).map(Number) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
   const state = saleState({ opensAt: opensAt > 0 ? opensAt : null, closesAt: closesAt > 0 ? closesAt : null }, paused === 1, now);
-  return {
+  const status = {
     id: saleId,
     total,
     held,
@@ -30,4 +35,5 @@ export function statusFromReply(saleId: string, reply: unknown): SaleStatus | nu
     retired: { paid: rPaid, cancelled: rCancelled, expired: rExpired },
     checkedIn,
   };
+  return { status, idKey };
 }

@@ -80,6 +80,14 @@ export interface CheckIn {
   checkedInAt: number;
   gate: string;
 }
+/**
+ * What Redis says of an order id, in one call (lua/get-order-2.lua): the order, or that it is absent — with,
+ * when the sale exists in Redis, its order-id key (null: legacy) and how many of its orders ever left Redis
+ * (retired: final and in PostgreSQL). `sale` null: Redis has no such sale.
+ */
+export type OrderFound =
+  | { kind: 'live'; order: OrderView }
+  | { kind: 'absent'; sale: { idKey: string | null; retired: number } | null };
 
 export interface SaleStatus {
   id: string;
@@ -108,10 +116,22 @@ export interface SaleStatus {
   checkedIn: number;
 }
 
+/**
+ * A sale's status with its order-id key (meta `idKey`, 32 hex characters; null for a legacy sale made before
+ * order ids carried a tag): what the node's registry and the order worker read. Kept apart from SaleStatus,
+ * which the HTTP API and the CLI show whole: the key lets whoever holds it make order ids that pass the tag check.
+ */
+export interface KeyedSaleStatus {
+  status: SaleStatus;
+  idKey: string | null;
+}
+
 /** A sale's status in the terms a node keeps: "no opening / closing time" is null. */
 export type SaleFacts = Omit<SaleStatus, 'opensAt' | 'closesAt' | 'createdAt' | 'retired'> & {
   opensAt: number | null;
   closesAt: number | null;
+  /** The sale's order-id key, null for a legacy sale (KeyedSaleStatus). */
+  idKey: string | null;
 };
 
 /** What every uWS thread knows about a sale (the main thread broadcasts it; the stock lives in shared memory). */
@@ -126,6 +146,8 @@ export interface SaleInfo {
   /** ms since the epoch, or null */
   opensAt: number | null;
   closesAt: number | null;
+  /** The key of the tag in the sale's order ids (src/sale/ids.ts newOrderId); null for a legacy sale: no tag. */
+  idKey: string | null;
 }
 
 export interface AuditReport {

@@ -42,7 +42,16 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Version 2 is the sales' order-id key (issue 17's lookups); numbers need not arrive in order, only once.
+    version: 2,
+    // The key of the tag in the sale's order ids (src/sale/ids.ts), so a node can tell a made-up id of a sale
+    // that Redis no longer has from a real one without an order query (src/sale/order-lookup.ts). null: a
+    // legacy sale (made before order ids carried a tag), or a row no worker has rewritten since.
+    name: 'sales.id_key',
+    sql: `
+      alter table sales add column id_key text check (id_key ~ '^[0-9a-f]{32}$');
+    `,
+  },
+  {
     version: 3,
     name: 'ticket check-ins',
     sql: `

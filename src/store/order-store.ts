@@ -152,16 +152,27 @@ export class OrderStore {
     return rows.map((r) => ({ orderId: r.order_id, status: r.status === 'reserved' ? 'held' : (r.status as keyof StatusCounts) }));
   }
 
-  /** The sale as created (later changes — stock added — overwrite it). */
-  async upsertSale(config: SaleConfig): Promise<void> {
+  /**
+   * The sale as created (later changes — stock added, a close — overwrite it), with its order-id key. The key
+   * is written once and never replaced: it is what the sale's stored order ids were made with.
+   */
+  async upsertSale(config: SaleConfig, idKey: string | null = null): Promise<void> {
     const time = (ms: number | undefined) => (ms === undefined || ms === 0 ? null : new Date(ms).toISOString());
     await this.pool.query(
-      `insert into sales (sale_id, total, per_user_limit, hold_seconds, anonymous, opens_at, closes_at)
-       values ($1, $2, $3, $4, $5, $6, $7)
+      `insert into sales (sale_id, total, per_user_limit, hold_seconds, anonymous, opens_at, closes_at, id_key)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
        on conflict (sale_id) do update set total = excluded.total, per_user_limit = excluded.per_user_limit,
-         hold_seconds = excluded.hold_seconds, anonymous = excluded.anonymous, opens_at = excluded.opens_at, closes_at = excluded.closes_at`,
-      [config.id, config.total, config.perUserLimit, config.holdSeconds, config.anonymous, time(config.opensAt), time(config.closesAt)],
+         hold_seconds = excluded.hold_seconds, anonymous = excluded.anonymous, opens_at = excluded.opens_at, closes_at = excluded.closes_at,
+         id_key = coalesce(sales.id_key, excluded.id_key)`,
+      [config.id, config.total, config.perUserLimit, config.holdSeconds, config.anonymous, time(config.opensAt), time(config.closesAt), idKey],
     );
+  }
+
+  /** The sale's order-id key ({idKey: null}: a legacy sale), or null when there is no such sale. One primary-key read. */
+  async saleIdKey(saleId: string): Promise<{ idKey: string | null } | null> {
+    const { rows } = await this.pool.query<{ id_key: string | null }>({ name: 'ts-sale-id-key', text: 'select id_key from sales where sale_id = $1', values: [saleId] });
+    const r = rows[0];
+    return r === undefined ? null : { idKey: r.id_key };
   }
 
   private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {

@@ -32,10 +32,12 @@ async function inChunks<T>(items: T[], size: number, f: (x: T) => Promise<unknow
 
 export async function makeFinalSale(engine: SaleEngine, sale: string, o: FinalSaleOptions): Promise<FinalSale> {
   await engine.createSale({ id: sale, total: o.orders, perUserLimit: o.perUserLimit ?? 1, holdSeconds: o.holdSeconds, anonymous: false });
+  // Ids as a node makes them: tagged with the sale's key, so a node finds the retired ones in PostgreSQL.
+  const idKey = (await engine.keyedStatus(sale))?.idKey ?? null;
   const ids: string[] = [];
   for (let i = 0; i < o.orders; i += 512) {
     const purchases = [];
-    for (let j = i; j < Math.min(o.orders, i + 512); j++) purchases.push({ orderId: newOrderId(sale), user: `u${j}`, idempotencyKey: `${sale}-key-${j}` });
+    for (let j = i; j < Math.min(o.orders, i + 512); j++) purchases.push({ orderId: newOrderId(sale, idKey), user: `u${j}`, idempotencyKey: `${sale}-key-${j}` });
     const reply = await engine.reserveBatch(sale, newBatchId(), purchases);
     for (const r of reply.results) {
       if (r.replayed !== false) throw new Error(`purchase not new: ${JSON.stringify(r)}`);

@@ -15,6 +15,8 @@ export interface PostgresServerOptions {
   dir?: string;
   /** Reuse this port (to restart in place); by default a free one. */
   port?: number;
+  /** Server settings (`-c name=value`), kept for restart(): e.g. shared_preload_libraries=pg_stat_statements. */
+  settings?: Record<string, string>;
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -67,6 +69,7 @@ export class PostgresServer {
     readonly port: number,
     readonly dir: string,
     private readonly ownsDir: boolean,
+    private readonly settings: Record<string, string> = {},
   ) {}
 
   get dataDir(): string {
@@ -97,13 +100,14 @@ export class PostgresServer {
       cpSync(join(templateDir(), 'data'), join(dir, 'data'), { recursive: true, preserveTimestamps: true });
       if (isRoot) spawnSync('chown', ['-R', 'postgres:postgres', join(dir, 'data')]);
     }
-    const server = new PostgresServer(port, dir, ownsDir);
+    const server = new PostgresServer(port, dir, ownsDir, options.settings);
     await server.launch();
     return server;
   }
 
   private async launch(): Promise<void> {
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c fsync=on`;
+    const extra = Object.entries(this.settings).map(([name, value]) => ` -c ${name}=${value}`).join('');
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c fsync=on${extra}`;
     run(binary('pg_ctl'), ['start', '-w', '-t', '30', '-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-o', options], 'pg_ctl start');
     const deadline = Date.now() + 10_000;
     for (;;) {

@@ -15,6 +15,7 @@ import {
   GATE,
   HOLD_SECONDS,
   IDEMPOTENCY_KEY,
+  ID_KEY,
   MAX_SALES,
   ORDER_ID,
   PER_USER_LIMIT,
@@ -103,10 +104,11 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     t.same(await reserve({ n: BATCH_SIZE.max + 1 }), [ScriptCode.BatchTooLarge, String(BATCH_SIZE.max)], `a batch of ${BATCH_SIZE.max + 1} refused`);
   });
 
-  t.test('create-sale: every range', async (t) => {
+  t.test('create-sale: every range, and the order-id key', async (t) => {
     let made = 0;
-    const create = (over: Partial<Record<'total' | 'limit' | 'hold' | 'opensAt' | 'closesAt', number>>) =>
-      scripts.createSale(saleKeys(`CS${++made}`).meta, over.total ?? 1, over.limit ?? 1, over.hold ?? 1, over.opensAt ?? 0, over.closesAt ?? 0, 0);
+    const KEY = '0123456789abcdef'.repeat(2);
+    const create = (over: Partial<Record<'total' | 'limit' | 'hold' | 'opensAt' | 'closesAt', number>>, idKey: string = KEY) =>
+      scripts.createSale(saleKeys(`CS${++made}`).meta, over.total ?? 1, over.limit ?? 1, over.hold ?? 1, over.opensAt ?? 0, over.closesAt ?? 0, 0, idKey);
     const ranges: Array<[keyof Parameters<typeof create>[0], IntRule, string]> = [
       ['total', SALE_TOTAL, 'total'],
       ['limit', PER_USER_LIMIT, 'perUserLimit'],
@@ -119,6 +121,14 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
       if (rule.min > 0) t.same(await create({ [arg]: rule.min - 1 }), [ScriptCode.InvalidSale, field], `${field} ${rule.min - 1} refused`);
     }
     t.same(await create({ opensAt: 2000, closesAt: 1000 }), [ScriptCode.InvalidSale, 'closesAt'], 'closesAt before opensAt refused');
+
+    t.equal(await create({}, KEY), ScriptCode.Ok, `an idKey of ${ID_KEY.maxLength} hex characters accepted`);
+    t.equal(await redis.hget(saleKeys(`CS${made}`).meta, 'idKey'), KEY, 'and stored as meta idKey');
+    for (const bad of [KEY.slice(1), `${KEY}0`, KEY.toUpperCase(), `${KEY.slice(1)}g`, '']) {
+      t.same(await create({}, bad), [ScriptCode.InvalidSale, 'idKey'], `idKey ${JSON.stringify(bad)} refused`);
+      t.equal(await redis.exists(saleKeys(`CS${made}`).meta), 0, 'nothing written');
+    }
+    t.same(await scripts.createSale(saleKeys('CSX').meta, 1, 1, 1, 0, 0, 0), [ScriptCode.InvalidSale, 'argument count'], 'a create without an idKey refused');
   });
 
   t.test('reserve-place: sale id, releaseAt, capacity; a refusal writes nothing', async (t) => {
@@ -146,8 +156,11 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     t.same(await expire(EXPIRE_PER_CALL.max + 1), [ScriptCode.InvalidArgument, 'limit'], `limit ${EXPIRE_PER_CALL.max + 1} refused`);
     t.same(await expire(EXPIRE_PER_CALL.min - 1), [ScriptCode.InvalidArgument, 'limit'], `limit ${EXPIRE_PER_CALL.min - 1} refused`);
     const orderId = longest(ORDER_ID.maxLength, `${SALE}.never-sold-`);
-    t.equal(await scripts.getOrder(k.orders, orderId), null, `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there)`);
-    t.same(await scripts.getOrder(k.orders, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
+    const idKey = await redis.hget(k.meta, 'idKey');
+    t.same(await scripts.getOrder(k.orders, k.meta, orderId), [ScriptCode.OrderNotFound, 1, idKey, 0], `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there; the sale, its key, nothing retired)`);
+    t.same(await scripts.getOrder(k.orders, k.meta, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
+    const none = saleKeys('NOSUCH');
+    t.same(await scripts.getOrder(none.orders, none.meta, 'NOSUCH.x'), [ScriptCode.OrderNotFound, 0, '', 0], 'an id of a sale Redis does not have: saleExists 0');
   });
 
   t.test('pay and check-in: the signature, the record TTL and the gate; a refusal writes nothing', async (t) => {

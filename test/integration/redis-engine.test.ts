@@ -9,7 +9,7 @@ import { saleKeys, batchKey, buyerKeyClaim } from '../../src/redis/keys.js';
 import { scriptsOf } from '../../src/redis/scripts.js';
 import { EngineError, Outcome, ScriptCode, errorFromCode } from '../../src/redis/codes.js';
 import { BATCH_SIZE } from '../../src/rules/input-rules.js';
-import { newBatchId, newOrderId } from '../../src/sale/ids.js';
+import { newBatchId, newIdKey, newOrderId } from '../../src/sale/ids.js';
 
 /** DUMP of every key in the server: compare before/after to prove a call wrote nothing. */
 async function snapshot(redis: Redis): Promise<Map<string, string>> {
@@ -357,9 +357,10 @@ t.test('bad arguments: a clear EngineError and nothing written', async (t) => {
   // The scripts check too, without the TS guard in front (nothing written, the field named).
   const s = scriptsOf(redis);
   const meta = saleKeys('bad').meta;
-  t.same(await s.createSale(meta, '-1', 1, 60, 0, 0, 0), [ScriptCode.InvalidSale, 'total']);
-  t.same(await s.createSale(meta, '1e3', 1, 60, 0, 0, 0), [ScriptCode.InvalidSale, 'total']);
-  t.same(await s.createSale(meta, 5, 1, 60, 0, 0, 2), [ScriptCode.InvalidSale, 'anonymous']);
+  const idKey = newIdKey();
+  t.same(await s.createSale(meta, '-1', 1, 60, 0, 0, 0, idKey), [ScriptCode.InvalidSale, 'total']);
+  t.same(await s.createSale(meta, '1e3', 1, 60, 0, 0, 0, idKey), [ScriptCode.InvalidSale, 'total']);
+  t.same(await s.createSale(meta, 5, 1, 60, 0, 0, 2, idKey), [ScriptCode.InvalidSale, 'anonymous']);
 
   const sale = 'ok';
   const good = () => ({ orderId: newOrderId(sale), user: 'u' });

@@ -1,13 +1,13 @@
 // `ticket-spike up` runs PostgreSQL, the order store: initdb once under var/postgres, migrated at start,
 // recorded in up.json, stopped on Ctrl-C, and found again with its data by the next `up`.
 import t from 'tap';
-import { MIGRATIONS } from '../../src/store/migrations.js';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cmdlineMatches, procInfo } from '../../src/launcher/proc.js';
 import { createPool } from '../../src/store/connection.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { OrderStore } from '../../src/store/order-store.js';
 import { alive, UpProcess } from '../helpers/up-process.js';
 

@@ -77,6 +77,7 @@ const facts = (over: Partial<SaleFacts>): SaleFacts => ({
   closesAt: null,
   ordersMade: 5,
   checkedIn: 0,
+  idKey: null,
   ...over,
 });
 

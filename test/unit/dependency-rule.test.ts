@@ -30,6 +30,8 @@ const PACKAGE_USERS: Record<string, string[]> = {
   // The order store's client: everyone else goes through src/store.
   pg: ['store'],
   'pg-copy-streams': ['store'],
+  // The order-id tag (src/sale/ids.ts): made and checked by the sale floor only.
+  siphash24: ['sale'],
 };
 
 const floorOf = new Map(FLOORS.flatMap((floor, i) => floor.map((folder) => [folder, i] as const)));

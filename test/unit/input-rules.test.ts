@@ -2,6 +2,7 @@ import t from 'tap';
 import {
   BATCH_ID,
   IDEMPOTENCY_KEY,
+  ID_KEY,
   NODE_ID,
   ORDER_ID,
   SALE_ID,
@@ -23,6 +24,7 @@ t.test('text rules: the longest value passes, one more character or a foreign ch
     { rule: BATCH_ID, longest: 'b'.repeat(160), foreign: ['a.b', 'a b'] },
     { rule: NODE_ID, longest: 'n'.repeat(64), foreign: ['a b', 'a/b'] },
     { rule: ORDER_ID, longest: `S.${'o'.repeat(158)}`, foreign: ['S', '.x', 'S.', 'S.a.b', 'S!.x', 'S.a b'] },
+    { rule: ID_KEY, longest: '0123456789abcdef'.repeat(2), foreign: ['a'.repeat(31), 'A'.repeat(32), 'g'.repeat(32), ` ${'a'.repeat(31)}`] },
   ];
   for (const { rule, longest, foreign } of cases) {
     t.equal(longest.length, rule.maxLength, `${rule.what}: the test's longest is the rule's maximum`);

@@ -14,6 +14,7 @@ const info = (slot: number, opensAt: number | null, closesAt: number | null): Sa
   holdSeconds: 60,
   opensAt,
   closesAt,
+  idKey: null,
 });
 
 t.test('the window is [opensAt, closesAt) and its next edge is the next change', async (t) => {

@@ -4,13 +4,16 @@ import t from 'tap';
 import { StockCounters } from 'native-free-shm';
 import { Outcome } from '../../src/redis/codes.js';
 import type { DecidedPurchase, ReserveOutcome } from '../../src/sale/batcher.js';
+import { orderIdTagValid } from '../../src/sale/ids.js';
 import { InFlight } from '../../src/sale/in-flight.js';
 import { OrdersSeen } from '../../src/sale/orders-seen.js';
 import { PurchaseDesk, type PurchaseAsk, type PurchaseVerdict } from '../../src/sale/purchase-desk.js';
 import type { PurchaseRequest, SaleInfo } from '../../src/sale/types.js';
 import { ThreadHolderIndex } from '../../src/node/thread/holder-index.js';
 
-const SALE: SaleInfo = { id: 'S', slot: 0, total: 100, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt: null, closesAt: null };
+const SALE: SaleInfo = { id: 'S', slot: 0, total: 100, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt: null, closesAt: null, idKey: null };
+/** The same slot as a sale with an order-id key (src/sale/ids.ts). */
+const KEYED: SaleInfo = { ...SALE, id: 'KEYED', idKey: '00112233445566778899aabbccddeeff' };
 
 function setup(quota = 10) {
   const stock = StockCounters.create({ sales: 2, partitions: 2 });
@@ -36,7 +39,7 @@ function setup(quota = 10) {
     partition: 1,
     batcher,
     directory: {
-      get: (id) => (id === 'S' ? SALE : id === 'NAMED' ? { ...SALE, id: 'NAMED', slot: 1, anonymous: false } : undefined),
+      get: (id) => (id === 'S' ? SALE : id === 'KEYED' ? KEYED : id === 'NAMED' ? { ...SALE, id: 'NAMED', slot: 1, anonymous: false } : undefined),
       find: (id, done) => {
         lookups.push(id);
         if (id === 'DOWN') done(null, 'Redis is away');
@@ -78,6 +81,16 @@ t.test('decided from shared memory, no Redis: closed, sold out, unknown sale, dr
   s.drain();
   t.match(await s.buy(), { kind: 'shutting_down' });
   t.equal(s.sent.length, 0, 'none of them reached the batcher');
+});
+
+t.test("order ids carry the sale's tag: made with the key of the sale they are bought in", async (t) => {
+  const s = setup(2);
+  void s.buy({ saleId: 'KEYED' });
+  void s.buy({ saleId: 'S' });
+  const [keyed, legacy] = s.sent.map((x) => x.request.orderId) as [string, string];
+  t.match(keyed, /^KEYED\.[A-Za-z0-9_-]{22}$/);
+  t.ok(orderIdTagValid(keyed, KEYED.idKey), "the keyed sale's id passes its tag check");
+  t.notOk(orderIdTagValid(legacy.replace(/^S\./, 'KEYED.'), KEYED.idKey), "a legacy sale's id (16 random bytes) carries no tag");
 });
 
 t.test('an empty node quota is no verdict: the purchase goes to Redis without a unit', async (t) => {

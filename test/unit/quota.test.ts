@@ -40,6 +40,7 @@ const facts = (remaining: number): SaleFacts => ({
   closesAt: null,
   ordersMade: 100 - remaining,
   checkedIn: 0,
+  idKey: null,
 });
 
 t.test('applyFacts (main thread) raises and lowers; clampFromReply (threads) only lowers', async (t) => {

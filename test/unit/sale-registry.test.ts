@@ -12,7 +12,7 @@ import type { SaleFacts } from '../../src/sale/types.js';
 
 const facts = (id: string, closesAt: number | null = null): SaleFacts => ({
   id, total: 10, held: 0, paid: 0, remaining: 10, open: true, paused: false, state: 'open', perUserLimit: 1, holdSeconds: 60, anonymous: false,
-  opensAt: null, closesAt, ordersMade: 0, checkedIn: 0,
+  opensAt: null, closesAt, ordersMade: 0, checkedIn: 0, idKey: null,
 });
 
 function setup(threads = 2, slots = 2) {
@@ -35,6 +35,14 @@ t.test('a full node refuses with an error (answered 503), never "no such sale"',
   t.equal((await registry.lookup('B'))?.slot, 1);
   await t.rejects(registry.lookup('C'), /sale registry is full \(--max-sales 2/);
   t.equal(await registry.lookup('NOPE'), null, 'only a sale Redis does not know is null');
+});
+
+t.test("a sale's order-id key reaches its info (every thread makes the sale's ids with it); a legacy sale has none", async (t) => {
+  const { registry, known } = setup();
+  known.set('K', { ...facts('K'), idKey: '00112233445566778899aabbccddeeff' });
+  known.set('L', facts('L'));
+  t.equal((await registry.lookup('K'))?.idKey, '00112233445566778899aabbccddeeff');
+  t.equal((await registry.lookup('L'))?.idKey, null);
 });
 
 t.test('a place read mid-create (no sale keys yet) is not remembered as a miss: the sale is served the moment it exists', async (t) => {

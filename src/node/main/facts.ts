@@ -1,8 +1,8 @@
 import type { SaleEngine } from '../../sale/engine.js';
-import type { SaleFacts, SaleStatus } from '../../sale/types.js';
+import type { KeyedSaleStatus, SaleFacts } from '../../sale/types.js';
 
-/** The engine's SaleStatus in the registry's terms (0 = no opening / closing time -> null). */
-export function factsOf(status: SaleStatus): SaleFacts {
+/** The engine's SaleStatus and order-id key in the registry's terms (0 = no opening / closing time -> null). */
+export function factsOf({ status, idKey }: KeyedSaleStatus): SaleFacts {
   return {
     id: status.id,
     total: status.total,
@@ -19,10 +19,11 @@ export function factsOf(status: SaleStatus): SaleFacts {
     closesAt: status.closesAt > 0 ? status.closesAt : null,
     ordersMade: status.ordersMade,
     checkedIn: status.checkedIn,
+    idKey,
   };
 }
 
 export async function readFacts(engine: SaleEngine, id: string): Promise<SaleFacts | null> {
-  const status = await engine.status(id);
-  return status === null ? null : factsOf(status);
+  const keyed = await engine.keyedStatus(id);
+  return keyed === null ? null : factsOf(keyed);
 }

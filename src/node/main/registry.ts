@@ -128,6 +128,8 @@ export class SaleRegistry {
       holdSeconds: facts.holdSeconds,
       opensAt: facts.opensAt,
       closesAt: facts.closesAt,
+      // Every thread makes the sale's order ids with it (src/sale/ids.ts); it never changes, so follow() leaves it.
+      idKey: facts.idKey,
     };
     this.misses.delete(facts.id);
     if (isFinished(facts.closesAt, this.now())) {

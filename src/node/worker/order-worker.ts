@@ -106,8 +106,9 @@ export class OrderWorker {
       if (!this.known.has(sale)) await ensureOrderGroup(this.redis, sale);
       // Every refresh, not only the first time: an operator's close (closesAt) or added stock (total) reaches the
       // sales row within --refresh-ms (src/sale/operations.ts); an unchanged row is not written again.
-      const status = await this.engine.status(sale);
-      if (status !== null) {
+      const keyed = await this.engine.keyedStatus(sale);
+      if (keyed !== null) {
+        const { status, idKey } = keyed;
         const row = {
           id: sale,
           total: status.total,
@@ -117,8 +118,9 @@ export class OrderWorker {
           ...(status.opensAt > 0 ? { opensAt: status.opensAt } : {}),
           ...(status.closesAt > 0 ? { closesAt: status.closesAt } : {}),
         };
-        const text = JSON.stringify(row);
-        if (this.known.get(sale) !== text) await this.store.upsertSale(row);
+        // With the order-id key: a node asked for an order of a sale Redis no longer has checks the id's tag with it.
+        const text = JSON.stringify([row, idKey]);
+        if (this.known.get(sale) !== text) await this.store.upsertSale(row, idKey);
         this.known.set(sale, text);
       } else this.known.set(sale, '');
     }
