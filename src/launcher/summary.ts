@@ -3,6 +3,7 @@ import { DEMO_SALE } from './demo-sale.js';
 import type { NodePlan } from './nodes.js';
 import type { UpOptions } from './options.js';
 import { STATE_FILE } from './state.js';
+import { PASSWORD_FILE } from './embedded-postgres.js';
 import { rangesContain } from '../rules/address-ranges.js';
 
 /** What the summary `up` prints once everything runs is made of. */
@@ -41,10 +42,13 @@ const o = f.options;
     ...f.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${f.pids.nodes.get(n.id) ?? '-'}  threads ${o.threads}`),
     f.embeddedRedis
       ? `  redis   ${f.redisUrl}  pid ${f.pids.redis ?? '-'}  data ${f.redisDataDir} (AOF, appendfsync always)`
-      : `  redis   ${f.redisUrl} (external, not supervised)`,
-    f.embeddedPostgres
-      ? `  postgres ${f.databaseUrl}  pid ${f.pids.postgres ?? '-'}  data ${f.postgresDataDir} (fsync on; orders' system of record)`
-      : `  postgres ${f.databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')} (external, not supervised)`,
+      : `  redis   ${withoutPassword(f.redisUrl)} (external, not supervised)`,
+    ...(f.embeddedPostgres
+      ? [
+          `  postgres ${withoutPassword(f.databaseUrl)}  pid ${f.pids.postgres ?? '-'}  data ${f.postgresDataDir} (fsync on; orders' system of record)`,
+          `           password in ${join(f.varDir, PASSWORD_FILE)} and ${join(f.varDir, STATE_FILE)} (databaseUrl), both mode 0600`,
+        ]
+      : [`  postgres ${withoutPassword(f.databaseUrl)} (external, not supervised)`]),
     `  logs    ${join(f.varDir, 'logs')}    state ${join(f.varDir, STATE_FILE)}`,
     `  tickets keys ${join(f.varDir, 'ticket-keys')} (new key: npx ticket-spike tickets rotate-key; old tickets still verify)`,
     `  orders  ${f.pids.workers.length} worker${f.pids.workers.length === 1 ? '' : 's'} (pid ${f.pids.workers.map((p) => p ?? '-').join(', ')}): Redis stream -> PostgreSQL; npx ticket-spike orders status`,
@@ -75,6 +79,23 @@ const o = f.options;
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * A URL as it may be printed: its password (in the userinfo or a `password` parameter, as libpq takes it) as
+ * ***. A summary is read over shoulders, pasted into tickets and kept in terminal scrollback; the password
+ * stays in the 0600 files. Text that is no URL is not printed at all.
+ */
+export function withoutPassword(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(a URL that does not parse; not shown)';
+  }
+  if (parsed.password !== '') parsed.password = '***';
+  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+  return parsed.href;
 }
 
 /** What nginx and the nodes limit, and which address counts as the client. */

@@ -3,6 +3,8 @@
 // `up` with every default (nginx's per-address limits on, this machine exempt from them), as `npm start` runs it.
 import t from 'tap';
 import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { childEnv } from '../helpers/env.js';
@@ -23,6 +25,20 @@ t.test('up with its defaults: weighted 1:2:3:4 split and the article ab run', as
   t.match(up.stdout, /Demo sale "demo" created/, 'says it created the demo sale');
   t.match(up.stdout, /Admin token \(generated/, 'prints a generated admin token');
   t.match(up.stdout, /\/buy\/ticket 50 r\/s \+ burst 100;[^\n]*\n\s+exempt from them \(--ip-rate-exempt\): 127\.0\.0\.0\/8, ::1\n/, 'the limits are the defaults, loopback exempt');
+
+  t.test('the summary keeps the PostgreSQL password out; up.json and the password file are 0600', async (t) => {
+    const password = readFileSync(join(up.varDir, 'postgres.password'), 'utf8').trim();
+    t.ok(password.length >= 16, 'a generated password');
+    t.notOk(up.stdout.includes(password), 'the password is nowhere in what up printed');
+    t.notOk(up.stdout.includes(encodeURIComponent(password)), '...not even URL-encoded');
+    t.notOk(up.stderr.includes(password), 'nor in its log');
+    t.match(up.stdout, /postgres postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres /, 'the URL with the password masked');
+    t.match(up.stdout, /password in \S+postgres\.password and \S+up\.json \(databaseUrl\), both mode 0600/, 'and where it is kept');
+    t.ok((state.databaseUrl ?? '').includes(`:${encodeURIComponent(password)}@`), 'up.json keeps the whole URL: the CLI and the workers use it');
+    for (const file of ['up.json', 'postgres.password']) {
+      t.equal((statSync(join(up.varDir, file)).mode & 0o777).toString(8), '600', `${file}: mode 0600`);
+    }
+  });
 
   t.test('10,000 requests through nginx, counted by X-Served-By: 10/20/30/40 % within 2 points', async (t) => {
     const counts = new Map<string, number>();

@@ -1,8 +1,10 @@
-// What `up` prints once it runs (src/launcher/summary.ts).
+// What `up` prints once it runs (src/launcher/summary.ts): everything an operator needs, and no password.
 import t from 'tap';
 import { parseUpArgs } from '../../src/cli/up.js';
 import type { UpOptions } from '../../src/launcher/options.js';
-import { upSummary, type SummaryFacts } from '../../src/launcher/summary.js';
+import { upSummary, withoutPassword, type SummaryFacts } from '../../src/launcher/summary.js';
+
+const PASSWORD = 'Zq9-s3cr3t_Pw';
 
 function options(argv: string[] = []): UpOptions {
   const parsed = parseUpArgs(argv, {}, 2);
@@ -20,7 +22,7 @@ function facts(patch: Partial<SummaryFacts> = {}): SummaryFacts {
     embeddedPostgres: true,
     redisUrl: 'redis://127.0.0.1:6380',
     redisDataDir: '/srv/ts/var/redis',
-    databaseUrl: 'postgresql://postgres:pw@127.0.0.1:5433/postgres',
+    databaseUrl: `postgresql://postgres:${PASSWORD}@127.0.0.1:5433/postgres`,
     postgresDataDir: '/srv/ts/var/postgres',
     demo: 'created',
     adminToken: 'admin-token-shown',
@@ -28,6 +30,30 @@ function facts(patch: Partial<SummaryFacts> = {}): SummaryFacts {
     ...patch,
   };
 }
+
+t.test('the embedded PostgreSQL: its URL with the password masked, and where the password is kept', async (t) => {
+  const text = upSummary(facts());
+  t.notOk(text.includes(PASSWORD), 'the password is not printed');
+  t.match(text, /postgres postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:5433\/postgres  pid 12/, 'the URL, masked');
+  t.match(text, /password in \/srv\/ts\/var\/postgres\.password and \/srv\/ts\/var\/up\.json \(databaseUrl\), both mode 0600/, 'where it is');
+  t.match(text, /Admin token \(generated; set ADMIN_TOKEN to choose one\): admin-token-shown/, 'the admin token is printed, as before: the operator needs it for the dashboard');
+});
+
+t.test('external URLs: a password in the userinfo or as a parameter is masked too', async (t) => {
+  const text = upSummary(
+    facts({
+      embeddedRedis: false,
+      embeddedPostgres: false,
+      redisUrl: `redis://default:${PASSWORD}@10.0.0.5:6379/0`,
+      databaseUrl: `postgres://app@db.internal:5432/orders?sslmode=require&password=${PASSWORD}`,
+    }),
+  );
+  t.notOk(text.includes(PASSWORD), 'no password');
+  t.match(text, /redis\s+redis:\/\/default:\*\*\*@10\.0\.0\.5:6379\/0 \(external, not supervised\)/);
+  t.match(text, /postgres postgres:\/\/app@db\.internal:5432\/orders\?sslmode=require&password=\*\*\* \(external, not supervised\)/);
+  t.equal(withoutPassword('redis://127.0.0.1:6380'), 'redis://127.0.0.1:6380', 'a URL without a password is unchanged');
+  t.equal(withoutPassword(`not a url ${PASSWORD}`), '(a URL that does not parse; not shown)', 'what does not parse is not shown at all');
+});
 
 t.test('the limits: the defaults, the exempt list and the client address', async (t) => {
   const text = upSummary(facts());
