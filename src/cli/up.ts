@@ -7,6 +7,7 @@ import { Interrupted, Launcher } from '../launcher/launcher.js';
 import { createLauncherLog } from '../launcher/log.js';
 import type { UpOptions } from '../launcher/options.js';
 import { findProjectRoot, resolveVarDir } from '../launcher/paths.js';
+import { checkAddressRanges, checkTrustedProxies, LOOPBACK_RANGES, NO_ADDRESSES } from '../rules/address-ranges.js';
 import { IP_BURST, IP_RATE, MIN_TOKEN_LENGTH, PORT } from '../rules/input-rules.js';
 
 export const UP_COMMAND = {
@@ -30,11 +31,21 @@ export const UP_COMMAND = {
     'nginx-workers': { type: 'int', min: 1, max: 64, help: 'nginx worker_processes (default min(2, cores))' },
     'ip-rate': { type: 'int', min: IP_RATE.min, max: IP_RATE.max, default: 50, value: 'N', help: 'nginx: purchase requests a second per client address (limit_req; 429 + Retry-After over it), 0 = off' },
     'ip-burst': { type: 'int', min: IP_BURST.min, max: IP_BURST.max, default: 100, value: 'N', help: 'nginx: purchase requests per address answered at once above the rate' },
+    'ip-rate-exempt': {
+      type: 'text', default: LOOPBACK_RANGES.join(','), value: 'CIDR,...', check: checkAddressRanges,
+      help: `nginx: client addresses no per-address limit applies to (rates and the requests-in-progress cap); by default this machine, so ab and wrk here are not taken for one abusive client; ${NO_ADDRESSES} = limit every address`,
+    },
+    'trusted-proxy': {
+      type: 'text', default: NO_ADDRESSES, value: 'CIDR,...', check: checkTrustedProxies,
+      help: 'nginx: load balancers / CDNs whose X-Forwarded-For names the client (set_real_ip_from each, real_ip_recursive on); without one the client is the TCP peer and the header is ignored',
+    },
     // The node's own definitions (range, default, help), passed to every node.
     'buyer-rate': NODE_COMMAND.options['buyer-rate'],
     'buyer-burst': NODE_COMMAND.options['buyer-burst'],
   },
-  footer: `Load tests from one machine (ab, wrk) are ONE address to nginx: run them with --ip-rate 0.
+  footer: `Per-address limits: a load generator on this machine (ab, wrk) is exempt by default (--ip-rate-exempt);
+from another machine add its address there. Behind a load balancer or CDN every buyer arrives from its address:
+name it with --trusted-proxy (e.g. --trusted-proxy 10.0.0.0/8), or all buyers share one limit.
 Env: ADMIN_TOKEN (made and printed when unset), LOG_LEVEL.
 Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain), Redis and PostgreSQL, and removes <var>/up.json.
 If up dies, the nodes exit by themselves and a watchdog stops nginx, Redis and PostgreSQL; the next up stops what is
@@ -89,6 +100,8 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = avai
     nginxWorkers: v['nginx-workers'] ?? Math.min(2, Math.max(1, cores)),
     ipRate: v['ip-rate'],
     ipBurst: v['ip-burst'],
+    ipRateExempt: v['ip-rate-exempt'],
+    trustedProxies: v['trusted-proxy'],
     buyerRate: v['buyer-rate'],
     buyerBurst: v['buyer-burst'],
     adminToken: token === undefined || token === '' ? undefined : token,

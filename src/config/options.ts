@@ -25,9 +25,10 @@ export interface IntOption extends Common {
 
 export interface TextOption extends Common {
   type: 'text';
+  /** Text like a flag's; with a `check`, it is checked (and turned into the check's value) like one. */
   default?: string;
-  /** The value's rule; `problem` says what to send instead. */
-  check?: (value: string) => Checked<string>;
+  /** The value's rule; `problem` says what to send instead. Its value is the option's (a list, say). */
+  check?: (value: string) => Checked<unknown>;
 }
 
 /** A comma-separated list of whole numbers, each in [min, max]. */
@@ -83,9 +84,13 @@ type ValueOf<O extends OptionSpec> = O extends FlagOption
       ? O extends { default: number }
         ? number
         : number | undefined
-      : O extends { default: string }
-        ? string
-        : string | undefined;
+      : O extends { check: (value: string) => Checked<infer T> }
+        ? O extends { default: string }
+          ? T
+          : T | undefined
+        : O extends { default: string }
+          ? string
+          : string | undefined;
 
 export type OptionValues<S extends OptionSpecs> = { [K in keyof S]: ValueOf<S[K]> };
 
@@ -137,7 +142,8 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
     const fromEnv = o.env === undefined ? undefined : env[o.env];
     const text = fromFlag ?? (fromEnv === '' ? undefined : fromEnv);
     if (text === undefined) {
-      values[name] = 'default' in o ? o.default : undefined;
+      // A checked text option's default is text too, and becomes its value the same way a flag's would.
+      values[name] = o.type === 'text' && o.check !== undefined && o.default !== undefined ? checkValue(optionLabel(name, o), o, o.default) : 'default' in o ? o.default : undefined;
       continue;
     }
     given.add(name);

@@ -209,6 +209,8 @@ export class Launcher {
       workerProcesses: o.nginxWorkers,
       ipRate: o.ipRate,
       ipBurst: o.ipBurst,
+      rateExempt: o.ipRateExempt,
+      trustedProxies: o.trustedProxies,
     });
     const confFile = writeNginxConf(conf, prefix);
     testNginxConf(nginxBin, prefix, confFile);

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { LaunchError } from './errors.js';
 import { findProjectRoot } from './paths.js';
+import { addressLimitPlaceholders, type AddressLimitOptions } from './nginx-limits.js';
 import { httpReady } from './probe.js';
 import type { ChildSpec } from './supervisor.js';
 
@@ -12,7 +13,7 @@ export interface Upstream {
   weight: number;
 }
 
-export interface NginxRenderOptions {
+export interface NginxRenderOptions extends AddressLimitOptions {
   /** Absolute dir for pid, lock, error log and temp paths (nginx's -p prefix). */
   prefix: string;
   /** Port buyers connect to. */
@@ -23,10 +24,6 @@ export interface NginxRenderOptions {
   workerProcesses?: number;
   /** The whole `user ...;` line; default: `user nobody nogroup;` when root, nothing otherwise. */
   userDirective?: string;
-  /** Purchase requests a second per client address (limit_req); 0 or absent = no limit. */
-  ipRate?: number;
-  /** Requests per address answered at once above the rate (limit_req burst, nodelay). */
-  ipBurst?: number;
 }
 
 /** The template shipped in nginx/nginx.conf at the project root. */
@@ -57,10 +54,6 @@ export function renderNginxConf(template: string, options: NginxRenderOptions): 
   if (/[\s;{}"']/.test(options.prefix)) throw new RangeError(`renderNginxConf: the prefix may not contain spaces, quotes, ; or braces: ${options.prefix}`);
   const workers = options.workerProcesses ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError('renderNginxConf: workerProcesses must be >= 1');
-  const ipRate = options.ipRate ?? 0;
-  const ipBurst = options.ipBurst ?? 0;
-  if (!Number.isInteger(ipRate) || ipRate < 0) throw new RangeError(`renderNginxConf: ipRate must be a whole number >= 0, got ${ipRate}`);
-  if (!Number.isInteger(ipBurst) || ipBurst < 0) throw new RangeError(`renderNginxConf: ipBurst must be a whole number >= 0, got ${ipBurst}`);
   const values: Record<string, string> = {
     USER: options.userDirective ?? defaultUserDirective(),
     WORKER_PROCESSES: String(workers),
@@ -71,9 +64,7 @@ export function renderNginxConf(template: string, options: NginxRenderOptions): 
     UPSTREAM_SERVERS: options.upstreams
       .map((u) => `        server ${u.host}:${u.port} weight=${u.weight} max_fails=1 fail_timeout=2s;`)
       .join('\n'),
-    IP_LIMIT_ZONE: ipRate === 0 ? '' : `    limit_req_zone $binary_remote_addr zone=per_address:10m rate=${ipRate}r/s;`,
-    // nginx refuses `burst=0`; no burst is written as none.
-    IP_LIMIT: ipRate === 0 ? '' : `            limit_req zone=per_address${ipBurst === 0 ? '' : ` burst=${ipBurst}`} nodelay;`,
+    ...addressLimitPlaceholders(options),
   };
   const out = template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => {
     const value = values[name];

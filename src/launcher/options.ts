@@ -25,6 +25,10 @@ export interface UpOptions {
   /** nginx's limit_req per client address on purchases: requests a second (0 = off) and the burst. */
   ipRate: number;
   ipBurst: number;
+  /** Client addresses (CIDRs) no nginx per-address limit applies to; [] = none. */
+  ipRateExempt: string[];
+  /** Proxies (CIDRs) whose X-Forwarded-For nginx takes the client address from; [] = none, the TCP peer. */
+  trustedProxies: string[];
   /** Each node's per-buyer token bucket (--buyer-rate, 0 = off, and --buyer-burst). */
   buyerRate: number;
   buyerBurst: number;

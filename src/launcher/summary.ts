@@ -3,6 +3,8 @@ import { DEMO_SALE } from './demo-sale.js';
 import type { NodePlan } from './nodes.js';
 import type { UpOptions } from './options.js';
 import { STATE_FILE } from './state.js';
+import { PASSWORD_FILE } from './embedded-postgres.js';
+import { rangesContain } from '../rules/address-ranges.js';
 
 /** What the summary `up` prints once everything runs is made of. */
 export interface SummaryFacts {
@@ -40,16 +42,18 @@ const o = f.options;
     ...f.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${f.pids.nodes.get(n.id) ?? '-'}  threads ${o.threads}`),
     f.embeddedRedis
       ? `  redis   ${f.redisUrl}  pid ${f.pids.redis ?? '-'}  data ${f.redisDataDir} (AOF, appendfsync always)`
-      : `  redis   ${f.redisUrl} (external, not supervised)`,
-    f.embeddedPostgres
-      ? `  postgres ${f.databaseUrl}  pid ${f.pids.postgres ?? '-'}  data ${f.postgresDataDir} (fsync on; orders' system of record)`
-      : `  postgres ${f.databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')} (external, not supervised)`,
+      : `  redis   ${withoutPassword(f.redisUrl)} (external, not supervised)`,
+    ...(f.embeddedPostgres
+      ? [
+          `  postgres ${withoutPassword(f.databaseUrl)}  pid ${f.pids.postgres ?? '-'}  data ${f.postgresDataDir} (fsync on; orders' system of record)`,
+          `           password in ${join(f.varDir, PASSWORD_FILE)} and ${join(f.varDir, STATE_FILE)} (databaseUrl), both mode 0600`,
+        ]
+      : [`  postgres ${withoutPassword(f.databaseUrl)} (external, not supervised)`]),
     `  logs    ${join(f.varDir, 'logs')}    state ${join(f.varDir, STATE_FILE)}`,
     `  tickets keys ${join(f.varDir, 'ticket-keys')} (new key: npx ticket-spike tickets rotate-key; old tickets still verify)`,
     `  orders  ${f.pids.workers.length} worker${f.pids.workers.length === 1 ? '' : 's'} (pid ${f.pids.workers.map((p) => p ?? '-').join(', ')}): Redis stream -> PostgreSQL; npx ticket-spike orders status`,
     `  watchdog pid ${f.pids.watchdog ?? '-'}: stops nginx, Redis and PostgreSQL if this up dies (the nodes stop by themselves)`,
-    `  limits  /buy/ticket: ${o.ipRate === 0 ? 'no per-address limit' : `${o.ipRate} r/s + burst ${o.ipBurst} per address (nginx)`}, ` +
-      `${o.buyerRate === 0 ? 'no per-buyer limit' : `${o.buyerRate}/s + burst ${o.buyerBurst} per buyer (nodes)`}; over them 429 + Retry-After`,
+    ...limitLines(o),
     '',
     `Demo sale "${DEMO_SALE.id}" ${f.demo === 'created' ? 'created' : 'already existed (kept as is; --fresh starts over)'}: ` +
       `${f.demo === 'created' ? o.demoTotal : 'its'} tickets, anonymous buyers allowed, 1 per user, holds released after ${DEMO_SALE.holdSeconds} s.`,
@@ -63,7 +67,9 @@ const o = f.options;
     `  curl -si '${url}/buy/ticket?user=alice'          # X-Served-By names the node`,
     `  ab -n 10000 -c 100 ${url}/buy/ticket              # the article's run (ab speaks HTTP/1.0: through nginx only)`,
     `  wrk -t2 -c200 -d10s ${url}/buy/ticket`,
-    ...(o.ipRate === 0 ? [] : ['  (ab and wrk are one address to nginx: most of their purchases get 429 unless up runs with --ip-rate 0)']),
+    ...(o.ipRate === 0 || rangesContain(o.ipRateExempt, '127.0.0.1')
+      ? []
+      : ['  (127.0.0.1 is not in --ip-rate-exempt: ab and wrk here are one address to nginx, most of their purchases get 429)']),
     `  curl -s -X POST ${url}/admin/sales -H 'Authorization: Bearer ${f.adminToken}' -H 'Content-Type: application/json' \\`,
     `       -d '{"id":"G1234","total":10000,"perUserLimit":1,"holdSeconds":900,"anonymous":false}'`,
     '  npx ticket-spike sale status demo      npx ticket-spike audit --sale demo   (they find this Redis via up.json)',
@@ -73,4 +79,37 @@ const o = f.options;
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * A URL as it may be printed: its password (in the userinfo or a `password` parameter, as libpq takes it) as
+ * ***. A summary is read over shoulders, pasted into tickets and kept in terminal scrollback; the password
+ * stays in the 0600 files. Text that is no URL is not printed at all.
+ */
+export function withoutPassword(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(a URL that does not parse; not shown)';
+  }
+  if (parsed.password !== '') parsed.password = '***';
+  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+  return parsed.href;
+}
+
+/** What nginx and the nodes limit, and which address counts as the client. */
+function limitLines(o: UpOptions): string[] {
+  const exempt = o.ipRateExempt.length === 0 ? 'none, every address is limited' : o.ipRateExempt.join(', ');
+  const purchases = o.ipRate === 0 ? 'no purchase limit' : `/buy/ticket ${o.ipRate} r/s + burst ${o.ipBurst}`;
+  const client =
+    o.trustedProxies.length === 0
+      ? 'the TCP peer (X-Forwarded-For ignored; behind a load balancer: --trusted-proxy CIDR)'
+      : `from X-Forwarded-For when sent by ${o.trustedProxies.join(', ')} (--trusted-proxy), else the TCP peer`;
+  return [
+    `  limits  per address (nginx): ${purchases}; /orders/, /tickets/, /admin/ and 128 requests in progress (nginx/nginx.conf)`,
+    `          exempt from them (--ip-rate-exempt): ${exempt}`,
+    `          per buyer (nodes): ${o.buyerRate === 0 ? 'no per-buyer limit' : `${o.buyerRate}/s + burst ${o.buyerBurst}`}; over a limit 429 + Retry-After`,
+    `          client address: ${client}`,
+  ];
 }

@@ -24,6 +24,10 @@ export interface NginxOptions {
   /** Per-address purchase limit (limit_req): requests a second, 0 or absent = off, and the burst. */
   ipRate?: number;
   ipBurst?: number;
+  /** Addresses no per-address limit applies to; default loopback, as `up` (this test's own requests). */
+  rateExempt?: readonly string[];
+  /** Proxies whose X-Forwarded-For nginx believes; default none. */
+  trustedProxies?: readonly string[];
   /** Edit the rendered config (to break it on purpose in a test). */
   transform?: (conf: string) => string;
 }
@@ -63,6 +67,8 @@ export class NginxProcess {
       workerProcesses: options.workerProcesses ?? 1,
       ipRate: options.ipRate ?? 0,
       ipBurst: options.ipBurst ?? 0,
+      ...(options.rateExempt !== undefined ? { rateExempt: options.rateExempt } : {}),
+      ...(options.trustedProxies !== undefined ? { trustedProxies: options.trustedProxies } : {}),
     });
     return options.transform ? options.transform(conf) : conf;
   }

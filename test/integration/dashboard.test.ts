@@ -26,7 +26,8 @@ t.test('the live dashboard socket', async (t) => {
     ),
   );
   t.teardown(() => Promise.all([a!.stop(), b!.stop()]));
-  const nginx = await NginxProcess.start({ upstreams: [a!, b!].map((n) => ({ host: '127.0.0.1', port: n.port, weight: 1 })) });
+  // rateExempt []: the dashboards' per-address cap must count this test's own address (127.0.0.1).
+  const nginx = await NginxProcess.start({ upstreams: [a!, b!].map((n) => ({ host: '127.0.0.1', port: n.port, weight: 1 })), rateExempt: [] });
   t.teardown(() => nginx.stop());
   const agent = keepAliveAgent(16);
   t.teardown(() => agent.destroy());

@@ -2,8 +2,11 @@
 // X-Served-By on every answer), so each nginx decision is checked in isolation and fast. The real nodes
 // behind the same template are covered by test/up-*.test.ts.
 import t from 'tap';
+import type { Test } from 'tap';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requestFrom } from '../helpers/client-address.js';
 import { NginxProcess } from '../helpers/nginx.js';
 import { freePort } from '../helpers/free-port.js';
 import { httpRequest } from '../../src/launcher/probe.js';
@@ -16,6 +19,8 @@ interface Seen {
   idempotencyKey: string | undefined;
   requestKey: string | undefined;
   connection: string | undefined;
+  /** Who nginx says the client is. */
+  realIp: string | undefined;
 }
 
 interface StandIn {
@@ -26,11 +31,23 @@ interface StandIn {
   server: Server;
   /** Return true to drop the connection without answering (a node dying mid-request). */
   dropIf: (req: IncomingMessage) => boolean;
+  /** Answers to requests for /slow... wait here until release() (requests in progress at nginx). */
+  held: Array<() => void>;
+  release: () => void;
 }
 
 async function standIn(id: string, dropIf: (req: IncomingMessage) => boolean = () => false): Promise<StandIn> {
   const port = await freePort();
-  const self: StandIn = { id, port, seen: [], sockets: new Set(), server: undefined as unknown as Server, dropIf };
+  const self: StandIn = {
+    id,
+    port,
+    seen: [],
+    sockets: new Set(),
+    server: undefined as unknown as Server,
+    dropIf,
+    held: [],
+    release: () => self.held.splice(0).forEach((answer) => answer()),
+  };
   const server = createServer({ keepAliveTimeout: 10_000 }, (req: IncomingMessage, res: ServerResponse) => {
     const key = req.headers['idempotency-key'];
     const requestKey = req.headers['x-request-key'];
@@ -41,6 +58,7 @@ async function standIn(id: string, dropIf: (req: IncomingMessage) => boolean = (
       idempotencyKey: Array.isArray(key) ? key[0] : key,
       requestKey: Array.isArray(requestKey) ? requestKey[0] : requestKey,
       connection: req.headers.connection,
+      realIp: req.headers['x-real-ip'] as string | undefined,
     });
     req.resume();
     req.on('end', () => {
@@ -56,8 +74,12 @@ async function standIn(id: string, dropIf: (req: IncomingMessage) => boolean = (
       }
       // uWS v20 speaks HTTP/1.1 only.
       const status = req.httpVersion === '1.1' ? 200 : 505;
-      res.writeHead(status, { 'content-type': 'application/json', 'x-served-by': id });
-      res.end(JSON.stringify({ code: status === 200 ? 1 : 0, msg: 'ok', data: {} }));
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json', 'x-served-by': id });
+        res.end(JSON.stringify({ code: status === 200 ? 1 : 0, msg: 'ok', data: {} }));
+      };
+      if ((req.url ?? '').startsWith('/slow')) self.held.push(answer);
+      else answer();
     });
   });
   server.on('connection', (s: Socket) => {
@@ -93,12 +115,32 @@ t.test('the template renders every placeholder and nginx -t accepts it (as this 
   const idle = /keepalive_timeout (\d+)s;/.exec(upstream);
   t.ok(idle !== null && Number(idle[1]) < 10, `upstream keepalive_timeout ${idle?.[1]}s is below uWS's 10 s idle close`);
   t.match(upstream, /^\s*keepalive \d+;/m, 'upstream keepalive pool');
-  t.notMatch(conf, /^\s*limit_req(_zone)? /m, 'no ipRate: no per-address limit');
+  t.notMatch(conf, /^\s*limit_req(_zone)? .*zone=per_address\b/m, 'no ipRate: no per-address purchase limit');
   const limited = renderNginxConf(readNginxTemplate(), { prefix: '/tmp/ts-prefix', port: 8080, upstreams: [{ host: '127.0.0.1', port: 3001, weight: 1 }], ipRate: 50, ipBurst: 100 });
-  t.match(limited, /^\s*limit_req_zone \$binary_remote_addr zone=per_address:10m rate=50r\/s;/m, 'ipRate 50: a zone keyed by the client address');
+  t.match(limited, /^\s*limit_req_zone \$limit_key zone=per_address:10m rate=50r\/s;/m, 'ipRate 50: a zone keyed by the client address (or nothing, for an exempt one)');
+  const zones = limited.match(/^\s*limit_(req|conn)_zone \S+/gm) ?? [];
+  t.equal(zones.length, 6, `six zones: ${zones.join(', ')}`);
+  t.ok(zones.every((z) => z.endsWith('$limit_key')), 'every limit_req and limit_conn zone has the one key that honours the exempt list');
+  t.match(limited, /geo \$limit_exempt \{\s+default 0;\s+127\.0\.0\.0\/8 1;\s+::1 1;\s+\}/, 'by default loopback (ab, wrk on this machine) is exempt');
+  t.match(limited, /map \$limit_exempt \$limit_key \{\s+1\s+"";\s+default \$binary_remote_addr;/, 'an exempt client has an empty key');
+  for (const [directive, value] of [['client_header_timeout', '5s'], ['client_body_timeout', '5s'], ['send_timeout', '10s']]) {
+    t.match(limited, new RegExp(`^\\s*${directive} ${value};`, 'm'), `${directive} ${value} (nginx's default is 60 s)`);
+  }
+  t.notMatch(limited, /^\s*(set_real_ip_from|real_ip_header)/m, 'no trusted proxy: X-Forwarded-For is not read');
+  const none = renderNginxConf(readNginxTemplate(), { prefix: '/tmp/ts-prefix', port: 8080, upstreams: [{ host: '127.0.0.1', port: 3001, weight: 1 }], rateExempt: [], trustedProxies: ['10.0.0.0/8', '2001:db8::/32'] });
+  t.match(none, /geo \$limit_exempt \{\s+default 0;\s+# [^\n]*\n\s+\}/, 'rateExempt []: no geo entry, every address limited');
+  t.match(none, /set_real_ip_from 10\.0\.0\.0\/8;\s+set_real_ip_from 2001:db8::\/32;\s+real_ip_header X-Forwarded-For;\s+real_ip_recursive on;/, 'each trusted proxy, then the header, recursively');
+  const base = { prefix: '/tmp/ts-prefix', port: 8080, upstreams: [{ host: '127.0.0.1', port: 3001, weight: 1 }] };
+  t.throws(() => renderNginxConf(readNginxTemplate(), { ...base, rateExempt: ['10.0.0.1/8'] }), /rateExempt item 1: "10\.0\.0\.1\/8" has bits set beyond its \/8: write 10\.0\.0\.0\/8/);
+  t.throws(() => renderNginxConf(readNginxTemplate(), { ...base, trustedProxies: ['10.0.0.0/8; deny all'] }), /trustedProxies item 1/, 'nothing but addresses reaches the config');
+  t.throws(() => renderNginxConf(readNginxTemplate(), { ...base, trustedProxies: ['0.0.0.0/0'] }), /trusts every address/);
   const buy = /location = \/buy\/ticket \{([\s\S]*?)\n        \}/.exec(limited)?.[1] ?? '';
   t.match(buy, /^\s*limit_req zone=per_address burst=100 nodelay;/m, 'on the purchase location, burst 100, answered at once');
-  t.match(buy, /^\s*error_page 429 = @too_many;/m, "nginx's own 429 goes to @too_many");
+  const server = /\n    server \{\n([\s\S]*?)\n        location /.exec(limited)?.[1] ?? '';
+  t.match(server, /^\s*error_page 429 = @too_many;/m, "nginx's own 429 goes to @too_many, from every location");
+  t.match(server, /^\s*error_page 503 = @too_many_requests_open;/m, "nginx's own 503 (limit_conn) to @too_many_requests_open");
+  t.match(server, /^\s*limit_conn requests_per_address 128;/m, 'at most 128 requests in progress per address');
+  t.notMatch(limited, /^\s{12}error_page /m, 'no location has an error_page of its own (it would drop the server ones there)');
   t.match(limited, /^\s*limit_req_status 429;/m, 'refused with 429 (not the default 503)');
   t.throws(() => renderNginxConf(readNginxTemplate(), { prefix: '/p', port: 8080, upstreams: [{ host: '127.0.0.1', port: 3001, weight: 1 }], ipRate: -1 }), RangeError);
   const isRoot = process.getuid?.() === 0;
@@ -219,7 +261,8 @@ t.test('per-address limit: 429 + Retry-After + the JSON error from nginx; a node
   const node = await standIn('n');
   t.teardown(() => closeAll([node]));
   // 1 request a second, no burst: the first purchase of an instant passes, the next ones are nginx's 429.
-  const nginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]), ipRate: 1, ipBurst: 0, workerProcesses: 2 });
+  // No exempt address: this test's requests come from 127.0.0.1, which `up` exempts by default.
+  const nginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]), ipRate: 1, ipBurst: 0, workerProcesses: 2, rateExempt: [] });
   t.teardown(() => nginx.stop());
   const answers = [];
   for (let i = 0; i < 5; i++) answers.push(await httpRequest(nginx.port, `/buy/ticket?user=u${i}`));
@@ -240,4 +283,126 @@ t.test('per-address limit: 429 + Retry-After + the JSON error from nginx; a node
   t.equal(own.headers['retry-after'], '3', "the node's Retry-After");
   t.equal(own.headers['x-served-by'], 'n', 'answered by the node');
   t.match(JSON.parse(own.body), { data: { limit: 'buyer' } }, "the node's body");
+});
+
+/** nginx's own refusal: the status, Retry-After 1, X-Served-By nginx and the nodes' error JSON. */
+function refusedByNginx(t: Test, a: { status: number; headers: Record<string, string | string[] | undefined>; body: string }, status: 429 | 503, what: RegExp, label: string): void {
+  t.equal(a.status, status, `${label}: ${status}`);
+  t.equal(a.headers['retry-after'], '1', `${label}: Retry-After 1`);
+  t.equal(a.headers['x-served-by'], 'nginx', `${label}: answered by nginx`);
+  t.match(a.headers['content-type'], /^application\/json/, `${label}: JSON`);
+  const body = JSON.parse(a.body) as { code: number; msg: string; error: string; data: unknown };
+  t.match(body, { code: status, error: status === 429 ? 'RATE_LIMITED' : 'TOO_MANY_OPEN_REQUESTS', data: { limit: 'address', retryAfterMs: 1000 } }, `${label}: the nodes' error shape`);
+  t.match(body.msg, what, `${label}: says what was limited`);
+}
+
+// The numbers in nginx/nginx.conf (their reasons are written there): rate a second, burst at once.
+const READ_LIMITS = [
+  { path: '/orders/S.x', rate: 20, burst: 50, what: /order requests/ },
+  { path: '/tickets/S.x', rate: 20, burst: 50, what: /ticket requests/ },
+  { path: '/admin/sales', rate: 5, burst: 20, what: /admin requests/ },
+];
+
+t.test('/orders/, /tickets/, /admin/: each its own per-address limit, 429 from nginx over it; an exempt address is never limited', async (t) => {
+  const node = await standIn('n');
+  t.teardown(() => closeAll([node]));
+  const limitedNginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]), rateExempt: [] });
+  const exemptNginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]) });
+  t.teardown(async () => {
+    await limitedNginx.stop();
+    await exemptNginx.stop();
+  });
+  for (const { path, rate, burst, what } of READ_LIMITS) {
+    // GETs and POSTs at once, alternating: if a POST (pay, cancel, check-in) had a limit of its own, more
+    // than one burst would get through.
+    const count = burst + 30;
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: count }, (_, i) => httpRequest(limitedNginx.port, path, i % 2 === 0 ? {} : { method: 'POST', body: '{}' })),
+    );
+    const elapsed = Date.now() - started;
+    const served = answers.filter((a) => a.status === 200).length;
+    const most = burst + 1 + Math.ceil((elapsed / 1000) * rate) + 1;
+    t.ok(served >= burst + 1 && served <= most, `${path}: ${served} of ${count} GETs and POSTs at once reached the node (one burst of ${burst} + the first, ${rate}/s over ${elapsed} ms)`);
+    const refused = answers.filter((a) => a.status !== 200);
+    t.equal(refused.length, count - served, `${path}: the rest refused`);
+    refusedByNginx(t, refused[0]!, 429, what, path);
+  }
+  t.equal((await httpRequest(limitedNginx.port, '/buy/ticket?user=b')).status, 200, 'purchases have their own zone (and none here: ipRate 0)');
+  const reads = await Promise.all(Array.from({ length: 100 }, () => httpRequest(limitedNginx.port, '/sales/demo')));
+  t.ok(reads.every((a) => a.status === 200), '100 reads of /sales/demo at once: none limited (location / has no limit_req)');
+
+  for (const { path, burst } of READ_LIMITS) {
+    const answers = await Promise.all(Array.from({ length: burst + 30 }, () => httpRequest(exemptNginx.port, path)));
+    t.ok(answers.every((a) => a.status === 200), `${path} from 127.0.0.1 with the default exempt list: all ${burst + 30} reached the node`);
+  }
+});
+
+t.test('requests in progress per address: over 128 answered 503 by nginx at once; an exempt address is not counted', async (t) => {
+  const node = await standIn('n');
+  t.teardown(() => closeAll([node]));
+  const limitedNginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]), rateExempt: [] });
+  const exemptNginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]) });
+  t.teardown(async () => {
+    await limitedNginx.stop();
+    await exemptNginx.stop();
+  });
+  for (const [nginx, label] of [[limitedNginx, 'limited'], [exemptNginx, 'exempt']] as const) {
+    node.seen.length = 0;
+    // 140 requests the node holds unanswered: they stay in progress at nginx until release().
+    const answers = Array.from({ length: 140 }, () => httpRequest(nginx.port, '/slow', { timeoutMs: 10_000 }));
+    const expected = label === 'limited' ? 128 : 140;
+    const deadline = Date.now() + 5000;
+    while (node.held.length < expected && Date.now() < deadline) await sleep(20);
+    await sleep(200);
+    t.equal(node.held.length, expected, `${label}: ${expected} requests reached the node and are in progress`);
+    node.release();
+    const done = await Promise.all(answers);
+    const refused = done.filter((a) => a.status !== 200);
+    t.equal(refused.length, 140 - expected, `${label}: ${140 - expected} refused`);
+    if (refused.length > 0) refusedByNginx(t, refused[0]!, 503, /requests in progress/, 'the 129th');
+  }
+});
+
+t.test('X-Forwarded-For names the client only when a trusted proxy sent it; each client its own limit', async (t) => {
+  const node = await standIn('n');
+  t.teardown(() => closeAll([node]));
+  const nginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]), ipRate: 1, ipBurst: 0, rateExempt: [], trustedProxies: ['127.0.0.1'] });
+  const plain = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]) });
+  t.teardown(async () => {
+    await nginx.stop();
+    await plain.stop();
+  });
+  const clientOf = async (port: number, localAddress: string, forwardedFor?: string) => {
+    await requestFrom(port, '/sales/demo', { localAddress, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } });
+    return node.seen.at(-1)?.realIp;
+  };
+  t.equal(await clientOf(nginx.port, '127.0.0.1', '203.0.113.7'), '203.0.113.7', 'from the trusted proxy: the address it forwarded');
+  t.equal(await clientOf(nginx.port, '127.0.0.1', '198.51.100.9, 203.0.113.7'), '203.0.113.7', 'the rightmost untrusted one: a client cannot prepend its own');
+  t.equal(await clientOf(nginx.port, '127.0.0.1', '203.0.113.7, 127.0.0.1'), '203.0.113.7', 'trusted hops are skipped (real_ip_recursive)');
+  t.equal(await clientOf(nginx.port, '127.0.0.2', '203.0.113.7'), '127.0.0.2', 'from a peer that is not trusted: the header is ignored, the peer is the client');
+  t.equal(await clientOf(plain.port, '127.0.0.1', '203.0.113.7'), '127.0.0.1', 'no trusted proxy: the header is ignored');
+
+  const buy = (localAddress: string, forwardedFor: string) => requestFrom(nginx.port, '/buy/ticket', { localAddress, headers: { 'x-forwarded-for': forwardedFor } });
+  const a = [await buy('127.0.0.1', '203.0.113.1'), await buy('127.0.0.1', '203.0.113.1')];
+  t.same(a.map((x) => x.status), [200, 429], 'client A through the proxy: rate 1, burst 0 — its second purchase is refused');
+  t.equal((await buy('127.0.0.1', '203.0.113.2')).status, 200, 'client B through the same proxy, at the same moment: its own limit');
+  const untrusted = [await buy('127.0.0.2', '203.0.113.3'), await buy('127.0.0.2', '203.0.113.4')];
+  t.same(untrusted.map((x) => x.status), [200, 429], 'an untrusted peer naming a new address each time is still one client');
+});
+
+t.test('slow clients: a request header not complete within 5 s is dropped', async (t) => {
+  const node = await standIn('n');
+  t.teardown(() => closeAll([node]));
+  const nginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]) });
+  t.teardown(() => nginx.stop());
+  const started = Date.now();
+  const closedAfter = await new Promise<number>((resolve, reject) => {
+    const socket = connect(nginx.port, '127.0.0.1', () => socket.write('GET /sales/demo HTTP/1.1\r\nHost: x\r\n'));
+    socket.on('error', () => {}); // reset_timedout_connection: a RST
+    socket.on('close', () => resolve(Date.now() - started));
+    setTimeout(() => reject(new Error('still open after 9 s')), 9000).unref();
+  });
+  t.ok(closedAfter >= 4500 && closedAfter <= 7500, `closed after ${closedAfter} ms (client_header_timeout 5s; nginx's default is 60 s)`);
+  t.equal(node.seen.length, 0, 'the node never saw it');
 });

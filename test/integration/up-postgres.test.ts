@@ -21,9 +21,10 @@ t.test('up runs PostgreSQL and keeps its data across runs', { timeout: 120_000 }
   const url = s.databaseUrl ?? '';
   t.match(url, /^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/postgres$/, 'up.json has databaseUrl (with its password)');
   t.equal(s.postgresDataDir, join(first.varDir, 'postgres'), 'the data lives under var/postgres');
-  t.ok(first.stdout.includes(`postgres ${url}`), 'the summary prints the URL');
   const password = readFileSync(join(first.varDir, 'postgres.password'), 'utf8').trim();
   t.ok(url.includes(encodeURIComponent(password)), 'the password is the one kept in var/postgres.password');
+  t.ok(first.stdout.includes(`postgres ${url.replace(`:${encodeURIComponent(password)}@`, ':***@')}`), 'the summary prints the URL, its password masked');
+  t.notOk(first.stdout.includes(password), '...never the password itself');
   t.equal(statSync(join(first.varDir, 'postgres.password')).mode & 0o777, 0o600, 'which only its owner reads');
   const pgPid = s.postgresPid ?? -1;
   t.ok(cmdlineMatches(procInfo(pgPid).cmdline, s.postgresCmdlineHas ?? []), `the postmaster (pid ${pgPid}) is recorded with its cmdline (-D <data dir>)`);

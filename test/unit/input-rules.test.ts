@@ -15,6 +15,7 @@ import {
   saleOfOrderId,
 } from '../../src/rules/input-rules.js';
 import { checkSaleConfig, checkSaleInput } from '../../src/rules/sale-config.js';
+import { checkAddressRange, checkAddressRanges, checkTrustedProxies, rangesContain } from '../../src/rules/address-ranges.js';
 
 t.test('text rules: the longest value passes, one more character or a foreign character does not', async (t) => {
   const cases = [
@@ -75,4 +76,40 @@ t.test('sale config: one check for the API, the CLI and the engine', async (t) =
   const input = checkSaleInput({ id: 'G2', total: 5, opensAt: '2030-01-01T10:00:00Z' });
   t.same(input, { ok: true, value: { id: 'G2', total: 5, perUserLimit: 1, holdSeconds: 900, anonymous: false, opensAt: Date.parse('2030-01-01T10:00:00Z') } }, 'defaults filled, ISO time read');
   t.match(checkSaleInput({ id: 'G2', total: 5, closesAt: 'tomorrow' }), { ok: false, field: 'closesAt', problem: /ISO 8601/ });
+});
+
+t.test('address ranges (--ip-rate-exempt, --trusted-proxy): addresses and CIDRs only, each named when wrong', async (t) => {
+  for (const good of ['127.0.0.1', '10.0.0.0/8', '0.0.0.0/0', '192.0.2.128/25', '::1', '2001:db8::/32', 'fe80::/10', '::ffff:10.0.0.1', '::/0']) {
+    t.ok(checkAddressRange(good).ok, `${good}: accepted`);
+  }
+  const problems: Array<[string, RegExp]> = [
+    ['10.0.0.1/8', /has bits set beyond its \/8: write 10\.0\.0\.0\/8/],
+    ['2001:db8::1/32', /write 2001:db8::\/32/],
+    ['010.0.0.1', /is not an IPv4 or IPv6 address or CIDR/],
+    ['10.0.0.256', /is not an IPv4/],
+    ['fe80::1%eth0', /is not an IPv4/],
+    ['10.0.0.0/33', /from 0 to 32/],
+    ['::/129', /from 0 to 128/],
+    ['10.0.0.0/08', /from 0 to 32/],
+    ['10.0.0.0/8/8', /is not an IPv4/],
+    ['10.0.0.0/8;', /from 0 to 32/],
+    ['unix:', /is not an IPv4/],
+    ['', /is empty/],
+    ['1'.repeat(60), /is too long/],
+  ];
+  for (const [bad, why] of problems) {
+    const checked = checkAddressRange(bad);
+    t.notOk(checked.ok, `${JSON.stringify(bad)}: refused`);
+    if (!checked.ok) t.match(checked.problem, why, `${JSON.stringify(bad)}: ${checked.problem}`);
+  }
+  t.same(checkAddressRanges('none'), { ok: true, value: [] }, 'none: no address');
+  t.same(checkAddressRanges(' 10.0.0.0/8 ,::1,10.0.0.0/8'), { ok: true, value: ['10.0.0.0/8', '::1'] }, 'trimmed, duplicates dropped');
+  t.match(checkAddressRanges('10.0.0.0/8,,::1'), { ok: false, problem: /^item 2: is empty/ }, 'an empty item is named by its place');
+  t.match(checkAddressRanges(Array.from({ length: 257 }, (_, i) => `10.0.${i >> 8}.${i & 255}`).join(',')), { ok: false, problem: /at most 256/ });
+  t.same(checkTrustedProxies('10.0.0.0/8'), { ok: true, value: ['10.0.0.0/8'] });
+  t.match(checkTrustedProxies('10.0.0.0/8,::/0'), { ok: false, problem: /::\/0 trusts every address/ }, 'no proxy may be everyone');
+  t.ok(rangesContain(['127.0.0.0/8', '::1'], '127.0.0.1'), '127.0.0.1 in 127.0.0.0/8');
+  t.ok(rangesContain(['2001:db8::/32'], '2001:db8:ffff::1'), 'IPv6 prefix');
+  t.notOk(rangesContain(['::1'], '127.0.0.1'), 'IPv4 is not in an IPv6 range');
+  t.notOk(rangesContain(['10.0.0.0/8'], '11.0.0.1'));
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backoff } from '../../src/launcher/backoff.js';
-import { parseUpArgs } from '../../src/cli/up.js';
+import { parseUpArgs, UP_HELP } from '../../src/cli/up.js';
 import { ConfigError } from '../../src/config/errors.js';
 import type { UpOptions } from '../../src/launcher/options.js';
 import { acquireUpLock, readUpStateIn, releaseUpLock, writeUpState, type UpState } from '../../src/launcher/state.js';
@@ -31,6 +31,12 @@ t.test('flags: defaults, weights, and errors that name the flag', async (t) => {
   });
   t.same({ ipRate: d.ipRate, ipBurst: d.ipBurst, buyerRate: d.buyerRate, buyerBurst: d.buyerBurst }, { ipRate: 50, ipBurst: 100, buyerRate: 5, buyerBurst: 20 }, 'rate limits on by default');
   t.same(up(['--ip-rate', '0', '--buyer-rate', '0']), { ...d, ipRate: 0, buyerRate: 0 }, '0 turns each off');
+  t.same({ exempt: d.ipRateExempt, trusted: d.trustedProxies }, { exempt: ['127.0.0.0/8', '::1'], trusted: [] }, 'this machine exempt, no proxy trusted by default');
+  t.same(up(['--ip-rate-exempt', 'none']).ipRateExempt, [], '--ip-rate-exempt none: every address limited');
+  t.same(up(['--ip-rate-exempt', '10.0.0.0/8, 192.0.2.7,2001:db8::/32']).ipRateExempt, ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32'], 'a list, spaces trimmed');
+  t.same(up(['--trusted-proxy', '10.1.0.0/16,10.2.0.5']).trustedProxies, ['10.1.0.0/16', '10.2.0.5'], '--trusted-proxy: the balancers');
+  t.match(UP_HELP, /--ip-rate-exempt CIDR,\.\.\. .*default 127\.0\.0\.0\/8,::1/, 'up --help documents --ip-rate-exempt and its default');
+  t.match(UP_HELP, /--trusted-proxy CIDR,\.\.\. .*X-Forwarded-For.*default none/, 'and --trusted-proxy');
   t.same(up(['--weights', '5,1']).nodes, 2, '--weights alone sets the node count');
   t.same(up(['--nodes', '3']).weights, [1, 2, 3]);
   t.equal(up([], { REDIS_URL: 'redis://10.0.0.1:6379' }).redisUrl, 'redis://10.0.0.1:6379', 'REDIS_URL means an external Redis');
@@ -56,6 +62,11 @@ t.test('flags: defaults, weights, and errors that name the flag', async (t) => {
   bad(['--bogus'], /Unknown option '--bogus'/);
   bad(['--ip-rate=-1'], /--ip-rate: expected a whole number from 0 to/);
   bad(['--buyer-burst', '0'], /--buyer-burst: expected a whole number from 1 to 1000/);
+  bad(['--ip-rate-exempt', '127.0.0.1/8'], /--ip-rate-exempt: item 1: "127\.0\.0\.1\/8" has bits set beyond its \/8: write 127\.0\.0\.0\/8/);
+  bad(['--ip-rate-exempt', '10.0.0.0/8,localhost'], /--ip-rate-exempt: item 2: "localhost" is not an IPv4 or IPv6 address or CIDR/);
+  bad(['--ip-rate-exempt', ''], /--ip-rate-exempt: item 1: is empty/);
+  bad(['--trusted-proxy', '10.0.0.0/33'], /--trusted-proxy: item 1: "10\.0\.0\.0\/33": the prefix after \/ must be a whole number from 0 to 32/);
+  bad(['--trusted-proxy', '0.0.0.0/0'], /--trusted-proxy: 0\.0\.0\.0\/0 trusts every address, so any client could choose its own address/);
 });
 
 t.test('state file: a live pid locks, a dead one is stale, release only removes our own', async (t) => {
