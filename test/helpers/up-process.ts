@@ -30,10 +30,15 @@ export interface Exit {
   stateLeft?: boolean;
 }
 
-/** `count` consecutive free loopback ports (nodes take --port-base, +1, ...). */
+/**
+ * `count` consecutive free loopback ports (nodes take --port-base, +1, ...). Chosen below Linux's ephemeral range
+ * (32768-60999 by default): ports the kernel hands out for bind(0) — every other test's free port — and for
+ * outgoing connections come from there, and one of them could take a port of this range in the seconds before
+ * a node listens on it ("could not listen: is the port taken?").
+ */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 25_000);
+    const base = 10_000 + Math.floor(Math.random() * 22_000);
     let ok = true;
     for (let i = 0; i < count && ok; i++) ok = await isPortFree(base + i);
     if (ok) return base;
