@@ -42,11 +42,8 @@ if paidSeen ~= '1' and paidSeen ~= '0' then return {C.INVALID_ARGUMENT, 'paidSee
 if type(seenUser) ~= 'string' or #seenUser > MAX_USER_LEN or string.find(seenUser, USER_BAD_CHAR) then
   return {C.INVALID_ARGUMENT, 'user'}
 end
-local WANT = {'hash', 'hash', 'hash', 'stream'}
-for k = 1, 4 do
-  local t = redis.call('TYPE', KEYS[k]).ok
-  if t ~= 'none' and t ~= WANT[k] then return {C.INVALID_ARGUMENT, 'KEYS[' .. k .. '] is a ' .. t} end
-end
+local badType = wrongKeyType({'hash', 'hash', 'hash', 'stream'})
+if badType then return badType end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {C.UNKNOWN_SALE, saleId} end
 
 local first = redis.call('HGET', KEYS[3], oid)

@@ -144,11 +144,8 @@ end
 
 -- Every key this script may write must have its type (or not exist): Redis does not roll back a script that
 -- errors halfway, so a wrong type found at the XADD would leave the units already taken.
-local WANT = {'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string'}
-for k = 1, 7 do
-  local t = redis.call('TYPE', KEYS[k]).ok
-  if t ~= 'none' and t ~= WANT[k] then return {C.INVALID_ARGUMENT, 'KEYS[' .. k .. '] is a ' .. t} end
-end
+local badType = wrongKeyType({'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string'})
+if badType then return badType end
 
 -- paused rides in the HMGET the batch makes anyway: the pause costs the hot path no extra call.
 local m = redis.call('HMGET', KEYS[1], 'total', 'perUserLimit', 'holdSeconds', 'opensAt', 'closesAt',

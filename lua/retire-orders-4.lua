@@ -52,11 +52,8 @@ for i = 1, n do
   end
   if not seen[oid] then seen[oid] = true; oids[#oids + 1] = oid end
 end
-local WANT = {'hash', 'hash', 'hash', 'zset'}
-for k = 1, 4 do
-  local t = redis.call('TYPE', KEYS[k]).ok
-  if t ~= 'none' and t ~= WANT[k] then return {C.INVALID_ARGUMENT, 'KEYS[' .. k .. '] is a ' .. t} end
-end
+local badType = wrongKeyType({'hash', 'hash', 'hash', 'zset'})
+if badType then return badType end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {C.UNKNOWN_SALE, saleId} end
 
 local now = nowMs()

@@ -32,11 +32,8 @@ end
 
 local cutMs, cutSeq = parseId(ARGV[1])
 if not cutMs then return {C.INVALID_ARGUMENT, 'minId'} end
-local WANT = {'hash', 'zset', 'stream'}
-for k = 1, 3 do
-  local t = redis.call('TYPE', KEYS[k]).ok
-  if t ~= 'none' and t ~= WANT[k] then return {C.INVALID_ARGUMENT, 'KEYS[' .. k .. '] is a ' .. t} end
-end
+local badType = wrongKeyType({'hash', 'zset', 'stream'})
+if badType then return badType end
 
 local lowest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 if #lowest == 2 then

@@ -69,3 +69,14 @@ local function saleOfOrderId(s)
   if isSaleId(sale) and isToken(rest, MAX_ID_LEN) then return sale end
   return nil
 end
+
+-- The error reply for the first of KEYS[1..#want] that exists with another type than want[k], else nil. Every
+-- script that writes checks this before its first write: Redis does not roll back a script that errors halfway,
+-- so a wrong type found at a late write would leave the writes before it.
+local function wrongKeyType(want)
+  for k = 1, #want do
+    local t = redis.call('TYPE', KEYS[k]).ok
+    if t ~= 'none' and t ~= want[k] then return {C.INVALID_ARGUMENT, 'KEYS[' .. k .. '] is a ' .. t} end
+  end
+  return nil
+end

@@ -8,11 +8,14 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** One HTTP/1.1 request on its own connection (no agent, no keep-alive), bounded by timeoutMs. */
+/**
+ * One HTTP/1.1 request on its own connection (no agent, no keep-alive), bounded by timeoutMs. `localAddress`
+ * picks the connection's source address (tests use 127.0.0.2 as a second client of this machine).
+ */
 export function httpRequest(
   port: number,
   path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; host?: string } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; host?: string; localAddress?: string } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -23,6 +26,7 @@ export function httpRequest(
         method: options.method ?? 'GET',
         headers: { connection: 'close', ...options.headers },
         agent: false,
+        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
         timeout: options.timeoutMs ?? 2000,
       },
       (res) => {

@@ -10,13 +10,13 @@ import { createSigner } from 'fast-jwt';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { ack, ensureOrderGroup, readNew } from '../../src/redis/order-stream.js';
 import { SaleEngine } from '../../src/sale/engine.js';
-import type { OrderView } from '../../src/sale/types.js';
 import { createPool } from '../../src/store/connection.js';
 import { migrate } from '../../src/store/migrations.js';
-import { OrderStore, type OrderRow } from '../../src/store/order-store.js';
+import { OrderStore } from '../../src/store/order-store.js';
 import { NodeProcess, http, keepAliveAgent } from '../helpers/node-process.js';
 import { PostgresServer } from '../helpers/postgres-server.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { syncAndRetire as retireByHand } from '../helpers/retire-by-hand.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const ADMIN = 'fallback-admin-token';
@@ -57,24 +57,7 @@ const get = (base: string, id: string, headers: Record<string, string> = {}) => 
 const post = (base: string, id: string, what: 'pay' | 'cancel', headers: Record<string, string> = {}) =>
   http(agent, 'POST', `${base}/orders/${id}/${what}`, undefined, headers);
 
-/** The order worker's job, done by hand: the orders' current state from Redis into PostgreSQL, then retire the final ones. */
-async function syncAndRetire(sale: string, ids: string[]): Promise<void> {
-  const views = (await Promise.all(ids.map((id) => engine.getOrder(id)))) as OrderView[];
-  const row = (v: OrderView): OrderRow => ({
-    orderId: v.id,
-    saleId: v.sale,
-    userId: v.user,
-    status: v.status,
-    reservedAt: v.createdAt!,
-    expiresAt: v.expiresAt,
-    ...(v.paidAt !== undefined ? { paidAt: v.paidAt } : {}),
-    ...(v.status === 'cancelled' || v.status === 'expired' ? { endedAt: Date.now() } : {}),
-  });
-  await store.upsertOrders(views.map(row));
-  const final = views.filter((v) => v.status !== 'held').map((v) => v.id);
-  const retired = await engine.retireOrders(sale, final, 0);
-  if (retired.retired !== final.length) throw new Error(`retired ${retired.retired} of ${final.length}`);
-}
+const syncAndRetire = (sale: string, ids: string[]) => retireByHand(engine, store, sale, ids);
 
 await createSale('FB', 900);
 await createSale('FBX', 1);

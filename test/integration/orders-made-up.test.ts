@@ -13,13 +13,13 @@ import { connectRedisReady } from '../../src/redis/connection.js';
 import { saleKeys } from '../../src/redis/keys.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { newIdKey, newOrderId } from '../../src/sale/ids.js';
-import type { OrderView } from '../../src/sale/types.js';
 import { createPool } from '../../src/store/connection.js';
 import { migrate } from '../../src/store/migrations.js';
-import { OrderStore, type OrderRow } from '../../src/store/order-store.js';
+import { OrderStore } from '../../src/store/order-store.js';
 import { NodeProcess, http, keepAliveAgent, pool as inParallel } from '../helpers/node-process.js';
 import { PostgresServer } from '../helpers/postgres-server.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { syncAndRetire as retireByHand } from '../helpers/retire-by-hand.js';
 
 const ADMIN = 'made-up-admin-token';
 const FLOOD = 2000;
@@ -63,23 +63,7 @@ const buy = async (sale: string): Promise<string> => {
 };
 const get = (id: string) => http(agent, 'GET', `${node.url}/orders/${id}`);
 
-/** The order worker's job, by hand: the orders' state into PostgreSQL, then the final ones retired from Redis. */
-async function syncAndRetire(sale: string, ids: string[]): Promise<void> {
-  const views = (await Promise.all(ids.map((id) => engine.getOrder(id)))) as OrderView[];
-  const row = (v: OrderView): OrderRow => ({
-    orderId: v.id,
-    saleId: v.sale,
-    userId: v.user,
-    status: v.status,
-    reservedAt: v.createdAt!,
-    expiresAt: v.expiresAt,
-    ...(v.paidAt !== undefined ? { paidAt: v.paidAt } : {}),
-    ...(v.status === 'cancelled' ? { endedAt: Date.now() } : {}),
-  });
-  await store.upsertOrders(views.map(row));
-  const retired = await engine.retireOrders(sale, views.filter((v) => v.status !== 'held').map((v) => v.id), 0);
-  must(retired.retired === views.filter((v) => v.status !== 'held').length, `retire in ${sale}`);
-}
+const syncAndRetire = (sale: string, ids: string[]) => retireByHand(engine, store, sale, ids);
 
 const paidId = await buy('MU');
 const cancelledId = await buy('MU');
