@@ -75,16 +75,17 @@ function response(status, headers, body)
   if status == 409 then c.conflicts = c.conflicts + 1; return end
   report.classify(c, status, body)
   if status ~= 200 or not string.find(body, '"code":1,', 1, true) then return end
-  if string.find(body, '"replayed":false', 1, true) then
+  -- By msg first: a pay's answer carries the order, "replayed" field included, and is no new order.
+  if string.find(body, '"msg":"paid"', 1, true) then
+    c.paid = c.paid + 1
+  elseif string.find(body, '"msg":"cancelled"', 1, true) then
+    c.cancelled = c.cancelled + 1
+  elseif string.find(body, '"replayed":false', 1, true) then
     c.newOrders = c.newOrders + 1
     local id = string.match(body, '"orderId":"([^"]+)"')
     if id and #orders < 10000 then orders[#orders + 1] = id end
   elseif string.find(body, '"replayed":true', 1, true) then
     c.replays = c.replays + 1
-  elseif string.find(body, '"msg":"paid"', 1, true) then
-    c.paid = c.paid + 1
-  elseif string.find(body, '"msg":"cancelled"', 1, true) then
-    c.cancelled = c.cancelled + 1
   end
 end
 
