@@ -70,7 +70,7 @@ try {
   await stopAllChildren();
 }
 if (crashed !== undefined) {
-  console.error(`\nnpm run bench: a run could not be made: ${(crashed as Error).stack ?? String(crashed)}\nserver logs kept in ${workDir}`);
+  console.error(`\nnpm run bench: a run could not be made: ${crashed instanceof Error ? crashed.stack : JSON.stringify(crashed)}\nserver logs kept in ${workDir}`);
   process.exit(1);
 }
 

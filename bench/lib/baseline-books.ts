@@ -24,9 +24,9 @@ export async function baselineBooks(redis: Redis, sale: string): Promise<Books> 
       if (user !== '') users.set(user, (users.get(user) ?? 0) + 1);
     }
     if (page.length < 10_000) break;
-    cursor = `(${page[page.length - 1]![0]}`;
+    cursor = `(${page[page.length - 1][0]}`;
   }
   const over = [...users].filter(([, n]) => n > 1);
-  if (over.length > 0) problems.push(`${over.length} users above the limit of 1, e.g. ${over[0]![0]} with ${over[0]![1]}`);
+  if (over.length > 0) problems.push(`${over.length} users above the limit of 1, e.g. ${over[0][0]} with ${over[0][1]}`);
   return { sold, ok: problems.length === 0, problems, detail: { total, orders, streamEntries: entries, buyers: users.size } };
 }

@@ -35,7 +35,7 @@ export async function startTicketSpike(layout: Layout, sale: SaleSpec, workDir: 
     const ports: number[] = [];
     for (let i = 0; i < layout.nodes; i++) {
       const port = await freePort();
-      const weight = layout.nginx ? layout.weights[i]! : 1;
+      const weight = layout.nginx ? layout.weights[i] : 1;
       const args = [
         'dist/src/cli/main.js', 'node', '--port', String(port), '--threads', String(layout.threads), '--redis', redis.server.url,
         '--id', `node-${i + 1}`, '--weight', String(weight), '--total-weight', String(layout.nginx ? totalWeight : 1),

@@ -18,7 +18,7 @@ export async function run(): Promise<Report> {
   const generous = BuyerBuckets.create({ rate: 1_000_000, burst: 1000 });
   rows.push(await measureSingle('take, admitted (100k buyers, load + CAS)', BATCH, () => {
     for (let i = 0; i < BATCH; i++) {
-      sink += generous.take(BUYERS[next]!);
+      sink += generous.take(BUYERS[next]);
       next = next + 1 === BUYERS.length ? 0 : next + 1;
     }
   }));
@@ -33,7 +33,7 @@ export async function run(): Promise<Report> {
   }));
   const off = BuyerBuckets.create({ rate: 0, burst: 1 });
   rows.push(await measureSingle('take, limit off (--buyer-rate 0)', BATCH, () => {
-    for (let i = 0; i < BATCH; i++) sink += off.take(BUYERS[i]!);
+    for (let i = 0; i < BATCH; i++) sink += off.take(BUYERS[i]);
   }));
   rows.push(await measureSingle('Date.now() alone (part of every take)', BATCH, () => {
     for (let i = 0; i < BATCH; i++) sink += Date.now() & 1;

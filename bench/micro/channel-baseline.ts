@@ -17,7 +17,7 @@ async function measure(threads: number, inFlight: number): Promise<Row> {
   const ownerPorts: MessagePort[] = channels.map((c) => c.port1);
   const owner = await Fleet.start(ownerWorker, [{ ports: ownerPorts, units: UNITS } satisfies ChannelOwnerData], [ownerPorts]);
   try {
-    const ownerThread = owner.workers[0]!;
+    const ownerThread = owner.workers[0];
     return await measureFleet(
       inFlight === 1 ? 'channel take (postMessage round trip)' : `channel take, ${inFlight} in flight per thread`,
       clientWorker,

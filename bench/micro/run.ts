@@ -18,13 +18,13 @@ import { run as takeSingle } from './take-single.js';
 const PASSES = 3;
 
 function best(passes: Report[]): Report {
-  const first = passes[0]!;
+  const first = passes[0];
   const rows = first.rows.map((_row, i) => {
-    const all = passes.map((p) => p.rows[i]!);
+    const all = passes.map((p) => p.rows[i]);
     const top = all.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a));
     return { ...top, passes: all.map((r) => Math.round(r.opsPerSec)) };
   });
-  const last = passes[passes.length - 1]!;
+  const last = passes[passes.length - 1];
   return { ...last, rows, notes: [...first.notes, `best of ${passes.length} interleaved passes per row`] };
 }
 
@@ -40,7 +40,7 @@ done(await takeSingle());
 const interleaved = [takeContention, mutexBaseline, falseSharing];
 const passes: Report[][] = interleaved.map(() => []);
 for (let pass = 0; pass < PASSES; pass++) {
-  for (const [i, run] of interleaved.entries()) passes[i]!.push(await run());
+  for (const [i, run] of interleaved.entries()) passes[i].push(await run());
 }
 for (const list of passes) done(best(list));
 done(await channelBaseline());

@@ -16,7 +16,7 @@ export async function run(): Promise<Report> {
   const shipped = StockCounters.create({ sales: 1, partitions: 4 });
   rows.push(
     await measureSingle('take() with taken counter', BATCH, () => {
-      if (shipped.snapshot(0).partitions[0]! < BATCH) shipped.setQuota(0, layout.kMaxUnits);
+      if (shipped.snapshot(0).partitions[0] < BATCH) shipped.setQuota(0, layout.kMaxUnits);
       for (let i = 0; i < BATCH; i++) shipped.take(0, 0);
     }),
   );
@@ -24,7 +24,7 @@ export async function run(): Promise<Report> {
   const bare = makeBareTake(reference);
   rows.push(
     await measureSingle('bare CAS take, no counter, no checks', BATCH, () => {
-      if (reference.snapshot(0).partitions[0]! < BATCH) reference.setQuota(0, layout.kMaxUnits);
+      if (reference.snapshot(0).partitions[0] < BATCH) reference.setQuota(0, layout.kMaxUnits);
       for (let i = 0; i < BATCH; i++) bare(0, 0);
     }),
   );

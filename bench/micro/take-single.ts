@@ -14,7 +14,7 @@ export async function run(): Promise<Report> {
   const one = StockCounters.create({ sales: 1, partitions: 4 });
   rows.push(
     await measureSingle('take() from own partition', BATCH, () => {
-      if (one.snapshot(0).partitions[0]! < BATCH) one.setQuota(0, layout.kMaxUnits);
+      if (one.snapshot(0).partitions[0] < BATCH) one.setQuota(0, layout.kMaxUnits);
       for (let i = 0; i < BATCH; i++) one.take(0, 0);
     }),
   );
@@ -24,7 +24,7 @@ export async function run(): Promise<Report> {
   hot.setOpen(0, true);
   rows.push(
     await measureSingle('isOpen + isSoldOut + take()', BATCH, () => {
-      if (hot.snapshot(0).partitions[0]! < BATCH) hot.setQuota(0, layout.kMaxUnits);
+      if (hot.snapshot(0).partitions[0] < BATCH) hot.setQuota(0, layout.kMaxUnits);
       for (let i = 0; i < BATCH; i++) if (hot.isOpen(0) && !hot.isSoldOut(0)) hot.take(0, 0);
     }),
   );
@@ -53,7 +53,7 @@ export async function run(): Promise<Report> {
       Atomics.store(m, kUnitsIndex, layout.kMaxUnits);
       for (let i = 0; i < BATCH; i++) {
         lock(m, kLockIndex);
-        const units = m[kUnitsIndex]!;
+        const units = m[kUnitsIndex];
         if (units > 0) m[kUnitsIndex] = units - 1;
         unlock(m, kLockIndex);
       }

@@ -31,7 +31,7 @@ for (const { threads, signer } of pools) {
   });
 }
 bench.add('piscina pool, 1 thread: one sign() awaited at a time (latency of one)', async () => {
-  await pools[0]!.signer.sign(order());
+  await pools[0].signer.sign(order());
 });
 await bench.run();
 await Promise.all(pools.map(({ signer }) => signer.close()));
@@ -40,9 +40,9 @@ const perIteration = [1, BATCH, BATCH, 1];
 const threadsOf = [1, 1, 2, 1];
 const rows: Row[] = bench.tasks.map((task, i) => ({
   name: task.name,
-  threads: threadsOf[i]!,
-  opsPerIteration: perIteration[i]!,
-  opsPerSec: (1000 * perIteration[i]!) / task.result!.latency.mean,
+  threads: threadsOf[i],
+  opsPerIteration: perIteration[i],
+  opsPerSec: (1000 * perIteration[i]) / task.result!.latency.mean,
   meanMs: task.result!.latency.mean,
   rme: task.result!.latency.rme,
   samples: task.result!.latency.samples.length,

@@ -27,7 +27,7 @@ import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
+  return i > 0 ? process.argv[i + 1] : def;
 }
 const ORDERS = Number(arg('orders', '300000'));
 const PAGE = Number(arg('page-size', '500'));
@@ -76,7 +76,7 @@ async function pinger(url: string): Promise<{ stop: () => Promise<{ rtts: number
 function stats(rtts: number[]): string {
   const s = [...rtts].sort((a, b) => a - b);
   const p99 = s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? 0;
-  return `ping max ${s[s.length - 1]!.toFixed(1)} ms, p99 ${p99.toFixed(2)} ms, median ${s[s.length >> 1]!.toFixed(2)} ms (${s.length} pings)`;
+  return `ping max ${s[s.length - 1].toFixed(1)} ms, p99 ${p99.toFixed(2)} ms, median ${s[s.length >> 1].toFixed(2)} ms (${s.length} pings)`;
 }
 
 const SCRIPT_NAMES = new Map(loadScripts().map((d) => [createHash('sha1').update(d.lua).digest('hex'), d.name]));
@@ -90,7 +90,7 @@ async function scriptTimes(redis: Redis): Promise<string> {
   const by = new Map<string, number[]>();
   for (const e of log) {
     if (!/^eval/i.test(e[3][0] ?? '')) continue;
-    const name = /^evalsha$/i.test(e[3][0]!) ? (SCRIPT_NAMES.get(e[3][1]!) ?? 'other') : 'eval';
+    const name = /^evalsha$/i.test(e[3][0]) ? (SCRIPT_NAMES.get(e[3][1]) ?? 'other') : 'eval';
     by.set(name, [...(by.get(name) ?? []), e[2] / 1000]);
   }
   const slow = [...by]
@@ -150,11 +150,11 @@ try {
   );
   for (let i = 0; i < ids.length; i += 20 * 500) {
     const chunk = [];
-    for (let j = i; j < Math.min(ids.length, i + 20 * 500); j += 20) chunk.push(engine.pay(ids[j]!));
-    for (let j = i + 7; j < Math.min(ids.length, i + 20 * 500); j += 50) chunk.push(engine.cancel(ids[j]!).catch(() => undefined));
+    for (let j = i; j < Math.min(ids.length, i + 20 * 500); j += 20) chunk.push(engine.pay(ids[j]));
+    for (let j = i + 7; j < Math.min(ids.length, i + 20 * 500); j += 50) chunk.push(engine.cancel(ids[j]).catch(() => undefined));
     await Promise.all(chunk);
   }
-  console.log(`filled ${ids.length} orders in ${Math.round(performance.now() - f0)} ms; load ${loadavg()[0]!.toFixed(2)}`);
+  console.log(`filled ${ids.length} orders in ${Math.round(performance.now() - f0)} ms; load ${loadavg()[0].toFixed(2)}`);
 
   await measure(redis, `paged audit (page ${PAGE})`, async () => {
     const r = await engine.audit(SALE, { pageSize: PAGE });

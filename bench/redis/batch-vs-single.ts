@@ -74,7 +74,7 @@ async function scenario(mode: Mode, appendfsync: 'always' | 'everysec'): Promise
       const p = { orderId: newOrderId(sale), user: `u${user++}` };
       if (mode === 'single') {
         const r = await engine.reserveBatch(sale, newBatchId(), [p]);
-        return r.results[0]!.outcome === Outcome.Success;
+        return r.results[0].outcome === Outcome.Success;
       }
       return (await batcher.reserve(sale, p)).outcome === Outcome.Success;
     };

@@ -16,7 +16,7 @@ import { RedisServer } from '../../test/helpers/redis-server.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
+  return i > 0 ? process.argv[i + 1] : def;
 }
 
 async function usedMemory(redis: Redis): Promise<number> {

@@ -19,7 +19,7 @@ import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
+  return i > 0 ? process.argv[i + 1] : def;
 }
 const SECONDS = Number(arg('seconds', '3'));
 const SIZES = arg('sizes', '1,128').split(',').map(Number);
@@ -67,7 +67,7 @@ for (const size of SIZES) {
     const per = (x: number) => (x / done).toFixed(2);
     console.log(
       `batch ${String(size).padStart(3)}: script ${per(s1.usec - s0.usec)} µs, redis cpu ${per((s1.cpu - s0.cpu) * 1e6)} µs per purchase;` +
-        ` ${Math.round(done / secs)} purchases/s; load ${loadavg()[0]!.toFixed(2)}`,
+        ` ${Math.round(done / secs)} purchases/s; load ${loadavg()[0].toFixed(2)}`,
     );
     if (EXPIRE) {
       await new Promise((res) => setTimeout(res, 1100));

@@ -73,10 +73,10 @@ try {
   for (const mode of ['multi-row', 'copy', 'row-at-a-time'] as const) {
     await pool.query('truncate orders');
     await pool.query('checkpoint');
-    const insertPerSecond = await run(pool, store, mode, makeOrders(mode[0]!, 'held'));
-    const updatePerSecond = await run(pool, store, mode, makeOrders(mode[0]!, 'paid'));
+    const insertPerSecond = await run(pool, store, mode, makeOrders(mode[0], 'held'));
+    const updatePerSecond = await run(pool, store, mode, makeOrders(mode[0], 'paid'));
     const { rows } = await pool.query<{ n: string }>(`select count(*) as n from orders where status = 'paid'`);
-    if (Number(rows[0]!.n) !== ORDERS) throw new Error(`${mode}: expected ${ORDERS} paid orders, found ${rows[0]!.n}`);
+    if (Number(rows[0].n) !== ORDERS) throw new Error(`${mode}: expected ${ORDERS} paid orders, found ${rows[0].n}`);
     results.push({ mode, insertPerSecond, updatePerSecond });
     process.stdout.write(`${mode.padEnd(14)} insert ${String(insertPerSecond).padStart(7)} orders/s   reserved->paid ${String(updatePerSecond).padStart(7)} orders/s\n`);
   }

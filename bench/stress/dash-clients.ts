@@ -17,7 +17,7 @@ for (let i = 0; i < Number(values.clients); i++) {
     open++;
     if (open === Number(values.clients)) process.stdout.write(`${open} dashboards connected\n`);
   });
-  ws.on('message', () => counts[i]!++);
+  ws.on('message', () => counts[i]++);
   ws.on('error', (err) => process.stderr.write(`dashboard ${i}: ${err.message}\n`));
   sockets.push(ws);
 }

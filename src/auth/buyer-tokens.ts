@@ -74,7 +74,7 @@ export class BuyerTokens {
     if (match === null) throw new AuthError('TOKEN_MISSING', 'send Authorization: Bearer <token> with the buyer token your login issued');
     let payload: Claims;
     try {
-      payload = this.verify(match[1]!);
+      payload = this.verify(match[1]);
     } catch (err) {
       throw new AuthError('TOKEN_INVALID', `the buyer token was refused (${(err as Error).message}): log in again for a fresh one`);
     }

@@ -8,7 +8,7 @@ import type { Rejection } from './request-rules.js';
  */
 export function bearerMatches(header: string, token: string): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  const given = digest(match === null ? '' : match[1]!);
+  const given = digest(match === null ? '' : match[1]);
   return timingSafeEqual(given, digest(token)) && match !== null;
 }
 

@@ -73,7 +73,7 @@ export function preparePostgres(varDir: string, initdb: string, log: Logger): Pr
   }
   log.info({ dataDir }, 'initdb: making the embedded PostgreSQL cluster');
   const argv = [...asServer(user), initdb, '-D', dataDir, '-U', 'postgres', '--pwfile', pwfile, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C'];
-  const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 120_000 });
   rmSync(pwfile, { force: true });
   if (result.status !== 0) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -113,7 +113,7 @@ export const BACKGROUND_NICE = 10;
 
 function canReach(dir: string, user: { uid: number; gid: number }): boolean {
   const argv = [...asServer(user), 'test', '-x', dir];
-  return spawnSync(argv[0]!, argv.slice(1)).status === 0;
+  return spawnSync(argv[0], argv.slice(1)).status === 0;
 }
 
 export function postgresUrl(port: number, password: string): string {
@@ -148,7 +148,7 @@ export function embeddedPostgresSpec(o: EmbeddedPostgresOptions): ChildSpec {
   const url = postgresUrl(o.port, o.prepared.password);
   return {
     name: 'postgres',
-    command: argv[0]!,
+    command: argv[0],
     args: argv.slice(1),
     cmdlineHas: [basename(o.binary), `-D ${o.prepared.dataDir}`, `-p ${o.port}`],
     background: BACKGROUND_NICE,

@@ -184,7 +184,7 @@ export class Launcher {
         ticketKeysDir,
       });
       const child = new SupervisedChild(spec, this.log, (pid) => {
-        nodeInfo[i] = { ...nodeInfo[i]!, pid, cmdlineHas: spec.cmdlineHas };
+        nodeInfo[i] = { ...nodeInfo[i], pid, cmdlineHas: spec.cmdlineHas };
         this.update({ nodes: nodeInfo });
       });
       this.nodes.set(n.id, child);

@@ -19,7 +19,7 @@ export class StatLog {
     private readonly maxLines = 512,
   ) {
     this.fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o644);
-    this.timer = setInterval(() => this.flush(), flushMs);
+    this.timer = setInterval(() => void this.flush(), flushMs);
     this.timer.unref();
   }
 
@@ -27,7 +27,7 @@ export class StatLog {
   record(sale: string, outcome: string, orderId: string | undefined, localQuota: number): void {
     if (this.fd < 0) return;
     this.lines.push(`${new Date().toISOString()}\tt${this.thread}\t${sale}\t${outcome}\t${orderId ?? '-'}\t${localQuota}\n`);
-    if (this.lines.length >= this.maxLines) this.flush();
+    if (this.lines.length >= this.maxLines) void this.flush();
   }
 
   /** Hands the buffered lines to one write; writes are chained so batches stay in order. */

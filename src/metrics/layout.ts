@@ -52,18 +52,18 @@ export class ThreadCounters {
   }
 
   outcome(name: OutcomeName): void {
-    this.slots[OUTCOME_BASE + (OUTCOME_INDEX.get(name) ?? 0)]! += 1;
+    this.slots[OUTCOME_BASE + (OUTCOME_INDEX.get(name) ?? 0)] += 1;
   }
 
   /** One finished response: its status and how long it took in seconds. */
   response(status: number, seconds: number): void {
     const s = this.slots;
-    s[STATUS_BASE + (STATUS_INDEX.get(status) ?? STATUSES.length - 1)]! += 1;
+    s[STATUS_BASE + (STATUS_INDEX.get(status) ?? STATUSES.length - 1)] += 1;
     let i = 0;
-    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]!) i++;
-    s[BUCKET_BASE + i]! += 1;
-    s[LAT_SUM]! += seconds;
-    s[LAT_COUNT]! += 1;
+    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
+    s[BUCKET_BASE + i] += 1;
+    s[LAT_SUM] += seconds;
+    s[LAT_COUNT] += 1;
   }
 }
 
@@ -71,6 +71,6 @@ export class ThreadCounters {
 export function readTotals(buffer: SharedArrayBuffer, threads: number): Float64Array {
   const all = new Float64Array(buffer);
   const totals = new Float64Array(REGION);
-  for (let t = 0; t < threads; t++) for (let i = 0; i < REGION; i++) totals[i]! += all[t * REGION + i]!;
+  for (let t = 0; t < threads; t++) for (let i = 0; i < REGION; i++) totals[i] += all[t * REGION + i];
   return totals;
 }

@@ -48,24 +48,24 @@ export function createMetricsRegistry(
 
   registerFromBuffer(registry, 'ticket_spike_purchases_total', 'Purchase requests answered, by outcome', 'counter', () => {
     const totals = readTotals(buffer, threads);
-    return OUTCOMES.map((outcome, i) => ({ labels: { outcome }, value: totals[OUTCOME_BASE + i]! }));
+    return OUTCOMES.map((outcome, i) => ({ labels: { outcome }, value: totals[OUTCOME_BASE + i] }));
   });
   registerFromBuffer(registry, 'ticket_spike_http_responses_total', 'HTTP responses sent, by status (0 = other)', 'counter', () => {
     const totals = readTotals(buffer, threads);
-    return STATUSES.map((status, i) => ({ labels: { status: String(status) }, value: totals[STATUS_BASE + i]! }));
+    return STATUSES.map((status, i) => ({ labels: { status: String(status) }, value: totals[STATUS_BASE + i] }));
   });
   registerFromBuffer(registry, 'ticket_spike_request_seconds', 'Time from request to answer, seconds', 'histogram', () => {
     const totals = readTotals(buffer, threads);
     const values: MetricValue[] = [];
     let cumulative = 0;
     LATENCY_BUCKETS.forEach((le, i) => {
-      cumulative += totals[BUCKET_BASE + i]!;
+      cumulative += totals[BUCKET_BASE + i];
       values.push({ labels: { le }, value: cumulative, metricName: 'ticket_spike_request_seconds_bucket' });
     });
-    cumulative += totals[BUCKET_BASE + LATENCY_BUCKETS.length]!;
+    cumulative += totals[BUCKET_BASE + LATENCY_BUCKETS.length];
     values.push({ labels: { le: '+Inf' }, value: cumulative, metricName: 'ticket_spike_request_seconds_bucket' });
-    values.push({ labels: {}, value: totals[LAT_SUM]!, metricName: 'ticket_spike_request_seconds_sum' });
-    values.push({ labels: {}, value: totals[LAT_COUNT]!, metricName: 'ticket_spike_request_seconds_count' });
+    values.push({ labels: {}, value: totals[LAT_SUM], metricName: 'ticket_spike_request_seconds_sum' });
+    values.push({ labels: {}, value: totals[LAT_COUNT], metricName: 'ticket_spike_request_seconds_count' });
     return values;
   });
   // One collect fills all four per-sale gauges right before the scrape reads them: it is registered before

@@ -37,13 +37,13 @@ export class RateWindow {
   sample(nowMs: number): NodeRates {
     this.samples.push({ at: nowMs, totals: readTotals(this.buffer, this.threads) });
     if (this.samples.length > this.keep) this.samples.shift();
-    return ratesBetween(this.samples[0]!, this.samples[this.samples.length - 1]!);
+    return ratesBetween(this.samples[0], this.samples[this.samples.length - 1]);
   }
 }
 
 export function ratesBetween(from: { at: number; totals: Float64Array }, to: { at: number; totals: Float64Array }): NodeRates {
   const seconds = (to.at - from.at) / 1000;
-  const delta = (i: number) => to.totals[i]! - from.totals[i]!;
+  const delta = (i: number) => to.totals[i] - from.totals[i];
   const rate = (i: number) => (seconds > 0 ? round(delta(i) / seconds) : 0);
   const buckets = Array.from({ length: LATENCY_BUCKETS.length + 1 }, (_, i) => delta(BUCKET_BASE + i));
   return {
@@ -67,16 +67,16 @@ export function quantileMs(buckets: number[], q: number): number | null {
   const rank = q * total;
   let seen = 0;
   for (let i = 0; i < buckets.length; i++) {
-    const count = buckets[i]!;
+    const count = buckets[i];
     if (seen + count >= rank && count > 0) {
-      if (i === LATENCY_BUCKETS.length) return LATENCY_BUCKETS[i - 1]! * 1000;
-      const lower = i === 0 ? 0 : LATENCY_BUCKETS[i - 1]!;
-      const upper = LATENCY_BUCKETS[i]!;
+      if (i === LATENCY_BUCKETS.length) return LATENCY_BUCKETS[i - 1] * 1000;
+      const lower = i === 0 ? 0 : LATENCY_BUCKETS[i - 1];
+      const upper = LATENCY_BUCKETS[i];
       return round((lower + ((upper - lower) * (rank - seen)) / count) * 1000);
     }
     seen += count;
   }
-  return LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1]! * 1000;
+  return LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1] * 1000;
 }
 
 function round(x: number): number {

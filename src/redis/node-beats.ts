@@ -14,7 +14,7 @@ export const DASHBOARD_KEEP_MS = 5 * 60_000;
 export async function writeBeat(redis: Redis | Cluster, nodeId: string, json: string): Promise<void> {
   const results = await redis.pipeline().hset(DASHBOARD_NODES, nodeId, json).pexpire(DASHBOARD_NODES, DASHBOARD_KEEP_MS).exec();
   const failed = results?.find(([err]) => err !== null);
-  if (failed) throw failed[0];
+  if (failed?.[0]) throw failed[0];
 }
 
 /** Every node's latest heartbeat, parsed (a field that is not JSON is left out). */

@@ -28,7 +28,7 @@ function entriesOf(raw: RawEntries): StreamEntry[] {
     const kind: EntryKind = lead === 'b' ? 'reserved' : lead === 'ev' ? (fields[1] as EntryKind) : 'deleted';
     // The leading pair says what the entry is; the rest are (orderId, user). A deleted entry (XAUTOCLAIM of
     // a trimmed id) has no fields.
-    for (let i = 2; i + 1 < (fields?.length ?? 0); i += 2) orderIds.push(fields[i]!);
+    for (let i = 2; i + 1 < (fields?.length ?? 0); i += 2) orderIds.push(fields[i]);
     return { id, kind, orderIds };
   });
 }
@@ -47,7 +47,7 @@ export async function readNew(redis: Client, saleId: string, consumer: string, c
   const reply = (await redis.xreadgroup('GROUP', ORDER_GROUP, consumer, 'COUNT', count, 'STREAMS', saleKeys(saleId).stream, '>')) as
     | [string, RawEntries][]
     | null;
-  return reply === null || reply.length === 0 ? [] : entriesOf(reply[0]![1]);
+  return reply === null || reply.length === 0 ? [] : entriesOf(reply[0][1]);
 }
 
 /**
@@ -76,6 +76,12 @@ export interface OrderLag {
   oldestAgeMs: number;
   /** False when no worker group exists yet for the sale. */
   group: boolean;
+}
+
+/** The last id the group was given ('0-0' before the first read). */
+function deliveredId(group: Map<string, unknown>): string {
+  const id = group.get('last-delivered-id');
+  return typeof id === 'string' ? id : '0-0';
 }
 
 /** The `orders` group's XINFO GROUPS fields, or undefined without the stream or the group. */
@@ -111,7 +117,7 @@ export async function orderLag(redis: Client, saleId: string, nowMs: number): Pr
     const summary = (await redis.xpending(stream, ORDER_GROUP)) as [number, string | null, string | null, unknown];
     oldest = summary[1] ?? undefined;
   } else if (unread !== null && unread > 0) {
-    const delivered = String(ours.get('last-delivered-id') ?? '0-0');
+    const delivered = deliveredId(ours);
     const next = (await redis.xrange(stream, `(${delivered}`, '+', 'COUNT', 1)) as RawEntries;
     oldest = next[0]?.[0];
   }
@@ -129,7 +135,7 @@ export async function cutBelow(redis: Client, saleId: string): Promise<string | 
   if (ours === undefined) return undefined;
   const summary = (await redis.xpending(stream, ORDER_GROUP)) as [number, string | null, string | null, unknown];
   if (summary[0] > 0 && summary[1] !== null) return summary[1];
-  const delivered = String(ours.get('last-delivered-id') ?? '0-0');
+  const delivered = deliveredId(ours);
   const dash = delivered.indexOf('-');
   return `${delivered.slice(0, dash)}-${BigInt(delivered.slice(dash + 1)) + 1n}`;
 }

@@ -55,7 +55,7 @@ export function loadScripts(dir: string = LUA_DIR): ScriptDef[] {
     const m = SCRIPT_FILE_RE.exec(file);
     if (m === null) continue;
     const path = join(dir, file);
-    defs.push({ name: camel(m[1]!), file, numberOfKeys: Number(m[2]), lua: expand(path, new Set(), []) });
+    defs.push({ name: camel(m[1]), file, numberOfKeys: Number(m[2]), lua: expand(path, new Set(), []) });
   }
   if (dir === LUA_DIR) cache = defs;
   return defs;

@@ -28,9 +28,9 @@ function addressBytes(text: string): number[] | null {
   let groups = text;
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4 !== null) {
-    const tail = addressBytes(v4[1]!);
+    const tail = addressBytes(v4[1]);
     if (tail === null) return null;
-    groups = text.slice(0, v4.index) + `${((tail[0]! << 8) | tail[1]!).toString(16)}:${((tail[2]! << 8) | tail[3]!).toString(16)}`;
+    groups = text.slice(0, v4.index) + `${((tail[0] << 8) | tail[1]).toString(16)}:${((tail[2] << 8) | tail[3]).toString(16)}`;
   }
   const [head = '', rest] = groups.split('::');
   const left = head === '' ? [] : head.split(':');
@@ -75,7 +75,7 @@ function maskByte(prefix: number, i: number): number {
 
 function formatNetwork(bytes: number[], prefix: number): string {
   if (bytes.length === 4) return `${bytes.join('.')}/${prefix}`;
-  const words = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16));
+  const words = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16));
   // The longest run of two or more zero words becomes "::" (RFC 5952).
   let start = -1;
   let length = 0;
@@ -124,6 +124,6 @@ export function rangesContain(ranges: readonly string[], address: string): boole
   return ranges.some((text) => {
     const range = checkAddressRange(text);
     if (!range.ok || range.value.bytes.length !== bytes.length) return false;
-    return range.value.bytes.every((b, i) => (bytes[i]! & maskByte(range.value.prefix, i)) === b);
+    return range.value.bytes.every((b, i) => (bytes[i] & maskByte(range.value.prefix, i)) === b);
   });
 }

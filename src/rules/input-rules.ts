@@ -189,9 +189,11 @@ export function saleOfOrderId(orderId: unknown): string | null {
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   if (value === undefined) return 'nothing';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === null) return String(value);
+  if (typeof value === 'symbol' || typeof value === 'function') return `a ${typeof value}`;
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? 'an object';
   } catch {
-    return String(value);
+    return 'an object that cannot be shown';
   }
 }

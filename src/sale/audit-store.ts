@@ -74,7 +74,7 @@ export async function crossCheckStore(
   for (let after = ''; ; ) {
     const page = await store.orderStatuses(sale, after, pageSize);
     if (page.length === 0) break;
-    after = page[page.length - 1]!.orderId;
+    after = page[page.length - 1].orderId;
     check.rows += page.length;
     const encoded = await engine.redis.hmget(ordersKey, ...page.map((r) => r.orderId));
     page.forEach((row, i) => {

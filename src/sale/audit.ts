@@ -147,16 +147,16 @@ export class SaleAudit {
       this.missing += (p.missing as number | undefined) ?? 0;
       const ev = list<string>(p.events);
       for (let i = 0; i < ev.length; i += 2) {
-        const id = ev[i]!;
+        const id = ev[i];
         const f = this.seen.get(id) ?? 0;
         if (f & (IN_STREAM | IN_EVENT)) continue;
         this.seen.set(id, f | IN_EVENT);
-        this.addOrderOf(ev[i + 1]!, id);
+        this.addOrderOf(ev[i + 1], id);
       }
       const flat = list<string>(p.orders);
       for (let i = 0; i < flat.length; i += 2) {
-        const id = flat[i]!;
-        const user = flat[i + 1]!;
+        const id = flat[i];
+        const user = flat[i + 1];
         this.streamOrders++;
         const f = this.seen.get(id) ?? 0;
         if (f & IN_STREAM) this.dupes.set(id, (this.dupes.get(id) ?? 1) + 1);
@@ -229,7 +229,7 @@ export class SaleAudit {
     do {
       this.calls++;
       const [next, flat] = await this.redis.hscan(this.k.holders, cursor, 'COUNT', Math.min(this.pageSize, 1000));
-      for (let i = 0; i < flat.length; i += 2) holderUsers.add(flat[i]!);
+      for (let i = 0; i < flat.length; i += 2) holderUsers.add(flat[i]);
       cursor = next;
     } while (cursor !== '0');
     let todo: string[] = [...new Set([...this.ordersOf.keys(), ...holderUsers])].filter((user) => {

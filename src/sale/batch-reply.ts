@@ -19,18 +19,18 @@ export function parseBatchReply(json: string, purchases: PurchaseRequest[]): Bat
   }
   const [remaining, expiresAt, ordersMade] = parsed as [number, number, number];
   // Each result carries the batch's counts, so the batcher hands it on as it is (no copy per purchase).
-  const results: BatchResult[] = new Array(n);
+  const results = new Array<BatchResult>(n);
   for (let i = 0; i < n; i++) {
     const r = parsed[i + 3];
     if (r === Outcome.Success) {
-      results[i] = { outcome: Outcome.Success, orderId: purchases[i]!.orderId, expiresAt, replayed: false, status: 'held', remaining, ordersMade };
+      results[i] = { outcome: Outcome.Success, orderId: purchases[i].orderId, expiresAt, replayed: false, status: 'held', remaining, ordersMade };
     } else if (typeof r === 'number') {
-      results[i] = { outcome: r as Outcome, remaining, ordersMade };
+      results[i] = { outcome: r, remaining, ordersMade };
     } else if (Array.isArray(r) && r[0] === Outcome.IdempotencyMismatch && typeof r[1] === 'string') {
       results[i] = { outcome: Outcome.IdempotencyMismatch, otherSale: r[1], remaining, ordersMade };
     } else if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number' && STATE[r[2] as string] !== undefined && (r.length === 3 || r[3] === 'u')) {
-      results[i] = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true, status: STATE[r[2] as string]!, remaining, ordersMade };
-      if (r[3] === 'u') results[i]!.byUser = true;
+      results[i] = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true, status: STATE[r[2] as string], remaining, ordersMade };
+      if (r[3] === 'u') results[i].byUser = true;
     } else {
       throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${JSON.stringify(r)} for purchase ${i}`);
     }

@@ -1,4 +1,3 @@
-import type { EngineError } from '../redis/codes.js';
 import { assertSaleId } from '../redis/keys.js';
 import { BATCH_SIZE } from '../rules/input-rules.js';
 import type { SaleEngine } from './engine.js';
@@ -124,7 +123,7 @@ export class ReservationBatcher {
       assertSaleId(saleId);
       checkPurchase(saleId, purchase);
     } catch (err) {
-      return Promise.reject(err as EngineError);
+      return Promise.reject(err);
     }
     return new Promise<ReserveOutcome>((resolve) => {
       let q = this.queues.get(saleId);
@@ -172,7 +171,7 @@ export class ReservationBatcher {
   }
 
   private send(saleId: string, q: SaleQueue, batch: Queued[]): void {
-    const left = batch[0]!.enqueuedAt + this.options.deadlineMs - performance.now();
+    const left = batch[0].enqueuedAt + this.options.deadlineMs - performance.now();
     if (left <= 0) {
       // Waited out its deadline in the queue behind a stuck batch: never sent, so it surely did not run.
       this.pendingCount -= batch.length;
@@ -203,7 +202,7 @@ export class ReservationBatcher {
     const call = this.engine
       .reserveBatch(saleId, newBatchId(this.idTag), batch.map((b) => b.purchase))
       .then(
-        (reply) => settle((_, i) => reply.results[i]!),
+        (reply) => settle((_, i) => reply.results[i]),
         (err: unknown) => {
           const e = err as { code?: unknown; message?: unknown };
           unknown(`${typeof e.code === 'string' ? e.code + ': ' : ''}${String(e.message ?? err)}`);

@@ -22,7 +22,7 @@ export const BATCH_RECORD_TTL = 600;
 export const DEFAULT_EXPIRE_LIMIT = 200;
 export { IDEMPOTENCY_KEY_WINDOW_SECONDS } from './key-claims.js';
 
-function isErrorTuple(reply: unknown): reply is [number, string] {
+function isErrorTuple(reply: unknown): reply is [ScriptCode, string] {
   return Array.isArray(reply) && typeof reply[0] === 'number' && reply[0] < 0 && reply.length === 2;
 }
 
@@ -103,7 +103,7 @@ export class SaleEngine {
         String(BATCH_SIZE.max),
       );
     }
-    for (let i = 0; i < purchases.length; i++) checkPurchase(saleId, purchases[i]!, i);
+    for (let i = 0; i < purchases.length; i++) checkPurchase(saleId, purchases[i], i);
     // Standalone Redis: the script claims the buyers' keys itself, atomically with the purchases and in the
     // same round trip. Cluster: the claims live in other slots, so they go first, one command each.
     const elsewhere =
@@ -117,7 +117,7 @@ export class SaleEngine {
     let next = 0;
     const results = purchases.map((_, i) => {
       const otherSale = elsewhere![i];
-      if (otherSale === null || otherSale === undefined) return reply.results[next++]!;
+      if (otherSale === null || otherSale === undefined) return reply.results[next++];
       return { outcome: Outcome.IdempotencyMismatch, otherSale, remaining: reply.remaining, ordersMade: reply.ordersMade };
     });
     await releaseRefusedClaims(this.scripts, saleId, purchases, elsewhere!, results);

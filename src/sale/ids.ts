@@ -99,7 +99,7 @@ export function orderIdTagValid(orderId: string, idKey: string | null): boolean 
   if (idKey === null) return true;
   const dot = orderId.indexOf('.');
   const suffix = dot < 0 ? '' : orderId.slice(dot + 1);
-  if (suffix.length !== TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(suffix) || !CANONICAL_LAST.includes(suffix[TOKEN_CHARS - 1]!)) return false;
+  if (suffix.length !== TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(suffix) || !CANONICAL_LAST.includes(suffix[TOKEN_CHARS - 1])) return false;
   const bytes = Buffer.from(suffix, 'base64url');
   if (bytes.length !== TOKEN_BYTES || !matches(ID_KEY, idKey)) return false;
   const tag = tagOf(bytes, 0, keyBytes(idKey));

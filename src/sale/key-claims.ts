@@ -26,7 +26,7 @@ export type ClaimedKeys = (string | null)[] & { fresh: boolean[] };
 export async function claimBuyerKeys(redis: Redis | Cluster, saleId: string, purchases: PurchaseRequest[]): Promise<ClaimedKeys> {
   const claims = purchases.map((p) =>
     p.idempotencyKey === undefined || p.idempotencyKey === ''
-      ? undefined
+      ? Promise.resolve(undefined)
       : redis.call('SET', buyerKeyClaim(p.user, p.idempotencyKey), saleId, 'EX', IDEMPOTENCY_KEY_WINDOW_SECONDS, 'NX', 'GET'),
   );
   const previous = await Promise.all(claims);
@@ -51,7 +51,7 @@ export async function releaseRefusedClaims(
 ): Promise<void> {
   const release: Promise<unknown>[] = [];
   purchases.forEach((p, i) => {
-    if (claims[i] !== null || claims.fresh[i] !== true || results[i]!.outcome === Outcome.Success) return;
+    if (claims[i] !== null || claims.fresh[i] !== true || results[i].outcome === Outcome.Success) return;
     release.push(scripts.releaseClaim(buyerKeyClaim(p.user, p.idempotencyKey!), saleId));
   });
   if (release.length > 0) await Promise.all(release);

@@ -36,7 +36,7 @@ export interface SalePage {
   next: string | null;
 }
 
-function tupleOf(reply: unknown, subject: string): [number, string] {
+function tupleOf(reply: unknown, subject: string): [ScriptCode, string] {
   if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
     throw new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected reply ${JSON.stringify(reply)}`);
   }
@@ -83,7 +83,7 @@ export function pageOf(sortedIds: readonly string[], after: string, limit: numbe
   const start = after === '' ? 0 : sortedIds.findIndex((id) => id > after);
   const ids = start < 0 ? [] : sortedIds.slice(start, start + limit);
   const more = start >= 0 && start + limit < sortedIds.length;
-  return { ids, next: more ? ids[ids.length - 1]! : null };
+  return { ids, next: more ? ids[ids.length - 1] : null };
 }
 
 /**

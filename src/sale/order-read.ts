@@ -16,7 +16,7 @@ export function findOrder(scripts: ScriptCommands, orderId: string, saleOf: (ord
   try {
     k = saleKeys(saleOf(orderId));
   } catch (err) {
-    return Promise.reject(err as Error);
+    return Promise.reject(err);
   }
   return scripts.getOrder(k.orders, k.meta, orderId).then((reply) => foundOf(orderId, reply));
 }

@@ -13,11 +13,11 @@ import type { CheckIn, OrderView, PaidOrder } from './types.js';
 /** How long a signed payment callback that paid is remembered: longer than a signature stays valid (300 s). */
 export const PAYMENT_SIGNATURE_MEMORY_SECONDS = 600;
 
-function reply4(subject: string, reply: unknown): [number, string, number?, number?] {
+function reply4(subject: string, reply: unknown): [ScriptCode, string, number?, number?] {
   if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
     throw new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected reply ${JSON.stringify(reply)}`);
   }
-  return reply as [number, string, number?, number?];
+  return reply as [ScriptCode, string, number?, number?];
 }
 
 /**
@@ -48,7 +48,7 @@ export async function cancelOrder(scripts: ScriptCommands, saleId: string, order
 export async function checkInOrder(scripts: ScriptCommands, saleId: string, seen: OrderView, gate: string): Promise<CheckIn> {
   const k = saleKeys(saleId);
   const raw = await scripts.checkIn(k.meta, k.orders, k.checkins, k.stream, seen.id, gate, seen.status === 'paid' ? '1' : '0', seen.user);
-  const [code, a, b] = reply4(`check-in of order ${seen.id}`, raw) as unknown as [number, string, string?];
+  const [code, a, b] = reply4(`check-in of order ${seen.id}`, raw) as unknown as [ScriptCode, string, string?];
   if (code === ScriptCode.Ok) return { checkedInAt: Number(a), gate: String(b) };
   if (code === ScriptCode.AlreadyCheckedIn) throw errorFromCode(code, `${a}|${b}`, `order ${seen.id}`);
   throw errorFromCode(code, String(a ?? ''), `order ${seen.id}`);

@@ -37,7 +37,7 @@ export async function reservePlace(scripts: ScriptCommands, saleId: string, clos
   checkCapacity(capacity);
   const reply = await scripts.reservePlace(REGISTRY.places, REGISTRY.capacity, saleId, releaseAtOf(closesAt), capacity);
   if (!Array.isArray(reply)) throw new EngineError('ERR_UNEXPECTED_REPLY', `sale ${saleId}: unexpected registry reply ${JSON.stringify(reply)}`);
-  const [code, detail] = reply as [number, unknown];
+  const [code, detail] = reply as [ScriptCode, unknown];
   if (code === ScriptCode.Ok) return 'new';
   if (code === ScriptCode.Exists) return 'kept';
   throw errorFromCode(code, String(detail), `sale ${saleId}`);

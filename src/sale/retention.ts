@@ -45,10 +45,12 @@ export async function retireOrders(scripts: ScriptCommands, saleId: string, orde
   orderIds.forEach((id, i) => {
     if (typeof id !== 'string' || saleOfOrderId(id) !== saleId) throw invalid(`orderIds[${i}]`, `order id ${JSON.stringify(id)} is not an order id of sale ${saleId}`);
   });
+  // Array.isArray above widens the type to any[]; the checked ids are strings.
+  const ids: readonly string[] = orderIds;
   if (!Number.isInteger(idemWindowMs) || idemWindowMs < 0 || idemWindowMs > MAX_IDEM_WINDOW_MS) {
     throw invalid('idemWindowMs', `idemWindowMs ${idemWindowMs} is invalid: use 0..${MAX_IDEM_WINDOW_MS}`);
   }
-  const reply = await scripts.retireOrders(k.meta, k.orders, k.idem, k.idemDue, saleId, idemWindowMs, orderIds.length, ...orderIds);
+  const reply = await scripts.retireOrders(k.meta, k.orders, k.idem, k.idemDue, saleId, idemWindowMs, ids.length, ...ids);
   if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === 'number' && reply[0] < 0) {
     throw errorFromCode(reply[0], String(reply[1]), `retire on sale ${saleId}`);
   }
@@ -61,7 +63,7 @@ export async function retireOrders(scripts: ScriptCommands, saleId: string, orde
   // sale is that sale's purchase (lua/release-claim-1.lua compares and deletes atomically).
   const fields = reply[4] as string[];
   if (fields.length > 0) await Promise.all(fields.map((f) => scripts.releaseClaim(claimOfField(f), saleId)));
-  return { retired: retired!, live: live!, idemDropped: idemDropped!, idemKept: idemKept! };
+  return { retired: retired, live: live, idemDropped: idemDropped, idemKept: idemKept };
 }
 
 /** "<user> <key>" (an idempotency record's field; users have no space) -> the buyer's key claim. */

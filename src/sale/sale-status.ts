@@ -11,10 +11,11 @@ export function statusFromReply(saleId: string, reply: unknown): KeyedSaleStatus
   if (reply === null) return null;
   const unexpected = () => new EngineError('ERR_UNEXPECTED_REPLY', `status of sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
   if (!Array.isArray(reply) || reply.length !== 17) throw unexpected();
-  const idKey = reply[16] === '' ? null : reply[16];
-  if (idKey !== null && !matches(ID_KEY, idKey)) throw unexpected();
+  const rawKey: unknown = reply[16];
+  const idKey = rawKey === '' ? null : rawKey;
+  if (idKey !== null && (typeof idKey !== 'string' || !matches(ID_KEY, idKey))) throw unexpected();
   const [total, perUserLimit, holdSeconds, opensAt, closesAt, anonymous, held, paid, createdAt, ordersMade, now, rPaid, rCancelled, rExpired, paused, checkedIn] =
-    reply.slice(0, 16).map(Number) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+    (reply as unknown[]).slice(0, 16).map(Number) as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
   const state = saleState({ opensAt: opensAt > 0 ? opensAt : null, closesAt: closesAt > 0 ? closesAt : null }, paused === 1, now);
   const status = {
     id: saleId,

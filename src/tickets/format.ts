@@ -131,7 +131,7 @@ export function parseTicket(value: unknown): ParsedTicket {
     (paidAt === null || (typeof paidAt === 'number' && Number.isSafeInteger(paidAt) && paidAt >= 0)) &&
     typeof p['kid'] === 'string';
   if (!fieldsOk) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload must hold orderId, sale, user, paidAt and kid, each valid');
-  const fields: TicketPayload = { orderId: p['orderId'] as string, sale: p['sale'] as string, user: p['user'] as string, paidAt: paidAt as number | null, kid: p['kid'] as string };
+  const fields: TicketPayload = { orderId: p['orderId'] as string, sale: p['sale'] as string, user: p['user'] as string, paidAt: paidAt, kid: p['kid'] as string };
   if (JSON.stringify(fields) !== payload) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload is not in canonical form: send the payload exactly as issued');
   if (fields.kid !== kid) return bad('BAD_TICKET_PAYLOAD', 'ticket.kid differs from the kid in its payload');
   if (!fields.orderId.startsWith(`${fields.sale}.`)) return bad('BAD_TICKET_PAYLOAD', "ticket.payload's sale is not its order's sale");

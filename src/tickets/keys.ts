@@ -122,7 +122,7 @@ export function loadKeyDir(dir: string): TicketKeySet {
       throw new TicketKeyError('ERR_TICKET_KEYS_CURRENT', `${currentFile} names ${JSON.stringify(current)}, which is not a key in ${dir} (${keys.map((k) => k.kid).join(', ')})`);
     }
   } else if (keys.length === 1) {
-    current = keys[0]!.kid;
+    current = keys[0].kid;
   } else {
     throw new TicketKeyError('ERR_TICKET_KEYS_CURRENT', `${dir} holds ${keys.length} keys and no ${CURRENT_FILE} file naming the one that signs: write its kid there`);
   }
@@ -169,7 +169,7 @@ export function publicKeysOf(set: TicketKeySet): TicketPublicKey[] {
 
 /** True when both sets have the same keys and the same current one. */
 export function sameKeySet(a: TicketKeySet, b: TicketKeySet): boolean {
-  return a.current === b.current && a.keys.length === b.keys.length && a.keys.every((k, i) => k.kid === b.keys[i]!.kid);
+  return a.current === b.current && a.keys.length === b.keys.length && a.keys.every((k, i) => k.kid === b.keys[i].kid);
 }
 
 export function keyOf(set: TicketKeySet, kid: string): TicketKey | undefined {

@@ -50,7 +50,7 @@ export function judge(
   // held + paid <= total at all times.
   const over = samples.filter((s) => s.held + s.paid > s.total || s.held < 0 || s.paid < 0);
   if (over.length > 0) {
-    const s = over[0]!;
+    const s = over[0];
     add(`from ${ms(s.at)} held ${s.held} + paid ${s.paid} exceeded total ${s.total} (${over.length} of ${samples.length} reads)`);
   }
   if (end.held + end.paid > end.total) add(`at the end held ${end.held} + paid ${end.paid} exceeds total ${end.total}`);

@@ -54,7 +54,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const engineConnection = connectRedis(cluster.redis.url, { commandTimeoutMs: 10_000, name: 'chaos-auditor' });
   engineConnection.on('error', () => {});
   const engine = new SaleEngine(engineConnection);
-  const sale = `chaos${options.seed.toString(36)}${options.faults.length === 1 ? options.faults[0]!.replace('-', '') : ''}`;
+  const sale = `chaos${options.seed.toString(36)}${options.faults.length === 1 ? options.faults[0].replace('-', '') : ''}`;
   const keys = saleKeys(sale);
   let sampling = true;
   try {

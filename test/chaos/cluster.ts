@@ -90,7 +90,7 @@ export class ChaosCluster {
 
   async stop(): Promise<void> {
     await this.nginx.stop();
-    await Promise.all(this.nodes.map((n) => n?.stop(5000)));
+    await Promise.all(this.nodes.flatMap((n) => (n === undefined ? [] : [n.stop(5000)])));
     await this.proxy.stop();
     await this.redis.stop();
   }

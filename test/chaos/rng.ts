@@ -29,7 +29,7 @@ export class Rng {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
+    return items[Math.floor(this.next() * items.length)];
   }
 
   /** A child source for one actor, so adding an actor does not shift every other actor's choices. */

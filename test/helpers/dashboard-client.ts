@@ -33,7 +33,7 @@ export class DashboardClient {
     let from = this.snapshots.length;
     while (Date.now() < deadline) {
       for (; from < this.snapshots.length; from++) {
-        const snap = this.snapshots[from]!.snap;
+        const snap = this.snapshots[from].snap;
         if (pred(snap)) return snap;
       }
       if (this.closed !== null) throw new Error(`socket closed (${this.closed.code}) while waiting for ${what}`);

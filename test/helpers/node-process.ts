@@ -159,7 +159,7 @@ export async function pool<T>(limit: number, jobs: Array<() => Promise<T>>): Pro
   const worker = async () => {
     while (next < jobs.length) {
       const i = next++;
-      results[i] = await jobs[i]!();
+      results[i] = await jobs[i]();
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));

@@ -106,7 +106,7 @@ export class RedisCluster {
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    import('node:net').then(({ createServer }) => {
+    void import('node:net').then(({ createServer }) => {
       const s = createServer();
       s.once('error', () => resolve(false));
       s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));

@@ -34,11 +34,11 @@ async function fill(sale: string, orders: number, holdSeconds = 300): Promise<{ 
     const r = await engine.reserveBatch(sale, newBatchId(), ps);
     r.results.forEach((x, j) => {
       if (x.outcome !== Outcome.Success) throw new Error(`fill: purchase ${from + j} got ${x.outcome}`);
-      made.push({ id: x.orderId!, user: ps[j]!.user });
+      made.push({ id: x.orderId!, user: ps[j].user });
     });
   }
-  for (let i = 0; i < made.length; i += 7) await engine.pay(made[i]!.id);
-  for (let i = 3; i < made.length; i += 11) await engine.cancel(made[i]!.id).catch(() => undefined);
+  for (let i = 0; i < made.length; i += 7) await engine.pay(made[i].id);
+  for (let i = 3; i < made.length; i += 11) await engine.cancel(made[i].id).catch(() => undefined);
   return made;
 }
 
@@ -71,7 +71,7 @@ t.test('a long audit has no overall time limit: only each short page has one', a
   await redis.config('SET', 'slowlog-log-slower-than', '10000');
   t.ok(r.ok, r.problems.join('; '));
   t.ok(ms > 400, `the audit took ${Math.round(ms)} ms, well past the 200 ms per-call timeout`);
-  const scripts = log.filter((e) => /^eval/i.test(e[3][0]!)).map((e) => e[2]);
+  const scripts = log.filter((e) => /^eval/i.test(e[3][0])).map((e) => e[2]);
   const sum = scripts.reduce((a, b) => a + b, 0);
   t.ok(scripts.length > 1000 && Math.max(...scripts) * 5 < sum, `${scripts.length} script calls, the longest ${Math.max(...scripts)} µs of ${sum} µs in all`);
   t.same([...new Set(seen)], ['stream', 'orders', 'holders', 'idempotency', 'deadlines'], 'progress from every pass');
@@ -110,9 +110,9 @@ t.test('each kind of real discrepancy is reported', async (t) => {
   const cases: [string, (made: { id: string; user: string }[], k: ReturnType<typeof saleKeys>) => Promise<unknown>, RegExp][] = [
     ['counter off', (_, k) => redis.hincrby(k.meta, 'paid', 1), /^meta paid=\d+ but \d+ orders are paid$/],
     ['order missing from the stream', (_, k) => redis.hset(k.orders, 'D2.stray', 'cancelled|0|0|0|1|z'), /^order D2\.stray appears 0 times in the stream$/],
-    ['holder count wrong', async (m, k) => redis.hset(k.holders, m[1]!.user, `5|${m[1]!.id}`), /^holder u1 counted 5 but has 2 live orders$/],
-    ['idempotency record names the wrong order', (m, k) => redis.hset(k.idem, 'u0 D4-k-0', `${m[1]!.id}|u0`), /^idempotency key u0 D4-k-0 does not match order /],
-    ['corrupt order record', (m, k) => redis.hset(k.orders, m[5]!.id, 'garbage'), /^order D5\.\S+ cannot be read: garbage$/],
+    ['holder count wrong', async (m, k) => redis.hset(k.holders, m[1].user, `5|${m[1].id}`), /^holder u1 counted 5 but has 2 live orders$/],
+    ['idempotency record names the wrong order', (m, k) => redis.hset(k.idem, 'u0 D4-k-0', `${m[1].id}|u0`), /^idempotency key u0 D4-k-0 does not match order /],
+    ['corrupt order record', (m, k) => redis.hset(k.orders, m[5].id, 'garbage'), /^order D5\.\S+ cannot be read: garbage$/],
   ];
   for (const [i, [what, breakIt, expected]] of cases.entries()) {
     const sale = `D${i + 1}`;

@@ -36,7 +36,7 @@ t.test('the buyer contract', async (t) => {
   const agent = keepAliveAgent(64);
   t.teardown(() => agent.destroy());
   const create = async (sale: Record<string, unknown>) => {
-    const res = await http(agent, 'POST', `${nodes[0]!.url}/admin/sales`, JSON.stringify(sale), admin);
+    const res = await http(agent, 'POST', `${nodes[0].url}/admin/sales`, JSON.stringify(sale), admin);
     t.equal(res.status, 201, `created ${String(sale['id'])}: ${res.body}`);
   };
   const buy = (base: string, sale: string, user: string, key?: string) =>
@@ -88,17 +88,17 @@ t.test('the buyer contract', async (t) => {
 
   t.test('sold out is answered from memory for buyers who hold nothing', async (t) => {
     await create({ id: 'FLOOD', total: 3, perUserLimit: 1, anonymous: true });
-    for (let i = 0; i < 3; i++) t.equal((await buy(nodes[1]!.url, 'FLOOD', `f${i}`, `fk${i}`)).json?.code, 1);
+    for (let i = 0; i < 3; i++) t.equal((await buy(nodes[1].url, 'FLOOD', `f${i}`, `fk${i}`)).json?.code, 1);
     for (const node of nodes) await buy(node.url, 'FLOOD', 'warm'); // each node learns from Redis it is sold out
     await sleep(400); // ...and its main thread reads who holds what and hands it to the threads
     const client = await connectRedisReady(redis.url);
     t.teardown(() => client.disconnect());
     const before = await scriptCalls(client);
-    const flood = await pool(50, Array.from({ length: 1000 }, (_, i) => () => buy(nodes[i % 2]!.url, 'FLOOD', i % 4 === 0 ? '' : `x${i}`)));
+    const flood = await pool(50, Array.from({ length: 1000 }, (_, i) => () => buy(nodes[i % 2].url, 'FLOOD', i % 4 === 0 ? '' : `x${i}`)));
     const flooded = await scriptCalls(client);
     t.ok(flood.every((a) => a.json?.code === -1), '1000 strangers, named and anonymous, on both nodes: sold out');
     t.equal(flooded - before, 0, 'without a single script call');
-    const holder = await buy(nodes[0]!.url, 'FLOOD', 'f1', 'fk1');
+    const holder = await buy(nodes[0].url, 'FLOOD', 'f1', 'fk1');
     t.equal(holder.json?.code, 1, 'while a holder on the other node still gets their order');
   });
 
@@ -106,7 +106,7 @@ t.test('the buyer contract', async (t) => {
     await create({ id: 'SKEW', total: 100, perUserLimit: 1, anonymous: false });
     const answers: HttpAnswer[] = [];
     // One after another, straight to the weight-1 node, whose quota is a quarter of the stock plus a buffer.
-    for (let i = 0; i < 130; i++) answers.push(await buy(nodes[0]!.url, 'SKEW', `s${i}`));
+    for (let i = 0; i < 130; i++) answers.push(await buy(nodes[0].url, 'SKEW', `s${i}`));
     const codes = answers.map((a) => a.json?.code);
     t.same(codes.slice(0, 100), Array(100).fill(1), 'the first 100 buyers: success, no "sold out" before the 100th');
     t.same(codes.slice(100), Array(30).fill(-1), 'the next 30: sold out');
@@ -126,7 +126,7 @@ t.test('the buyer contract', async (t) => {
     t.equal(other.json?.code, 1, "another buyer's K1 is their own key: a new order, no 422");
     t.not(orderOf(other), orderOf(held));
     await sleep(1500);
-    const expired = await buy(nodes[0]!.url, 'STATE', 'ben', 'K1');
+    const expired = await buy(nodes[0].url, 'STATE', 'ben', 'K1');
     t.equal(expired.status, 409, 'after the hold ran out: 409');
     t.match(expired.json, { error: 'HOLD_EXPIRED', data: { orderId: orderOf(other), status: 'expired' } });
 
@@ -144,9 +144,9 @@ t.test('the buyer contract', async (t) => {
 
   t.test('guessing: orders bought just before and after a victim tell nothing about the victim\'s', async (t) => {
     await create({ id: 'GUESS', total: 100, perUserLimit: 1, anonymous: false });
-    const before = orderOf(await buy(nodes[0]!.url, 'GUESS', 'mallory1'))!;
-    const victim = orderOf(await buy(nodes[0]!.url, 'GUESS', 'victim'))!;
-    const after = orderOf(await buy(nodes[0]!.url, 'GUESS', 'mallory2'))!;
+    const before = orderOf(await buy(nodes[0].url, 'GUESS', 'mallory1'))!;
+    const victim = orderOf(await buy(nodes[0].url, 'GUESS', 'victim'))!;
+    const after = orderOf(await buy(nodes[0].url, 'GUESS', 'mallory2'))!;
     // The attack that found a victim in 714 requests: ids next to the attacker's own. Every id that differs
     // from either of them in one of its last four characters, or lies between them character by character.
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -157,14 +157,14 @@ t.test('the buyer contract', async (t) => {
     guesses.delete(before);
     guesses.delete(after);
     t.notOk(guesses.has(victim), "the victim's id is not among them");
-    const found = (await pool(32, [...guesses].map((id) => () => http(agent, 'GET', `${nodes[0]!.url}/orders/${id}`)))).filter((a) => a.status === 200);
+    const found = (await pool(32, [...guesses].map((id) => () => http(agent, 'GET', `${nodes[0].url}/orders/${id}`)))).filter((a) => a.status === 200);
     t.equal(found.length, 0, `${guesses.size} guesses, no order found`);
-    t.equal((await http(agent, 'POST', `${nodes[0]!.url}/orders/${victim}/cancel`)).status, 200, "(only the victim's own id opens it)");
+    t.equal((await http(agent, 'POST', `${nodes[0].url}/orders/${victim}/cancel`)).status, 200, "(only the victim's own id opens it)");
   });
 
   t.test('Redis stalls: 503 first, then the order, for a purchase and for pay', async (t) => {
     await create({ id: 'STALL', total: 1, perUserLimit: 1, anonymous: false });
-    const warm = await buy(nodes[0]!.url, 'STALL', 'warmer', 'KW');
+    const warm = await buy(nodes[0].url, 'STALL', 'warmer', 'KW');
     t.equal(warm.json?.code, 1, 'the only ticket is held by warmer');
     const pid = redis.pid!;
     process.kill(pid, 'SIGSTOP');
@@ -174,19 +174,19 @@ t.test('the buyer contract', async (t) => {
       resumed = true;
     };
     t.teardown(resume);
-    const stalled = await buy(nodes[0]!.url, 'STALL', 'warmer', 'KW');
-    const pay = await http(agent, 'POST', `${nodes[0]!.url}/orders/${orderOf(warm)}/pay`);
+    const stalled = await buy(nodes[0].url, 'STALL', 'warmer', 'KW');
+    const pay = await http(agent, 'POST', `${nodes[0].url}/orders/${orderOf(warm)}/pay`);
     resume();
     t.equal(stalled.status, 503, 'the retry during the stall: 503 (Redis did not answer in time)');
     t.match(stalled.json?.msg, /retry with the same Idempotency-Key/);
     t.equal(pay.status, 503, 'pay during the stall: 503');
     t.match(pay.json?.msg, /may or may not have been made.*safe to repeat/);
     await sleep(300);
-    const again = await buy(nodes[0]!.url, 'STALL', 'warmer', 'KW');
+    const again = await buy(nodes[0].url, 'STALL', 'warmer', 'KW');
     t.equal(again.json?.code, 1, 'after the stall, the retry: the order, not "sold out"');
     t.equal(orderOf(again), orderOf(warm));
     t.match(again.json?.data, { status: 'paid' }, 'and its state: the pay sent during the stall went through');
-    const payAgain = await http(agent, 'POST', `${nodes[0]!.url}/orders/${orderOf(warm)}/pay`);
+    const payAgain = await http(agent, 'POST', `${nodes[0].url}/orders/${orderOf(warm)}/pay`);
     t.equal(payAgain.status, 200, 'pay repeated: 200, the order paid once');
     const client = await connectRedisReady(redis.url);
     t.teardown(() => client.disconnect());
@@ -210,7 +210,7 @@ t.test('the buyer contract', async (t) => {
         socket.on('error', () => {});
       });
     const conflicting = await raw(
-      nodes[0]!.port,
+      nodes[0].port,
       'POST /buy/ticket HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 26\r\nContent-Length: 5\r\n\r\n{"user":"cl1","sale":"LAST"}',
     );
     t.match(conflicting.text, /^HTTP\/1\.1 400 [^]*BAD_CONTENT_LENGTH/, 'two different Content-Length straight to a node: 400');

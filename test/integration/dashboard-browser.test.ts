@@ -94,7 +94,7 @@ t.test('the dashboard page in chromium', async (t) => {
     await row.locator('td.state', { hasText: 'paused' }).waitFor({ timeout: 3000 });
     await sleep(300); // every node's shared memory within one reconcile period
     const refused = await Promise.all([buy(), buy()]);
-    t.same(refused.map((a) => a.json?.code), [-3, -3], `purchases while paused are refused as not open: ${refused[0]!.body.trim()}`);
+    t.same(refused.map((a) => a.json?.code), [-3, -3], `purchases while paused are refused as not open: ${refused[0].body.trim()}`);
     await page.click('button[data-action="resume"][data-sale="BROWSE"]');
     await page.locator('#admin-result', { hasText: /^resume BROWSE: 200/ }).waitFor({ timeout: 3000 });
     await row.locator('td.state', { hasText: 'open' }).waitFor({ timeout: 3000 });
@@ -121,7 +121,7 @@ t.test('the dashboard page in chromium', async (t) => {
   });
 
   t.test('a killed node shows as down', async (t) => {
-    process.kill(nodes[1]!.pid!, 'SIGKILL');
+    process.kill(nodes[1].pid!, 'SIGKILL');
     const down = page.locator('tr[data-node="br-b"] td.alive', { hasText: /^down/ });
     await down.waitFor({ timeout: 6000 });
     t.pass('br-b shows as down');

@@ -25,24 +25,24 @@ t.test('the live dashboard socket', async (t) => {
       NodeProcess.start({ redisUrl: redis.url, threads, args: ['--id', `dash-${'ab'[i]}`, '--buyer-rate', '0'], env: { ADMIN_TOKEN: TOKEN } }),
     ),
   );
-  t.teardown(() => Promise.all([a!.stop(), b!.stop()]));
+  t.teardown(() => Promise.all([a.stop(), b.stop()]));
   // rateExempt []: the dashboards' per-address cap must count this test's own address (127.0.0.1).
-  const nginx = await NginxProcess.start({ upstreams: [a!, b!].map((n) => ({ host: '127.0.0.1', port: n.port, weight: 1 })), rateExempt: [] });
+  const nginx = await NginxProcess.start({ upstreams: [a, b].map((n) => ({ host: '127.0.0.1', port: n.port, weight: 1 })), rateExempt: [] });
   t.teardown(() => nginx.stop());
   const agent = keepAliveAgent(16);
   t.teardown(() => agent.destroy());
-  const created = await http(agent, 'POST', `${a!.url}/admin/sales`, JSON.stringify({ id: 'DASH', total: 40, perUserLimit: 1, anonymous: false }), admin);
+  const created = await http(agent, 'POST', `${a.url}/admin/sales`, JSON.stringify({ id: 'DASH', total: 40, perUserLimit: 1, anonymous: false }), admin);
   t.equal(created.status, 201, 'sale created');
   const client = await connectRedisReady(redis.url);
   t.teardown(() => client.disconnect());
 
-  const direct = await DashboardClient.open(a!.url);
+  const direct = await DashboardClient.open(a.url);
   t.teardown(() => direct.close());
 
   t.test('at least two snapshots a second, every node in them', async (t) => {
     const times = await direct.next(6, 4000);
     t.equal(times.length, 6, 'six snapshots');
-    const mean = (times[5]! - times[0]!) / 5;
+    const mean = (times[5] - times[0]) / 5;
     t.ok(mean <= 550, `one every ${mean.toFixed(0)} ms (<= 500 ms + jitter)`);
     const both = await direct.waitFor((s) => s.nodes.filter((n) => n.alive === true).length === 2, 3000, 'both nodes alive');
     t.same(both.nodes.map((n) => [n.id, n.threads]), [['dash-a', 2], ['dash-b', 1]], 'both nodes, with their threads');
@@ -88,7 +88,7 @@ t.test('the live dashboard socket', async (t) => {
   });
 
   t.test("a client's messages are ignored; an oversized one closes only that client", async (t) => {
-    const noisy = await DashboardClient.open(a!.url);
+    const noisy = await DashboardClient.open(a.url);
     noisy.ws.send('{"type":"pause","sale":"DASH"}');
     noisy.ws.send('not json at all');
     noisy.ws.send(randomBytes(300));
@@ -98,20 +98,20 @@ t.test('the live dashboard socket', async (t) => {
     const deadline = Date.now() + 3000;
     while (noisy.closed === null && Date.now() < deadline) await sleep(20);
     t.ok(noisy.closed !== null, `a 4 KiB message closed it (${noisy.closed?.code})`);
-    t.equal((await http(agent, 'GET', `${a!.url}/healthz`)).status, 200, 'the node answers');
+    t.equal((await http(agent, 'GET', `${a.url}/healthz`)).status, 200, 'the node answers');
     t.equal((await direct.next(2, 2500)).length, 2, 'and the other dashboard still gets snapshots');
     t.equal((await client.hget(saleKeys('DASH').meta, 'total')), '40', 'nothing changed');
   });
 
   t.test('a client that reads nothing is closed, not buffered without limit', async (t) => {
-    const slow = await rawUpgrade(a!.port);
+    const slow = await rawUpgrade(a.port);
     slow.pause(); // reads nothing from here on
     // Pings are answered with pongs: 40,000 of them (5 MB) back up behind a reader that never reads, past the
     // kernel's buffers and uWS's maxBackpressure.
     const ping = maskedPing();
     slow.write(Buffer.concat(Array.from({ length: 40_000 }, () => ping)));
     await sleep(1500);
-    t.equal((await http(agent, 'GET', `${a!.url}/healthz`)).status, 200, 'the node answers meanwhile');
+    t.equal((await http(agent, 'GET', `${a.url}/healthz`)).status, 200, 'the node answers meanwhile');
     let bytes = 0;
     let timer: NodeJS.Timeout | undefined;
     const ended = new Promise<boolean>((resolve) => {
@@ -128,7 +128,7 @@ t.test('the live dashboard socket', async (t) => {
   });
 
   t.test('a killed node shows as down', async (t) => {
-    process.kill(b!.pid!, 'SIGKILL');
+    process.kill(b.pid!, 'SIGKILL');
     const killedAt = Date.now();
     const snap = await direct.waitFor((s) => s.nodes.find((n) => n.id === 'dash-b')?.alive === false, 4000, 'dash-b down');
     t.ok(Date.now() - killedAt < 4000, `down after ${Date.now() - killedAt} ms`);
@@ -162,6 +162,6 @@ function rawUpgrade(port: number): Promise<Socket> {
 function maskedPing(): Buffer {
   const mask = randomBytes(4);
   const payload = randomBytes(125);
-  for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+  for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i % 4];
   return Buffer.concat([Buffer.from([0x89, 0x80 | 125]), mask, payload]);
 }

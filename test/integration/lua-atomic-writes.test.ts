@@ -25,7 +25,7 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
   t.test('reserve-batch: a replay of a corrupt order in the middle of a batch', async (t) => {
     await engine.createSale({ id: 'CX', total: 10, perUserLimit: 5, holdSeconds: 600, anonymous: false });
     const first = await engine.reserveBatch('CX', newBatchId(), [{ orderId: newOrderId('CX'), user: 'a', idempotencyKey: 'KA' }]);
-    const corrupt = first.results[0]!.orderId!;
+    const corrupt = first.results[0].orderId!;
     await redis.hset(saleKeys('CX').orders, corrupt, 'held|not-a-number');
     const before = await everything(redis);
     await t.rejects(
@@ -58,7 +58,7 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
     await t.rejects(engine.retireOrders('CR', [a, b, c], 0), { code: 'ERR_INVALID_ARGUMENT' });
     t.same(await everything(redis), before, 'the paid order before it is still there, no counter, no idempotency record dropped');
     await redis.del(saleKeys('CR').orders);
-    const d = (await engine.reserveBatch('CR', newBatchId(), [{ orderId: newOrderId('CR'), user: 'd' }])).results[0]!.orderId!;
+    const d = (await engine.reserveBatch('CR', newBatchId(), [{ orderId: newOrderId('CR'), user: 'd' }])).results[0].orderId!;
     await redis.del(saleKeys('CR').stream);
     await redis.set(saleKeys('CR').stream, 'not a stream');
     before = await everything(redis);
@@ -89,12 +89,12 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
     await engine.reserveBatch('CZ', newBatchId(), [{ orderId: newOrderId('CZ'), user: '' }, { orderId: newOrderId('CZ'), user: '' }]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await engine.reserveBatch('CZ', newBatchId(), [{ orderId: newOrderId('CZ'), user: '' }, { orderId: newOrderId('CZ'), user: '' }]);
-    await redis.hset(saleKeys('CZ').orders, second.results[1]!.orderId!, 'held|x');
+    await redis.hset(saleKeys('CZ').orders, second.results[1].orderId!, 'held|x');
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const before = await everything(redis);
     await t.rejects(engine.expireDue('CZ'), { code: 'ERR_INVALID_ARGUMENT' });
     t.same(await everything(redis), before, "the first batch's holds were not released, its deadline not removed");
-    await redis.hset(saleKeys('CZ').orders, second.results[1]!.orderId!, (await redis.hget(saleKeys('CZ').orders, second.results[0]!.orderId!))!);
+    await redis.hset(saleKeys('CZ').orders, second.results[1].orderId!, (await redis.hget(saleKeys('CZ').orders, second.results[0].orderId!))!);
     t.match(await engine.expireDue('CZ'), { expired: 4 }, 'once the record is repaired, all four holds are released');
   });
 });

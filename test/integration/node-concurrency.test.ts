@@ -25,11 +25,11 @@ t.test('no oversell, no undersell, per-user limit, every success findable', asyn
   t.equal(created.status, 201, `sale created: ${created.body}`);
 
   const users = Array.from({ length: 2000 }, (_, i) => `user${i}`);
-  const clicks = [...users, ...Array.from({ length: 600 }, (_, i) => users[(i * 7) % users.length]!)];
+  const clicks = [...users, ...Array.from({ length: 600 }, (_, i) => users[(i * 7) % users.length])];
   // Shuffle deterministically so repeat clicks interleave with first clicks.
   for (let i = clicks.length - 1; i > 0; i--) {
     const j = (i * 7919) % (i + 1);
-    [clicks[i], clicks[j]] = [clicks[j]!, clicks[i]!];
+    [clicks[i], clicks[j]] = [clicks[j], clicks[i]];
   }
   // Every other click is a POST with a JSON body: both request paths share the stock under load.
   const buy = async (user: string, i: number): Promise<[string, HttpAnswer, 'GET' | 'POST']> =>

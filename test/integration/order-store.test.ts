@@ -128,7 +128,7 @@ t.test('order store', { timeout: 60_000 }, async (t) => {
       after = page[page.length - 1]!;
     }
     const { rows } = await main.query<{ n: string }>(`select count(*) as n from orders where sale_id = 'S1'`);
-    t.equal(seen.length, Number(rows[0]!.n), 'every order once');
+    t.equal(seen.length, Number(rows[0].n), 'every order once');
     t.same(seen, [...seen].sort(), 'in order');
     t.same(await store.orderIds('other', '', 10), []);
   });
@@ -176,6 +176,6 @@ t.test('order store', { timeout: 60_000 }, async (t) => {
     }
     t.equal(written, 1, 'the store reconnected and wrote');
     t.equal((await store.getOrder('S1.k'))?.status, 'held');
-    t.ok(((await table(main)) as unknown[]).length > 1500, 'the data survived (fsync on)');
+    t.ok(((await table(main))).length > 1500, 'the data survived (fsync on)');
   });
 });

@@ -99,7 +99,7 @@ t.test("a retired paid order still has its e-ticket, and the ticket still verifi
 
 t.test('with buyer authentication, only the buyer reads or cancels a retired order', async (t) => {
   const sign = createSigner({ key: SECRET, algorithm: 'HS256' });
-  const token = async (sub: string) => ({ authorization: `Bearer ${await sign({ sub, exp: Math.floor(Date.now() / 1000) + 600 })}` });
+  const token = async (sub: string) => ({ authorization: `Bearer ${sign({ sub, exp: Math.floor(Date.now() / 1000) + 600 })}` });
   t.match(await get(authed.url, paidId, await token('alice')), { status: 200, json: { data: { status: 'paid' } } }, 'the buyer: 200');
   t.match(await get(authed.url, paidId, await token('bob')), { status: 403, json: { error: 'NOT_YOUR_ORDER' } }, 'another buyer: 403');
   t.match(await post(authed.url, cancelledId, 'cancel', await token('bob')), { status: 403, json: { error: 'NOT_YOUR_ORDER' } });

@@ -22,7 +22,7 @@ t.test('npm pack, install elsewhere, run --help and a node from there', async (t
   const packed = await runCommand('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, timeoutMs: 120_000 });
   t.equal(packed.code, 0, `npm pack: ${packed.stderr.slice(-500)}`);
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  const paths = info!.files.map((f) => f.path);
+  const paths = info.files.map((f) => f.path);
   for (const expected of ['bin/ticket-spike.js', 'dist/src/cli/main.js', 'lua/reserve-batch-7.lua', 'nginx/nginx.conf', 'dashboard/index.html', 'node_modules/native-free-shm/dist/index.js']) {
     t.ok(paths.includes(expected), `the tarball carries ${expected}`);
   }
@@ -31,7 +31,7 @@ t.test('npm pack, install elsewhere, run --help and a node from there', async (t
   const app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'uses-ticket-spike', version: '1.0.0', private: true }));
-  const installed = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, info!.filename)], {
+  const installed = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, info.filename)], {
     cwd: app,
     timeoutMs: 240_000,
   });

@@ -49,8 +49,8 @@ t.test('rate limits: per buyer in the node, per address in nginx, both switchabl
     const refused = answers.filter((a) => a.status === 429);
     t.ok(admitted.length >= 3 && admitted.length <= 3 + Math.floor(elapsed / 1000), `${admitted.length} admitted in ${elapsed} ms (burst 3 at 1/s)`);
     t.equal(admitted.length + refused.length, 10, 'every other one refused');
-    isRateLimited(t, refused[0]!, 'buyer', 'the node');
-    t.equal(refused[0]!.headers['x-served-by'], 'limited', 'answered by the node');
+    isRateLimited(t, refused[0], 'buyer', 'the node');
+    t.equal(refused[0].headers['x-served-by'], 'limited', 'answered by the node');
     const alice = await buy(limited.url, 'alice');
     t.equal(alice.json?.code, 1, 'alice, at the same moment: bought');
     const anonymous = await pool(10, Array.from({ length: 10 }, () => () => buy(limited.url, '')));
@@ -61,7 +61,7 @@ t.test('rate limits: per buyer in the node, per address in nginx, both switchabl
     await sleep(1100);
     const replay = await buy(limited.url, 'bot', `bot-k${firstKey}`);
     t.equal(replay.json?.code, 1, 'after Retry-After, the same Idempotency-Key: the order');
-    t.match(replay.json?.data, { replayed: true, orderId: (admitted[0]!.json?.data as { orderId: string }).orderId }, 'the same order, replayed');
+    t.match(replay.json?.data, { replayed: true, orderId: (admitted[0].json?.data as { orderId: string }).orderId }, 'the same order, replayed');
     const refusedKey = answers.findIndex((a) => a.status === 429);
     await sleep(1100);
     const later = await buy(limited.url, 'bot', `bot-k${refusedKey}`);
@@ -91,8 +91,8 @@ t.test('rate limits: per buyer in the node, per address in nginx, both switchabl
     t.ok(served.every((a) => a.headers['x-served-by'] === 'open'), '...and were answered by it');
     const refused = answers.filter((a) => a.status === 429);
     t.equal(refused.length, 8 - served.length, 'the rest: 429');
-    isRateLimited(t, refused[0]!, 'address', 'nginx');
-    t.equal(refused[0]!.headers['x-served-by'], 'nginx', 'answered by nginx, no node saw it');
+    isRateLimited(t, refused[0], 'address', 'nginx');
+    t.equal(refused[0].headers['x-served-by'], 'nginx', 'answered by nginx, no node saw it');
     const post = await http(agent, 'POST', `${nginx.url}/buy/ticket`, JSON.stringify({ user: 'poster', sale: 'RL' }), { 'content-type': 'application/json' });
     t.equal(post.status, 429, 'POST purchases share the limit');
     const reads = await pool(5, Array.from({ length: 20 }, () => () => http(agent, 'GET', `${nginx.url}/sales/RL`)));
@@ -150,7 +150,7 @@ t.test('up: --ip-rate/--ip-burst/--ip-rate-exempt/--trusted-proxy reach nginx, -
   const direct = [];
   for (let i = 0; i < 4; i++) direct.push(await http(agent, 'GET', `${node}/buy/ticket?user=bot&sale=demo`, undefined, { 'idempotency-key': `up-k${i}` }));
   t.same(direct.map((a) => a.status), [200, 200, 429, 429], 'straight at the node: burst 2, then 429');
-  isRateLimited(t, direct[2]!, 'buyer', 'up node');
+  isRateLimited(t, direct[2], 'buyer', 'up node');
   const exit = await up.stop();
   t.equal(exit.code, 0, 'stops cleanly');
 });

@@ -48,12 +48,12 @@ t.test('concurrent batches from 4 connections: no oversell, limits hold, each su
   let seed = 42;
   const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
   for (let i = 0; i < 1500; i++) {
-    const user = users[rnd(users.length)]!;
+    const user = users[rnd(users.length)];
     const r = rnd(10);
     // 30 % carry a key the same user re-uses, 10 % a key other users pick too (a key is scoped to its buyer)
     const idempotencyKey = r < 3 ? `${user}-k${rnd(2)}` : r < 4 ? `shared-${rnd(3)}` : undefined;
     const p: PurchaseRequest = { orderId: newOrderId(sale), user, idempotencyKey };
-    calls.push({ p, r: batchers[i % 4]!.reserve(sale, p) });
+    calls.push({ p, r: batchers[i % 4].reserve(sale, p) });
     if (i % 50 === 0) await new Promise((res) => setImmediate(res));
   }
   const results = await Promise.all(calls.map((c) => c.r));
@@ -64,8 +64,8 @@ t.test('concurrent batches from 4 connections: no oversell, limits hold, each su
   let mismatches = 0;
   const wrong: string[] = [];
   for (let i = 0; i < results.length; i++) {
-    const r = results[i]!;
-    const p = calls[i]!.p;
+    const r = results[i];
+    const p = calls[i].p;
     if (r.outcome === 'unknown') wrong.push(`#${i} unknown: ${r.reason}`);
     if (r.outcome === Outcome.IdempotencyMismatch) mismatches++;
     if (r.outcome !== Outcome.Success) continue;
@@ -109,8 +109,8 @@ t.test('limit 1: the same user gets the same order back, never a second unit', a
     { orderId: newOrderId(sale), user: 'ann' },
     { orderId: newOrderId(sale), user: 'ann', idempotencyKey: 'x' },
   ]);
-  t.equal(first.results[0]!.outcome, Outcome.Success);
-  for (const r of again.results) t.match(r, { outcome: Outcome.Success, orderId: first.results[0]!.orderId, replayed: true });
+  t.equal(first.results[0].outcome, Outcome.Success);
+  for (const r of again.results) t.match(r, { outcome: Outcome.Success, orderId: first.results[0].orderId, replayed: true });
   t.equal(again.remaining, 9, 'one unit taken in all');
 });
 
@@ -131,11 +131,11 @@ t.test('not open: before opensAt and after closesAt (Redis clock)', async (t) =>
   await engine.createSale({ id: 'past', total: 5, perUserLimit: 1, holdSeconds: 60, anonymous: false, opensAt: 1, closesAt: 2 });
   for (const sale of ['later', 'past']) {
     const r = await engine.reserveBatch(sale, newBatchId(), [{ orderId: newOrderId(sale), user: 'u' }]);
-    t.equal(r.results[0]!.outcome, Outcome.NotOpen, sale);
+    t.equal(r.results[0].outcome, Outcome.NotOpen, sale);
     t.equal((await engine.status(sale))?.open, false);
   }
   const u = await engine.reserveBatch('nosuch', newBatchId(), [{ orderId: newOrderId('nosuch'), user: 'u' }]);
-  t.equal(u.results[0]!.outcome, Outcome.UnknownSale);
+  t.equal(u.results[0].outcome, Outcome.UnknownSale);
   t.equal(await engine.status('nosuch'), null);
 });
 
@@ -167,7 +167,7 @@ t.test('the same batch id sent twice: the second changes nothing and returns the
 t.test("a buyer's key names one purchase across sales (claimed by the script itself on standalone Redis)", async (t) => {
   for (const id of ['KS1', 'KS2']) await engine.createSale({ id, total: 5, perUserLimit: 3, holdSeconds: 300, anonymous: true });
   const first = await engine.reserveBatch('KS1', newBatchId(), [{ orderId: newOrderId('KS1'), user: 'kx', idempotencyKey: 'K' }]);
-  t.equal(first.results[0]!.outcome, Outcome.Success);
+  t.equal(first.results[0].outcome, Outcome.Success);
   const second = await engine.reserveBatch('KS2', newBatchId(), [
     { orderId: newOrderId('KS2'), user: 'kx', idempotencyKey: 'K' },
     { orderId: newOrderId('KS2'), user: 'ky', idempotencyKey: 'K' },
@@ -182,7 +182,7 @@ t.test("a buyer's key names one purchase across sales (claimed by the script its
   ], "kx's K is refused in KS2; ky's K and an anonymous K are their own; a proxy's request key is not claimed");
   t.equal((await engine.status('KS2'))?.held, 3, 'the refused purchase took nothing');
   const again = await engine.reserveBatch('KS1', newBatchId(), [{ orderId: newOrderId('KS1'), user: 'kx', idempotencyKey: 'K' }]);
-  t.match(again.results[0], { outcome: Outcome.Success, replayed: true, orderId: first.results[0]!.orderId }, 'in its own sale the key still replays');
+  t.match(again.results[0], { outcome: Outcome.Success, replayed: true, orderId: first.results[0].orderId }, 'in its own sale the key still replays');
   t.ok((await engine.audit('KS2')).ok);
 });
 
@@ -192,10 +192,10 @@ t.test("a key refused in one sale (sold out, not open, limit) names nothing: it 
   await engine.createSale({ id: 'KF3', total: 5, perUserLimit: 1, holdSeconds: 300, anonymous: false });
   await engine.reserveBatch('KF1', newBatchId(), [{ orderId: newOrderId('KF1'), user: 'first' }]);
   const refused = await engine.reserveBatch('KF1', newBatchId(), [{ orderId: newOrderId('KF1'), user: 'kz', idempotencyKey: 'KZ' }]);
-  t.equal(refused.results[0]!.outcome, Outcome.SoldOut, 'sold out in KF1');
+  t.equal(refused.results[0].outcome, Outcome.SoldOut, 'sold out in KF1');
   t.equal(await redis.exists(buyerKeyClaim('kz', 'KZ')), 0, 'no claim written for a purchase that bought nothing');
   const early = await engine.reserveBatch('KF2', newBatchId(), [{ orderId: newOrderId('KF2'), user: 'kz', idempotencyKey: 'KZ' }]);
-  t.equal(early.results[0]!.outcome, Outcome.NotOpen, 'not open in KF2');
+  t.equal(early.results[0].outcome, Outcome.NotOpen, 'not open in KF2');
   t.equal(await redis.exists(buyerKeyClaim('kz', 'KZ')), 0, 'nor for one refused as not open');
   const bought = await engine.reserveBatch('KF3', newBatchId(), [{ orderId: newOrderId('KF3'), user: 'kz', idempotencyKey: 'KZ' }]);
   t.match(bought.results[0], { outcome: Outcome.Success, replayed: false }, 'the same key then buys in KF3, not 422');
@@ -205,15 +205,15 @@ t.test("a key refused in one sale (sold out, not open, limit) names nothing: it 
 t.test('retention lets go only of a claim that names its own sale', async (t) => {
   await engine.createSale({ id: 'KR1', total: 5, perUserLimit: 1, holdSeconds: 300, anonymous: false });
   const r = await engine.reserveBatch('KR1', newBatchId(), [{ orderId: newOrderId('KR1'), user: 'kr', idempotencyKey: 'KR' }]);
-  await engine.cancel(r.results[0]!.orderId!);
+  await engine.cancel(r.results[0].orderId!);
   // The claim moved to another sale meanwhile (its window ran out and the key bought there): not KR1's to drop.
   await redis.set(buyerKeyClaim('kr', 'KR'), 'OTHER');
-  await engine.retireOrders('KR1', [r.results[0]!.orderId!], 0);
+  await engine.retireOrders('KR1', [r.results[0].orderId!], 0);
   t.equal(await redis.get(buyerKeyClaim('kr', 'KR')), 'OTHER', "the other sale's claim stays");
   const r2 = await engine.reserveBatch('KR1', newBatchId(), [{ orderId: newOrderId('KR1'), user: 'ks', idempotencyKey: 'KS' }]);
-  await engine.cancel(r2.results[0]!.orderId!);
+  await engine.cancel(r2.results[0].orderId!);
   t.equal(await redis.get(buyerKeyClaim('ks', 'KS')), 'KR1');
-  await engine.retireOrders('KR1', [r2.results[0]!.orderId!], 0);
+  await engine.retireOrders('KR1', [r2.results[0].orderId!], 0);
   t.equal(await redis.exists(buyerKeyClaim('ks', 'KS')), 0, 'its own claim goes with the record');
 });
 
@@ -225,21 +225,21 @@ t.test('pay, cancel and expiry: each unit returns exactly once', async (t) => {
   const ids = r.results.map((x) => x.orderId!);
   t.equal(r.remaining, 0);
 
-  const paid = await engine.pay(ids[0]!);
+  const paid = await engine.pay(ids[0]);
   t.equal(paid.status, 'paid');
-  t.same(await engine.pay(ids[0]!), paid, 'paying twice returns the paid order');
-  await t.rejects(engine.cancel(ids[0]!), { code: 'ORDER_PAID' });
-  const c1 = await engine.cancel(ids[1]!);
+  t.same(await engine.pay(ids[0]), paid, 'paying twice returns the paid order');
+  await t.rejects(engine.cancel(ids[0]), { code: 'ORDER_PAID' });
+  const c1 = await engine.cancel(ids[1]);
   t.equal(c1.status, 'cancelled');
-  t.same(await engine.cancel(ids[1]!), c1, 'cancel is idempotent');
-  await t.rejects(engine.pay(ids[1]!), { code: 'ORDER_CANCELLED' });
+  t.same(await engine.cancel(ids[1]), c1, 'cancel is idempotent');
+  await t.rejects(engine.pay(ids[1]), { code: 'ORDER_CANCELLED' });
   t.match(await engine.status(sale), { held: total - 2, paid: 1, remaining: 1 }, 'cancel gave one unit back, once');
 
   await new Promise((res) => setTimeout(res, 1100));
-  t.equal((await engine.getOrder(ids[2]!))?.status, 'expired', 'an overdue hold reads as expired before the sweep');
-  await t.rejects(engine.pay(ids[2]!), { code: 'HOLD_EXPIRED' }, 'pay after the deadline is refused');
+  t.equal((await engine.getOrder(ids[2]))?.status, 'expired', 'an overdue hold reads as expired before the sweep');
+  await t.rejects(engine.pay(ids[2]), { code: 'HOLD_EXPIRED' }, 'pay after the deadline is refused');
   t.match(await engine.status(sale), { held: total - 3, remaining: 2 }, '...and that hold was expired on the spot');
-  await t.rejects(engine.pay(ids[2]!), { code: 'HOLD_EXPIRED' });
+  await t.rejects(engine.pay(ids[2]), { code: 'HOLD_EXPIRED' });
 
   // Two clients sweep at once, 3 per call.
   const other = new SaleEngine(await client());
@@ -280,8 +280,8 @@ t.test('deadlines per batch: a sweep cut off mid-batch resumes where it stopped;
   const k = saleKeys(sale);
   t.equal(await redis.zcard(k.deadlines), 2, 'one deadline entry per batch, not per order');
   const ids = batches.flatMap((r) => r.results.map((x) => x.orderId!));
-  for (const id of [ids[0]!, ids[5]!, ids[21]!]) await engine.pay(id);
-  for (const id of [ids[1]!, ids[22]!]) await engine.cancel(id);
+  for (const id of [ids[0], ids[5], ids[21]]) await engine.pay(id);
+  for (const id of [ids[1], ids[22]]) await engine.cancel(id);
   t.equal(await redis.zcard(k.deadlines), 2, 'pay and cancel leave the batch entry alone');
   t.ok((await engine.audit(sale)).ok, 'audit closes with live holds covered by batch entries');
 
@@ -304,7 +304,7 @@ t.test('deadlines per batch: a sweep cut off mid-batch resumes where it stopped;
   t.equal(await redis.zcard(k.deadlines), 0, 'every entry gone once swept');
   t.match(await engine.status(sale), { held: 0, paid: 3, remaining: 97 });
   for (const [i, status] of [[0, 'paid'], [1, 'cancelled'], [2, 'expired'], [19, 'expired'], [20, 'expired'], [22, 'cancelled']] as const) {
-    t.equal((await engine.getOrder(ids[i]!))?.status, status, `order ${i} ${status}`);
+    t.equal((await engine.getOrder(ids[i]))?.status, status, `order ${i} ${status}`);
   }
   t.match(await engine.audit(sale), { ok: true, countedPaid: 3, cancelled: 2, expired: 2 * n - 5 });
 });
@@ -315,8 +315,8 @@ t.test('a per-order deadline left by the old layout (existing AOF) is still swep
   const r = await engine.reserveBatch(sale, newBatchId(), [{ orderId: newOrderId(sale), user: 'old' }]);
   const k = saleKeys(sale);
   const [member, score] = await redis.zrange(k.deadlines, 0, -1, 'WITHSCORES');
-  await redis.zrem(k.deadlines, member!);
-  await redis.zadd(k.deadlines, score!, r.results[0]!.orderId!);
+  await redis.zrem(k.deadlines, member);
+  await redis.zadd(k.deadlines, score, r.results[0].orderId!);
   await new Promise((res) => setTimeout(res, 1100));
   t.same(await engine.expireDue(sale, 10), { expired: 1, remaining: 5, more: false });
   t.equal(await redis.zcard(k.deadlines), 0);
@@ -331,12 +331,12 @@ t.test('audit reports a held order no deadline covers, a stray deadline and a wr
   t.ok((await engine.audit(sale)).ok);
   const [member] = await redis.zrange(k.deadlines, 0, -1);
   // The entry says the sweep already passed the first order: that hold is no longer covered.
-  await redis.zrem(k.deadlines, member!);
+  await redis.zrem(k.deadlines, member);
   await redis.zadd(k.deadlines, 1, `${member}/1`, 2, '0-1');
   await redis.hincrby(k.meta, 'held', 1);
   const audit = await engine.audit(sale);
   t.notOk(audit.ok);
-  t.match(audit.problems.join('\n'), `held order ${r.results[0]!.orderId} has no deadline`);
+  t.match(audit.problems.join('\n'), `held order ${r.results[0].orderId} has no deadline`);
   t.match(audit.problems.join('\n'), 'deadline 0-1 names no unswept order');
   t.match(audit.problems.join('\n'), /is 1 but held order .* expires at/);
   t.match(audit.problems.join('\n'), 'meta held=3 but 2 orders are held');
@@ -352,7 +352,7 @@ t.test('bad arguments: a clear EngineError and nothing written', async (t) => {
     [{ opensAt: 100, closesAt: 100 }, 'closesAt'], [{ id: 'a.b' }, 'id'], [{ id: 'x'.repeat(49) }, 'id'], [{ id: '' }, 'id'],
   ];
   for (const [patch, field] of cases) {
-    await t.rejects(engine.createSale({ ...base, ...patch } as never), { name: 'EngineError', code: 'ERR_INVALID_SALE', detail: field }, JSON.stringify(patch));
+    await t.rejects(engine.createSale({ ...base, ...patch }), { name: 'EngineError', code: 'ERR_INVALID_SALE', detail: field }, JSON.stringify(patch));
   }
   // The scripts check too, without the TS guard in front (nothing written, the field named).
   const s = scriptsOf(redis);
@@ -386,8 +386,8 @@ t.test('bad arguments: a clear EngineError and nothing written', async (t) => {
   t.same(await s.reserveBatch(...keys, batchKey(sale, b1), sale, b1, 600, 3, ...args(2)), [ScriptCode.InvalidArgument, 'argument count']);
   // an empty user on a sale that is not anonymous: refused per purchase, nothing written
   const anon = await engine.reserveBatch(sale, newBatchId(), [{ orderId: newOrderId(sale), user: '' }]);
-  t.equal(anon.results[0]!.outcome, Outcome.AnonymousNotAllowed);
-  const err = errorFromCode(anon.results[0]!.outcome, '', 'sale ok');
+  t.equal(anon.results[0].outcome, Outcome.AnonymousNotAllowed);
+  const err = errorFromCode(anon.results[0].outcome, '', 'sale ok');
   t.ok(err instanceof EngineError);
   t.match(err, { code: 'ERR_ANONYMOUS_NOT_ALLOWED', message: /pass a user/ });
   t.same(await snapshot(redis), before, 'no key changed by any bad call');

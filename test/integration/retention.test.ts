@@ -23,7 +23,7 @@ async function events(sale: string): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = { paid: [], cancelled: [], expired: [] };
   for (const [, f] of await redis.xrange(saleKeys(sale).stream, '-', '+')) {
     if (f[0] !== 'ev') continue;
-    for (let i = 2; i < f.length; i += 2) out[f[1]!]!.push(f[i]!);
+    for (let i = 2; i < f.length; i += 2) out[f[1]].push(f[i]);
   }
   return out;
 }
@@ -38,8 +38,8 @@ t.test('events, retirement, replays and the audit on a 6,000-order sale', async 
     holdSeconds: 4,
     beforeExpiry: async (s) => {
       const len = await redis.xlen(saleKeys(sale).stream);
-      await engine.pay(s.paid[0]!); // already paid: no change, no event
-      await engine.cancel(s.cancelled[0]!);
+      await engine.pay(s.paid[0]); // already paid: no change, no event
+      await engine.cancel(s.cancelled[0]);
       t.equal(await redis.xlen(saleKeys(sale).stream), len, 'paying a paid order and cancelling a cancelled one write no event');
       // Before the sweep: paid and cancelled orders leave, held ones stay. The window outlives the test's wait
       // for the holds, so these orders' idempotency records are kept.
@@ -53,9 +53,9 @@ t.test('events, retirement, replays and the audit on a 6,000-order sale', async 
   t.same(heldRetire, { retired: s.paid.length + s.cancelled.length, live: s.expired.length }, 'only final orders retired; held ones skipped');
 
   const ev = await events(sale);
-  t.same([...ev.paid!].sort(), [...s.paid].sort(), 'one paid event per paid order, exactly once');
-  t.same([...ev.cancelled!].sort(), [...s.cancelled].sort(), 'one cancelled event per cancelled order, exactly once');
-  t.same([...ev.expired!].sort(), [...s.expired].sort(), 'one expired event per expired order, exactly once');
+  t.same([...ev.paid].sort(), [...s.paid].sort(), 'one paid event per paid order, exactly once');
+  t.same([...ev.cancelled].sort(), [...s.cancelled].sort(), 'one cancelled event per cancelled order, exactly once');
+  t.same([...ev.expired].sort(), [...s.expired].sort(), 'one expired event per expired order, exactly once');
 
   // A hold past its deadline but swept already is final now; ids retired before are no-ops.
   let again = 0;
@@ -80,12 +80,12 @@ t.test('events, retirement, replays and the audit on a 6,000-order sale', async 
     { orderId: newOrderId(sale), user: 'u1', idempotencyKey: 'another-key' }, // limit 1: the holder names a retired order
   ]);
   t.match(retry.results[0], { outcome: 1, orderId: s.ids[0], replayed: true, status: 'paid' }, 'retry by key: same order id, paid');
-  t.notOk(retry.results[0]!.byUser, 'found by the buyer\'s key');
+  t.notOk(retry.results[0].byUser, 'found by the buyer\'s key');
   t.match(retry.results[1], { outcome: 1, orderId: s.ids[N - 1], replayed: true, status: 'expired' }, 'a retired expired order replays expired');
   t.match(retry.results[2], { outcome: 1, orderId: s.ids[1], replayed: true, status: 'paid', byUser: true }, 'at limit 1: the retired order named by the holder is paid, found by the user');
-  t.match(await redis.hget(saleKeys(sale).idem, 'u0 RT-key-0'), new RegExp(`^${s.ids[0]!.replace(/[.]/g, '\\.')}\\|u0\\|p$`), 'the kept record carries the final state');
-  t.equal(await engine.getOrder(s.ids[0]!), null, 'getOrder of a retired order is null (PostgreSQL answers it)');
-  await t.rejects(engine.pay(s.ids[0]!), { code: 'ORDER_NOT_FOUND' });
+  t.match(await redis.hget(saleKeys(sale).idem, 'u0 RT-key-0'), new RegExp(`^${s.ids[0].replace(/[.]/g, '\\.')}\\|u0\\|p$`), 'the kept record carries the final state');
+  t.equal(await engine.getOrder(s.ids[0]), null, 'getOrder of a retired order is null (PostgreSQL answers it)');
+  await t.rejects(engine.pay(s.ids[0]), { code: 'ORDER_NOT_FOUND' });
 
   t.equal(await redis.hlen(saleKeys(sale).idem), N, 'idempotency records kept inside the window');
   t.equal(await redis.exists(buyerKeyClaim('u0', 'RT-key-0')), 1, "and the buyer's key claim with it");
@@ -110,8 +110,8 @@ t.test('the stream is trimmed only below the oldest unacknowledged entry and bel
     return r.results.map((x) => x.orderId!);
   };
   const a = await buy(2);
-  await engine.pay(a[0]!);
-  await engine.pay(a[1]!); // batch a: all paid, its deadline still stands until the sweep passes it
+  await engine.pay(a[0]);
+  await engine.pay(a[1]); // batch a: all paid, its deadline still stands until the sweep passes it
   // The bound below live deadlines is found from the lowest deadline score alone, with a second of margin.
   await sleep(1100);
   await buy(2);
@@ -121,17 +121,17 @@ t.test('the stream is trimmed only below the oldest unacknowledged entry and bel
   const beyond = `${Date.now() + 60_000}-0`;
   const r1 = await engine.trimStream(sale, beyond);
   t.equal(r1.removed, 0, "batch a's deadline names the first entry: nothing is removed");
-  t.ok(ms(r1.cut) <= ms(ids[0]!), `the cut (${r1.cut}) is at or below that entry (${ids[0]})`);
+  t.ok(ms(r1.cut) <= ms(ids[0]), `the cut (${r1.cut}) is at or below that entry (${ids[0]})`);
   t.equal(await redis.zcard(k.deadlines), 2);
   // Once batch a's member is gone, batch b's deadline is the lowest: everything a second older than b may go.
-  await redis.zrem(k.deadlines, ids[0]!);
+  await redis.zrem(k.deadlines, ids[0]);
   const r2 = await engine.trimStream(sale, beyond);
   t.equal(r2.removed, 3, "batch a's entry and its two pay events go");
   t.same((await redis.xrange(k.stream, '-', '+')).map((e) => e[0]), [ids[3]], "batch b's entry, which its deadline names, stays");
   await buy(1);
   await redis.del(k.deadlines);
   const later = (await redis.xrange(k.stream, '-', '+')).map((e) => e[0]);
-  const r3 = await engine.trimStream(sale, later[1]!);
+  const r3 = await engine.trimStream(sale, later[1]);
   t.same([r3.removed, r3.cut], [1, later[1]], 'without deadlines: cut at the oldest unacknowledged entry, which stays');
   t.same((await redis.xrange(k.stream, '-', '+')).map((e) => e[0]), [later[1]], 'the unacknowledged entry, made later, is untouched');
   await t.rejects(engine.trimStream(sale, 'x-1'), { code: 'ERR_INVALID_ARGUMENT' });

@@ -151,8 +151,8 @@ t.test('e-tickets', async (t) => {
     t.match(answer.headers['cache-control'], /max-age=\d+/);
     const { keys } = JSON.parse(answer.body) as { keys: Array<{ kid: string; x: string; alg: string; crv: string; kty: string; publicKeyPem: string }> };
     t.same(keys.map((k) => [k.kid, k.alg, k.crv, k.kty]), [[firstKey.kid, 'EdDSA', 'Ed25519', 'OKP']]);
-    t.equal(keys[0]!.x, firstKey.x);
-    t.equal(createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: keys[0]!.x }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }), keys[0]!.publicKeyPem, 'x and the PEM are the same key');
+    t.equal(keys[0].x, firstKey.x);
+    t.equal(createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: keys[0].x }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }), keys[0].publicKeyPem, 'x and the PEM are the same key');
   });
 
   t.test('rotation: new tickets use the new key, old tickets still verify, both keys are served', async (t) => {

@@ -96,10 +96,10 @@ t.test('two threads racing at one instant: each bucket admits exactly its burst'
   const perBucket = new Map<number, number>();
   for (const [i, buyer] of buyers.entries()) {
     const bucket = buckets.bucketOf(buyer); // two buyers may share one: count by bucket
-    perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + a!.admitted[i]! + b!.admitted[i]!);
+    perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + a.admitted[i] + b.admitted[i]);
   }
   t.same([...perBucket.entries()].filter(([, n]) => n !== 100), [], `each of ${perBucket.size} buckets: exactly 100`);
-  const shared = buyers.filter((_, i) => a!.admitted[i]! > 0 && b!.admitted[i]! > 0).length;
+  const shared = buyers.filter((_, i) => a.admitted[i] > 0 && b.admitted[i] > 0).length;
   t.comment(`both threads got tokens from the same bucket for ${shared} of 1000 buyers (fewer when the machine is busy)`);
 });
 
@@ -108,10 +108,10 @@ t.test('two threads hammering one bucket on the real clock: never more than burs
   // The clock moves in whole milliseconds: the burst holds more than a millisecond's tokens, so none is lost.
   const buckets = BuyerBuckets.create({ rate: 100_000, burst: 200, buckets: 1024 });
   const [a, b] = await race(buckets, ['bot'], 1_500_000);
-  const admitted = a!.admitted[0]! + b!.admitted[0]!;
-  const spanMs = Math.max(a!.lastMs, b!.lastMs) - Math.min(a!.firstMs, b!.firstMs);
+  const admitted = a.admitted[0] + b.admitted[0];
+  const spanMs = Math.max(a.lastMs, b.lastMs) - Math.min(a.firstMs, b.firstMs);
   const most = 200 + spanMs * 100;
   t.ok(admitted <= most, `${admitted} admitted over ${spanMs} ms of clock readings (at most ${most})`);
   t.ok(admitted >= most * 0.5, `and the refill worked: at least half of that`);
-  t.comment(`thread split: ${a!.admitted[0]} + ${b!.admitted[0]}`);
+  t.comment(`thread split: ${a.admitted[0]} + ${b.admitted[0]}`);
 });

@@ -45,7 +45,7 @@ export interface Import {
 export function importsOf(text: string): string[] {
   const specs: string[] = [];
   const patterns = [/^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gm, /^\s*import\s+'([^']+)'/gm, /\bimport\(\s*'([^']+)'\s*\)/g];
-  for (const re of patterns) for (const m of text.matchAll(re)) specs.push(m[1]!);
+  for (const re of patterns) for (const m of text.matchAll(re)) specs.push(m[1]);
   return specs;
 }
 
@@ -55,7 +55,7 @@ export function folderOf(fromFile: string, specifier: string): string | null {
   if (!specifier.startsWith('.')) return null;
   const target = relative(SRC, resolve(dirname(fromFile), specifier));
   if (target.startsWith('..')) return '(outside src)';
-  return target.split(sep)[0]!;
+  return target.split(sep)[0];
 }
 
 /** The rule's verdict on one import: null when allowed, else why not. */
@@ -106,7 +106,7 @@ t.test('every import under src/ follows the rule', async (t) => {
   t.ok(files.length > 50, `read ${files.length} files`);
   const broken: string[] = [];
   for (const file of files) {
-    const from = relative(SRC, file).split(sep)[0]!;
+    const from = relative(SRC, file).split(sep)[0];
     if (from.endsWith('.ts')) {
       broken.push(`src/${from}: every file lives in a folder with a floor`);
       continue;
@@ -117,7 +117,7 @@ t.test('every import under src/ follows the rule', async (t) => {
         const why = violation(from, to);
         if (why !== null) broken.push(`${relative(ROOT, file)} imports '${specifier}': ${why}`);
       }
-      const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+      const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
       const users = PACKAGE_USERS[pkg];
       if (users !== undefined && !users.includes(from)) broken.push(`${relative(ROOT, file)} uses ${pkg}, which only ${users.join(', ')} may use`);
     }

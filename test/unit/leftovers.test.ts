@@ -70,7 +70,7 @@ t.test('a recorded pid with its cmdline is stopped by its signal', async (t) => 
 t.test('the lock hands back the stale up.json, and its children in stop order', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-leftovers-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const dead = spawnSync('true').pid as number;
+  const dead = spawnSync('true').pid;
   const stale: UpState = {
     pid: dead, status: 'running', startedAt: '2020-01-01T00:00:00Z', varDir: dir,
     redisPid: 11, redisCmdlineHas: ['redis-server', '127.0.0.1:6380'],

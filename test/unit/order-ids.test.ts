@@ -51,7 +51,7 @@ t.test('any character changed, another sale key, a made-up suffix: refused', asy
 
 t.test('the last character must be canonical: 16 bytes leave 4 bits of it unused', async (t) => {
   const id = newOrderId('G1', KEY);
-  const last = id[id.length - 1]!;
+  const last = id[id.length - 1];
   const value = ALPHABET.indexOf(last);
   t.equal(value & 15, 0, 'a made id ends in A, Q, g or w');
   const sameBytes = id.slice(0, -1) + ALPHABET[value | 1];
@@ -69,7 +69,7 @@ t.test('a legacy sale (no key): ids made and accepted as before, no check', asyn
     const ids = Array.from({ length: 4000 }, () => Buffer.from(make().slice(3), 'base64url'));
     let skewed = 0;
     for (let bit = 0; bit < 128; bit++) {
-      const ones = ids.filter((b) => (b[bit >> 3]! >> (bit & 7)) & 1).length;
+      const ones = ids.filter((b) => (b[bit >> 3] >> (bit & 7)) & 1).length;
       if (ones < 0.4 * ids.length || ones > 0.6 * ids.length) skewed++;
     }
     t.equal(skewed, 0, `${what}: every one of the 128 bits is set in 40-60 % of 4000 ids`);

@@ -20,7 +20,7 @@ function setup(options: { missEntries?: number; saleEntries?: number } = {}) {
   const queries = { orders: 0, sales: 0 };
   let down = false;
   const engine = {
-    findOrder: async (orderId: string): Promise<OrderFound> => ({ kind: 'absent', sale: redisSales.get(orderId.split('.')[0]!) ?? null }),
+    findOrder: async (orderId: string): Promise<OrderFound> => ({ kind: 'absent', sale: redisSales.get(orderId.split('.')[0]) ?? null }),
     pay: (orderId: string) => Promise.reject(new EngineError('ORDER_NOT_FOUND', `order ${orderId}: no such order`)),
     cancel: (orderId: string) => Promise.reject(new EngineError('ORDER_NOT_FOUND', `order ${orderId}: no such order`)),
   };
@@ -128,7 +128,7 @@ t.test('the caches are bounded: the miss cache and the sales cache drop their le
   t.equal(s.queries.orders, 150);
   for (const id of ids.slice(50)) await s.lookup.getOrder(id);
   t.equal(s.queries.orders, 150, 'the 100 latest are remembered');
-  await s.lookup.getOrder(ids[0]!);
+  await s.lookup.getOrder(ids[0]);
   t.equal(s.queries.orders, 151, 'the oldest was dropped');
   for (let i = 0; i < 20; i++) await s.lookup.getOrder(`N${i}.x`);
   for (let i = 10; i < 20; i++) await s.lookup.getOrder(`N${i}.x`);

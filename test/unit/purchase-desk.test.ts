@@ -100,9 +100,9 @@ t.test('an empty node quota is no verdict: the purchase goes to Redis without a 
   t.equal(s.sent.length, 2, 'both purchases went to Redis');
   t.equal(s.stock.available(0), 0, 'the first took the one unit');
   t.equal(s.inFlight.get(0), 1, 'only the unit-holding purchase is in flight');
-  s.sent[1]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[1]!.request.orderId, expiresAt: 5, replayed: false, remaining: 40 }));
+  s.sent[1].reply(decided({ outcome: Outcome.Success, orderId: s.sent[1].request.orderId, expiresAt: 5, replayed: false, remaining: 40 }));
   t.match(await second, { kind: 'success', replayed: false }, 'Redis sold it: stock was left elsewhere');
-  s.sent[0]!.reply(decided({ outcome: Outcome.LimitReached, remaining: 40 }));
+  s.sent[0].reply(decided({ outcome: Outcome.LimitReached, remaining: 40 }));
   t.match(await first, { kind: 'limit' });
   t.equal(s.stock.available(0), 1, 'the refused purchase gave its unit back; the unit-less success gave nothing');
   t.equal(s.inFlight.get(0), 0);
@@ -117,25 +117,25 @@ t.test('a new success keeps its unit; a replay, a refusal or an unknown outcome 
   t.equal(s.stock.available(0), 6, 'four units taken');
   t.equal(s.inFlight.get(0), 4, 'and counted in flight');
   const [a, b, c, d] = s.sent;
-  a!.reply(decided({ outcome: Outcome.Success, orderId: a!.request.orderId, expiresAt: 5, replayed: false, status: 'held', remaining: 90 }));
-  b!.reply(decided({ outcome: Outcome.Success, orderId: 'S.earlier', expiresAt: 4, replayed: true, status: 'paid', remaining: 90 }));
-  c!.reply(decided({ outcome: Outcome.LimitReached, remaining: 90 }));
-  d!.reply({ outcome: 'unknown', orderId: d!.request.orderId, reason: 'timeout' });
-  t.match(await ok, { kind: 'success', orderId: a!.request.orderId, replayed: false, status: 'held' });
+  a.reply(decided({ outcome: Outcome.Success, orderId: a.request.orderId, expiresAt: 5, replayed: false, status: 'held', remaining: 90 }));
+  b.reply(decided({ outcome: Outcome.Success, orderId: 'S.earlier', expiresAt: 4, replayed: true, status: 'paid', remaining: 90 }));
+  c.reply(decided({ outcome: Outcome.LimitReached, remaining: 90 }));
+  d.reply({ outcome: 'unknown', orderId: d.request.orderId, reason: 'timeout' });
+  t.match(await ok, { kind: 'success', orderId: a.request.orderId, replayed: false, status: 'held' });
   t.match(await replay, { kind: 'success', orderId: 'S.earlier', replayed: true, status: 'paid' }, 'a replay tells the order as it is now');
   t.match(await limit, { kind: 'limit' });
-  t.match(await unknown, { kind: 'undecided', orderId: d!.request.orderId, reason: 'timeout' });
+  t.match(await unknown, { kind: 'undecided', orderId: d.request.orderId, reason: 'timeout' });
   t.equal(s.stock.available(0), 9, 'only the new success kept its unit');
   t.equal(s.inFlight.get(0), 0, 'nothing left in flight');
-  t.match(a!.request.orderId, /^S\.[A-Za-z0-9_-]{22}$/, 'order ids carry the sale and 128 random bits');
+  t.match(a.request.orderId, /^S\.[A-Za-z0-9_-]{22}$/, 'order ids carry the sale and 128 random bits');
 });
 
 t.test('a replay of an order that is over is not a fresh success', async (t) => {
   const s = setup(10);
   const cancelled = s.buy({ idempotencyKey: 'K1' });
   const expired = s.buy({ idempotencyKey: 'K2' });
-  s.sent[0]!.reply(decided({ outcome: Outcome.Success, orderId: 'S.c', expiresAt: 1, replayed: true, status: 'cancelled' }));
-  s.sent[1]!.reply(decided({ outcome: Outcome.Success, orderId: 'S.e', expiresAt: 1, replayed: true, status: 'expired' }));
+  s.sent[0].reply(decided({ outcome: Outcome.Success, orderId: 'S.c', expiresAt: 1, replayed: true, status: 'cancelled' }));
+  s.sent[1].reply(decided({ outcome: Outcome.Success, orderId: 'S.e', expiresAt: 1, replayed: true, status: 'expired' }));
   t.same(await cancelled, { kind: 'replayed_final', sale: SALE, orderId: 'S.c', status: 'cancelled' });
   t.same(await expired, { kind: 'replayed_final', sale: SALE, orderId: 'S.e', status: 'expired' });
 });
@@ -143,13 +143,13 @@ t.test('a replay of an order that is over is not a fresh success', async (t) => 
 t.test("the batch's remaining lowers the quota; 0 marks sold out once, and says so", async (t) => {
   const s = setup(10);
   const p = s.buy();
-  s.sent[0]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[0]!.request.orderId, expiresAt: 1, replayed: false, remaining: 3 }));
+  s.sent[0].reply(decided({ outcome: Outcome.Success, orderId: s.sent[0].request.orderId, expiresAt: 1, replayed: false, remaining: 3 }));
   await p;
   t.equal(s.stock.available(0), 3, 'lowered to the remaining the reply carried');
   const q = s.buy({ user: 'u9' });
   const r = s.buy({ user: 'u10' });
-  s.sent[1]!.reply(decided({ outcome: Outcome.SoldOut, remaining: 0, ordersMade: 7 }));
-  s.sent[2]!.reply(decided({ outcome: Outcome.SoldOut, remaining: 0, ordersMade: 7 }));
+  s.sent[1].reply(decided({ outcome: Outcome.SoldOut, remaining: 0, ordersMade: 7 }));
+  s.sent[2].reply(decided({ outcome: Outcome.SoldOut, remaining: 0, ordersMade: 7 }));
   t.match(await q, { kind: 'sold_out' });
   await r;
   t.ok(s.stock.isSoldOut(0), 'sold out from the reply');
@@ -161,7 +161,7 @@ t.test('sold out: buyers who may hold an order still reach Redis, everyone else 
   const s = setup(0);
   s.stock.setSoldOut(0, true);
   s.ordersSeen.raise(0, 3);
-  t.equal((await Promise.race([s.buy({ user: 'stranger' }), new Promise((r) => setTimeout(() => r('sent'), 20))])) as string, 'sent', 'no current holder index yet: to Redis');
+  t.equal((await Promise.race([s.buy({ user: 'stranger' }), new Promise((r) => setTimeout(() => r('sent'), 20))])), 'sent', 'no current holder index yet: to Redis');
   s.holders.learned('S', { ordersMade: 2, users: ['alice'], keys: ['bob KB', ' AK'] });
   void s.buy({ user: 'stranger2' });
   t.equal(s.sent.length, 2, 'an index older than the orders seen is not trusted: to Redis');
@@ -180,14 +180,14 @@ t.test('sold out: buyers who may hold an order still reach Redis, everyone else 
 t.test("a key that names a purchase in another sale: refused, and the quota is left alone", async (t) => {
   const s = setup(5);
   const p = s.buy({ idempotencyKey: 'K9' });
-  t.equal(s.sent[0]!.request.idempotencyKey, 'K9', "the buyer's key goes to the engine, which claims it across sales");
-  s.sent[0]!.reply(decided({ outcome: Outcome.IdempotencyMismatch, otherSale: 'OTHER', remaining: Number.NaN, ordersMade: Number.NaN }));
+  t.equal(s.sent[0].request.idempotencyKey, 'K9', "the buyer's key goes to the engine, which claims it across sales");
+  s.sent[0].reply(decided({ outcome: Outcome.IdempotencyMismatch, otherSale: 'OTHER', remaining: Number.NaN, ordersMade: Number.NaN }));
   t.same(await p, { kind: 'key_reused', sale: SALE, otherSale: 'OTHER' });
   t.equal(s.stock.available(0), 5, 'its unit came back; unknown counts changed nothing');
   t.notOk(s.stock.isSoldOut(0));
   const q = s.buy({ requestKey: 'req-1' });
-  t.same([s.sent[1]!.request.idempotencyKey, s.sent[1]!.request.requestKey], [undefined, 'req-1'], "a proxy's request key is sent as such");
-  s.sent[1]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[1]!.request.orderId, expiresAt: 1, replayed: false }));
+  t.same([s.sent[1].request.idempotencyKey, s.sent[1].request.requestKey], [undefined, 'req-1'], "a proxy's request key is sent as such");
+  s.sent[1].reply(decided({ outcome: Outcome.Success, orderId: s.sent[1].request.orderId, expiresAt: 1, replayed: false }));
   await q;
 });
 
@@ -201,7 +201,7 @@ t.test('the per-buyer limit comes first: a limited buyer costs no lookup, no uni
   t.same(await s.buy({ user: 'bot', idempotencyKey: 'k1' }), { kind: 'rate_limited', waitUs: 250_000 }, 'a replay of the same key counts too');
   const person = s.buy({ user: 'person' });
   t.equal(s.sent.length, 1, 'another buyer goes on to Redis');
-  s.sent[0]!.reply(decided({ outcome: Outcome.Success, orderId: s.sent[0]!.request.orderId, expiresAt: 1 }));
+  s.sent[0].reply(decided({ outcome: Outcome.Success, orderId: s.sent[0].request.orderId, expiresAt: 1 }));
   t.match(await person, { kind: 'success' });
   void s.buy({ user: '' });
   t.same(s.asked, ['bot', 'bot', 'person'], 'anonymous purchases are not asked (nginx limits them per address)');

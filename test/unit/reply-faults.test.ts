@@ -34,7 +34,7 @@ t.test('internal() and unavailable(..., cause): the cause to the hooks, not to t
   new Reply(b.res, 'n1', hooks).unavailable('REDIS_UNAVAILABLE', 'Redis did not confirm in time; retry', undefined, secret);
   t.notMatch(b.written.body!, /ECONNREFUSED|10\.1\.2\.3|node_modules/, 'the 503 body names nothing internal');
   t.same(faults.map(([code]) => code), ['INTERNAL', 'REDIS_UNAVAILABLE']);
-  t.equal(faults[0]![1], secret, 'the cause itself reaches the log hook');
+  t.equal(faults[0][1], secret, 'the cause itself reaches the log hook');
 });
 
 t.test('FaultLog: one line per code per second, with how many were not logged', async (t) => {

@@ -23,7 +23,7 @@ export function orderRoutes(port: OrderPort): Route[] {
     if (bad !== null) return reply.error(bad);
     work().catch((err: unknown) => (isRejection(err) ? reply.error(err) : answerEngineError(reply, err, `order ${orderId}`)));
   };
-  const ownOrder = (orderId: string, authorization: string) => readOwnOrder(port.auth, port.getOrder, orderId, authorization);
+  const ownOrder = (orderId: string, authorization: string) => readOwnOrder(port.auth, (id) => port.getOrder(id), orderId, authorization);
   return [
     {
       pattern: '/orders/:id',

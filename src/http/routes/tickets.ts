@@ -48,7 +48,7 @@ export function ticketRoutes(port: TicketPort): Route[] {
         if (orderId === 'verify' || orderId === 'check-in') return reply.error(reject(405, 'METHOD_NOT_ALLOWED', 'this path answers POST only'), [['Allow', 'POST']]);
         const bad = checkOrderId(orderId);
         if (bad !== null) return reply.error(bad);
-        readOwnOrder(port.auth, port.getOrder, orderId, authorization).then(
+        readOwnOrder(port.auth, (id) => port.getOrder(id), orderId, authorization).then(
           (order) => {
             if (order.status !== 'paid') return reply.error(NOT_PAID[order.status], undefined, { orderId, status: order.status });
             if (!reply.open) return;

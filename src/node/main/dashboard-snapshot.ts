@@ -110,8 +110,8 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
 
 /** A heartbeat read from Redis, every field checked (a missing or odd one reads as 0 / null). */
 function beatOf(id: string, raw: Record<string, unknown>): NodeBeat {
-  const num = (key: string) => (typeof raw[key] === 'number' && Number.isFinite(raw[key]) ? (raw[key] as number) : 0);
-  const ms = (key: string) => (typeof raw[key] === 'number' && Number.isFinite(raw[key]) ? (raw[key] as number) : null);
+  const num = (key: string) => (typeof raw[key] === 'number' && Number.isFinite(raw[key]) ? (raw[key]) : 0);
+  const ms = (key: string) => (typeof raw[key] === 'number' && Number.isFinite(raw[key]) ? (raw[key]) : null);
   return {
     id,
     at: num('at'),

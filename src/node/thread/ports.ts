@@ -170,7 +170,7 @@ export function healthPort(parts: ThreadParts): HealthPort {
   return {
     nodeId: parts.config.id,
     thread: parts.index,
-    draining: parts.draining,
+    draining: () => parts.draining(),
     ping: () => parts.redis.ping(),
     metrics: () => parts.metricsLink.scrape(),
   };

@@ -1,0 +1,52 @@
+// ESLint for correctness, not layout: typescript-eslint's type-aware rules catch the promise and union mistakes
+// that end a uWS thread or leave a request without an answer (issue 18). No formatter: see README, "Lint".
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const typeChecked = tseslint.configs.recommendedTypeChecked.map((config) => ({
+  ...config,
+  files: ['**/*.ts'],
+}));
+
+export default tseslint.config(
+  { ignores: ['dist/**', '**/dist/**', 'node_modules/**', 'var/**', 'dashboard/**', 'grafana/**', 'coverage/**', '.tap/**'] },
+  { files: ['**/*.js'], ...js.configs.recommended, languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  ...typeChecked,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // tap's t.test() returns a promise the runner awaits itself; everything else must be awaited or voided.
+      '@typescript-eslint/no-floating-promises': ['error', {
+        allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }],
+      }],
+      '@typescript-eslint/no-misused-promises': 'error',
+      // A new outcome kind must be answered everywhere: the compiler lists the switches that miss it.
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      // A Rejection carries an HTTP status and a stable code; the router turns it into one answer.
+      '@typescript-eslint/only-throw-error': ['error', {
+        allow: [{ from: 'file', name: 'Rejection', path: 'src/http/request-rules.ts' }],
+      }],
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', {
+        allowThrowingUnknown: true,
+        allow: [{ from: 'file', name: 'Rejection', path: 'src/http/request-rules.ts' }],
+      }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  {
+    // Tests and benchmarks parse JSON answers and drive fixtures: the unsafe-any family would only add casts.
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'native-free-shm/test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+);
