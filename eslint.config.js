@@ -38,6 +38,18 @@ export default tseslint.config(
     },
   },
   {
+    // A route waits only through Reply.settle: a throw in its continuation then ends in one 500, not in an
+    // unhandled rejection that ends the thread (issue 18).
+    files: ['src/http/**/*.ts'],
+    ignores: ['src/http/reply.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: 'CallExpression[callee.property.name=/^(then|catch|finally)$/]',
+        message: 'wait through reply.settle(promise, onValue, onError): a throw in a continuation must become the 500',
+      }],
+    },
+  },
+  {
     // Tests and benchmarks parse JSON answers and drive fixtures: the unsafe-any family would only add casts.
     files: ['test/**/*.ts', 'bench/**/*.ts', 'native-free-shm/test/**/*.ts'],
     rules: {

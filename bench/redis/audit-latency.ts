@@ -143,7 +143,7 @@ try {
         const r = await engine.reserveBatch(SALE, newBatchId(), ps);
         r.results.forEach((x) => {
           if (x.outcome !== Outcome.Success) throw new Error(`fill: outcome ${x.outcome}`);
-          ids.push(x.orderId!);
+          ids.push(x.orderId);
         });
       }
     }),

@@ -43,7 +43,8 @@ export function readBody(
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
-  reply.res.onData((chunk, isLast) => {
+  // Under guard: uWS calls onData outside the handler, where a throw would end the thread.
+  reply.res.onData((chunk, isLast) => reply.guard(() => {
     if (finished) return;
     size += chunk.byteLength;
     if (size > maxBytes) {
@@ -63,7 +64,7 @@ export function readBody(
       }
       onBody(text);
     }
-  });
+  }));
 }
 
 function tooLarge(reply: Reply, maxBytes: number): void {

@@ -17,7 +17,8 @@ export type ReplyFactory = (res: HttpResponse) => Reply;
 /**
  * Mounts routes on a uWS app. For each pattern, the methods it has are registered as such and `any` on the
  * same pattern answers 405 with Allow (uWS prefers a method-specific handler over `any`); `any('/*')`
- * answers 404. A handler that throws is answered 500 instead of killing the thread.
+ * answers 404. A handler that throws is answered 500 instead of killing the thread (Reply.guard; its body and
+ * promise continuations go through Reply.guard and Reply.settle too).
  */
 export function mount(app: TemplatedApp, routes: Route[], newReply: ReplyFactory): void {
   for (const route of routes) {
@@ -44,11 +45,7 @@ export function mount(app: TemplatedApp, routes: Route[], newReply: ReplyFactory
 function guarded(handler: Handler, newReply: ReplyFactory) {
   return (res: HttpResponse, req: HttpRequest): void => {
     const reply = newReply(res);
-    try {
-      handler(reply, req);
-    } catch (err) {
-      reply.internal(err);
-    }
+    reply.guard(() => handler(reply, req));
   };
 }
 

@@ -29,8 +29,9 @@ export function parseBatchReply(json: string, purchases: PurchaseRequest[]): Bat
     } else if (Array.isArray(r) && r[0] === Outcome.IdempotencyMismatch && typeof r[1] === 'string') {
       results[i] = { outcome: Outcome.IdempotencyMismatch, otherSale: r[1], remaining, ordersMade };
     } else if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number' && STATE[r[2] as string] !== undefined && (r.length === 3 || r[3] === 'u')) {
-      results[i] = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true, status: STATE[r[2] as string], remaining, ordersMade };
-      if (r[3] === 'u') results[i].byUser = true;
+      const replay: BatchResult = { outcome: Outcome.Success, orderId: r[0], expiresAt: r[1], replayed: true, status: STATE[r[2] as string], remaining, ordersMade };
+      if (r[3] === 'u') replay.byUser = true;
+      results[i] = replay;
     } else {
       throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${JSON.stringify(r)} for purchase ${i}`);
     }

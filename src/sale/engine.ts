@@ -118,7 +118,7 @@ export class SaleEngine {
     const results = purchases.map((_, i) => {
       const otherSale = elsewhere![i];
       if (otherSale === null || otherSale === undefined) return reply.results[next++];
-      return { outcome: Outcome.IdempotencyMismatch, otherSale, remaining: reply.remaining, ordersMade: reply.ordersMade };
+      return { outcome: Outcome.IdempotencyMismatch as const, otherSale, remaining: reply.remaining, ordersMade: reply.ordersMade };
     });
     await releaseRefusedClaims(this.scripts, saleId, purchases, elsewhere!, results);
     return { ...reply, results };

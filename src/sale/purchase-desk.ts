@@ -174,14 +174,15 @@ export class PurchaseDesk {
       clampFromReply(stock, slot, outcome.remaining, this.parts.policy);
       if (!wasSoldOut && stock.isSoldOut(slot)) this.parts.onSoldOut(sale);
     }
-    const code: Outcome = outcome.outcome;
-    switch (code) {
+    // Kept as a number for the default branch: a code this version does not know is still shown in the log.
+    const code: number = outcome.outcome;
+    switch (outcome.outcome) {
       case Outcome.Success: {
         // Found by the name alone, which proves nothing without buyer authentication: no order id for it.
         if (outcome.byUser === true && !buyerProven) return { kind: 'limit', sale, holdsOne: true };
-        const status = outcome.status ?? 'held';
-        if (status === 'cancelled' || status === 'expired') return { kind: 'replayed_final', sale, orderId: outcome.orderId!, status };
-        return { kind: 'success', sale, orderId: outcome.orderId!, expiresAt: outcome.expiresAt!, replayed: outcome.replayed === true, status };
+        const status = outcome.status;
+        if (status === 'cancelled' || status === 'expired') return { kind: 'replayed_final', sale, orderId: outcome.orderId, status };
+        return { kind: 'success', sale, orderId: outcome.orderId, expiresAt: outcome.expiresAt, replayed: outcome.replayed, status };
       }
       case Outcome.SoldOut:
         return { kind: 'sold_out', sale };

@@ -19,34 +19,48 @@ export interface PurchaseRequest {
   requestKey?: string;
 }
 
-export interface PurchaseResult {
-  outcome: Outcome;
-  /** Success only. On a replay this is the STORED order's id, which may differ from the requested one. */
-  orderId?: string;
-  /** Success only: hold deadline, ms (Redis clock). */
-  expiresAt?: number;
-  /** Success only: true when an earlier order was returned instead of a new one. */
-  replayed?: boolean;
+/**
+ * Redis's decision on one purchase. A success carries its order (no optional fields to assert on); the
+ * cross-sale key refusal may name the other sale; every other outcome carries nothing.
+ */
+export type PurchaseResult = PurchaseSuccess | PurchaseKeyElsewhere | PurchaseRefused;
+
+export interface PurchaseSuccess {
+  outcome: Outcome.Success;
+  /** On a replay this is the STORED order's id, which may differ from the requested one. */
+  orderId: string;
+  /** Hold deadline, ms (Redis clock). */
+  expiresAt: number;
+  /** True when an earlier order was returned instead of a new one. */
+  replayed: boolean;
   /**
-   * Success only: the order's state now ('held' for a new one; a replay may find it paid, cancelled or expired —
-   * also once retired from Redis to PostgreSQL, its final state kept in its idempotency record — or 'archived':
-   * retired before records kept the state, GET /orders/{id} tells which).
+   * The order's state now ('held' for a new one; a replay may find it paid, cancelled or expired — also once
+   * retired from Redis to PostgreSQL, its final state kept in its idempotency record — or 'archived': retired
+   * before records kept the state, GET /orders/{id} tells which).
    */
-  status?: ReplayStatus;
+  status: ReplayStatus;
   /**
-   * Success replays only: the order was found by the user alone (the same user at limit 1), not by the buyer's
-   * key. A name is no secret, so the caller shows such an order only to a buyer whose name is proven.
+   * Replays only: the order was found by the user alone (the same user at limit 1), not by the buyer's key. A
+   * name is no secret, so the caller shows such an order only to a buyer whose name is proven.
    */
   byUser?: boolean;
-  /** IdempotencyMismatch from the cross-sale claim: the sale this buyer's key already names a purchase in. */
+}
+
+export interface PurchaseKeyElsewhere {
+  outcome: Outcome.IdempotencyMismatch;
+  /** From the cross-sale claim: the sale this buyer's key already names a purchase in (undefined: another buyer's key). */
   otherSale?: string;
 }
 
+export interface PurchaseRefused {
+  outcome: Exclude<Outcome, Outcome.Success | Outcome.IdempotencyMismatch>;
+}
+
 /** One purchase's result with its batch's counts: total - held - paid and ordersMade right after the batch. */
-export interface BatchResult extends PurchaseResult {
+export type BatchResult = PurchaseResult & {
   remaining: number;
   ordersMade: number;
-}
+};
 
 export interface BatchReply {
   /** total - held - paid after the batch. */

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { saleKeys } from '../../src/redis/keys.js';
 import type { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
+import { orderIdOf, fieldsOf } from './purchase-results.js';
 
 export interface FinalSale {
   ids: string[];
@@ -40,8 +41,8 @@ export async function makeFinalSale(engine: SaleEngine, sale: string, o: FinalSa
     for (let j = i; j < Math.min(o.orders, i + 512); j++) purchases.push({ orderId: newOrderId(sale, idKey), user: `u${j}`, idempotencyKey: `${sale}-key-${j}` });
     const reply = await engine.reserveBatch(sale, newBatchId(), purchases);
     for (const r of reply.results) {
-      if (r.replayed !== false) throw new Error(`purchase not new: ${JSON.stringify(r)}`);
-      ids.push(r.orderId!);
+      if (fieldsOf(r).replayed !== false) throw new Error(`purchase not new: ${JSON.stringify(r)}`);
+      ids.push(orderIdOf(r));
     }
   }
   const madeAt = Date.now();

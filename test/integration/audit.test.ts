@@ -13,6 +13,7 @@ import type { AuditReport } from '../../src/sale/types.js';
 import { freePort } from '../helpers/free-port.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/run-cli.js';
+import { orderIdOf, fieldsOf } from '../helpers/purchase-results.js';
 
 const server = await RedisServer.start({ args: ['--appendfsync', 'no'] });
 t.teardown(() => server.stop());
@@ -34,7 +35,7 @@ async function fill(sale: string, orders: number, holdSeconds = 300): Promise<{ 
     const r = await engine.reserveBatch(sale, newBatchId(), ps);
     r.results.forEach((x, j) => {
       if (x.outcome !== Outcome.Success) throw new Error(`fill: purchase ${from + j} got ${x.outcome}`);
-      made.push({ id: x.orderId!, user: ps[j].user });
+      made.push({ id: orderIdOf(x), user: ps[j].user });
     });
   }
   for (let i = 0; i < made.length; i += 7) await engine.pay(made[i].id);
@@ -86,7 +87,7 @@ t.test('purchases, payments, cancels and sweeps going on never make a problem', 
     while (running) {
       const ps = Array.from({ length: 20 }, () => ({ orderId: newOrderId(sale), user: `live${user++ % 2000}` }));
       const r = await engine.reserveBatch(sale, newBatchId(), ps);
-      const ids = r.results.filter((x) => x.outcome === Outcome.Success && !x.replayed).map((x) => x.orderId!);
+      const ids = r.results.filter((x) => x.outcome === Outcome.Success && !fieldsOf(x).replayed).map((x) => orderIdOf(x));
       if (ids[0] !== undefined) await engine.pay(ids[0]).catch(() => undefined);
       if (ids[1] !== undefined) await engine.cancel(ids[1]).catch(() => undefined);
       await engine.expireDue(sale, 50);

@@ -8,6 +8,7 @@ import { paymentSignatureKey, saleKeys } from '../../src/redis/keys.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { orderIdOf } from '../helpers/purchase-results.js';
 
 async function everything(redis: Redis): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -25,7 +26,7 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
   t.test('reserve-batch: a replay of a corrupt order in the middle of a batch', async (t) => {
     await engine.createSale({ id: 'CX', total: 10, perUserLimit: 5, holdSeconds: 600, anonymous: false });
     const first = await engine.reserveBatch('CX', newBatchId(), [{ orderId: newOrderId('CX'), user: 'a', idempotencyKey: 'KA' }]);
-    const corrupt = first.results[0].orderId!;
+    const corrupt = orderIdOf(first.results[0]);
     await redis.hset(saleKeys('CX').orders, corrupt, 'held|not-a-number');
     const before = await everything(redis);
     await t.rejects(
@@ -50,7 +51,7 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
   t.test('retire-orders: a corrupt order among final ones; pay and trim with a wrong-typed key', async (t) => {
     await engine.createSale({ id: 'CR', total: 10, perUserLimit: 5, holdSeconds: 600, anonymous: false });
     const r = await engine.reserveBatch('CR', newBatchId(), ['a', 'b', 'c'].map((user) => ({ orderId: newOrderId('CR'), user, idempotencyKey: `CR-${user}` })));
-    const [a, b, c] = r.results.map((x) => x.orderId!) as [string, string, string];
+    const [a, b, c] = r.results.map((x) => orderIdOf(x)) as [string, string, string];
     await engine.pay(a);
     await engine.cancel(c);
     await redis.hset(saleKeys('CR').orders, b, 'paid|x');
@@ -58,7 +59,7 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
     await t.rejects(engine.retireOrders('CR', [a, b, c], 0), { code: 'ERR_INVALID_ARGUMENT' });
     t.same(await everything(redis), before, 'the paid order before it is still there, no counter, no idempotency record dropped');
     await redis.del(saleKeys('CR').orders);
-    const d = (await engine.reserveBatch('CR', newBatchId(), [{ orderId: newOrderId('CR'), user: 'd' }])).results[0].orderId!;
+    const d = orderIdOf((await engine.reserveBatch('CR', newBatchId(), [{ orderId: newOrderId('CR'), user: 'd' }])).results[0]);
     await redis.del(saleKeys('CR').stream);
     await redis.set(saleKeys('CR').stream, 'not a stream');
     before = await everything(redis);
@@ -71,7 +72,7 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
   t.test('pay with a wrong-typed signature record, check-in with a wrong-typed check-ins hash: nothing written', async (t) => {
     await engine.createSale({ id: 'CP', total: 10, perUserLimit: 5, holdSeconds: 600, anonymous: false });
     const r = await engine.reserveBatch('CP', newBatchId(), ['a', 'b'].map((user) => ({ orderId: newOrderId('CP'), user })));
-    const [a, b] = r.results.map((x) => x.orderId!) as [string, string];
+    const [a, b] = r.results.map((x) => orderIdOf(x)) as [string, string];
     const sig = 'f'.repeat(64);
     await redis.hset(paymentSignatureKey('CP', sig), 'x', 'a hash, not the string a record is');
     let before = await everything(redis);
@@ -89,12 +90,12 @@ t.test('a script that meets a corrupt entry or a wrong-typed key writes nothing'
     await engine.reserveBatch('CZ', newBatchId(), [{ orderId: newOrderId('CZ'), user: '' }, { orderId: newOrderId('CZ'), user: '' }]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await engine.reserveBatch('CZ', newBatchId(), [{ orderId: newOrderId('CZ'), user: '' }, { orderId: newOrderId('CZ'), user: '' }]);
-    await redis.hset(saleKeys('CZ').orders, second.results[1].orderId!, 'held|x');
+    await redis.hset(saleKeys('CZ').orders, orderIdOf(second.results[1]), 'held|x');
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const before = await everything(redis);
     await t.rejects(engine.expireDue('CZ'), { code: 'ERR_INVALID_ARGUMENT' });
     t.same(await everything(redis), before, "the first batch's holds were not released, its deadline not removed");
-    await redis.hset(saleKeys('CZ').orders, second.results[1].orderId!, (await redis.hget(saleKeys('CZ').orders, second.results[0].orderId!))!);
+    await redis.hset(saleKeys('CZ').orders, orderIdOf(second.results[1]), (await redis.hget(saleKeys('CZ').orders, orderIdOf(second.results[0])))!);
     t.match(await engine.expireDue('CZ'), { expired: 4 }, 'once the record is repaired, all four holds are released');
   });
 });

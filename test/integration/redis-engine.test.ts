@@ -10,6 +10,7 @@ import { scriptsOf } from '../../src/redis/scripts.js';
 import { EngineError, Outcome, ScriptCode, errorFromCode } from '../../src/redis/codes.js';
 import { BATCH_SIZE } from '../../src/rules/input-rules.js';
 import { newBatchId, newIdKey, newOrderId } from '../../src/sale/ids.js';
+import { orderIdOf, fieldsOf } from '../helpers/purchase-results.js';
 
 /** DUMP of every key in the server: compare before/after to prove a call wrote nothing. */
 async function snapshot(redis: Redis): Promise<Map<string, string>> {
@@ -110,7 +111,7 @@ t.test('limit 1: the same user gets the same order back, never a second unit', a
     { orderId: newOrderId(sale), user: 'ann', idempotencyKey: 'x' },
   ]);
   t.equal(first.results[0].outcome, Outcome.Success);
-  for (const r of again.results) t.match(r, { outcome: Outcome.Success, orderId: first.results[0].orderId, replayed: true });
+  for (const r of again.results) t.match(r, { outcome: Outcome.Success, orderId: fieldsOf(first.results[0]).orderId, replayed: true });
   t.equal(again.remaining, 9, 'one unit taken in all');
 });
 
@@ -154,7 +155,7 @@ t.test('the same batch id sent twice: the second changes nothing and returns the
 
   // The same purchases in a NEW batch are replays by order id / idempotency key: no second unit.
   const third = await engine.reserveBatch(sale, newBatchId(), purchases);
-  t.same(third.results.slice(0, 4).map((r) => [r.outcome, r.orderId, r.replayed]), first.results.slice(0, 4).map((r) => [1, r.orderId, true]));
+  t.same(third.results.slice(0, 4).map((r) => [r.outcome, fieldsOf(r).orderId, fieldsOf(r).replayed]), first.results.slice(0, 4).map((r) => [1, fieldsOf(r).orderId, true]));
   t.equal(third.remaining, 0);
 
   // A batch id reused for other purchases is refused, nothing written.
@@ -182,7 +183,7 @@ t.test("a buyer's key names one purchase across sales (claimed by the script its
   ], "kx's K is refused in KS2; ky's K and an anonymous K are their own; a proxy's request key is not claimed");
   t.equal((await engine.status('KS2'))?.held, 3, 'the refused purchase took nothing');
   const again = await engine.reserveBatch('KS1', newBatchId(), [{ orderId: newOrderId('KS1'), user: 'kx', idempotencyKey: 'K' }]);
-  t.match(again.results[0], { outcome: Outcome.Success, replayed: true, orderId: first.results[0].orderId }, 'in its own sale the key still replays');
+  t.match(again.results[0], { outcome: Outcome.Success, replayed: true, orderId: fieldsOf(first.results[0]).orderId }, 'in its own sale the key still replays');
   t.ok((await engine.audit('KS2')).ok);
 });
 
@@ -205,15 +206,15 @@ t.test("a key refused in one sale (sold out, not open, limit) names nothing: it 
 t.test('retention lets go only of a claim that names its own sale', async (t) => {
   await engine.createSale({ id: 'KR1', total: 5, perUserLimit: 1, holdSeconds: 300, anonymous: false });
   const r = await engine.reserveBatch('KR1', newBatchId(), [{ orderId: newOrderId('KR1'), user: 'kr', idempotencyKey: 'KR' }]);
-  await engine.cancel(r.results[0].orderId!);
+  await engine.cancel(orderIdOf(r.results[0]));
   // The claim moved to another sale meanwhile (its window ran out and the key bought there): not KR1's to drop.
   await redis.set(buyerKeyClaim('kr', 'KR'), 'OTHER');
-  await engine.retireOrders('KR1', [r.results[0].orderId!], 0);
+  await engine.retireOrders('KR1', [orderIdOf(r.results[0])], 0);
   t.equal(await redis.get(buyerKeyClaim('kr', 'KR')), 'OTHER', "the other sale's claim stays");
   const r2 = await engine.reserveBatch('KR1', newBatchId(), [{ orderId: newOrderId('KR1'), user: 'ks', idempotencyKey: 'KS' }]);
-  await engine.cancel(r2.results[0].orderId!);
+  await engine.cancel(orderIdOf(r2.results[0]));
   t.equal(await redis.get(buyerKeyClaim('ks', 'KS')), 'KR1');
-  await engine.retireOrders('KR1', [r2.results[0].orderId!], 0);
+  await engine.retireOrders('KR1', [orderIdOf(r2.results[0])], 0);
   t.equal(await redis.exists(buyerKeyClaim('ks', 'KS')), 0, 'its own claim goes with the record');
 });
 
@@ -222,7 +223,7 @@ t.test('pay, cancel and expiry: each unit returns exactly once', async (t) => {
   const total = 30;
   await engine.createSale({ id: sale, total, perUserLimit: 1, holdSeconds: 1, anonymous: false });
   const r = await engine.reserveBatch(sale, newBatchId(), Array.from({ length: total }, (_, i) => ({ orderId: newOrderId(sale), user: `u${i}` })));
-  const ids = r.results.map((x) => x.orderId!);
+  const ids = r.results.map((x) => orderIdOf(x));
   t.equal(r.remaining, 0);
 
   const paid = await engine.pay(ids[0]);
@@ -279,7 +280,7 @@ t.test('deadlines per batch: a sweep cut off mid-batch resumes where it stopped;
   }
   const k = saleKeys(sale);
   t.equal(await redis.zcard(k.deadlines), 2, 'one deadline entry per batch, not per order');
-  const ids = batches.flatMap((r) => r.results.map((x) => x.orderId!));
+  const ids = batches.flatMap((r) => r.results.map((x) => orderIdOf(x)));
   for (const id of [ids[0], ids[5], ids[21]]) await engine.pay(id);
   for (const id of [ids[1], ids[22]]) await engine.cancel(id);
   t.equal(await redis.zcard(k.deadlines), 2, 'pay and cancel leave the batch entry alone');
@@ -316,7 +317,7 @@ t.test('a per-order deadline left by the old layout (existing AOF) is still swep
   const k = saleKeys(sale);
   const [member, score] = await redis.zrange(k.deadlines, 0, -1, 'WITHSCORES');
   await redis.zrem(k.deadlines, member);
-  await redis.zadd(k.deadlines, score, r.results[0].orderId!);
+  await redis.zadd(k.deadlines, score, orderIdOf(r.results[0]));
   await new Promise((res) => setTimeout(res, 1100));
   t.same(await engine.expireDue(sale, 10), { expired: 1, remaining: 5, more: false });
   t.equal(await redis.zcard(k.deadlines), 0);
@@ -336,7 +337,7 @@ t.test('audit reports a held order no deadline covers, a stray deadline and a wr
   await redis.hincrby(k.meta, 'held', 1);
   const audit = await engine.audit(sale);
   t.notOk(audit.ok);
-  t.match(audit.problems.join('\n'), `held order ${r.results[0].orderId} has no deadline`);
+  t.match(audit.problems.join('\n'), `held order ${fieldsOf(r.results[0]).orderId} has no deadline`);
   t.match(audit.problems.join('\n'), 'deadline 0-1 names no unswept order');
   t.match(audit.problems.join('\n'), /is 1 but held order .* expires at/);
   t.match(audit.problems.join('\n'), 'meta held=3 but 2 orders are held');

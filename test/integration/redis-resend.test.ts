@@ -8,6 +8,7 @@ import { SaleEngine } from '../../src/sale/engine.js';
 import { Outcome } from '../../src/redis/codes.js';
 import { saleKeys } from '../../src/redis/keys.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
+import { fieldsOf } from '../helpers/purchase-results.js';
 
 /**
  * ioredis re-sends in-flight commands after a reconnect. Here a proxy lets reserve-batch reach Redis and
@@ -72,7 +73,7 @@ t.test('a batch whose reply was lost is re-sent by ioredis and answered from the
   const reply = await engine.reserveBatch(sale, newBatchId(), purchases);
   t.equal(drops, 1, 'the first reply was cut off');
   t.equal((await calls()) - before, 2, 'reserve-batch ran twice: the original and the re-send');
-  t.same(reply.results.map((r) => [r.outcome, r.orderId, r.replayed]), purchases.map((p) => [Outcome.Success, p.orderId, false]),
+  t.same(reply.results.map((r) => [r.outcome, fieldsOf(r).orderId, fieldsOf(r).replayed]), purchases.map((p) => [Outcome.Success, p.orderId, false]),
     'the reply is the first run\'s, verbatim (not a replay of each order)');
   t.equal(reply.remaining, 7, 'three units taken, once');
   t.equal((await direct.xlen(saleKeys(sale).stream)), 1, 'one stream entry');

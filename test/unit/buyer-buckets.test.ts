@@ -112,6 +112,7 @@ t.test('two threads hammering one bucket on the real clock: never more than burs
   const spanMs = Math.max(a.lastMs, b.lastMs) - Math.min(a.firstMs, b.firstMs);
   const most = 200 + spanMs * 100;
   t.ok(admitted <= most, `${admitted} admitted over ${spanMs} ms of clock readings (at most ${most})`);
-  t.ok(admitted >= most * 0.5, `and the refill worked: at least half of that`);
+  // Not a share of the most: a busy machine deschedules both threads, and a full bucket drops what accrues meanwhile.
+  t.ok(admitted > 200, `and the refill worked: more than the burst of 200 (${admitted})`);
   t.comment(`thread split: ${a.admitted[0]} + ${b.admitted[0]}`);
 });

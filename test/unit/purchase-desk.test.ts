@@ -8,7 +8,7 @@ import { orderIdTagValid } from '../../src/sale/ids.js';
 import { InFlight } from '../../src/sale/in-flight.js';
 import { OrdersSeen } from '../../src/sale/orders-seen.js';
 import { PurchaseDesk, type PurchaseAsk, type PurchaseVerdict } from '../../src/sale/purchase-desk.js';
-import type { PurchaseRequest, SaleInfo } from '../../src/sale/types.js';
+import type { PurchaseRequest, PurchaseSuccess, SaleInfo } from '../../src/sale/types.js';
 import { ThreadHolderIndex } from '../../src/node/thread/holder-index.js';
 
 const SALE: SaleInfo = { id: 'S', slot: 0, total: 100, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt: null, closesAt: null, idKey: null };
@@ -62,7 +62,8 @@ function setup(quota = 10) {
   return { stock, inFlight, ordersSeen, holders, sent, desk, buy, lookups, soldOut, asked, limited, drain: () => (draining = true) };
 }
 
-const decided = (o: Partial<DecidedPurchase> & { outcome: Outcome }): DecidedPurchase => ({ remaining: 50, ordersMade: 1, ...o });
+// A fake of the batcher's answer: the test names only the fields its case needs.
+const decided = (o: Omit<Partial<PurchaseSuccess>, 'outcome'> & { outcome: Outcome; otherSale?: string; remaining?: number; ordersMade?: number }): DecidedPurchase => ({ remaining: 50, ordersMade: 1, ...o }) as DecidedPurchase;
 
 t.test('decided from shared memory, no Redis: closed, sold out, unknown sale, draining', async (t) => {
   const s = setup(1);

@@ -17,14 +17,19 @@ import { saleView } from '../sale-view.js';
 export function saleOperationRoutes(port: AdminPort): Route[] {
   /** Runs `change` and answers the sale after it; `msg` names what happened. */
   const operate = (reply: Reply, saleId: string, change: () => Promise<{ msg: string; data: Record<string, unknown> }>) => {
-    change()
-      .then(async ({ msg, data }) => {
-        port.saleChanged(saleId);
-        const status = await port.status(saleId);
+    const changedThenRead = async () => {
+      const done = await change();
+      port.saleChanged(saleId);
+      return { ...done, status: await port.status(saleId) };
+    };
+    reply.settle(
+      changedThenRead(),
+      ({ msg, data, status }) => {
         if (status === null) return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${saleId}: check the sale id` });
         reply.ok(1, msg, { ...saleView(status), ...data });
-      })
-      .catch((err: unknown) => answerEngineError(reply, err, `sale ${saleId}`));
+      },
+      (err) => answerEngineError(reply, err, `sale ${saleId}`),
+    );
   };
   /** The admin check, then the sale id of the path; null when already answered. */
   const admitted = (reply: Reply, req: HttpRequest): string | null => {

@@ -21,10 +21,11 @@ export function adminRoutes(port: AdminPort): Route[] {
         if (denied !== null) return reply.error(denied, ADMIN_CHALLENGE);
         const page = parseSalePageQuery(req.getQuery('after') ?? '', req.getQuery('limit') ?? '');
         if (isRejection(page)) return reply.error(page);
-        port
-          .listSales(page.after, page.limit)
-          .then((listed) => reply.ok(1, `${listed.sales.length} sales`, { sales: listed.sales.map(saleView), next: listed.next }))
-          .catch((err: unknown) => answerEngineError(reply, err, 'the sale list'));
+        reply.settle(
+          port.listSales(page.after, page.limit),
+          (listed) => reply.ok(1, `${listed.sales.length} sales`, { sales: listed.sales.map(saleView), next: listed.next }),
+          (err) => answerEngineError(reply, err, 'the sale list'),
+        );
       },
       post: (reply, req) => {
         const auth = req.getHeader('authorization');
@@ -39,17 +40,18 @@ export function adminRoutes(port: AdminPort): Route[] {
         readBody(reply, contentLength, port.maxBodyBytes, (text) => {
           const config = parseSaleBody(text);
           if (isRejection(config)) return reply.error(config);
-          port
-            .createSale(config)
-            .then((result) => {
+          reply.settle(
+            port.createSale(config),
+            (result) => {
               if (result === 'exists') {
                 return reply.error({ status: 409, error: 'SALE_EXISTS', msg: `sale ${config.id} already exists: pick another id` });
               }
               port.announceSale(config.id);
               const data = { ...config, opensAt: config.opensAt ?? null, closesAt: config.closesAt ?? null };
               reply.send(201, JSON.stringify({ code: 1, msg: 'created', data }));
-            })
-            .catch((err: unknown) => answerEngineError(reply, err, `sale ${config.id}`));
+            },
+            (err) => answerEngineError(reply, err, `sale ${config.id}`),
+          );
         });
       },
     },

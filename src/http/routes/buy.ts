@@ -81,7 +81,8 @@ function refuse(port: PurchasePort, reply: Reply, rejection: Rejection): void {
  * the same buyer (or be left out). Without it (the demo) the buyer is the `user` named, decided inline.
  */
 function asBuyer(port: PurchasePort, reply: Reply, authorization: string, user: string, go: (buyer: string) => void): void {
-  port.auth.buyerOf(authorization).then(
+  reply.settle(
+    port.auth.buyerOf(authorization),
     (buyer) => {
       if (user !== '' && user !== buyer) {
         return refuse(port, reply, reject(403, 'USER_MISMATCH', `the request names user ${user}, but the token is another buyer's: leave user out or send your own`));
@@ -95,7 +96,8 @@ function asBuyer(port: PurchasePort, reply: Reply, authorization: string, user: 
 function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, keys: Keys): void {
   port.buy(
     { saleId, user, idempotencyKey: keys.idempotencyKey, requestKey: keys.requestKey, buyerProven: port.auth.required, stillWanted: () => reply.open },
-    (verdict) => answer(reply, verdict),
+    // The batcher calls back from its own continuation: a throw here must not escape into it.
+    (verdict) => reply.guard(() => answer(reply, verdict)),
   );
 }
 
@@ -180,6 +182,10 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
     }
     case 'abandoned':
       return; // the buyer left; Reply would not write anyway
+    default:
+      // Unreachable while every kind has its case (the compiler checks `v` is never here); a kind added without
+      // one still gets an answer instead of a request left hanging.
+      return reply.internal(new Error(`no answer for purchase verdict ${JSON.stringify(v satisfies never)}`));
   }
 }
 

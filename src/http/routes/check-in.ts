@@ -35,12 +35,13 @@ export function checkInRoutes(port: TicketPort): Route[] {
           if (isRejection(body)) return reply.error(body);
           const parsed = parseTicket(body.ticket);
           if (!parsed.ok) return reply.error(reject(400, parsed.error, parsed.problem));
-          port.verify(parsed.ticket).then(
+          reply.settle(
+            port.verify(parsed.ticket),
             (outcome) => {
               if (outcome !== 'valid') return reply.ok(VERIFY_CODES[outcome], outcome, parsed.payload);
               if (reply.open) admit(port, reply, parsed.payload, body.gate);
             },
-            (err: unknown) => poolBusy(reply, err),
+            (err) => poolBusy(reply, err),
           );
         });
       },
@@ -52,15 +53,19 @@ export function checkInRoutes(port: TicketPort): Route[] {
 function admit(port: TicketPort, reply: Reply, payload: TicketPayload, gate: string): void {
   const { orderId } = payload;
   const refuse = (order: OrderView) => reply.error(NOT_PAID[order.status as Exclude<OrderView['status'], 'paid'>], undefined, { orderId, status: order.status });
-  port
-    .getOrder(orderId)
-    .then(async (order) => {
+  // The order, and its check-in only when it is paid.
+  const checkedIn = async () => {
+    const order = await port.getOrder(orderId);
+    return { order, first: order?.status === 'paid' ? await port.checkIn(order, gate) : null };
+  };
+  reply.settle(
+    checkedIn(),
+    ({ order, first }) => {
       if (order === null) return reply.ok(VERIFY_CODES.unknown_order, 'unknown_order', payload);
-      if (order.status !== 'paid') return refuse(order);
-      const first = await port.checkIn(order, gate);
+      if (first === null) return refuse(order);
       reply.ok(1, 'checked in', { ...payload, checkedInAt: first.checkedInAt, gate: first.gate });
-    })
-    .catch((err: unknown) => {
+    },
+    (err) => {
       if (err instanceof EngineError && err.code === 'ALREADY_CHECKED_IN') {
         const first = checkInOf(err);
         return reply.error(
@@ -70,5 +75,6 @@ function admit(port: TicketPort, reply: Reply, payload: TicketPayload, gate: str
         );
       }
       answerEngineError(reply, err, `order ${orderId}`);
-    });
+    },
+  );
 }

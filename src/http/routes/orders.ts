@@ -21,7 +21,8 @@ export function orderRoutes(port: OrderPort): Route[] {
   const run = (reply: Reply, orderId: string, work: () => Promise<void>) => {
     const bad = checkOrderId(orderId);
     if (bad !== null) return reply.error(bad);
-    work().catch((err: unknown) => (isRejection(err) ? reply.error(err) : answerEngineError(reply, err, `order ${orderId}`)));
+    // work answers by itself; what reaches here is its refusal (a Rejection) or the engine's error.
+    reply.settle(work(), () => undefined, (err) => (isRejection(err) ? reply.error(err) : answerEngineError(reply, err, `order ${orderId}`)));
   };
   const ownOrder = (orderId: string, authorization: string) => readOwnOrder(port.auth, (id) => port.getOrder(id), orderId, authorization);
   return [

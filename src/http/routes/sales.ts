@@ -13,13 +13,14 @@ export function saleRoutes(port: SalePort): Route[] {
         const id = req.getParameter(0) ?? '';
         const bad = checkSale(id, 'the sale id in the path');
         if (bad !== null) return reply.error(bad);
-        port
-          .status(id)
-          .then((status) => {
+        reply.settle(
+          port.status(id),
+          (status) => {
             if (status === null) return reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${id}: check the sale id` });
             reply.ok(1, status.open ? 'open' : 'not open', { ...saleView(status), localQuota: port.localQuota(id) });
-          })
-          .catch((err: unknown) => answerEngineError(reply, err, `sale ${id}`));
+          },
+          (err) => answerEngineError(reply, err, `sale ${id}`),
+        );
       },
     },
   ];

@@ -48,16 +48,18 @@ export function ticketRoutes(port: TicketPort): Route[] {
         if (orderId === 'verify' || orderId === 'check-in') return reply.error(reject(405, 'METHOD_NOT_ALLOWED', 'this path answers POST only'), [['Allow', 'POST']]);
         const bad = checkOrderId(orderId);
         if (bad !== null) return reply.error(bad);
-        readOwnOrder(port.auth, (id) => port.getOrder(id), orderId, authorization).then(
+        reply.settle(
+          readOwnOrder(port.auth, (id) => port.getOrder(id), orderId, authorization),
           (order) => {
             if (order.status !== 'paid') return reply.error(NOT_PAID[order.status], undefined, { orderId, status: order.status });
             if (!reply.open) return;
-            port.sign(order).then(
+            reply.settle(
+              port.sign(order),
               (ticket) => reply.ok(1, 'ticket', { orderId, ticket }),
-              (err: unknown) => poolBusy(reply, err),
+              (err) => poolBusy(reply, err),
             );
           },
-          (err: unknown) => (isRejection(err) ? reply.error(err) : answerEngineError(reply, err, `order ${orderId}`)),
+          (err) => (isRejection(err) ? reply.error(err) : answerEngineError(reply, err, `order ${orderId}`)),
         );
       },
     },
@@ -76,17 +78,19 @@ export function ticketRoutes(port: TicketPort): Route[] {
           const { orderId } = parsed.payload;
           const answer = (outcome: keyof typeof VERIFY_CODES, status?: OrderStatus) =>
             reply.ok(VERIFY_CODES[outcome], outcome, { ...parsed.payload, ...(status === undefined ? {} : { status }) });
-          port.verify(parsed.ticket).then(
+          reply.settle(
+            port.verify(parsed.ticket),
             (outcome) => {
               if (outcome !== 'valid') return answer(outcome);
               if (!reply.open) return;
               // A genuine ticket admits only while its order is paid (not refunded, cancelled or expired since).
-              port.getOrder(orderId).then(
+              reply.settle(
+                port.getOrder(orderId),
                 (order) => (order === null ? answer('unknown_order') : answer(order.status === 'paid' ? 'valid' : 'not_paid', order.status)),
-                (err: unknown) => answerEngineError(reply, err, `order ${orderId}`),
+                (err) => answerEngineError(reply, err, `order ${orderId}`),
               );
             },
-            (err: unknown) => poolBusy(reply, err),
+            (err) => poolBusy(reply, err),
           );
         });
       },
