@@ -1,5 +1,7 @@
 import { BACKGROUND_NICE } from './embedded-postgres.js';
+import { ORDER_WORKER_READY } from '../log/ready-lines.js';
 import { entryCommand } from './nodes.js';
+import { loggedReady } from './probe.js';
 import type { ChildSpec } from './supervisor.js';
 
 export interface WorkerSpecOptions {
@@ -34,8 +36,9 @@ export function ordersWorkerSpec(o: WorkerSpecOptions): ChildSpec {
     // SIGTERM: it finishes the batch in hand (commit, retire, ack) and exits 0.
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 10_000,
-    // It has no port; it is ready once it runs (it waits for PostgreSQL itself).
-    ready: () => Promise.resolve(),
-    readyTimeoutMs: 1000,
+    // It has no port: it is ready once it says so in its log (schema checked, about to read the streams). Until
+    // then it may not even be loaded (nor watching up): on a loaded machine a niced process takes seconds for that.
+    ready: (signal, pid) => (pid === undefined ? Promise.reject(new Error('no pid')) : loggedReady(o.logFile, pid, ORDER_WORKER_READY, signal)),
+    readyTimeoutMs: 60_000,
   };
 }

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { tailFile } from './log-tail.js';
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -69,6 +70,15 @@ export function httpReady(port: number, path: string, signal: AbortSignal): Prom
     const answer = await httpRequest(port, path, { timeoutMs: 1000 });
     return (answer.status >= 200 && answer.status < 300) || `GET ${path} answered HTTP ${answer.status}`;
   }, signal);
+}
+
+/**
+ * Resolves when the child `pid` has logged `msg` (one of its pino JSON lines in the log file it shares with
+ * earlier runs): for a child with no port to ask, such as an order worker, whose start under load takes seconds.
+ */
+export function loggedReady(logFile: string, pid: number, msg: string, signal: AbortSignal): Promise<void> {
+  const line = new RegExp(`"pid":${pid},.*"msg":${JSON.stringify(msg).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  return waitUntil(() => Promise.resolve(line.test(tailFile(logFile, 64 * 1024)) || `pid ${pid} has not logged "${msg}" yet`), signal, 100);
 }
 
 /** True when something on the port answers Redis PING with +PONG (no auth). */

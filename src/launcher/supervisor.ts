@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Logger } from './log.js';
+import { tailFile } from './log-tail.js';
 
 export interface ChildSpec {
   /** Stable name in logs: "redis", "node-3001", "nginx". */
@@ -22,7 +23,7 @@ export interface ChildSpec {
   /** After this long without exiting, SIGKILL. */
   stopTimeoutMs: number;
   /** Resolves when the child serves; rejects (or times out) otherwise. */
-  ready: (signal: AbortSignal) => Promise<void>;
+  ready: (signal: AbortSignal, pid: number | undefined) => Promise<void>;
   readyTimeoutMs: number;
   /** Restart on an unexpected exit (default true). */
   restart?: boolean;
@@ -38,23 +39,6 @@ export interface ChildSpec {
 
 export class ChildStartError extends Error {
   override readonly name = 'ChildStartError';
-}
-
-/** The last bytes of a log file, for crash reports. */
-export function tailFile(file: string, bytes = 1500): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
-    const length = Math.min(bytes, size);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8').trim();
-  } catch {
-    return '';
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /**
@@ -109,7 +93,7 @@ export class SupervisedChild {
       // Both lose the race when all goes well and reject later: keep those rejections handled.
       deadline.catch(() => {});
       died.catch(() => {});
-      const ready = this.spec.ready(ac.signal);
+      const ready = this.spec.ready(ac.signal, child.pid);
       ready.catch(() => {});
       await Promise.race([ready, deadline, died]).catch(async (err: unknown) => {
         // On the deadline, the probe (aborted with it) says what it saw last: prefer its reason.
@@ -187,7 +171,7 @@ export class SupervisedChild {
       this.restartProbe = ac;
       const timer = setTimeout(() => ac.abort(), this.spec.readyTimeoutMs);
       this.spec
-        .ready(ac.signal)
+        .ready(ac.signal, next.pid)
         .then(
           () => {
             if (this.child === next) this.log.info({ child: this.spec.name, pid: next.pid, restarts: this.restarts }, `${this.spec.name} is back`);

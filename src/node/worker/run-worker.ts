@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { createLogger } from '../../log/logger.js';
+import { ORDER_WORKER_READY } from '../../log/ready-lines.js';
 import { connectRedis } from '../../redis/connection.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { createPool, redactUrl } from '../../store/connection.js';
@@ -68,7 +69,9 @@ export async function runWorker(config: WorkerConfig): Promise<number> {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
-    log.info({ batch: config.batch, claimIdleMs: config.claimIdleMs }, 'carrying orders from Redis to PostgreSQL');
+    // Stopped while PostgreSQL was not ready yet: nothing was read, so nothing to finish.
+    if (stopping) return 0;
+    log.info({ batch: config.batch, claimIdleMs: config.claimIdleMs }, ORDER_WORKER_READY);
     await worker.run();
     return 0;
   } catch (err) {
