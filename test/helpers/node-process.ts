@@ -20,8 +20,8 @@ export interface NodeProcessOptions {
 }
 
 /**
- * `ticket-spike node` as a real child process (node --import tsx --conditions=ticket-spike-source src/cli/main.ts node
- * --port <free> ...), ready when /readyz (or /healthz) answers 200; stopped by pid: SIGTERM, then SIGKILL.
+ * `ticket-spike node` as a real child process (node dist/src/cli/main.js node, test/helpers/cli-entry.ts)
+ * --port <free> ..., ready when /readyz (or /healthz) answers 200; stopped by pid: SIGTERM, then SIGKILL.
  */
 export class NodeProcess {
   private exitCode: number | null | undefined;
@@ -58,14 +58,14 @@ export class NodeProcess {
     const port = options.port ?? (await freePort());
     const child = spawn(
       process.execPath,
-      [
-        '--import', 'tsx', '--conditions=ticket-spike-source', 'src/cli/main.ts', 'node',
+      cliArgs([
+        'node',
         '--port', String(port),
         '--threads', String(options.threads ?? 2),
         '--redis', options.redisUrl,
         '--log-level', 'warn',
         ...(options.args ?? []),
-      ],
+      ]),
       { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const node = new NodeProcess(child, port);
@@ -106,6 +106,7 @@ export class NodeProcess {
 }
 
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { cliArgs } from './cli-entry.js';
 
 export interface HttpAnswer {
   status: number;

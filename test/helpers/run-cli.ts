@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from './env.js';
+import { cliArgs } from './cli-entry.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,7 +26,7 @@ export function runCommand(file: string, args: string[], options: { cwd?: string
   });
 }
 
-/** `ticket-spike <args>` from the TypeScript source, as the tests run everything else. */
+/** `ticket-spike <args>` from dist/, as the tests run every child (test/helpers/cli-entry.ts). */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return runCommand(process.execPath, ['--import', 'tsx', '--conditions=ticket-spike-source', 'src/cli/main.ts', ...args], { env });
+  return runCommand(process.execPath, cliArgs(args), { env });
 }

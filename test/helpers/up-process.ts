@@ -7,9 +7,9 @@ import { isPortFree } from '../../src/launcher/ports.js';
 import { isPidAlive, type UpState } from '../../src/launcher/state.js';
 import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
+import { cliArgs } from './cli-entry.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
 export interface UpStartOptions {
   /** Extra flags after the ports, e.g. ['--weights', '1,1', '--demo-total', '3000']. */
@@ -47,11 +47,11 @@ export async function freePortRange(count: number): Promise<number> {
 }
 
 function nodeArgs(args: string[]): string[] {
-  return ['--import', 'tsx', '--conditions=ticket-spike-source', MAIN, 'up', ...args];
+  return cliArgs(['up', ...args]);
 }
 
 /**
- * The real `ticket-spike up` as a child (from TypeScript source), on free ports, with its var dir in a temp
+ * The real `ticket-spike up` as a child (compiled, test/helpers/cli-entry.ts), on free ports, with its var dir in a temp
  * dir and one uWS thread per node. start() resolves once it printed its summary (everything answers).
  */
 export class UpProcess {

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from './env.js';
+import { cliArgs } from './cli-entry.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * `ticket-spike orders-worker` as a real child process (tsx source), started with the given Redis and
+ * `ticket-spike orders-worker` as a real child process (compiled: test/helpers/cli-entry.ts), started with the given Redis and
  * PostgreSQL; stopped by pid: SIGTERM (it finishes its batch), or killed with SIGKILL mid-batch.
  */
 export class WorkerProcess {
@@ -25,7 +26,7 @@ export class WorkerProcess {
   static start(redisUrl: string, databaseUrl: string, args: string[] = []): WorkerProcess {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--conditions=ticket-spike-source', 'src/cli/main.ts', 'orders-worker', '--redis', redisUrl, '--log-level', 'warn', ...args],
+      cliArgs(['orders-worker', '--redis', redisUrl, '--log-level', 'warn', ...args]),
       { cwd: ROOT, env: childEnv({ DATABASE_URL: databaseUrl }), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     return new WorkerProcess(child);
