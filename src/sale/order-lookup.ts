@@ -9,8 +9,8 @@ import type { OrderFound, OrderView, PaidOrder } from './types.js';
 /** What the lookup needs of the order store (src/store/order-store.ts OrderStore has it). */
 export interface StoredOrderReader {
   getOrder(orderId: string): Promise<StoredOrderView | null>;
-  /** The sale's order-id key ({idKey: null}: legacy), or null when PostgreSQL has no such sale. */
-  saleIdKey(saleId: string): Promise<{ idKey: string | null } | null>;
+  /** Every sale PostgreSQL has, with its order-id key (null: legacy, ids without a tag). */
+  saleIdKeys(): Promise<Map<string, string | null>>;
 }
 
 /**
@@ -26,9 +26,10 @@ export interface OrderLookupOptions {
   /** Order ids PostgreSQL did not have, remembered per thread (default 10,000, each for missTtlMs, 60 s). */
   missEntries?: number;
   missTtlMs?: number;
-  /** Sales Redis does not have, as PostgreSQL's sales table answered (default 1024; found 60 s, not found 5 s). */
-  saleEntries?: number;
-  saleFoundTtlMs?: number;
+  /**
+   * PostgreSQL's sales table, read whole, is read again for a sale it did not have once it is this old (default
+   * 5 s): however many made-up sale ids arrive, one query per thread per period.
+   */
   saleMissTtlMs?: number;
   now?: () => number;
 }
@@ -56,28 +57,28 @@ const NOT_IN_REDIS = -1;
  * Orders that cannot exist cost no order query (issue 17), decided in `stored` from what the one Redis call
  * said of the sale (lua/get-order-2.lua): a sale Redis has with an id whose tag its key rejects (src/sale/ids.ts),
  * or none of whose orders ever left Redis, is 404 at once; a sale Redis does not have is asked of PostgreSQL's
- * sales table once per sale id (remembered), and an unknown one is 404. What passes is asked of PostgreSQL
+ * sales table, read whole at most once per few seconds (so a flood of made-up sale ids costs one query, not one
+ * each), and an unknown one is 404. What passes is asked of PostgreSQL
  * once per id: a miss is remembered (see `storedOrder` for why that is safe).
  */
 export class OrderLookup {
   private readonly misses: TtlCache<number>;
-  private readonly sales: TtlCache<{ idKey: string | null } | null>;
   private readonly ordersAsked = new Map<string, Promise<OrderView | null>>();
-  private readonly salesAsked = new Map<string, Promise<{ idKey: string | null } | null>>();
+  /** PostgreSQL's sales as last read (a sale's key never changes once stored), and the read under way. */
+  private directory: { readAt: number; idKeys: Map<string, string | null> } | null = null;
+  private directoryAsked: Promise<Map<string, string | null>> | null = null;
   private readonly missTtlMs: number;
-  private readonly saleFoundTtlMs: number;
   private readonly saleMissTtlMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly engine: Pick<SaleEngine, 'findOrder' | 'pay' | 'cancel'>,
     private readonly store: (() => StoredOrderReader) | null,
     options: OrderLookupOptions = {},
   ) {
-    const now = options.now ?? Date.now;
-    this.misses = new TtlCache(options.missEntries ?? 10_000, now);
-    this.sales = new TtlCache(options.saleEntries ?? 1024, now);
+    this.now = options.now ?? Date.now;
+    this.misses = new TtlCache(options.missEntries ?? 10_000, this.now);
     this.missTtlMs = options.missTtlMs ?? 60_000;
-    this.saleFoundTtlMs = options.saleFoundTtlMs ?? 60_000;
     this.saleMissTtlMs = options.saleMissTtlMs ?? 5000;
   }
 
@@ -156,24 +157,32 @@ export class OrderLookup {
   }
 
   /**
-   * A sale Redis does not have, from PostgreSQL's sales table: once per sale id per thread while remembered. A
-   * found sale's key never changes (OrderStore.upsertSale keeps the first); a sale not found is asked again
-   * after a few seconds. Errors are not remembered.
+   * A sale Redis does not have, from PostgreSQL's sales table read whole: a sale found stays found (its key never
+   * changes, OrderStore.upsertSale keeps the first); a sale not in it is 404 until the table is read again, at most
+   * once per saleMissTtlMs — sales reach the table long before Redis lets go of them (the order worker writes a
+   * sale's row as soon as it lists the sale). Read per sale id instead, each made-up sale id cost one query.
+   * Errors are not remembered.
    */
-  private storedSale(saleId: string): Promise<{ idKey: string | null } | null> {
-    const known = this.sales.get(saleId);
-    if (known !== undefined) return Promise.resolve(known);
-    let asked = this.salesAsked.get(saleId);
-    if (asked === undefined) {
-      asked = this.ask(`sale ${saleId} is not in Redis`, () => this.store!().saleIdKey(saleId))
-        .then((sale) => {
-          this.sales.set(saleId, sale, sale === null ? this.saleMissTtlMs : this.saleFoundTtlMs);
-          return sale;
-        })
-        .finally(() => this.salesAsked.delete(saleId));
-      this.salesAsked.set(saleId, asked);
+  private async storedSale(saleId: string): Promise<{ idKey: string | null } | null> {
+    const known = this.directory;
+    if (known !== null) {
+      const idKey = known.idKeys.get(saleId);
+      if (idKey !== undefined) return { idKey };
+      if (this.now() - known.readAt < this.saleMissTtlMs) return null;
     }
-    return asked;
+    const idKey = (await this.readDirectory()).get(saleId);
+    return idKey === undefined ? null : { idKey };
+  }
+
+  /** One read of the sales table at a time, shared by every lookup that waits for it. */
+  private readDirectory(): Promise<Map<string, string | null>> {
+    this.directoryAsked ??= this.ask('the sale is not in Redis', () => this.store!().saleIdKeys())
+      .then((idKeys) => {
+        this.directory = { readAt: this.now(), idKeys };
+        return idKeys;
+      })
+      .finally(() => (this.directoryAsked = null));
+    return this.directoryAsked;
   }
 
   private async ask<T>(what: string, query: () => Promise<T>): Promise<T> {

@@ -168,11 +168,10 @@ export class OrderStore {
     );
   }
 
-  /** The sale's order-id key ({idKey: null}: a legacy sale), or null when there is no such sale. One primary-key read. */
-  async saleIdKey(saleId: string): Promise<{ idKey: string | null } | null> {
-    const { rows } = await this.pool.query<{ id_key: string | null }>({ name: 'ts-sale-id-key', text: 'select id_key from sales where sale_id = $1', values: [saleId] });
-    const r = rows[0];
-    return r === undefined ? null : { idKey: r.id_key };
+  /** Every sale with its order-id key (null: a legacy sale, or a row an older worker wrote): a node's sales directory. */
+  async saleIdKeys(): Promise<Map<string, string | null>> {
+    const { rows } = await this.pool.query<{ sale_id: string; id_key: string | null }>({ name: 'ts-sale-id-keys', text: 'select sale_id, id_key from sales' });
+    return new Map(rows.map((r) => [r.sale_id, r.id_key]));
   }
 
   private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {

@@ -140,17 +140,18 @@ t.test('order store', { timeout: 60_000 }, async (t) => {
     t.same(rows, [{ sale_id: 'S1', total: 12, opens_at: new Date(T0), closes_at: null }]);
   });
 
-  t.test("a sale's order-id key: written once, never replaced; saleIdKey reads it", async (t) => {
+  t.test("a sale's order-id key: written once, never replaced; saleIdKeys reads every sale's", async (t) => {
     const sale = { id: 'SK', total: 10, perUserLimit: 1, holdSeconds: 900, anonymous: false };
     const [k1, k2] = ['a'.repeat(32), 'b'.repeat(32)];
-    t.equal(await store.saleIdKey('SK'), null, 'no such sale: null');
+    t.equal((await store.saleIdKeys()).get('SK'), undefined, 'no such sale: absent');
     await store.upsertSale(sale);
-    t.same(await store.saleIdKey('SK'), { idKey: null }, 'a row without a key (legacy, or an older worker wrote it)');
+    t.equal((await store.saleIdKeys()).get('SK'), null, 'a row without a key (legacy, or an older worker wrote it)');
     await store.upsertSale(sale, k1);
-    t.same(await store.saleIdKey('SK'), { idKey: k1 }, 'a later write fills it');
+    t.equal((await store.saleIdKeys()).get('SK'), k1, 'a later write fills it');
     await store.upsertSale({ ...sale, total: 11 }, k2);
     await store.upsertSale({ ...sale, total: 12 });
-    t.same(await store.saleIdKey('SK'), { idKey: k1 }, 'and it stays: the stored ids were made with it');
+    t.equal((await store.saleIdKeys()).get('SK'), k1, 'and it stays: the stored ids were made with it');
+    t.equal((await store.saleIdKeys()).get('S1'), null, 'every sale is listed');
     await t.rejects(store.upsertSale(sale, 'NOT-HEX'), /check constraint/, 'the column holds keys only');
     await main.query(`delete from sales where sale_id = 'SK'`);
   });
