@@ -188,7 +188,7 @@ end
 -- The buyers' key claims, read now and written with the other writes at the end (nothing is written before
 -- every purchase is decided).
 local ownerOf = {}          -- claim key -> the sale the key already names, or false
-local newClaims = {}        -- claim keys this batch binds to the sale (purchases that bought or replayed)
+local newClaims = {}        -- claim keys this batch binds to the sale (purchases that bought, or replayed by key)
 local freeClaim = {}        -- claim key -> true while it names no sale and no purchase of this batch bought with it
 for _, key in pairs(claimOf) do
   if ownerOf[key] == nil then
@@ -227,7 +227,7 @@ for i = 0, n - 1 do
       code = C.IDEMPOTENCY_MISMATCH
       out[i + 1] = '[' .. fmt(C.IDEMPOTENCY_MISMATCH) .. ',"' .. owner .. '"]'
     elseif not owner then
-      -- Free for now: bound below only if this purchase buys or replays (a later one of the batch may).
+      -- Free for now: bound below only if this purchase buys or replays by key (a later one of the batch may).
       ownerOf[claim] = saleId
       freeClaim[claim] = true
     end
@@ -317,7 +317,8 @@ for i = 0, n - 1 do
       out[i + 1] = fmt(code)
     end
   end
-  if claim and freeClaim[claim] and (code == C.OK or out[i + 1] == '1') then
+  -- A replay found by the user's name (byUser) was not bought with this key: the key names nothing yet.
+  if claim and freeClaim[claim] and ((code == C.OK and not byUser) or out[i + 1] == '1') then
     freeClaim[claim] = nil
     newClaims[#newClaims + 1] = claim
   end

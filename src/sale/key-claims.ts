@@ -37,7 +37,8 @@ export async function claimBuyerKeys(redis: Redis | Cluster, saleId: string, pur
 }
 
 /**
- * A claim this call made whose purchase bought nothing (sold out, not open, limit) names nothing: let go, so
+ * A claim this call made whose purchase bought nothing (sold out, not open, limit, or the user's order found by
+ * name) names nothing: let go, so
  * the buyer may use the key in another sale. A claim that already named this sale stays (an earlier purchase
  * of this key). Compare-and-delete per key (lua/release-claim-1.lua), so a claim another sale took meanwhile
  * is never deleted. An unknown outcome (the call threw) releases nothing.
@@ -51,7 +52,9 @@ export async function releaseRefusedClaims(
 ): Promise<void> {
   const release: Promise<unknown>[] = [];
   purchases.forEach((p, i) => {
-    if (claims[i] !== null || claims.fresh[i] !== true || results[i].outcome === Outcome.Success) return;
+    const r = results[i];
+    // A replay found by the user's name alone (byUser) was not bought with this key either.
+    if (claims[i] !== null || claims.fresh[i] !== true || (r.outcome === Outcome.Success && r.byUser !== true)) return;
     release.push(scripts.releaseClaim(buyerKeyClaim(p.user, p.idempotencyKey!), saleId));
   });
   if (release.length > 0) await Promise.all(release);

@@ -110,4 +110,9 @@ t.test('3-master cluster: sales on different masters keep every invariant', asyn
   t.equal(soldOut.results[0].outcome, Outcome.SoldOut);
   const elsewhere = await admin.reserveBatch('XS2', newBatchId(), [{ orderId: newOrderId('XS2'), user: 'kq', idempotencyKey: 'KQ' }]);
   t.match(elsewhere.results[0], { outcome: Outcome.Success, replayed: false }, 'on Cluster: the key refused in XS3 buys in XS2');
+  // Nor does a new key that found the user's order by name (limit 1): kx holds one in XS1, so KN bought nothing there.
+  const byName = await admin.reserveBatch('XS1', newBatchId(), [{ orderId: newOrderId('XS1'), user: 'kx', idempotencyKey: 'KN' }]);
+  t.match(byName.results[0], { outcome: Outcome.Success, replayed: true, byUser: true }, "kx's order found by name");
+  const afterName = await admin.reserveBatch('XS3', newBatchId(), [{ orderId: newOrderId('XS3'), user: 'kx', idempotencyKey: 'KN' }]);
+  t.match(afterName.results[0], { outcome: Outcome.SoldOut }, 'on Cluster: KN is free for another sale (sold out there, not 422)');
 });

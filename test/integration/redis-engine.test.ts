@@ -201,6 +201,12 @@ t.test("a key refused in one sale (sold out, not open, limit) names nothing: it 
   const bought = await engine.reserveBatch('KF3', newBatchId(), [{ orderId: newOrderId('KF3'), user: 'kz', idempotencyKey: 'KZ' }]);
   t.match(bought.results[0], { outcome: Outcome.Success, replayed: false }, 'the same key then buys in KF3, not 422');
   t.equal(await redis.get(buyerKeyClaim('kz', 'KZ')), 'KF3', 'and is claimed there');
+  // A new key of a user whose order (limit 1) is found by name bought nothing with that key: it names nothing.
+  const byName = await engine.reserveBatch('KF3', newBatchId(), [{ orderId: newOrderId('KF3'), user: 'kz', idempotencyKey: 'KN' }]);
+  t.match(byName.results[0], { outcome: Outcome.Success, replayed: true, byUser: true }, "kz's order found by name");
+  t.equal(await redis.exists(buyerKeyClaim('kz', 'KN')), 0, 'no claim for a key that found the order by name');
+  const later = await engine.reserveBatch('KF1', newBatchId(), [{ orderId: newOrderId('KF1'), user: 'kz', idempotencyKey: 'KN' }]);
+  t.equal(later.results[0].outcome, Outcome.SoldOut, 'KN is free for another sale: sold out there, not 422');
 });
 
 t.test('retention lets go only of a claim that names its own sale', async (t) => {
