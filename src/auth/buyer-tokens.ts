@@ -80,7 +80,9 @@ export class BuyerTokens {
     }
     // fast-jwt checks that exp has not passed; how far ahead it lies is checked here (also for remembered tokens).
     const exp = Number(payload.exp);
-    const from = typeof payload.iat === 'number' ? payload.iat : Date.now() / 1000;
+    // An iat in the future counts as now: else a token "issued" a minute before its far-off exp would pass.
+    const now = Date.now() / 1000;
+    const from = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
     if (exp - from > this.maxAgeSeconds) {
       throw new AuthError('TOKEN_TOO_LONG_LIVED', `the buyer token lives ${Math.round(exp - from)} s, longer than the ${this.maxAgeSeconds} s this node accepts (JWT_MAX_AGE): issue tokens with a shorter exp`);
     }

@@ -49,6 +49,7 @@ t.test('buyer tokens living longer than JWT_MAX_AGE are refused, remembered ones
     [{ sub: 'a', iat: now, exp: now + 25 * 3600 }, 'exp - iat 25 h'],
     [{ sub: 'a', exp: now + 5 * 365 * 86400 }, 'no iat, exp five years ahead'],
     [{ sub: 'a', iat: now - 10 * 86400, exp: now + 600 }, 'issued ten days ago for ten days and ten minutes'],
+    [{ sub: 'a', iat: now + 10 * 365 * 86400 - 60, exp: now + 10 * 365 * 86400 }, 'exp ten years ahead, iat a minute before it (in the future)'],
   ];
   for (const [claims, what] of tooLong) t.throws(() => day.buyerOf(`Bearer ${sign(claims)}`), { name: 'AuthError', code: 'TOKEN_TOO_LONG_LIVED', message: /JWT_MAX_AGE/ }, what);
   const hour = new BuyerTokens({ hs256Secret: SECRET, maxAgeSeconds: 3600 });
