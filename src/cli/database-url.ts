@@ -6,8 +6,9 @@ export const DATABASE_OPTION = {
   type: 'text',
   env: 'DATABASE_URL',
   value: 'URL',
+  url: 'may-carry-password',
   check: checkDatabaseUrl,
-  help: 'PostgreSQL, the order store (default: the database of a running `ticket-spike up`); prefer the variable',
+  help: 'PostgreSQL, the order store (default: the database of a running `ticket-spike up`); a URL with a password only by the variable',
 } as const;
 
 /**

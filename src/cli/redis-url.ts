@@ -14,6 +14,7 @@ export const REDIS_OPTION = {
   type: 'text',
   env: 'REDIS_URL',
   value: 'URL',
+  url: 'may-carry-password',
   check: checkRedisUrl,
   help: `Redis (default: the Redis of a running \`ticket-spike up\`, else ${DEFAULT_REDIS_URL})`,
 } as const;

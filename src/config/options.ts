@@ -29,6 +29,11 @@ export interface TextOption extends Common {
   default?: string;
   /** The value's rule; `problem` says what to send instead. Its value is the option's (a list, say). */
   check?: (value: string) => Checked<unknown>;
+  /**
+   * A URL that may carry a password (Redis, PostgreSQL): as a flag only without one, since `ps` shows every
+   * process's arguments; with a password, from its environment variable.
+   */
+  url?: 'may-carry-password';
 }
 
 /** A comma-separated list of whole numbers, each in [min, max]. */
@@ -146,10 +151,23 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
       values[name] = o.type === 'text' && o.check !== undefined && o.default !== undefined ? checkValue(optionLabel(name, o), o, o.default) : 'default' in o ? o.default : undefined;
       continue;
     }
+    if (fromFlag !== undefined && o.type === 'text' && o.url === 'may-carry-password' && carriesPassword(fromFlag)) {
+      throw new ConfigError(`--${name}`, `this URL carries a password, and ps shows every process's arguments: set ${o.env ?? 'it in the environment'} instead`);
+    }
     given.add(name);
     values[name] = checkValue(optionLabel(name, o), o, text);
   }
   return { values: values as OptionValues<S>, positionals: parsed.positionals, given, help: raw['help'] === true };
+}
+
+/** A password in the URL's userinfo (redis://:pw@h, postgres://u:pw@h) or as a `password` parameter (libpq's form). */
+function carriesPassword(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.password !== '' || url.searchParams.has('password');
+  } catch {
+    return false; // not a URL: its check says so
+  }
 }
 
 /** `--admin-token T` (the secret itself as a flag) is refused with what to do instead, not as an unknown flag. */

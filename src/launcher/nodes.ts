@@ -76,7 +76,6 @@ export function nodeSpec(o: NodeSpecOptions): ChildSpec {
     '--weight', String(o.node.weight),
     '--total-weight', String(o.totalWeight),
     '--default-sale', o.defaultSale,
-    '--redis', o.redisUrl,
   ];
   if (o.threads !== undefined) flags.push('--threads', String(o.threads));
   if (o.buyerRate !== undefined) flags.push('--buyer-rate', String(o.buyerRate));
@@ -89,8 +88,8 @@ export function nodeSpec(o: NodeSpecOptions): ChildSpec {
     // Node keeps its argv as given: the entry file, this node's port and id, and the `up` it belongs to.
     cmdlineHas: [main, flags.slice(0, o.parentPid !== undefined ? 7 : 5).join(' ')],
     cwd: o.projectRoot,
-    // The admin token and the database URL (its password) go by environment, not argv (argv is visible in ps
-    // to every user).
+    // The admin token and the Redis and database URLs (their passwords) go by environment, not argv (argv is
+    // visible in ps to every user; a node refuses a URL with a password as a flag).
     env: { ...process.env, REDIS_URL: o.redisUrl, ADMIN_TOKEN: o.adminToken, ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}) },
     logFile: o.logFile,
     // SIGTERM: the node stops accepting, drains in-flight purchases, closes its listen sockets, exits 0.

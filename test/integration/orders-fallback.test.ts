@@ -155,7 +155,8 @@ interface Audited {
   database: { compared: boolean; rows: number; mismatches: number; problems: string[]; notes: string[] };
 }
 const audit = async (sale = 'FB') => {
-  const run = await runCli(['audit', '--sale', sale, '--json', '--progress', '0', '--redis', redisServer.url, '--database', pg.url]);
+  // The URL carries a password: by the variable, never argv.
+  const run = await runCli(['audit', '--sale', sale, '--json', '--progress', '0', '--redis', redisServer.url], { DATABASE_URL: pg.url });
   let report: Audited | undefined;
   try {
     report = JSON.parse(run.stdout) as Audited;

@@ -31,6 +31,8 @@ t.test('defaults and filled options', async (t) => {
   if (env === 'help') throw new Error('unexpected help');
   t.equal(env.port, 4000, 'PORT');
   t.equal(env.redisUrl, 'redis://10.0.0.1:7000', 'REDIS_URL');
+  const withPassword = parseNodeArgs([], { REDIS_URL: 'redis://:secret@h:1', DATABASE_URL: 'postgresql://u:secret@h/db' }, noUp);
+  t.match(withPassword, { redisUrl: 'redis://:secret@h:1', databaseUrl: 'postgresql://u:secret@h/db' }, 'a URL with a password is taken from the environment');
   t.equal(env.adminToken, 'tok-0123456789abcdef', 'ADMIN_TOKEN');
   t.equal(env.logLevel, 'debug');
   const flags = parseNodeArgs(['--port', '1', '--redis', 'redis://h:1', '--weight', '3', '--total-weight', '10', '--threads', '4'], {
@@ -59,6 +61,9 @@ t.test('each bad option is an error that names it and says what to change', asyn
     [['--weight', '2', '--total-weight', '1'], {}, /^--total-weight: must be at least --weight/],
     [['--redis', 'http://x'], {}, /^--redis \(or REDIS_URL\): expected a redis:\/\//],
     [['--redis', 'not a url'], {}, /^--redis \(or REDIS_URL\): expected a URL/],
+    [['--redis', 'redis://:secret@h:1'], {}, /^--redis: this URL carries a password, and ps shows every process's arguments: set REDIS_URL instead/],
+    [['--database', 'postgresql://u:secret@h/db'], {}, /^--database: this URL carries a password.*set DATABASE_URL instead/],
+    [['--database', 'postgresql://u@h/db?password=secret'], {}, /^--database: this URL carries a password/],
     [['--default-sale', 'bad sale'], {}, /^--default-sale \(or DEFAULT_SALE\): has characters or a form that are not allowed: send 1-48 characters/],
     [['--id', 'has space'], {}, /^--id:/],
     [['--batch-size', '600'], {}, /^--batch-size: expected a whole number from 1 to 512/],
