@@ -77,6 +77,22 @@ t.test('buyer authentication', async (t) => {
     t.match(cancelled.json?.data, { status: 'cancelled' }, 'alice cancels her own');
   });
 
+  t.test('limit 1: a proven buyer asking again without a key gets her own order back (the name is proven)', async (t) => {
+    const one = await http(agent, 'POST', `${hs.url}/admin/sales`, JSON.stringify({ id: 'AUTH1', total: 10, perUserLimit: 1 }), {
+      'content-type': 'application/json',
+      ...bearer(ADMIN),
+    });
+    t.equal(one.status, 201);
+    const dave = await hsToken('dave');
+    const first = await http(agent, 'GET', `${hs.url}/buy/ticket?sale=AUTH1`, undefined, bearer(dave));
+    t.match(first.json, { code: 1, data: { replayed: false } }, 'dave buys');
+    const again = await http(agent, 'GET', `${hs.url}/buy/ticket?sale=AUTH1`, undefined, bearer(dave));
+    t.match(again.json, { code: 1, data: { orderId: orderIdOf(first), replayed: true, status: 'held' } }, 'no key: his order back, with its id');
+    const other = await http(agent, 'GET', `${hs.url}/buy/ticket?sale=AUTH1`, undefined, bearer(await hsToken('erin')));
+    t.match(other.json, { code: 1, data: { replayed: false } }, "another buyer's token buys her own");
+    t.not(orderIdOf(other), orderIdOf(first), 'and never sees his');
+  });
+
   t.test('paying is the payment system\'s call', async (t) => {
     const order = orderIdOf(await buy(hs.url, bearer(alice)));
     const own = await http(agent, 'POST', `${hs.url}/orders/${order}/pay`, '', bearer(alice));
