@@ -1,7 +1,7 @@
 /**
  * Question: what does a flood of made-up order ids cost PostgreSQL, and do lookups of real retired orders
  * still get through it (issue 17)? An attacker uses a REAL sale id with a made-up suffix (and, second, a sale
- * id that exists nowhere), sent straight to a node's GET /orders/{id}.
+ * id that exists nowhere, third, a new made-up sale id each time), sent straight to a node's GET /orders/{id}.
  *
  * Run: node --import tsx --conditions=ticket-spike-source bench/store/made-up-lookups.ts [--ids 2000] [--concurrency 64]
  * Starts its own Redis, PostgreSQL (with pg_stat_statements) and one node (2 uWS threads, a database); makes a
@@ -67,9 +67,14 @@ try {
     Number((await db.query<{ n: string }>(`select coalesce(sum(calls), 0) as n from pg_stat_statements where query not ilike '%pg_stat_statements%'`)).rows[0].n);
 
   const results = [];
-  for (const kind of ['real sale, made-up suffix', 'sale that exists nowhere'] as const) {
-    const sale = kind === 'sale that exists nowhere' ? 'NOSUCH' : SALE;
-    const ids = Array.from({ length: IDS }, () => `${sale}.${randomBytes(16).toString('base64url')}`);
+  const suffix = () => randomBytes(16).toString('base64url');
+  const kinds = {
+    'real sale, made-up suffix': () => `${SALE}.${suffix()}`,
+    'sale that exists nowhere': () => `NOSUCH.${suffix()}`,
+    'a new made-up sale each': () => `N${randomBytes(9).toString('base64url')}.${suffix()}`,
+  };
+  for (const [kind, madeUp] of Object.entries(kinds)) {
+    const ids = Array.from({ length: IDS }, madeUp);
     const before = await statements();
     let flooding = true;
     const realAnswers: Array<{ status: number; ms: number }> = [];
