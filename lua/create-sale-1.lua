@@ -12,6 +12,9 @@
     ARGV[7] idKey          32 lowercase hex characters: the key of the tag in the sale's order ids
                            (src/sale/ids.ts), made by SaleEngine.createSale; stored as meta idKey, never changed
 
+  The meta gets holderLog 1: the sale's {sale:S}:mayhold list (appended by reserve-batch) holds every holder
+  since its first order, so a node reads who may hold what from the list alone (lua/holder-log-4.lua).
+
   Output:
      1  created
      2  exists (nothing changed)
@@ -51,5 +54,5 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return C.EXISTS end
 redis.call('HSET', KEYS[1],
   'total', fmt(total), 'perUserLimit', fmt(limit), 'holdSeconds', fmt(hold),
   'opensAt', fmt(opensAt), 'closesAt', fmt(closesAt), 'anonymous', anon,
-  'held', '0', 'paid', '0', 'createdAt', fmt(nowMs()), 'idKey', idKey)
+  'held', '0', 'paid', '0', 'createdAt', fmt(nowMs()), 'idKey', idKey, 'holderLog', '1')
 return C.OK

@@ -1,5 +1,5 @@
 import type { NodeConfig } from '../config/node-config.js';
-import type { HolderSnapshot, SaleInfo } from '../sale/types.js';
+import type { SaleInfo } from '../sale/types.js';
 import type { TicketKeySet } from '../tickets/keys.js';
 
 /** The messages between a node's main thread and its uWS threads (structured clone over postMessage). */
@@ -23,7 +23,8 @@ export type MainToThread =
   | { type: 'sale'; sale: SaleInfo }
   | { type: 'lookup-reply'; id: string; sale: SaleInfo | null; error?: string }
   | { type: 'metrics-reply'; reqId: number; text: string; contentType: string }
-  | { type: 'holders'; saleId: string; snapshot: HolderSnapshot }
+  /** A sold-out sale's holder filter (src/sale/holder-filter.ts): shared, not copied; filled in place after. */
+  | { type: 'holders'; saleId: string; filter: SharedArrayBuffer }
   /** The sale finished: drop it, and answer 'forgot' once none of its purchases is left on the thread. */
   | { type: 'forget'; saleId: string; slot: number }
   /** The key directory changed (a rotation): sign with the new current key, verify with all of them. */

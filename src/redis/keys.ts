@@ -9,7 +9,7 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *
  *   {sale:S}:meta           hash   total perUserLimit holdSeconds opensAt closesAt anonymous held paid createdAt
  *                                  ordersMade retiredPaid retiredCancelled retiredExpired paused checkedIn idKey (the key of
- *                                  the tag in the sale's order ids, src/sale/ids.ts; absent for a legacy sale)
+ *                                  the tag in the sale's order ids, src/sale/ids.ts; absent for a legacy sale) holderLog
  *   {sale:S}:holders        hash   user -> "n|latestOrderId"  (n = the user's held + paid orders)
  *   {sale:S}:orders         hash   orderId -> "status|expiresAt|createdAt|paidAt|userLen|<user><idemKey>"
  *   {sale:S}:idem           hash   "<user> <key>" -> "orderId|user", "orderId|user|p|c|e" once the order retired
@@ -18,6 +18,9 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *                                  a sweep has passed its first k orders), scored by the holds' deadline (ms)
  *   {sale:S}:stream         stream one entry per batch with new holds: b <batchId> <orderId> <user> ...,
  *                                  and one per lifecycle change: ev paid|cancelled|expired <orderId> <user> ...
+ *   {sale:S}:mayhold        list   who may hold something: per new hold its user (if any) and its idempotency record's
+ *                                  field "<user> <key>" (if any), appended by reserve-batch; a sold-out node reads it
+ *                                  from where it left off (lua/holder-log-4.lua). meta holderLog=1: kept since create
  *   {sale:S}:checkins       hash   orderId -> "<checkedInAt ms>|<gate>": tickets a gate admitted (kept for good:
  *                                  the order's own record leaves Redis once final, the check-in must not)
  *   {sale:S}:paysig:<hex>   string a signed payment callback that paid an order -> that order id, EX 600 (written by
@@ -52,6 +55,7 @@ export interface SaleKeys {
   deadlines: string;
   stream: string;
   checkins: string;
+  mayHold: string;
 }
 
 export function assertSaleId(saleId: string): void {
@@ -76,6 +80,7 @@ export function saleKeys(saleId: string): SaleKeys {
     deadlines: `${tag}:deadlines`,
     stream: `${tag}:stream`,
     checkins: `${tag}:checkins`,
+    mayHold: `${tag}:mayhold`,
   };
 }
 

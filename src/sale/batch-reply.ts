@@ -5,7 +5,7 @@ import type { BatchReply, BatchResult, PurchaseRequest, ReplayStatus } from './t
 const STATE: Record<string, ReplayStatus> = { h: 'held', p: 'paid', c: 'cancelled', e: 'expired', r: 'archived' };
 
 /**
- * Reads reserve-batch's reply (lua/reserve-batch-7.lua): the JSON text [remaining, expiresAt, ordersMade,
+ * Reads reserve-batch's reply (lua/reserve-batch-8.lua): the JSON text [remaining, expiresAt, ordersMade,
  * r1..rn], where r = 1 is a new hold under the requested id, ["orderId", expiresAt, "h|p|c|e|r"] a replayed order
  * in its current state (r: retired, state unknown, 'archived'), with a fourth element "u" when it was found by the
  * user alone (at limit 1, not by the buyer's key: byUser), [-4, "S"] a buyer's key that already names a purchase in sale S, a negative number a

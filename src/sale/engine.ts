@@ -15,7 +15,7 @@ import { statusFromReply } from './sale-status.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
 import { cancelOrder, checkInOrder, payOrder } from './order-transitions.js';
 import { IDEMPOTENCY_KEY_WINDOW_SECONDS, claimBuyerKeys, releaseRefusedClaims } from './key-claims.js';
-import type { AuditOptions, AuditReport, BatchReply, CheckIn, ExpireReply, HolderSnapshot, KeyedSaleStatus, OrderFound, OrderView, PaidOrder, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
+import type { AuditOptions, AuditReport, BatchReply, CheckIn, ExpireReply, HolderLogPage, KeyedSaleStatus, OrderFound, OrderView, PaidOrder, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
 /** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
 export const BATCH_RECORD_TTL = 600;
@@ -127,7 +127,7 @@ export class SaleEngine {
   private async runReserve(saleId: string, batchId: string, purchases: PurchaseRequest[]): Promise<BatchReply> {
     const k = saleKeys(saleId);
     const args: (string | number)[] = [
-      k.meta, k.holders, k.orders, k.idem, k.deadlines, k.stream, batchKey(saleId, batchId),
+      k.meta, k.holders, k.orders, k.idem, k.deadlines, k.stream, batchKey(saleId, batchId), k.mayHold,
       saleId, batchId, BATCH_RECORD_TTL, purchases.length,
     ];
     const claims: (string | number)[] = [];
@@ -244,17 +244,18 @@ export class SaleEngine {
   }
 
   /**
-   * The users with a live order and the idempotency records ("<user> <key>") of a sale, with its ordersMade, in
-   * one snapshot (lua/holder-index-3.lua); null for an unknown sale. O(holders + records).
+   * Who may hold something in a sale, from `cursor` on, at most `max` entries (lua/holder-log-4.lua); null for an
+   * unknown sale. O(page).
    */
-  async holderIndex(saleId: string): Promise<HolderSnapshot | null> {
+  async holderLogPage(saleId: string, cursor: number, max: number): Promise<HolderLogPage | null> {
     const k = saleKeys(saleId);
-    const reply = await this.scripts.holderIndex(k.meta, k.holders, k.idem);
+    const reply = await this.scripts.holderLog(k.meta, k.mayHold, k.holders, k.idem, cursor, max);
     if (reply === null) return null;
-    if (!Array.isArray(reply) || reply.length !== 3 || !Array.isArray(reply[1]) || !Array.isArray(reply[2])) {
+    if (isErrorTuple(reply)) throw errorFromCode(reply[0], reply[1], `holders of sale ${saleId}`);
+    if (!Array.isArray(reply) || reply.length !== 4 || typeof reply[1] !== 'number' || typeof reply[2] !== 'number' || !Array.isArray(reply[3])) {
       throw unexpected(`holders of sale ${saleId}`, reply);
     }
-    return { ordersMade: Number(reply[0]), users: reply[1] as string[], keys: reply[2] as string[] };
+    return { ordersMade: Number(reply[0]), next: reply[1], length: reply[2], entries: reply[3] as string[] };
   }
 
   async listSales(): Promise<string[]> {

@@ -3,7 +3,7 @@ import { IDEMPOTENCY_KEY, USER, matches, saleOfOrderId } from '../rules/input-ru
 import type { PurchaseRequest } from './types.js';
 
 /**
- * Checks one purchase by the input rules, as lua/reserve-batch-7.lua does; throws ERR_INVALID_ARGUMENT naming
+ * Checks one purchase by the input rules, as lua/reserve-batch-8.lua does; throws ERR_INVALID_ARGUMENT naming
  * the field, so one malformed purchase is refused alone instead of failing its whole batch in Redis.
  */
 export function checkPurchase(saleId: string, p: PurchaseRequest, index = 0): void {

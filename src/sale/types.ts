@@ -222,11 +222,18 @@ export interface AuditProgress {
   of: number;
 }
 
-/** Who may hold something in a sale: users with a live order, and "<user> <key>" idempotency records. */
-export interface HolderSnapshot {
+/**
+ * One page of who may hold something in a sale (lua/holder-log-4.lua): users who made a hold and the fields
+ * "<user> <key>" of their idempotency records, from the reader's cursor on.
+ */
+export interface HolderLogPage {
+  /** The sale's ordersMade when the page was read. */
   ordersMade: number;
-  users: string[];
-  keys: string[];
+  /** The cursor after this page; -1: the cursor was past the log's end (not the log it was reading): start over. */
+  next: number;
+  /** The log's length when the page was read: next === length means the reader has every entry up to ordersMade. */
+  length: number;
+  entries: string[];
 }
 
 export interface ExpireReply {

@@ -53,7 +53,7 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     const tag = /^[A-Za-z0-9_-]{1,48}$/.test(saleId) ? saleId : SALE;
     const keys = saleKeys(tag);
     const bk = /^[A-Za-z0-9_-]+$/.test(batchId) ? batchKey(tag, batchId) : batchKey(tag, 'x');
-    return scripts.reserveBatch(keys.meta, keys.holders, keys.orders, keys.idem, keys.deadlines, keys.stream, bk, ...args);
+    return scripts.reserveBatch(keys.meta, keys.holders, keys.orders, keys.idem, keys.deadlines, keys.stream, bk, keys.mayHold, ...args);
   };
   const refused = (reply: unknown, detail: string) => Array.isArray(reply) && reply[0] === ScriptCode.InvalidArgument && reply[1] === detail;
   const accepted = (reply: unknown) => typeof reply === 'string' || (Array.isArray(reply) && reply[0] !== ScriptCode.InvalidArgument && reply[0] !== ScriptCode.BatchTooLarge);

@@ -10,6 +10,7 @@ import { OrdersSeen } from '../../src/sale/orders-seen.js';
 import { PurchaseDesk, type PurchaseAsk, type PurchaseVerdict } from '../../src/sale/purchase-desk.js';
 import type { PurchaseRequest, PurchaseSuccess, SaleInfo } from '../../src/sale/types.js';
 import { ThreadHolderIndex } from '../../src/node/thread/holder-index.js';
+import { HolderFilter } from '../../src/sale/holder-filter.js';
 
 const SALE: SaleInfo = { id: 'S', slot: 0, total: 100, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt: null, closesAt: null, idKey: null };
 /** The same slot as a sale with an order-id key (src/sale/ids.ts). */
@@ -62,6 +63,14 @@ function setup(quota = 10) {
   return { stock, inFlight, ordersSeen, holders, sent, desk, buy, lookups, soldOut, asked, limited, drain: () => (draining = true) };
 }
 
+/** A holder filter as the main thread publishes it: these entries, complete up to ordersMade. */
+function filterOf(ordersMade: number, entries: string[]): SharedArrayBuffer {
+  const filter = HolderFilter.create(entries.length);
+  for (const entry of entries) filter.add(entry);
+  filter.publish(ordersMade);
+  return filter.buffer;
+}
+
 // A fake of the batcher's answer: the test names only the fields its case needs.
 const decided = (o: Omit<Partial<PurchaseSuccess>, 'outcome'> & { outcome: Outcome; otherSale?: string; remaining?: number; ordersMade?: number }): DecidedPurchase => ({ remaining: 50, ordersMade: 1, ...o }) as DecidedPurchase;
 
@@ -70,7 +79,7 @@ t.test('decided from shared memory, no Redis: closed, sold out, unknown sale, dr
   s.stock.setOpen(0, false);
   t.match(await s.buy(), { kind: 'not_open' }, 'the open flag is read on the hot path');
   s.stock.setOpen(0, true);
-  s.holders.learned('S', { ordersMade: 0, users: [], keys: [] });
+  s.holders.learned('S', filterOf(0, []));
   s.stock.setSoldOut(0, true);
   t.match(await s.buy(), { kind: 'sold_out' }, 'sold out per the authority, and this buyer holds nothing');
   s.stock.setSoldOut(0, false);
@@ -163,10 +172,10 @@ t.test('sold out: buyers who may hold an order still reach Redis, everyone else 
   s.stock.setSoldOut(0, true);
   s.ordersSeen.raise(0, 3);
   t.equal((await Promise.race([s.buy({ user: 'stranger' }), new Promise((r) => setTimeout(() => r('sent'), 20))])), 'sent', 'no current holder index yet: to Redis');
-  s.holders.learned('S', { ordersMade: 2, users: ['alice'], keys: ['bob KB', ' AK'] });
+  s.holders.learned('S', filterOf(2, ['alice', 'bob KB', ' AK']));
   void s.buy({ user: 'stranger2' });
   t.equal(s.sent.length, 2, 'an index older than the orders seen is not trusted: to Redis');
-  s.holders.learned('S', { ordersMade: 3, users: ['alice'], keys: ['bob KB', ' AK'] });
+  s.holders.learned('S', filterOf(3, ['alice', 'bob KB', ' AK']));
   t.match(await s.buy({ user: 'stranger3' }), { kind: 'sold_out' }, 'a current index: a stranger hears sold out from memory');
   t.match(await s.buy({ user: '' }), { kind: 'sold_out' }, 'so does an anonymous buyer without a key');
   t.match(await s.buy({ user: 'bob', idempotencyKey: 'OTHER' }), { kind: 'sold_out' }, 'and a key this buyer never used');

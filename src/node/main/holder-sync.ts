@@ -1,42 +1,103 @@
-import type { HolderSnapshot, SaleFacts } from '../../sale/types.js';
+import { HolderFilter } from '../../sale/holder-filter.js';
+import type { HolderLogPage, SaleFacts } from '../../sale/types.js';
+
+/** Entries per read of a sale's holder log: about 1 MB, a few ms of Redis. */
+export const HOLDER_LOG_PAGE = 20_000;
+
+interface SaleLog {
+  filter: HolderFilter;
+  /** Where the next read of the log starts. */
+  cursor: number;
+  /** Entries in the filter, to tell when it has outgrown its capacity. */
+  added: number;
+  /** Whether the threads have this filter (a new one is sent once, then only filled in place). */
+  sent: boolean;
+}
 
 /**
- * Main thread: keeps the uWS threads' copy of who may hold something in each sold-out sale current. A sale
- * that is sold out (by a status read, or a thread's word that a batch reply made it so) and whose last
- * snapshot is older than its orders gets one snapshot read (lua/holder-index-3.lua) and a broadcast. One read
- * per sale at a time; a sale that is not sold out needs none (every purchase goes to Redis anyway).
+ * Main thread: keeps each sold-out sale's holder filter (src/sale/holder-filter.ts) current. A sale that is sold
+ * out (by a status read, or a thread's word that a batch reply made it so) and whose filter is older than its
+ * orders gets its holder log read from where the last read ended (lua/holder-log-4.lua) — the holds made since,
+ * not every holder again — page by page until it has all of it, and only then publishes the orders count it is
+ * complete up to. The threads share the filter: it is sent to them once (a SharedArrayBuffer is not copied) and
+ * filled in place afterwards. One read per sale at a time; a refresh asked meanwhile runs after it. A sale that
+ * is not sold out needs none (every purchase goes to Redis anyway).
  */
 export class HolderSync {
-  /** ordersMade of the snapshot last sent, per sale. */
-  private readonly sent = new Map<string, number>();
+  private readonly logs = new Map<string, SaleLog>();
   private readonly reading = new Set<string>();
+  private readonly again = new Set<string>();
 
   constructor(
-    private readonly read: (saleId: string) => Promise<HolderSnapshot | null>,
-    private readonly send: (saleId: string, snapshot: HolderSnapshot) => void,
+    private readonly read: (saleId: string, cursor: number, max: number) => Promise<HolderLogPage | null>,
+    private readonly send: (saleId: string, filter: SharedArrayBuffer) => void,
     private readonly onError: (err: unknown) => void,
+    private readonly pageSize = HOLDER_LOG_PAGE,
   ) {}
 
   /** After a status read. */
   check(facts: SaleFacts): void {
-    if (facts.remaining <= 0 && (this.sent.get(facts.id) ?? -1) < facts.ordersMade) this.refresh(facts.id);
+    if (facts.remaining <= 0 && this.synced(facts.id) < facts.ordersMade) this.refresh(facts.id);
   }
 
-  /** The sale finished and left the node: no more snapshots for it. */
+  /** The orders count the sale's filter is complete up to; -1 without one. */
+  synced(saleId: string): number {
+    return this.logs.get(saleId)?.filter.synced ?? -1;
+  }
+
+  /** The sale finished and left the node: no more reads for it. */
   forget(saleId: string): void {
-    this.sent.delete(saleId);
+    this.logs.delete(saleId);
   }
 
   refresh(saleId: string): void {
-    if (this.reading.has(saleId)) return;
+    if (this.reading.has(saleId)) {
+      this.again.add(saleId);
+      return;
+    }
     this.reading.add(saleId);
-    this.read(saleId)
-      .then((snapshot) => {
-        if (snapshot === null || snapshot.ordersMade < (this.sent.get(saleId) ?? -1)) return;
-        this.sent.set(saleId, snapshot.ordersMade);
-        this.send(saleId, snapshot);
-      })
+    this.catchUp(saleId)
       .catch(this.onError)
-      .finally(() => this.reading.delete(saleId));
+      .finally(() => {
+        this.reading.delete(saleId);
+        if (this.again.delete(saleId)) this.refresh(saleId);
+      });
+  }
+
+  private async catchUp(saleId: string): Promise<void> {
+    for (;;) {
+      let log = this.logs.get(saleId);
+      const page = await this.read(saleId, log?.cursor ?? 0, this.pageSize);
+      if (page === null) {
+        this.logs.delete(saleId);
+        return;
+      }
+      if (page.next < 0) {
+        // The cursor is past the log's end: not the log this filter was made from. Start over with a new one.
+        this.logs.delete(saleId);
+        continue;
+      }
+      const seen = Math.max(page.length, page.entries.length);
+      if (log === undefined) {
+        log = { filter: HolderFilter.create(2 * seen), cursor: 0, added: 0, sent: false };
+        this.logs.set(saleId, log);
+      } else if (log.added + page.entries.length > log.filter.capacity) {
+        // Outgrown: more false "maybe"s from here on. A bigger one, filled from the start; the threads keep the
+        // old one until the new one is complete and sent.
+        this.logs.set(saleId, { filter: HolderFilter.create(4 * Math.max(seen, log.added + page.entries.length)), cursor: 0, added: 0, sent: false });
+        continue;
+      }
+      for (const entry of page.entries) log.filter.add(entry);
+      log.added += page.entries.length;
+      log.cursor = page.next;
+      if (page.next >= page.length) {
+        log.filter.publish(page.ordersMade);
+        if (!log.sent) {
+          log.sent = true;
+          this.send(saleId, log.filter.buffer);
+        }
+        return;
+      }
+    }
   }
 }

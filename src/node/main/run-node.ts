@@ -54,8 +54,8 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const openFlags = new OpenFlags(stock);
 
   const holderSync = new HolderSync(
-    (saleId) => engine.holderIndex(saleId),
-    (saleId, snapshot) => broadcast({ type: 'holders', saleId, snapshot }),
+    (saleId, cursor, max) => engine.holderLogPage(saleId, cursor, max),
+    (saleId, filter) => broadcast({ type: 'holders', saleId, filter }),
     (err) => log.warn({ err: (err as Error).message }, 'could not read who holds what in a sold-out sale; retrying'),
   );
   /** A status read reaches shared memory: the orders count first, then quota and flags (see OrdersSeen). */

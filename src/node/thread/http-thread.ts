@@ -163,7 +163,7 @@ parentPort?.on('message', (message: MainToThread) => {
     case 'lookup-reply':
       return directory.answered(message.id, message.sale, message.error);
     case 'holders':
-      return holders.learned(message.saleId, message.snapshot);
+      return holders.learned(message.saleId, message.filter);
     case 'forget':
       directory.forget(message.saleId);
       holders.forget(message.saleId);

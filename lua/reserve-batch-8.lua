@@ -11,6 +11,9 @@
                                  the holds' shared deadline (ms) (includes/deadlines.lua)
     KEYS[6] {sale:S}:stream      stream: one entry per batch with new holds: b <batchId> then <orderId> <user> ...
     KEYS[7] {sale:S}:batch:<id>  string: sha1(orderIds) .. stored reply, EX ARGV[3]
+    KEYS[8] {sale:S}:mayhold     list: who may hold something, appended per new hold — its user (if any), then its
+                                 record's field "<user> <key>" (if it has a key). Read by the nodes from where they
+                                 left off (lua/holder-log-4.lua), so a sold-out node learns new holders, not all again
     ARGV[1] saleId
     ARGV[2] batchId              [A-Za-z0-9_-]{1,160}
     ARGV[3] batch record TTL (s) 1..86400
@@ -63,7 +66,7 @@
   an order id re-sent in a new batch would overwrite its order (a paid one back to held) and break the
   accounting; with it, such a re-send is a replay (check 2).
   Work per batch: three HMGETs (orders, holders, idem) for the lookups, an HGET only to read back a
-  replayed order, then at most one HSET orders, one HSET holders, one HSET idem, one HSET meta, one XADD,
+  replayed order, then at most one HSET orders, one HSET holders, one HSET idem, one HSET meta, one RPUSH, one XADD,
   one ZADD of ONE member (the deadline of the whole batch, not one per order: a per-order ZADD was a
   quarter of the script's time, skiplist + dict insert per hold) and one SET. A 128-purchase batch runs
   ~0.6 ms (~5 us of Redis CPU per purchase against ~30 us for a one-purchase call); the 512 cap keeps a
@@ -144,7 +147,7 @@ end
 
 -- Every key this script may write must have its type (or not exist): Redis does not roll back a script that
 -- errors halfway, so a wrong type found at the XADD would leave the units already taken.
-local badType = wrongKeyType({'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string'})
+local badType = wrongKeyType({'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string', 'list'})
 if badType then return badType end
 
 -- paused rides in the HMGET the batch makes anyway: the pause costs the hot path no extra call.
@@ -168,6 +171,7 @@ local holders = {}          -- user -> {n, latest} as seen/changed by this batch
 local holderDirty = {}      -- users whose entry changed, in order
 local idemNew = {}          -- "<user> <key>" -> "orderId|user", this batch
 local idemArgs = {}
+local mayHoldArgs = {}       -- RPUSH mayhold: the users and record fields of this batch's new holds
 local streamArgs = {'b', batchId}
 local added = 0
 local out = {}
@@ -292,6 +296,7 @@ for i = 0, n - 1 do
       orderArgs[#orderArgs + 1] = enc
       streamArgs[#streamArgs + 1] = oid
       streamArgs[#streamArgs + 1] = user
+      if user ~= '' then mayHoldArgs[#mayHoldArgs + 1] = user end
       if h then
         if not h.dirty then h.dirty = true; holderDirty[#holderDirty + 1] = user end
         h[1] = h[1] + 1
@@ -301,6 +306,7 @@ for i = 0, n - 1 do
         idemNew[field] = oid .. '|' .. user
         idemArgs[#idemArgs + 1] = field
         idemArgs[#idemArgs + 1] = oid .. '|' .. user
+        mayHoldArgs[#mayHoldArgs + 1] = field
       end
       held = held + 1
       added = added + 1
@@ -340,6 +346,7 @@ if added > 0 then
     redis.call('HSET', KEYS[2], unpack(hArgs))
   end
   if #idemArgs > 0 then redis.call('HSET', KEYS[4], unpack(idemArgs)) end
+  if #mayHoldArgs > 0 then redis.call('RPUSH', KEYS[8], unpack(mayHoldArgs)) end
   -- held already counts this batch's holds (read above, raised per hold): one HSET sets both counters.
   redis.call('HSET', KEYS[1], 'held', fmt(held), 'ordersMade', fmt(ordersMade + added))
   local streamId = redis.call('XADD', KEYS[6], '*', unpack(streamArgs))
