@@ -122,7 +122,9 @@ try {
     (err) => console.error(err),
   );
   await measureLog(engine, sync, read, 'first sync of a node');
-  console.log(JSON.stringify({ measure: 'holder filter', bytesPerNode: filterBytes, bytesPerThread: 0 }));
+  const logBytes = Number(await redis.call('MEMORY', 'USAGE', saleKeys(SALE).mayHold, 'SAMPLES', '0'));
+  const idemBytes = Number(await redis.call('MEMORY', 'USAGE', saleKeys(SALE).idem, 'SAMPLES', '0'));
+  console.log(JSON.stringify({ measure: 'holder filter', bytesPerNode: filterBytes, bytesPerThread: 0, redisLogBytes: logBytes, redisLogBytesPerOrder: Math.round(logBytes / ORDERS), redisIdemBytesPerOrder: Math.round(idemBytes / ORDERS) }));
   // 100 more seats (as when holds expire): 100 new holds, sold out again.
   await engine.addStock(SALE, 100);
   await fill(engine, ORDERS, 100);
