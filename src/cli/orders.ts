@@ -56,7 +56,7 @@ export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.Process
   const databaseUrl = discoveredDatabaseUrl(v.database, env);
   if (databaseUrl === undefined) throw new ConfigError('--database', 'give the order store: --database URL or DATABASE_URL (or run `ticket-spike up`)');
   const { runWorker } = await import('../node/worker/run-worker.js');
-  return runWorker({
+  const code = await runWorker({
     redisUrl: v.redis ?? discoveredRedisUrl(env),
     databaseUrl,
     batch: v.batch,
@@ -69,6 +69,10 @@ export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.Process
     ...(v['ticket-keys'] !== undefined ? { ticketKeysDir: v['ticket-keys'] } : {}),
     ...(v['parent-pid'] !== undefined ? { parentPid: v['parent-pid'] } : {}),
   });
+  // Everything it opened is closed by now; what is left must not keep a finished worker alive. Seen: an ioredis
+  // reconnect timer (Redis stopped by up's watchdog mid-shutdown) kept an orphaned worker running for hours.
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }
 
 /** `ticket-spike orders status` */
