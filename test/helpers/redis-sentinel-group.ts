@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { childEnv } from './env.js';
+import { freePort } from './free-port.js';
+import { RedisServer } from './redis-server.js';
+
+export interface SentinelGroupOptions {
+  /** Replicas of the master (default 2). */
+  replicas?: number;
+  /** Sentinels (default 3, quorum 2). */
+  sentinels?: number;
+  /** Sentinel's down-after-milliseconds (default 1000: tests want a failover within seconds). */
+  downAfterMs?: number;
+  /** Extra redis-server arguments for every data node (master and replicas). */
+  args?: string[];
+  masterName?: string;
+}
+
+/**
+ * A real replicated Redis for tests: one master, N replicas and M Sentinels (`redis-server --sentinel`), each a
+ * child process on a free loopback port with its data in a temp dir. Every data node is started the same way
+ * (a replica of the first), so any of them can be promoted. Ports are fixed per node; which node is master is
+ * asked of the Sentinels (`master()`).
+ */
+export class SentinelGroup {
+  private constructor(
+    readonly masterName: string,
+    readonly nodes: RedisServer[],
+    private readonly sentinels: { port: number; child: ChildProcess; dir: string }[],
+  ) {}
+
+  static async start(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
+    const masterName = options.masterName ?? 'ts-master';
+    const replicaArgs = ['--repl-diskless-sync-delay', '0', '--min-replicas-to-write', '0', ...(options.args ?? [])];
+    const master = await RedisServer.start({ args: replicaArgs });
+    const replicas = await Promise.all(
+      Array.from({ length: options.replicas ?? 2 }, () => RedisServer.start({ args: [...replicaArgs, '--replicaof', '127.0.0.1', String(master.port)] })),
+    );
+    const nodes = [master, ...replicas];
+    const group = new SentinelGroup(masterName, nodes, []);
+    await group.waitInSync();
+    const count = options.sentinels ?? 3;
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'ts-sentinel-'));
+      const conf = join(dir, 'sentinel.conf');
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${masterName} 127.0.0.1 ${master.port} ${Math.floor(count / 2) + 1}`,
+          `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
+          `sentinel failover-timeout ${masterName} 10000`,
+          `sentinel parallel-syncs ${masterName} 1`,
+          '',
+        ].join('\n'),
+      );
+      const child = spawn('redis-server', [conf, '--sentinel', '--loglevel', 'warning', '--logfile', ''], { stdio: ['ignore', 'ignore', 'ignore'], env: childEnv() });
+      group.sentinels.push({ port, child, dir });
+    }
+    await group.waitForSentinels();
+    return group;
+  }
+
+  /** host:port of every Sentinel, as `--redis-sentinels` takes them. */
+  get sentinelAddresses(): { host: string; port: number }[] {
+    return this.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port }));
+  }
+
+  /** The data node the Sentinels name master now. */
+  async master(): Promise<RedisServer> {
+    const [, port] = await this.askSentinel(['SENTINEL', 'get-master-addr-by-name', this.masterName]) as [string, string];
+    const node = this.nodes.find((n) => n.port === Number(port));
+    if (node === undefined) throw new Error(`the Sentinels name an unknown master port ${port}`);
+    return node;
+  }
+
+  /** Waits until the Sentinels name a master other than `old` and it answers as master. */
+  async waitForNewMaster(old: RedisServer, timeoutMs = 30_000): Promise<RedisServer> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const now = await this.master().catch(() => old);
+      if (now !== old && (await role(now.port)) === 'master') return now;
+      await sleep(100);
+    }
+    throw new Error(`no new master within ${timeoutMs} ms`);
+  }
+
+  /** A planned switch (SENTINEL FAILOVER). */
+  async failover(): Promise<void> {
+    await this.askSentinel(['SENTINEL', 'FAILOVER', this.masterName]);
+  }
+
+  /** Every replica of the current master has caught up with it (master_repl_offset == each replica's offset). */
+  async waitInSync(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const up = await Promise.all(this.nodes.slice(1).map((n) => info(n.port, 'replication').then((i) => /master_link_status:up/.test(i)).catch(() => false)));
+      if (up.every(Boolean)) return;
+      await sleep(50);
+    }
+    throw new Error(`replicas not in sync within ${timeoutMs} ms`);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sentinels) {
+      s.child.kill('SIGKILL');
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+    await Promise.all(this.nodes.map((n) => n.stop()));
+  }
+
+  private async waitForSentinels(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const want = this.sentinels.length - 1;
+    while (Date.now() < deadline) {
+      const seen = await Promise.all(
+        this.sentinels.map((s) => command(s.port, ['SENTINEL', 'master', this.masterName]).then((r) => Number(field(r, 'num-other-sentinels'))).catch(() => -1)),
+      );
+      if (seen.every((n) => n >= want)) return;
+      await sleep(100);
+    }
+    throw new Error(`the Sentinels did not find each other within ${timeoutMs} ms`);
+  }
+
+  private async askSentinel(args: string[]): Promise<unknown> {
+    let last: unknown;
+    for (const s of this.sentinels) {
+      try {
+        return await command(s.port, args);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last instanceof Error ? last : new Error('no Sentinel answered');
+  }
+}
+
+async function command(port: number, args: string[]): Promise<unknown> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 2000, retryStrategy: () => null });
+  client.on('error', () => undefined); // a refused connection fails the command below; nothing else to report
+  try {
+    await client.connect();
+    return await client.call(args[0], ...args.slice(1));
+  } finally {
+    client.disconnect();
+  }
+}
+
+function field(reply: unknown, name: string): string | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  const i = (reply as string[]).indexOf(name);
+  return i >= 0 ? (reply as string[])[i + 1] : undefined;
+}
+
+export async function info(port: number, section: string): Promise<string> {
+  return String(await command(port, ['INFO', section]));
+}
+
+export async function role(port: number): Promise<string> {
+  const reply = await command(port, ['ROLE']).catch(() => []);
+  return Array.isArray(reply) ? String(reply[0]) : '';
+}
