@@ -62,7 +62,9 @@ export type EngineErrorCode =
   | 'ERR_SALE_CLOSED'
   | 'ERR_STOCK_FLOOR'
   | 'ALREADY_CHECKED_IN'
-  | 'ORDER_NOT_PAID';
+  | 'ORDER_NOT_PAID'
+  /** The write ran on the master but did not reach enough replicas in time: its outcome is unknown (src/redis/confirmed-scripts.ts). */
+  | 'ERR_NOT_REPLICATED';
 
 /** An error with a stable `code` and a message that says what to change. */
 export class EngineError extends Error {

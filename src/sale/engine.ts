@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { EngineError, Outcome, ScriptCode, errorFromCode } from '../redis/codes.js';
 import { SALES_SET, assertSaleId, batchKey, buyerKeyClaim, saleKeys } from '../redis/keys.js';
-import { scriptsOf, type ScriptCommands } from '../redis/scripts.js';
+import { confirmedScripts, NO_CONFIRMATION, type Confirmation } from '../redis/confirmed-scripts.js';
+import type { ScriptCommands } from '../redis/scripts.js';
 import { BATCH_ID, BATCH_SIZE, DEFAULT_MAX_SALES, DEFAULT_SALE_PAGE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
 import { checkSaleConfig } from '../rules/sale-config.js';
 import { parseBatchReply } from './batch-reply.js';
@@ -34,8 +35,15 @@ function unexpected(subject: string, reply: unknown): EngineError {
 export class SaleEngine {
   private readonly scripts: ScriptCommands;
 
-  constructor(readonly redis: Redis | Cluster) {
-    this.scripts = scriptsOf(redis);
+  /**
+   * `confirm`: how many replicas must have a confirming write (a purchase, pay, cancel, check-in, a sale's creation
+   * or change) before its reply is returned (src/redis/confirmed-scripts.ts); default none (one Redis).
+   */
+  constructor(
+    readonly redis: Redis | Cluster,
+    options: { confirm?: Confirmation } = {},
+  ) {
+    this.scripts = confirmedScripts(redis, options.confirm ?? NO_CONFIRMATION);
   }
 
   /**
