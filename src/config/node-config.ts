@@ -16,8 +16,10 @@ import {
   checkText,
   type Checked,
 } from '../rules/input-rules.js';
+import { AUTHORITY_OPTIONS, authorityOf } from './authority-options.js';
 import { ConfigError } from './errors.js';
 import { parseCommand, type CommandSpec } from './options.js';
+import { parseRedisTarget } from '../rules/redis-target.js';
 
 /**
  * Everything one node needs, fully filled in. Built in three steps (piscina style): flags and environment
@@ -28,7 +30,10 @@ export interface NodeConfig {
   port: number;
   host: string;
   threads: number;
+  /** One Redis URL, or redis-sentinel://... (src/rules/redis-target.ts). */
   redisUrl: string;
+  /** Replicas that must have a confirming write before it is answered (src/redis/confirmed-scripts.ts); 0 = none. */
+  confirm: { replicas: number; timeoutMs: number };
   /** The order store (PostgreSQL); null = none, the node's PostgreSQL features are off. */
   databaseUrl: string | null;
   id: string;
@@ -85,16 +90,8 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function checkRedisUrl(raw: string): Checked<string> {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return { ok: false, problem: `expected a URL like redis://127.0.0.1:6379, got ${JSON.stringify(raw)}` };
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    return { ok: false, problem: `expected a redis:// or rediss:// URL, got ${JSON.stringify(raw)}` };
-  }
-  return { ok: true, value: raw };
+  const parsed = parseRedisTarget(raw);
+  return typeof parsed === 'string' ? { ok: false, problem: parsed } : { ok: true, value: raw };
 }
 
 export function checkDatabaseUrl(raw: string): Checked<string> {
@@ -121,6 +118,7 @@ export const NODE_COMMAND = {
     host: { type: 'text', default: '127.0.0.1', value: 'H', help: 'address to listen on', check: (v: string) => (v === '' ? { ok: false, problem: 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0' } : { ok: true, value: v }) },
     threads: { type: 'int', min: 1, max: 256, default: availableParallelism(), help: 'uWS threads (default: one per core)' },
     redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, url: 'may-carry-password', help: `Redis (default: the Redis of a running \`ticket-spike up\`, else ${DEFAULT_REDIS_URL})` },
+    ...AUTHORITY_OPTIONS,
     database: { type: 'text', env: 'DATABASE_URL', value: 'URL', check: checkDatabaseUrl, url: 'may-carry-password', help: 'the order store, PostgreSQL (default: none; a URL with a password only by the variable)' },
     id: { type: 'text', value: 'NAME', check: text(NODE_ID), help: 'node id, sent as X-Served-By (default node-<port>)' },
     weight: { type: 'int', min: 1, max: 1_000_000, default: 1, value: 'W', help: "this node's nginx weight" },
@@ -198,7 +196,7 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     port: v.port,
     host: v.host,
     threads: v.threads,
-    redisUrl: v.redis ?? fallbackRedisUrl(),
+    ...authorityOf(v, v.redis, fallbackRedisUrl, v['deadline-ms'] - 100),
     databaseUrl: v.database === undefined || v.database === '' ? null : v.database,
     id: v.id ?? `node-${v.port}`,
     weight: v.weight,

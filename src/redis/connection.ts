@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { defineScripts } from './scripts.js';
+import { parseRedisTarget } from '../rules/redis-target.js';
 
 /**
  * Connections to the authority.
@@ -45,6 +46,9 @@ export interface ConnectOptions {
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
+/** Through Sentinels: the least time a socket may owe a reply before it is taken for a hung master and dropped. */
+export const SENTINEL_SOCKET_TIMEOUT_MS = 3000;
+
 export function reconnectDelay(times: number): number {
   return Math.min(50 * 2 ** Math.min(times, 6), 2000);
 }
@@ -81,7 +85,26 @@ export function connectRedis(target: RedisTarget | string, options: ConnectOptio
     };
     client = new Cluster(t.cluster, clusterOptions);
   } else if (t.url !== undefined) {
-    client = new Redis(t.url, base);
+    const parsed = parseRedisTarget(t.url);
+    if (typeof parsed === 'string') throw new TypeError(`connectRedis: ${parsed}`);
+    if (parsed.kind === 'sentinel') {
+      client = new Redis({
+        ...base,
+        sentinels: parsed.sentinels,
+        name: parsed.masterName,
+        ...(parsed.password !== undefined ? { password: parsed.password, sentinelPassword: parsed.password } : {}),
+        // +switch-master from any Sentinel drops the connection at once, so the client asks the Sentinels for the
+        // new master instead of waiting for the old one's socket to fail.
+        failoverDetector: true,
+        // A master that hangs (SIGSTOP, a dead host with no RST) never closes the socket: commands only time out.
+        // A socket that owes a reply this long (3 s, or twice the command timeout) is destroyed, so the client
+        // reconnects through the Sentinels (ioredis issues #1314, #556: otherwise it stays on the hung master).
+        socketTimeout: Math.max(SENTINEL_SOCKET_TIMEOUT_MS, 2 * (base.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS)),
+        sentinelRetryStrategy: reconnectDelay,
+      });
+    } else {
+      client = new Redis(parsed.url, base);
+    }
   } else {
     throw new TypeError('connectRedis: give a url ("redis://host:port") or a cluster node list');
   }

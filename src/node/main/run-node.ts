@@ -50,7 +50,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const metricsBuffer = createMetricsBuffer(config.threads);
   const buyers = BuyerBuckets.create({ rate: config.buyerRate, burst: config.buyerBurst });
   const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 1000, name: `${config.id}-main` });
-  const engine = new SaleEngine(redis);
+  const engine = new SaleEngine(redis, { confirm: config.confirm });
   const openFlags = new OpenFlags(stock);
 
   const holderSync = new HolderSync(

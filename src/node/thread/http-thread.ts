@@ -52,7 +52,7 @@ const redis = connectRedis(config.redisUrl, {
   commandTimeoutMs: Math.max(100, config.deadlineMs - 100),
   name: `${config.id}-t${data.index}`,
 });
-const engine = new SaleEngine(redis);
+const engine = new SaleEngine(redis, { confirm: config.confirm });
 // Orders that left Redis (retired, issue 11) are read from PostgreSQL: a small pool per thread, made on first
 // use (max 2; a store that does not answer within 2 s is a 503, never a wait as long as a purchase's).
 const orderStore =
