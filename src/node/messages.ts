@@ -27,6 +27,8 @@ export type MainToThread =
   | { type: 'holders'; saleId: string; filter: SharedArrayBuffer }
   /** The sale finished: drop it, and answer 'forgot' once none of its purchases is left on the thread. */
   | { type: 'forget'; saleId: string; slot: number }
+  /** The Redis master changed (src/node/main/master-watch.ts): drop every holder filter, the new master's come later. */
+  | { type: 'holders-reset' }
   /** The key directory changed (a rotation): sign with the new current key, verify with all of them. */
   | { type: 'ticket-keys'; keys: TicketKeySet }
   /** One live-dashboard snapshot (JSON), built once per tick by the main thread: send it to this thread's sockets. */

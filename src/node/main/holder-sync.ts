@@ -27,6 +27,8 @@ export class HolderSync {
   private readonly logs = new Map<string, SaleLog>();
   private readonly reading = new Set<string>();
   private readonly again = new Set<string>();
+  /** Bumped by forgetAll(): a read that began before is dropped and made again. */
+  private generation = 0;
 
   constructor(
     private readonly read: (saleId: string, cursor: number, max: number) => Promise<HolderLogPage | null>,
@@ -50,6 +52,13 @@ export class HolderSync {
     this.logs.delete(saleId);
   }
 
+  /** The master changed: every filter was read from the old one; a sale read now starts from its new log. */
+  forgetAll(): void {
+    this.logs.clear();
+    // A read on the way was of the old master (or raced the switch): its page must not fill a new filter.
+    this.generation++;
+  }
+
   refresh(saleId: string): void {
     if (this.reading.has(saleId)) {
       this.again.add(saleId);
@@ -65,9 +74,14 @@ export class HolderSync {
   }
 
   private async catchUp(saleId: string): Promise<void> {
+    const generation = this.generation;
     for (;;) {
       let log = this.logs.get(saleId);
       const page = await this.read(saleId, log?.cursor ?? 0, this.pageSize);
+      if (generation !== this.generation) {
+        this.again.add(saleId);
+        return;
+      }
       if (page === null) {
         this.logs.delete(saleId);
         return;

@@ -17,6 +17,7 @@ import { loopErrors } from './loop-errors.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
 import { HolderSync } from './holder-sync.js';
+import { MasterWatch } from './master-watch.js';
 import { OpenFlags } from './open-flags.js';
 import { OrderLagWatch } from './order-lag-watch.js';
 import { watchParent } from './parent-watch.js';
@@ -226,6 +227,23 @@ export async function runNode(config: NodeConfig): Promise<number> {
   );
 
   const onLoopError = loopErrors(log);
+  // A new master (failover) or a restarted Redis: nothing read from the old one may answer from memory. Every
+  // sale's sold-out flag off and its orders seen back to 0 (buyers go to Redis, which decides), every holder
+  // filter dropped in the main thread and the threads, then every sale re-read from the new master.
+  const masterWatch = new MasterWatch(
+    redis,
+    (from, to) => {
+      log.warn({ from, to }, 'Redis is another server now (a failover or a restart): re-reading every sale before answering from memory');
+      holderSync.forgetAll();
+      for (const sale of registry.list()) {
+        stock.setSoldOut(sale.info.slot, false);
+        ordersSeen.reset(sale.info.slot);
+      }
+      broadcast({ type: 'holders-reset' });
+      reconciler.soon();
+    },
+    onLoopError('master check'),
+  );
   const reconciler = new Reconciler(
     () => registry.list(),
     (id) => readFacts(engine, id),
@@ -242,6 +260,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const retireTimer = setInterval(() => registry.retireDue(), 250);
   retireTimer.unref();
   reconciler.start(config.reconcileMs);
+  masterWatch.start();
   sweeper.start(config.sweepMs);
   lagWatch.start(2000);
   void lagWatch.tick();

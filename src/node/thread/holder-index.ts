@@ -25,6 +25,11 @@ export class ThreadHolderIndex implements HolderIndex {
     this.bySale.delete(saleId);
   }
 
+  /** The master changed: every filter was read from the old one (MasterWatch). */
+  forgetAll(): void {
+    this.bySale.clear();
+  }
+
   learned(saleId: string, filter: SharedArrayBuffer): void {
     this.bySale.set(saleId, new HolderFilter(filter));
   }

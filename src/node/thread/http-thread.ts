@@ -164,6 +164,8 @@ parentPort?.on('message', (message: MainToThread) => {
       return directory.answered(message.id, message.sale, message.error);
     case 'holders':
       return holders.learned(message.saleId, message.filter);
+    case 'holders-reset':
+      return holders.forgetAll();
     case 'forget':
       directory.forget(message.saleId);
       holders.forget(message.saleId);

@@ -1,0 +1,59 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/**
+ * Tells when the Redis this node talks to is another one than before: a Sentinel failover promoted a replica,
+ * or a Redis restarted (from its AOF, or empty). Read at every (re)connection — ioredis emits 'ready' after it
+ * reconnected, through the Sentinels to whatever they name master now — as the server's run_id, which every
+ * redis-server process draws anew at start. A changed run_id calls onSwitch once; the first read only learns it.
+ *
+ * Why the node cares: what it keeps in shared memory (sold-out flags, orders seen, holder filters) was read from
+ * the old master, and the new one may lack writes the old one had (unconfirmed ones, or everything since its
+ * last fsync). Until it has re-read every sale from the new master it must not answer "sold out" from memory.
+ */
+export class MasterWatch {
+  private runId: string | null = null;
+  private checking = false;
+  private again = false;
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly onSwitch: (from: string, to: string) => void,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.redis.on('ready', () => this.check());
+    if (this.redis.status === 'ready') this.check();
+  }
+
+  /** Reads the run_id now (also when a caller has other reasons to suspect a switch). */
+  check(): void {
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
+    this.checking = true;
+    this.read()
+      .then((runId) => {
+        if (this.runId !== null && runId !== this.runId) this.onSwitch(this.runId, runId);
+        this.runId = runId;
+      })
+      .catch(this.onError)
+      .finally(() => {
+        this.checking = false;
+        if (this.again) {
+          this.again = false;
+          this.check();
+        }
+      });
+  }
+
+  private async read(): Promise<string> {
+    // On Cluster a "switch" is per shard and ioredis follows MOVED by itself; the node's reconciler re-reads every
+    // sale within --reconcile-ms. One run_id (a random master's) would only make noise there.
+    const info = await (this.redis as Redis).info('server');
+    const m = /^run_id:([0-9a-f]+)/m.exec(info);
+    if (m === null) throw new Error('INFO server has no run_id');
+    return m[1];
+  }
+}
