@@ -1,5 +1,5 @@
 import type { AuditReport } from '../../src/sale/types.js';
-import type { FaultEvent } from './faults.js';
+import { MASTER_CHANGES, type FaultEvent } from './faults.js';
 import type { Attempt, Sample } from './journal.js';
 
 /** What Redis holds for the sale once the run has settled. */
@@ -55,11 +55,16 @@ export function judge(
   }
   if (end.held + end.paid > end.total) add(`at the end held ${end.held} + paid ${end.paid} exceeds total ${end.total}`);
 
-  // No "sold out" while the authority still had stock (held + paid never falls, so a later read counts).
+  // No "sold out" while the authority still had stock (held + paid never falls, so a later read counts) — except
+  // across a change of master: the new one may lack holds nobody was confirmed (answered 503), so stock can come
+  // back; an answer given before the nodes re-read the new master (within a few seconds of the switch) is judged
+  // by the old one, which had none left. The end of the run still proves nothing stayed unsold.
   const sorted = [...samples].sort((a, b) => a.at - b.at);
+  const switches = faults.filter((f) => MASTER_CHANGES.has(f.fault));
   for (const a of attempts) {
     if (a.seen !== 'soldout') continue;
     const after = sorted.find((s) => s.at > a.doneAt);
+    if (switches.some((f) => f.from <= (after?.at ?? Infinity) && f.to + 3000 >= a.doneAt)) continue;
     const left = after !== undefined ? after.total - after.held - after.paid : end.total - end.held - end.paid;
     if (left > 0) add(`${a.user} (${a.key}) was told "sold out" at ${ms(a.doneAt)} while Redis had ${left} left ${after ? `at ${ms(after.at)}` : 'at the end'}`);
   }

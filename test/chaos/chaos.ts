@@ -23,6 +23,8 @@ export interface ChaosOptions {
   log?: (line: string) => void;
   /** Run against this cluster (kept running afterwards) instead of starting one; each run has its own sale. */
   cluster?: ChaosCluster;
+  /** Start a replicated cluster (when `cluster` is not given): a master, two replicas, three Sentinels. */
+  replicated?: boolean;
 }
 
 export interface ChaosResult extends Verdict {
@@ -48,19 +50,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? (() => {});
   const rng = new Rng(options.seed);
   const journal = new Journal();
-  const cluster = options.cluster ?? (await startChaosCluster(options.nodes));
-  const admin = new Redis(cluster.redis.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const cluster = options.cluster ?? (await startChaosCluster(options.nodes, options.replicated === true));
+  // Straight to Redis (not the proxy); in the replicated layout, to whichever server the Sentinels name master.
+  const admin = connectRedis(cluster.auditorUrl, { commandTimeoutMs: 5000, name: 'chaos-admin' }) as Redis;
   admin.on('error', () => {});
-  const engineConnection = connectRedis(cluster.redis.url, { commandTimeoutMs: 10_000, name: 'chaos-auditor' });
+  const engineConnection = connectRedis(cluster.auditorUrl, { commandTimeoutMs: 10_000, name: 'chaos-auditor' });
   engineConnection.on('error', () => {});
   const engine = new SaleEngine(engineConnection);
   const sale = `chaos${options.seed.toString(36)}${options.faults.length === 1 ? options.faults[0].replace('-', '') : ''}`;
   const keys = saleKeys(sale);
   let sampling = true;
   try {
-    await whenReady(engineConnection, 5000);
+    await Promise.all([whenReady(engineConnection, 5000), whenReady(admin, 5000)]);
     await engine.createSale({ id: sale, total: options.total, perUserLimit: PER_USER_LIMIT, holdSeconds: 3600, anonymous: false });
-    log(`cluster up: redis ${cluster.redis.port}, proxy ${cluster.proxy.port}, nodes ${cluster.nodePorts.join(',')}, nginx ${cluster.url}; sale ${sale} (${options.total} tickets)`);
+    log(`cluster up: ${cluster.describe()}, nodes ${cluster.nodePorts.join(',')}, nginx ${cluster.url}; sale ${sale} (${options.total} tickets)`);
 
     const sampler = (async () => {
       while (sampling) {
@@ -98,6 +101,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     log('settling: resolving unknown outcomes, clicking every bought key again, buying until nothing is left');
     const remaining = async () => {
+      // After a master change the admin connection may still be finding the new master: wait for it.
+      await whenReady(admin, 15_000);
       const [total, held, paid] = await admin.hmget(keys.meta, 'total', 'held', 'paid');
       return Number(total) - Number(held) - Number(paid);
     };
@@ -129,8 +134,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
-export function startChaosCluster(nodes: number): Promise<ChaosCluster> {
-  return ChaosCluster.start({ nodes, threads: 1, dropHoldMs: COMMAND_TIMEOUT_MS + 500, nodeArgs: [] });
+export function startChaosCluster(nodes: number, replicated = false): Promise<ChaosCluster> {
+  return ChaosCluster.start({ nodes, threads: 1, dropHoldMs: COMMAND_TIMEOUT_MS + 500, nodeArgs: [], replicated });
 }
 
 async function readFinal(admin: Redis, engine: SaleEngine, sale: string): Promise<FinalState> {

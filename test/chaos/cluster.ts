@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NginxProcess } from '../helpers/nginx.js';
 import { NodeProcess } from '../helpers/node-process.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { SentinelGroup } from '../helpers/redis-sentinel-group.js';
+import { sentinelTarget } from '../../src/rules/redis-target.js';
 import { DropProxy } from './proxy.js';
 
 export interface ClusterOptions {
@@ -11,34 +13,62 @@ export interface ClusterOptions {
   dropHoldMs: number;
   /** Extra `ticket-spike node` flags. */
   nodeArgs: string[];
+  /**
+   * A master, two replicas and three Sentinels instead of one Redis behind the drop proxy; the nodes reach the
+   * master through the Sentinels and confirm a write once both replicas have it (--confirm-replicas 2).
+   */
+  replicated?: boolean;
 }
 
+/** What the nodes and the auditor talk to: one Redis behind the drop proxy, or a replicated one. */
+export type Authority =
+  | { kind: 'single'; redis: RedisServer; proxy: DropProxy }
+  | { kind: 'replicated'; group: SentinelGroup };
+
+/** Sentinel's down-after in chaos runs: a dead or hung master is replaced within a few seconds. */
+export const CHAOS_DOWN_AFTER_MS = 1000;
+
 /**
- * The system under chaos: one real redis-server (AOF, appendfsync always), the drop proxy in front of it,
- * N real nodes talking to Redis through the proxy, and real nginx (the project's template) in front of
- * the nodes. Every process is ours and is killed by its pid.
+ * The system under chaos: one real redis-server (AOF, appendfsync always) with the drop proxy in front of it —
+ * or a replicated Redis (a master, two replicas, three Sentinels) — N real nodes talking to it, and real nginx
+ * (the project's template) in front of the nodes. Every process is ours and is killed by its pid.
  */
 export class ChaosCluster {
   private constructor(
-    readonly redis: RedisServer,
-    readonly proxy: DropProxy,
+    readonly authority: Authority,
     readonly nodes: (NodeProcess | undefined)[],
     readonly nodePorts: number[],
     readonly nginx: NginxProcess,
     private readonly options: ClusterOptions,
+    /** Where the nodes send their Redis calls (through the proxy, or to the Sentinels' master). */
+    private readonly nodeRedisUrl: string,
   ) {}
 
   static async start(options: ClusterOptions): Promise<ChaosCluster> {
     // Whatever started is stopped again when a later part fails: a half-built cluster must not outlive us.
     const started: { stop(): Promise<unknown> }[] = [];
     try {
-      const redis = await RedisServer.start();
-      started.push(redis);
-      const proxy = await DropProxy.start(redis.port, options.dropHoldMs);
-      started.push(proxy);
+      let authority: Authority;
+      let nodeRedisUrl: string;
+      let nodeArgs = options.nodeArgs;
+      if (options.replicated === true) {
+        const group = await SentinelGroup.start({ replicas: 2, sentinels: 3, downAfterMs: CHAOS_DOWN_AFTER_MS });
+        started.push(group);
+        authority = { kind: 'replicated', group };
+        nodeRedisUrl = sentinelTarget(group.sentinelAddresses, group.masterName);
+        nodeArgs = ['--confirm-replicas', '2', '--confirm-timeout-ms', '800', ...nodeArgs];
+      } else {
+        const redis = await RedisServer.start();
+        started.push(redis);
+        const proxy = await DropProxy.start(redis.port, options.dropHoldMs);
+        started.push(proxy);
+        authority = { kind: 'single', redis, proxy };
+        nodeRedisUrl = proxy.url;
+      }
+      const nodeOptions = { ...options, nodeArgs };
       const nodes = await Promise.all(
         Array.from({ length: options.nodes }, async (_, i) => {
-          const node = await startNode(proxy.url, options, undefined, i);
+          const node = await startNode(nodeRedisUrl, nodeOptions, undefined, i);
           started.push({ stop: () => node.stop(5000) });
           return node;
         }),
@@ -47,11 +77,34 @@ export class ChaosCluster {
         upstreams: nodes.map((n, i) => ({ host: '127.0.0.1', port: n.port, weight: i + 1 })),
         workerProcesses: 1,
       });
-      return new ChaosCluster(redis, proxy, nodes, nodes.map((n) => n.port), nginx, options);
+      return new ChaosCluster(authority, nodes, nodes.map((n) => n.port), nginx, nodeOptions, nodeRedisUrl);
     } catch (err) {
       for (const part of started.reverse()) await part.stop().catch(() => {});
       throw err;
     }
+  }
+
+  /** Where the auditor reads and writes: the Redis itself (not the proxy), or the master through the Sentinels. */
+  get auditorUrl(): string {
+    return this.authority.kind === 'single' ? this.authority.redis.url : this.nodeRedisUrl;
+  }
+
+  describe(): string {
+    return this.authority.kind === 'single'
+      ? `redis ${this.authority.redis.port}, proxy ${this.authority.proxy.port}`
+      : `master and replicas ${this.authority.group.nodes.map((n) => n.port).join(',')}, Sentinels ${this.authority.group.sentinelAddresses.map((a) => a.port).join(',')}`;
+  }
+
+  /** The single Redis and its proxy; a fault of the one-Redis layout asks for them. */
+  single(): { redis: RedisServer; proxy: DropProxy } {
+    if (this.authority.kind !== 'single') throw new Error('this fault needs the one-Redis layout (no --replicated)');
+    return this.authority;
+  }
+
+  /** The Sentinel group; a fault of the replicated layout asks for it. */
+  replicated(): SentinelGroup {
+    if (this.authority.kind !== 'replicated') throw new Error('this fault needs the replicated layout (--replicated)');
+    return this.authority.group;
   }
 
   get url(): string {
@@ -66,19 +119,20 @@ export class ChaosCluster {
     node.child.kill('SIGKILL');
     await node.wait();
     await sleep(downMs);
-    this.nodes[index] = await startNode(this.proxy.url, this.options, this.nodePorts[index], index);
+    this.nodes[index] = await startNode(this.nodeRedisUrl, this.options, this.nodePorts[index], index);
   }
 
   /** SIGKILL Redis, then restart it on the same port and AOF: every reply it sent was fsynced first. */
   async killRedis(downMs: number): Promise<void> {
-    await this.redis.kill('SIGKILL');
+    const { redis } = this.single();
+    await redis.kill('SIGKILL');
     await sleep(downMs);
-    await this.redis.restart();
+    await redis.restart();
   }
 
   /** SIGSTOP Redis for `pauseMs` (past the nodes' deadline), then SIGCONT: queued scripts run late. */
   async pauseRedis(pauseMs: number): Promise<void> {
-    const pid = this.redis.pid;
+    const pid = this.single().redis.pid;
     if (pid === undefined) return;
     process.kill(pid, 'SIGSTOP');
     try {
@@ -88,11 +142,67 @@ export class ChaosCluster {
     }
   }
 
+  /**
+   * SIGKILL the master; once the Sentinels named another one, start the old one again on its data after
+   * `downMs` (it comes back thinking it is master; the Sentinels turn it into a replica of the new one).
+   */
+  async killMaster(downMs: number): Promise<string> {
+    const group = this.replicated();
+    const old = await group.master();
+    const t0 = Date.now();
+    await old.kill('SIGKILL');
+    const next = await group.waitForNewMaster(old);
+    const tookMs = Date.now() - t0;
+    await sleep(downMs);
+    await old.restart();
+    return `SIGKILL master ${old.port}; ${next.port} master after ${tookMs} ms; the old one back ${downMs} ms later`;
+  }
+
+  /** SIGSTOP the master past the Sentinels' down-after, then SIGCONT: it must come back as a replica. */
+  async pauseMaster(pauseMs: number): Promise<string> {
+    const group = this.replicated();
+    const old = await group.master();
+    process.kill(old.pid!, 'SIGSTOP');
+    let next = old;
+    try {
+      next = await group.waitForNewMaster(old);
+      await sleep(pauseMs);
+    } finally {
+      process.kill(old.pid!, 'SIGCONT');
+    }
+    return `SIGSTOP master ${old.port}; ${next.port} master; SIGCONT after ${pauseMs} ms more`;
+  }
+
+  /** SENTINEL FAILOVER: a planned switch, the old master kept as a replica. */
+  async plannedFailover(): Promise<string> {
+    const group = this.replicated();
+    const old = await group.master();
+    await group.failover();
+    const next = await group.waitForNewMaster(old);
+    return `SENTINEL FAILOVER: ${old.port} -> ${next.port}`;
+  }
+
+  /** SIGKILL one replica, started again after `downMs`: confirmations go on with the other. */
+  async killReplica(index: number, downMs: number): Promise<string> {
+    const group = this.replicated();
+    const master = await group.master();
+    const replicas = group.nodes.filter((n) => n !== master && n.pid !== undefined);
+    const victim = replicas[index % replicas.length];
+    await victim.kill('SIGKILL');
+    await sleep(downMs);
+    await victim.restart();
+    return `SIGKILL replica ${victim.port}, back after ${downMs} ms`;
+  }
+
   async stop(): Promise<void> {
     await this.nginx.stop();
     await Promise.all(this.nodes.flatMap((n) => (n === undefined ? [] : [n.stop(5000)])));
-    await this.proxy.stop();
-    await this.redis.stop();
+    if (this.authority.kind === 'single') {
+      await this.authority.proxy.stop();
+      await this.authority.redis.stop();
+    } else {
+      await this.authority.group.stop();
+    }
   }
 }
 

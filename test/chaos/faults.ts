@@ -5,8 +5,13 @@ import type { Crowd } from './crowd.js';
 import type { Journal } from './journal.js';
 import type { Rng } from './rng.js';
 
+/** The faults of the one-Redis layout (the default). */
 export const FAULTS = ['node-kill', 'redis-kill', 'redis-pause', 'client-abort', 'idle-reuse', 'drop-reply', 'script-flush'] as const;
-export type Fault = (typeof FAULTS)[number];
+/** The faults of the replicated layout (`--replicated`): the master lost, hung, switched; a replica lost. */
+export const REPLICATED_FAULTS = ['master-kill', 'master-pause', 'planned-failover', 'replica-kill', 'node-kill', 'client-abort', 'script-flush'] as const;
+export type Fault = (typeof FAULTS)[number] | (typeof REPLICATED_FAULTS)[number];
+/** Faults after which the authority may be another server, which may lack writes nobody was told about. */
+export const MASTER_CHANGES: ReadonlySet<Fault> = new Set(['master-kill', 'master-pause', 'planned-failover']);
 
 /** A fault that happened, with when it started and ended (journal ms), so the auditor can tell whether an
  *  error a buyer saw overlaps one. */
@@ -54,12 +59,21 @@ async function inject(fault: Fault, ctx: FaultContext, rng: Rng): Promise<string
       return `30% of requests abandoned 0-15 ms after sending, for ${forMs} ms`;
     }
     case 'drop-reply': {
+      const { proxy } = ctx.cluster.single();
       const count = rng.int(1, 3);
-      const before = ctx.cluster.proxy.dropped;
-      ctx.cluster.proxy.dropNextReply(count, ctx.crowd.userPrefix);
+      const before = proxy.dropped;
+      proxy.dropNextReply(count, ctx.crowd.userPrefix);
       await sleep(ctx.commandTimeoutMs + 1500);
-      return `${ctx.cluster.proxy.dropped - before} Redis replies dropped (connection cut after the deadline)`;
+      return `${proxy.dropped - before} Redis replies dropped (connection cut after the deadline)`;
     }
+    case 'master-kill':
+      return ctx.cluster.killMaster(rng.int(500, 2000));
+    case 'master-pause':
+      return ctx.cluster.pauseMaster(rng.int(200, 1000));
+    case 'planned-failover':
+      return ctx.cluster.plannedFailover();
+    case 'replica-kill':
+      return ctx.cluster.killReplica(rng.int(0, 1), rng.int(500, 2000));
     case 'script-flush': {
       await ctx.admin.script('FLUSH');
       await sleep(200);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runChaos } from './chaos.js';
-import { FAULTS, type Fault } from './faults.js';
+import { FAULTS, REPLICATED_FAULTS, type Fault } from './faults.js';
 import { randomSeed } from './rng.js';
 
 /**
@@ -8,14 +8,16 @@ import { randomSeed } from './rng.js';
  * under load with every fault (by default), then the auditor. Prints the seed first, so a failure can be
  * rerun with `--seed`; exits 1 when any invariant was broken.
  */
-const USAGE = `usage: npm run chaos -- [--seed N] [--seconds S (default 120)] [--faults ${FAULTS.join(',')}] [--total T] [--nodes N]\n`;
+const USAGE = `usage: npm run chaos -- [--seed N] [--seconds S (default 120)] [--faults ${FAULTS.join(',')}] [--total T] [--nodes N]
+       npm run chaos -- --replicated [--faults ${REPLICATED_FAULTS.join(',')}] ...   (a master, two replicas, three Sentinels)\n`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       seed: { type: 'string' },
       seconds: { type: 'string', default: '120' },
-      faults: { type: 'string', default: FAULTS.join(',') },
+      faults: { type: 'string' },
+      replicated: { type: 'boolean', default: false },
       total: { type: 'string' },
       nodes: { type: 'string', default: '3' },
       workers: { type: 'string', default: '24' },
@@ -31,12 +33,14 @@ async function main(): Promise<number> {
     if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} ${text}: expected an integer ${min}..${max}`);
     return n;
   };
-  const faults = values.faults.split(',').filter((f) => f !== '');
-  for (const f of faults) if (!(FAULTS as readonly string[]).includes(f)) throw new UsageError(`--faults: unknown fault ${f}; known: ${FAULTS.join(', ')}`);
+  const known: readonly string[] = values.replicated === true ? REPLICATED_FAULTS : FAULTS;
+  const faults = (values.faults ?? known.join(',')).split(',').filter((f) => f !== '');
+  for (const f of faults) if (!known.includes(f)) throw new UsageError(`--faults: unknown fault ${f} for this layout; known: ${known.join(', ')}`);
   const seconds = int('seconds', values.seconds, 5, 3600);
   const seed = values.seed !== undefined ? int('seed', values.seed, 0, 2 ** 32 - 1) : randomSeed();
   const total = values.total !== undefined ? int('total', values.total, 10, 1_000_000) : seconds * 40;
-  process.stdout.write(`chaos: seed ${seed} (rerun: npm run chaos -- --seed ${seed} --seconds ${seconds} --faults ${faults.join(',')})\n`);
+  const layout = values.replicated === true ? ' --replicated' : '';
+  process.stdout.write(`chaos: seed ${seed} (rerun: npm run chaos --${layout} --seed ${seed} --seconds ${seconds} --faults ${faults.join(',')})\n`);
   const result = await runChaos({
     seed,
     seconds,
@@ -44,6 +48,7 @@ async function main(): Promise<number> {
     total,
     nodes: int('nodes', values.nodes, 1, 8),
     workers: int('workers', values.workers, 1, 256),
+    replicated: values.replicated === true,
     log: (line) => process.stdout.write(`chaos: ${line}\n`),
   });
   process.stdout.write(`chaos: ${result.attempts} requests ${JSON.stringify(result.counts)}; sale ${result.sale} ${JSON.stringify(result.final)}\n`);
