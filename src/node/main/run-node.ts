@@ -5,6 +5,7 @@ import { createLogger } from '../../log/logger.js';
 import { createMetricsBuffer } from '../../metrics/layout.js';
 import { createMetricsRegistry } from '../../metrics/registry.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
+import { RedisStartCheck } from '../../redis/settings-check.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
 import { OrdersSeen } from '../../sale/orders-seen.js';
@@ -67,8 +68,22 @@ export async function runNode(config: NodeConfig): Promise<number> {
     holderSync.check(facts);
   };
 
+  // The Redis given must not evict and must keep an AOF (src/redis/settings-check.ts). Checked now if it answers;
+  // if not, when it first does: until then no sale is looked up (the gate below), so no purchase reaches a Redis
+  // the node would refuse. Refused later: the node drains (nothing was sold) and exits 2.
+  let refusedLate: string | null = null;
+  let stopForUnsafeRedis = (): void => {};
+  const redisCheck = new RedisStartCheck(redis, {
+    allowUnsafe: config.allowUnsafeRedis,
+    log,
+    onRefused: (message) => {
+      log.fatal(`refusing this Redis: ${message}`);
+      refusedLate = message;
+      stopForUnsafeRedis();
+    },
+  });
   const registry = new SaleRegistry(
-    (id) => readFacts(engine, id),
+    (id) => redisCheck.passed().then(() => readFacts(engine, id)),
     {
       onNew: (sale) => {
         // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
@@ -90,6 +105,14 @@ export async function runNode(config: NodeConfig): Promise<number> {
   );
 
   await whenReady(redis, 3000).catch(() => {});
+  if ((await redisCheck.check()) === 'refused') {
+    ticketKeys.stop();
+    redis.disconnect();
+    log.flush();
+    return 2;
+  }
+  // Not reachable yet: checked when it is (also by the first sale lookup, which waits for the check).
+  if (redisCheck.state === 'unreachable') redis.on('ready', () => void redisCheck.check());
   // Redis may not be up yet: start anyway (readyz says 503 and purchases of unknown sales 503 until it is).
   // Every node must be able to hold every live sale: its --max-sales at least the registry's capacity.
   let capacityOk = false;
@@ -105,6 +128,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     capacityOk = true;
   };
   const loadAll = async () => {
+    await redisCheck.passed();
     await checkCapacity();
     for (const id of await engine.placedSales()) {
       if (registry.get(id) === undefined) await registry.lookup(id, { rememberMiss: false }).catch((err: unknown) => log.warn({ sale: id, err: (err as Error).message }, 'sale not loaded'));
@@ -260,6 +284,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
     });
   }
 
+  stopForUnsafeRedis = () => process.kill(process.pid, 'SIGTERM');
+  if (refusedLate !== null) stopForUnsafeRedis();
+
   return new Promise<number>((resolveExit) => {
     onShutdownSignals(
       async (signal) => {
@@ -285,8 +312,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
         await closeRedis(redis);
         log.info('stopped');
         log.flush();
-        resolveExit(0);
-        return 0;
+        const code = refusedLate === null ? 0 : 2;
+        resolveExit(code);
+        return code;
       },
       (msg) => log.warn(msg),
     );
