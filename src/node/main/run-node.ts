@@ -5,7 +5,6 @@ import { createLogger } from '../../log/logger.js';
 import { createMetricsBuffer } from '../../metrics/layout.js';
 import { createMetricsRegistry } from '../../metrics/registry.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
-import { RedisStartCheck } from '../../redis/settings-check.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
 import { OrdersSeen } from '../../sale/orders-seen.js';
@@ -17,6 +16,7 @@ import { DashboardFeed } from './dashboard-feed.js';
 import { loopErrors } from './loop-errors.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
+import { RedisGate } from './redis-gate.js';
 import { HolderSync } from './holder-sync.js';
 import { OpenFlags } from './open-flags.js';
 import { OrderLagWatch } from './order-lag-watch.js';
@@ -68,22 +68,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
     holderSync.check(facts);
   };
 
-  // The Redis given must not evict and must keep an AOF (src/redis/settings-check.ts). Checked now if it answers;
-  // if not, when it first does: until then no sale is looked up (the gate below), so no purchase reaches a Redis
-  // the node would refuse. Refused later: the node drains (nothing was sold) and exits 2.
-  let refusedLate: string | null = null;
-  let stopForUnsafeRedis = (): void => {};
-  const redisCheck = new RedisStartCheck(redis, {
-    allowUnsafe: config.allowUnsafeRedis,
-    log,
-    onRefused: (message) => {
-      log.fatal(`refusing this Redis: ${message}`);
-      refusedLate = message;
-      stopForUnsafeRedis();
-    },
-  });
+  const redisGate = new RedisGate(redis, config.allowUnsafeRedis, log);
   const registry = new SaleRegistry(
-    (id) => redisCheck.passed().then(() => readFacts(engine, id)),
+    (id) => redisGate.passed().then(() => readFacts(engine, id)), // no sale before Redis passed its start check
     {
       onNew: (sale) => {
         // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
@@ -105,14 +92,12 @@ export async function runNode(config: NodeConfig): Promise<number> {
   );
 
   await whenReady(redis, 3000).catch(() => {});
-  if ((await redisCheck.check()) === 'refused') {
+  if (!(await redisGate.atStart())) {
     ticketKeys.stop();
     redis.disconnect();
     log.flush();
     return 2;
   }
-  // Not reachable yet: checked when it is (also by the first sale lookup, which waits for the check).
-  if (redisCheck.state === 'unreachable') redis.on('ready', () => void redisCheck.check());
   // Redis may not be up yet: start anyway (readyz says 503 and purchases of unknown sales 503 until it is).
   // Every node must be able to hold every live sale: its --max-sales at least the registry's capacity.
   let capacityOk = false;
@@ -128,7 +113,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     capacityOk = true;
   };
   const loadAll = async () => {
-    await redisCheck.passed();
+    await redisGate.passed();
     await checkCapacity();
     for (const id of await engine.placedSales()) {
       if (registry.get(id) === undefined) await registry.lookup(id, { rememberMiss: false }).catch((err: unknown) => log.warn({ sale: id, err: (err as Error).message }, 'sale not loaded'));
@@ -284,9 +269,6 @@ export async function runNode(config: NodeConfig): Promise<number> {
     });
   }
 
-  stopForUnsafeRedis = () => process.kill(process.pid, 'SIGTERM');
-  if (refusedLate !== null) stopForUnsafeRedis();
-
   return new Promise<number>((resolveExit) => {
     onShutdownSignals(
       async (signal) => {
@@ -300,23 +282,18 @@ export async function runNode(config: NodeConfig): Promise<number> {
         ticketKeys.stop();
         clearInterval(retireTimer);
         if (refreshTimer !== undefined) clearInterval(refreshTimer);
-        await Promise.all(
-          workers.map(
-            (worker) =>
-              new Promise<void>((resolve) => {
-                worker.once('exit', () => resolve());
-                worker.postMessage({ type: 'stop' } satisfies MainToThread);
-              }),
-          ),
-        );
+        const stopped = workers.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+        for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies MainToThread);
+        await Promise.all(stopped);
         await closeRedis(redis);
         log.info('stopped');
         log.flush();
-        const code = refusedLate === null ? 0 : 2;
-        resolveExit(code);
-        return code;
+        resolveExit(redisGate.exitCode);
+        return redisGate.exitCode;
       },
       (msg) => log.warn(msg),
     );
+    // A Redis refused after start (it was not reachable then) stops the node the same way, with exit 2.
+    redisGate.onRefusal(() => process.kill(process.pid, 'SIGTERM'));
   });
 }
