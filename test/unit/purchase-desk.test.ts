@@ -227,3 +227,12 @@ t.test('the per-buyer limit comes first: a limited buyer costs no lookup, no uni
   void s.buy({ user: '' });
   t.same(s.asked, ['bot', 'bot', 'person'], 'anonymous purchases are not asked (nginx limits them per address)');
 });
+
+t.test('a code this version does not know is Redis trouble, never a sale: 503 material, its unit given back', async (t) => {
+  const s = setup(5);
+  const p = s.buy({ user: 'newer' });
+  s.sent[0].reply({ outcome: 'unrecognized', code: -99, remaining: 40, ordersMade: 2 });
+  t.same(await p, { kind: 'unexpected', sale: SALE, orderId: s.sent[0].request.orderId, outcome: '-99' });
+  t.equal(s.stock.available(0), 5, 'its unit came back');
+  t.equal(s.inFlight.get(0), 0);
+});

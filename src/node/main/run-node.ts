@@ -182,7 +182,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
           () => worker.postMessage({ type: 'metrics-reply', reqId: message.reqId, text: '', contentType: '' } satisfies MainToThread),
         );
         break;
-      default:
+      case 'listening': case 'listen-failed': case 'stopped': // the start waits for these itself; the shutdown for the exit
         break;
     }
   };
