@@ -12,6 +12,7 @@ export const ORDERS_WORKER_COMMAND = {
   summary: "carries every sale's orders from its Redis stream into PostgreSQL (several may run at once)",
   options: {
     redis: REDIS_OPTION,
+    'allow-unsafe-redis': NODE_COMMAND.options['allow-unsafe-redis'],
     database: DATABASE_OPTION,
     batch: { type: 'int', min: 1, max: 1000, default: 100, help: 'stream entries per read (each names up to a batch of orders)' },
     'claim-idle-ms': { type: 'int', min: 100, max: 3_600_000, default: 30_000, help: "take over entries another worker read but did not acknowledge for this long (it died)" },
@@ -58,6 +59,7 @@ export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.Process
   const { runWorker } = await import('../node/worker/run-worker.js');
   const code = await runWorker({
     redisUrl: v.redis ?? discoveredRedisUrl(env),
+    allowUnsafeRedis: v['allow-unsafe-redis'],
     databaseUrl,
     batch: v.batch,
     claimIdleMs: v['claim-idle-ms'],

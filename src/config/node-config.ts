@@ -34,6 +34,11 @@ export interface NodeConfig {
   redisUrl: string;
   /** Replicas that must have a confirming write before it is answered (src/redis/confirmed-scripts.ts); 0 = none. */
   confirm: { replicas: number; timeoutMs: number };
+  /**
+   * --allow-unsafe-redis: run on a Redis without maxmemory-policy noeviction or appendonly yes (logged as a
+   * warning) instead of refusing to start (src/redis/settings-check.ts).
+   */
+  allowUnsafeRedis: boolean;
   /** The order store (PostgreSQL); null = none, the node's PostgreSQL features are off. */
   databaseUrl: string | null;
   id: string;
@@ -119,6 +124,7 @@ export const NODE_COMMAND = {
     threads: { type: 'int', min: 1, max: 256, default: availableParallelism(), help: 'uWS threads (default: one per core)' },
     redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, url: 'may-carry-password', help: `Redis (default: the Redis of a running \`ticket-spike up\`, else ${DEFAULT_REDIS_URL})` },
     ...AUTHORITY_OPTIONS,
+    'allow-unsafe-redis': { type: 'flag', help: 'run on a Redis without maxmemory-policy noeviction or appendonly yes (a warning); without it the process refuses to start (exit 2)' },
     database: { type: 'text', env: 'DATABASE_URL', value: 'URL', check: checkDatabaseUrl, url: 'may-carry-password', help: 'the order store, PostgreSQL (default: none; a URL with a password only by the variable)' },
     id: { type: 'text', value: 'NAME', check: text(NODE_ID), help: 'node id, sent as X-Served-By (default node-<port>)' },
     weight: { type: 'int', min: 1, max: 1_000_000, default: 1, value: 'W', help: "this node's nginx weight" },
@@ -197,6 +203,7 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     host: v.host,
     threads: v.threads,
     ...authorityOf(v, v.redis, fallbackRedisUrl, v['deadline-ms'] - 100),
+    allowUnsafeRedis: v['allow-unsafe-redis'],
     databaseUrl: v.database === undefined || v.database === '' ? null : v.database,
     id: v.id ?? `node-${v.port}`,
     weight: v.weight,

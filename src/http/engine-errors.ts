@@ -46,7 +46,26 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
         return reply.error({ status: 409, error: 'REGISTRY_CAPACITY', msg: err.message });
       case 'ERR_INVALID_SALE':
         return reply.error({ status: 400, error: 'BAD_FIELD', msg: `${subject}: ${err.message}` });
-      default:
+      case 'ERR_NOT_REPLICATED':
+        // The write is on the master, not on enough replicas: a failover now could lose it, so it was not confirmed.
+        return reply.unavailable(
+          'OUTCOME_UNKNOWN',
+          `${subject}: the change reached Redis's master but not yet its replicas, so it is not confirmed. ` +
+            'Send the same call again (it is safe to repeat) or read the order with GET /orders/{id}',
+          undefined,
+          err,
+        );
+      // No route's call ends in these (a purchase's refusals are its verdict, batches are the batcher's): if one
+      // does, something is off between this node and Redis, answered as below. Listed so that a new code is decided
+      // here (the switch must name every code: eslint.config.js).
+      case 'ERR_SOLD_OUT':
+      case 'ERR_LIMIT_REACHED':
+      case 'ERR_NOT_OPEN':
+      case 'ERR_IDEMPOTENCY_MISMATCH':
+      case 'ERR_ANONYMOUS_NOT_ALLOWED':
+      case 'ERR_BATCH_TOO_LARGE':
+      case 'ERR_BATCH_ID_CONFLICT':
+      case 'ERR_UNEXPECTED_REPLY':
         break;
     }
   }

@@ -153,7 +153,10 @@ export function errorFromCode(code: number, detail: string, subject: string): En
       return new EngineError('ALREADY_CHECKED_IN', `${subject}: this ticket was already checked in (${detail}); one ticket admits one person`, detail);
     case ScriptCode.OrderNotPaid:
       return new EngineError('ORDER_NOT_PAID', `${subject}: the order is not paid (${detail}); only a paid order's ticket admits`, detail);
+    case ScriptCode.Ok:
+    case ScriptCode.Exists:
     default:
+      // No error code (a caller's mistake), or one this version does not know (a newer script's).
       return new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected script code ${code} (${detail})`, detail);
   }
 }

@@ -69,3 +69,16 @@ export function sentinelTarget(sentinels: { host: string; port: number }[], mast
   const hosts = sentinels.map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(',');
   return `${SENTINEL_SCHEME}${auth}${hosts}/${masterName}`;
 }
+
+/** The target with its password replaced by *** (for logs and messages). */
+export function redactRedisTarget(text: string): string {
+  if (text.startsWith(SENTINEL_SCHEME)) return text.replace(/^(redis-sentinel:\/\/)[^@/]*@/, '$1***@');
+  try {
+    const url = new URL(text);
+    if (url.password === '') return text;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return text.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

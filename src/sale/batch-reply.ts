@@ -1,5 +1,5 @@
 import { EngineError, Outcome } from '../redis/codes.js';
-import type { BatchReply, BatchResult, PurchaseRequest, ReplayStatus } from './types.js';
+import type { BatchReply, BatchResult, PurchaseRefused, PurchaseRequest, ReplayStatus } from './types.js';
 
 /** r: retired — the order is final and committed in PostgreSQL, its record has left Redis (expiresAt 0). */
 const STATE: Record<string, ReplayStatus> = { h: 'held', p: 'paid', c: 'cancelled', e: 'expired', r: 'archived' };
@@ -24,8 +24,10 @@ export function parseBatchReply(json: string, purchases: PurchaseRequest[]): Bat
     const r = parsed[i + 3];
     if (r === Outcome.Success) {
       results[i] = { outcome: Outcome.Success, orderId: purchases[i].orderId, expiresAt, replayed: false, status: 'held', remaining, ordersMade };
+    } else if (r === Outcome.IdempotencyMismatch) {
+      results[i] = { outcome: Outcome.IdempotencyMismatch, remaining, ordersMade };
     } else if (typeof r === 'number') {
-      results[i] = { outcome: r, remaining, ordersMade };
+      results[i] = isRefusal(r) ? { outcome: r, remaining, ordersMade } : { outcome: 'unrecognized', code: r, remaining, ordersMade };
     } else if (Array.isArray(r) && r[0] === Outcome.IdempotencyMismatch && typeof r[1] === 'string') {
       results[i] = { outcome: Outcome.IdempotencyMismatch, otherSale: r[1], remaining, ordersMade };
     } else if (Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number' && STATE[r[2] as string] !== undefined && (r.length === 3 || r[3] === 'u')) {
@@ -37,4 +39,10 @@ export function parseBatchReply(json: string, purchases: PurchaseRequest[]): Bat
     }
   }
   return { remaining, ordersMade, results };
+}
+
+/** A refusal this version knows: any Outcome (the enum's own reverse mapping, no list of its own) but these two. */
+function isRefusal(code: number): code is PurchaseRefused['outcome'] {
+  const name = Outcome[code] as keyof typeof Outcome | undefined;
+  return name !== undefined && name !== 'Success' && name !== 'IdempotencyMismatch';
 }

@@ -3,6 +3,7 @@ import { BATCH_SIZE } from '../rules/input-rules.js';
 import type { SaleEngine } from './engine.js';
 import { defaultTag, newBatchId } from './ids.js';
 import { checkPurchase } from './purchase-checks.js';
+import { NODE_TIMERS, type Timers } from './timers.js';
 import type { BatchResult, PurchaseRequest } from './types.js';
 
 /**
@@ -36,6 +37,8 @@ export interface BatcherOptions {
    * once. 1..64, default 2.
    */
   maxInFlight?: number;
+  /** Where the window and deadline timers are set (tests: a clock moved by hand); Node's by default. */
+  timers?: Timers;
 }
 
 /** A purchase Redis decided, with the sale's remaining (total - held - paid) and ordersMade right after its batch. */
@@ -55,13 +58,14 @@ interface FilledOptions {
   windowMs: number;
   deadlineMs: number;
   maxInFlight: number;
+  timers: Timers;
 }
 
-const DEFAULTS: FilledOptions = { maxBatch: 128, windowMs: 1, deadlineMs: 1500, maxInFlight: 2 };
+const DEFAULTS: FilledOptions = { maxBatch: 128, windowMs: 1, deadlineMs: 1500, maxInFlight: 2, timers: NODE_TIMERS };
 
 function fill(options: BatcherOptions): FilledOptions {
   const out = { ...DEFAULTS };
-  const check = (name: keyof FilledOptions, lo: number, hi: number) => {
+  const check = (name: Exclude<keyof FilledOptions, 'timers'>, lo: number, hi: number) => {
     const v = options[name];
     if (v === undefined) return;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
@@ -73,6 +77,7 @@ function fill(options: BatcherOptions): FilledOptions {
   check('windowMs', 0, 1000);
   check('deadlineMs', 10, 60_000);
   check('maxInFlight', 1, 64);
+  if (options.timers !== undefined) out.timers = options.timers;
   return out;
 }
 
@@ -84,7 +89,10 @@ interface Queued {
 
 interface SaleQueue {
   items: Queued[];
-  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** The window's timer: a handle of options.timers, or an Immediate (windowMs 0). */
+  timer: unknown;
+  /** True when `timer` is an Immediate. */
+  immediate: boolean;
   /** Batches of this sale sent and not yet settled (reply, error or deadline). */
   inFlight: number;
 }
@@ -128,7 +136,7 @@ export class ReservationBatcher {
     return new Promise<ReserveOutcome>((resolve) => {
       let q = this.queues.get(saleId);
       if (q === undefined) {
-        q = { items: [], timer: undefined, inFlight: 0 };
+        q = { items: [], timer: undefined, immediate: false, inFlight: 0 };
         this.queues.set(saleId, q);
       }
       this.pendingCount++;
@@ -143,10 +151,8 @@ export class ReservationBatcher {
   }
 
   private arm(saleId: string, q: SaleQueue): void {
-    q.timer =
-      this.options.windowMs === 0
-        ? setImmediate(() => this.flush(saleId))
-        : setTimeout(() => this.flush(saleId), this.options.windowMs);
+    q.immediate = this.options.windowMs === 0;
+    q.timer = q.immediate ? setImmediate(() => this.flush(saleId)) : this.options.timers.setTimeout(() => this.flush(saleId), this.options.windowMs);
   }
 
   /** Flushes everything queued and waits for every in-flight batch (graceful shutdown). */
@@ -162,8 +168,8 @@ export class ReservationBatcher {
     const q = this.queues.get(saleId);
     if (q === undefined) return;
     if (q.timer !== undefined) {
-      clearTimeout(q.timer as NodeJS.Timeout);
-      clearImmediate(q.timer as NodeJS.Immediate);
+      if (q.immediate) clearImmediate(q.timer as NodeJS.Immediate);
+      else this.options.timers.clearTimeout(q.timer);
       q.timer = undefined;
     }
     while (q.items.length > 0) this.send(saleId, q, q.items.splice(0, this.options.maxBatch));
@@ -181,11 +187,12 @@ export class ReservationBatcher {
       return;
     }
     q.inFlight++;
+    const timers = this.options.timers;
     let settled = false;
     const settle = (outcomeOf: (item: Queued, i: number) => ReserveOutcome) => {
       if (settled) return;
       settled = true;
-      clearTimeout(deadline);
+      timers.clearTimeout(deadline);
       this.pendingCount -= batch.length;
       q.inFlight--;
       batch.forEach((item, i) => item.resolve(outcomeOf(item, i)));
@@ -195,7 +202,7 @@ export class ReservationBatcher {
     };
     const unknown = (reason: string) => settle((item) => ({ outcome: 'unknown', orderId: item.purchase.orderId, reason }));
 
-    const deadline = setTimeout(
+    const deadline = timers.setTimeout(
       () => unknown(`no Redis reply within ${this.options.deadlineMs} ms; the outcome is decided later`),
       Math.max(0, left),
     );

@@ -113,7 +113,8 @@ export class OrderLookup {
         throw new EngineError('ORDER_CANCELLED', `${subject}: the order was cancelled; buy again`);
       case 'expired':
         throw new EngineError('HOLD_EXPIRED', `${subject}: the hold expired and its ticket went back on sale; buy again`);
-      default:
+      case 'held': // in PostgreSQL but not retired (only final orders are): Redis's "not found" stands
+      case undefined: // in neither
         throw err;
     }
   }

@@ -43,7 +43,12 @@ export interface PurchaseAsk {
   stillWanted(): boolean;
 }
 
-/** How a purchase ended, for the caller to answer. `sale` is set once the sale is known. */
+/**
+ * How a purchase ended, for the caller to answer, discriminated by `kind`: the one list of verdict kinds. Each
+ * variant carries what its answer needs (a success its order); `sale` is set once the sale is known. Whatever
+ * handles verdicts is keyed by VerdictKind — the route's answer (src/http/routes/buy.ts) and the metrics and
+ * stat-log table (src/node/thread/ports.ts) — so a new kind does not compile until each of them handles it.
+ */
 export type PurchaseVerdict =
   /** A new hold, or a replay of this buyer's live order (held or paid) or of an order retired from Redis (archived: final, in PostgreSQL). */
   | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean; status: 'held' | 'paid' | 'archived' }
@@ -63,6 +68,8 @@ export type PurchaseVerdict =
   | { kind: 'rate_limited'; waitUs: number }
   /** The buyer left before anything was taken: nobody to answer. */
   | { kind: 'abandoned'; sale: SaleInfo };
+
+export type VerdictKind = PurchaseVerdict['kind'];
 
 export interface PurchaseDeskParts {
   stock: StockCounters;
@@ -174,8 +181,6 @@ export class PurchaseDesk {
       clampFromReply(stock, slot, outcome.remaining, this.parts.policy);
       if (!wasSoldOut && stock.isSoldOut(slot)) this.parts.onSoldOut(sale);
     }
-    // Kept as a number for the default branch: a code this version does not know is still shown in the log.
-    const code: number = outcome.outcome;
     switch (outcome.outcome) {
       case Outcome.Success: {
         // Found by the name alone, which proves nothing without buyer authentication: no order id for it.
@@ -196,9 +201,9 @@ export class PurchaseDesk {
         return { kind: 'user_required', sale };
       case Outcome.UnknownSale:
         return { kind: 'unknown_sale', saleId: sale.id, sale };
-      default:
+      case 'unrecognized':
         // A code this version does not know (a newer script): answered as Redis trouble, never as a sale.
-        return { kind: 'unexpected', sale, orderId, outcome: String(code) };
+        return { kind: 'unexpected', sale, orderId, outcome: String(outcome.code) };
     }
   }
 }

@@ -20,10 +20,11 @@ export interface PurchaseRequest {
 }
 
 /**
- * Redis's decision on one purchase. A success carries its order (no optional fields to assert on); the
- * cross-sale key refusal may name the other sale; every other outcome carries nothing.
+ * Redis's decision on one purchase, discriminated by `outcome`. A success carries its order (no optional fields
+ * to assert on); the cross-sale key refusal may name the other sale; the other refusals carry nothing; a code
+ * this version does not know is `unrecognized`, never taken for one it does.
  */
-export type PurchaseResult = PurchaseSuccess | PurchaseKeyElsewhere | PurchaseRefused;
+export type PurchaseResult = PurchaseSuccess | PurchaseKeyElsewhere | PurchaseRefused | PurchaseUnrecognized;
 
 export interface PurchaseSuccess {
   outcome: Outcome.Success;
@@ -54,6 +55,12 @@ export interface PurchaseKeyElsewhere {
 
 export interface PurchaseRefused {
   outcome: Exclude<Outcome, Outcome.Success | Outcome.IdempotencyMismatch>;
+}
+
+/** A per-purchase code that is no Outcome (a newer script's): the caller answers it as Redis trouble, never as a sale. */
+export interface PurchaseUnrecognized {
+  outcome: 'unrecognized';
+  code: number;
 }
 
 /** One purchase's result with its batch's counts: total - held - paid and ordersMade right after the batch. */

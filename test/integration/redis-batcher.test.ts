@@ -7,6 +7,7 @@ import { Outcome } from '../../src/redis/codes.js';
 import { ReservationBatcher, type ReserveOutcome } from '../../src/sale/batcher.js';
 import { saleKeys } from '../../src/redis/keys.js';
 import { newOrderId } from '../../src/sale/ids.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const server = await RedisServer.start();
 t.teardown(() => server.stop());
@@ -44,20 +45,29 @@ t.test('flushes on size: one script call per full batch', async (t) => {
   t.equal(b.pending, 0);
 });
 
-t.test('flushes a partial batch after the window', async (t) => {
+t.test('flushes a partial batch when its window ends, not before', async (t) => {
   const sale = await newSale();
-  const b = new ReservationBatcher(engine, { maxBatch: 100, windowMs: 60 });
+  // The window's timer is set on a clock the test moves: "not before" is read while the timer is still pending.
+  const clock = new ManualClock();
+  const b = new ReservationBatcher(engine, { maxBatch: 100, windowMs: 60, timers: clock });
+  const before = await scriptCalls(redis);
   let done = 0;
-  const t0 = performance.now();
   const ps = Array.from({ length: 3 }, (_, i) => b.reserve(sale, { orderId: newOrderId(sale), user: `w${i}` }).then((r) => (done++, r)));
   t.equal(b.pending, 3);
-  await new Promise((res) => setTimeout(res, 20));
-  t.equal(done, 0, 'nothing sent before the window ends');
+  t.same(clock.dueIn, [60], "one timer set: the window's, 60 ms");
+  // A round trip on the batcher's own connection lets every immediate and microtask run first; a script sent by
+  // any of them went out before scriptCalls' question and would be counted in its answer.
+  await redis.ping();
+  t.equal((await scriptCalls(redis)) - before, 0, 'nothing sent before the window ends');
+  t.equal(done, 0, 'nothing answered');
+  clock.advance(60);
+  t.equal(clock.pending, 1, 'at the window: the batch is on the wire, its deadline timer set');
   const rs = await Promise.all(ps);
-  t.ok(performance.now() - t0 >= 55, 'sent after the window');
   t.ok(rs.every((r) => r.outcome === Outcome.Success));
+  t.equal((await scriptCalls(redis)) - before, 1, 'one script call');
   t.same(await streamBatches(sale), [3], 'one batch of three');
   t.equal(b.pending, 0);
+  t.equal(clock.pending, 0, 'the reply cleared the deadline timer');
 });
 
 t.test('group commit: purchases that arrive while a batch is on the wire leave together when it returns', async (t) => {

@@ -394,7 +394,7 @@ t.test('bad arguments: a clear EngineError and nothing written', async (t) => {
   // an empty user on a sale that is not anonymous: refused per purchase, nothing written
   const anon = await engine.reserveBatch(sale, newBatchId(), [{ orderId: newOrderId(sale), user: '' }]);
   t.equal(anon.results[0].outcome, Outcome.AnonymousNotAllowed);
-  const err = errorFromCode(anon.results[0].outcome, '', 'sale ok');
+  const err = errorFromCode(Outcome.AnonymousNotAllowed, '', 'sale ok');
   t.ok(err instanceof EngineError);
   t.match(err, { code: 'ERR_ANONYMOUS_NOT_ALLOWED', message: /pass a user/ });
   t.same(await snapshot(redis), before, 'no key changed by any bad call');

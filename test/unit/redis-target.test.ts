@@ -3,7 +3,7 @@
 // bounds. A bad value names the flag and says what to send.
 import t from 'tap';
 import { parseNodeArgs } from '../../src/cli/node.js';
-import { parseAddressList, parseRedisTarget, sentinelTarget } from '../../src/rules/redis-target.js';
+import { parseAddressList, parseRedisTarget, redactRedisTarget, sentinelTarget } from '../../src/rules/redis-target.js';
 
 const noUp = () => undefined;
 
@@ -21,6 +21,9 @@ t.test('the target string: one Redis, or Sentinels and a master name', async (t)
   t.match(parseRedisTarget('http://x'), /redis:\/\/, rediss:\/\/ or redis-sentinel:\/\//);
   t.same(parseAddressList('a:1, b:2'), [{ host: 'a', port: 1 }, { host: 'b', port: 2 }]);
   t.match(parseAddressList('a'), /host:port/);
+  t.equal(redactRedisTarget('redis-sentinel://:secret@h:1,h:2/m'), 'redis-sentinel://***@h:1,h:2/m', 'logs never show the password');
+  t.equal(redactRedisTarget('redis://:secret@h:1'), 'redis://:***@h:1');
+  t.equal(redactRedisTarget('redis://h:1'), 'redis://h:1');
 });
 
 t.test("a node's flags: --redis-sentinels makes the target; --confirm-replicas the rule", async (t) => {

@@ -7,7 +7,7 @@ import { isRejection, parseCheckInBody, reject } from '../request-rules.js';
 import type { Route } from '../router.js';
 import { EngineError } from '../../redis/codes.js';
 import { checkInOf } from '../../sale/order-transitions.js';
-import type { OrderView } from '../../sale/types.js';
+import type { CheckIn, OrderStatus } from '../../sale/types.js';
 import { parseTicket, TICKET_LIMITS, type TicketPayload } from '../../tickets/format.js';
 import { NOT_PAID, VERIFY_CODES, poolBusy } from './tickets.js';
 
@@ -49,21 +49,33 @@ export function checkInRoutes(port: TicketPort): Route[] {
   ];
 }
 
+/** What a genuine ticket's check-in found: no order, an order that is not paid (its status), or the check-in made. */
+type Admission =
+  | { kind: 'unknown_order' }
+  | { kind: 'not_paid'; status: Exclude<OrderStatus, 'paid'> }
+  | { kind: 'checked_in'; first: CheckIn };
+
 /** A genuine ticket: its order must be paid now, then the one check-in is recorded (or the first one told). */
 function admit(port: TicketPort, reply: Reply, payload: TicketPayload, gate: string): void {
   const { orderId } = payload;
-  const refuse = (order: OrderView) => reply.error(NOT_PAID[order.status as Exclude<OrderView['status'], 'paid'>], undefined, { orderId, status: order.status });
   // The order, and its check-in only when it is paid.
-  const checkedIn = async () => {
+  const admission = async (): Promise<Admission> => {
     const order = await port.getOrder(orderId);
-    return { order, first: order?.status === 'paid' ? await port.checkIn(order, gate) : null };
+    if (order === null) return { kind: 'unknown_order' };
+    if (order.status !== 'paid') return { kind: 'not_paid', status: order.status };
+    return { kind: 'checked_in', first: await port.checkIn(order, gate) };
   };
   reply.settle(
-    checkedIn(),
-    ({ order, first }) => {
-      if (order === null) return reply.ok(VERIFY_CODES.unknown_order, 'unknown_order', payload);
-      if (first === null) return refuse(order);
-      reply.ok(1, 'checked in', { ...payload, checkedInAt: first.checkedInAt, gate: first.gate });
+    admission(),
+    (found) => {
+      switch (found.kind) {
+        case 'unknown_order':
+          return reply.ok(VERIFY_CODES.unknown_order, 'unknown_order', payload);
+        case 'not_paid':
+          return reply.error(NOT_PAID[found.status], undefined, { orderId, status: found.status });
+        case 'checked_in':
+          return reply.ok(1, 'checked in', { ...payload, checkedInAt: found.first.checkedInAt, gate: found.first.gate });
+      }
     },
     (err) => {
       if (err instanceof EngineError && err.code === 'ALREADY_CHECKED_IN') {

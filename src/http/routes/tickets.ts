@@ -7,10 +7,13 @@ import { checkOrderId, isRejection, parseJsonObject, reject, type Rejection } fr
 import type { Route } from '../router.js';
 import { parseTicket, TICKET_LIMITS } from '../../tickets/format.js';
 import type { OrderStatus } from '../../sale/types.js';
+import type { VerifyOutcome } from '../../tickets/signer.js';
 
 /**
  * The business codes of POST /tickets/verify (HTTP 200): 1 the ticket is genuine and its order is paid now;
  * negative: why a gate must refuse it. A malformed ticket is a 400 instead (BAD_TICKET, BAD_TICKET_PAYLOAD).
+ * One code for each outcome of the pool's signature check (VerifyOutcome: a new one does not compile until it
+ * has its code here) and each of the order's.
  */
 export const VERIFY_CODES = {
   valid: 1,
@@ -18,7 +21,7 @@ export const VERIFY_CODES = {
   bad_signature: -21,
   not_paid: -22,
   unknown_order: -23,
-} as const;
+} as const satisfies Record<VerifyOutcome | 'not_paid' | 'unknown_order', number>;
 
 /** GET /tickets/{orderId} (and a check-in) of an order that is not paid: 409 with the order's own reason. */
 export const NOT_PAID: Record<Exclude<OrderStatus, 'paid'>, Rejection> = {

@@ -1,4 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { StockCounters } from 'native-free-shm';
+import type { OrdersSeen } from '../../sale/orders-seen.js';
+import type { MainToThread } from '../messages.js';
+import type { HolderSync } from './holder-sync.js';
+import type { KnownSale } from './registry.js';
 
 /**
  * Tells when the Redis this node talks to is another one than before: a Sentinel failover promoted a replica,
@@ -56,4 +61,25 @@ export class MasterWatch {
     if (m === null) throw new Error('INFO server has no run_id');
     return m[1];
   }
+}
+
+/**
+ * After a switch (MasterWatch): nothing read from the old master may answer from memory. Every sale's sold-out flag
+ * off and its orders seen back to 0 — buyers go to Redis, which decides — and every holder filter dropped in the
+ * main thread and the threads. The caller then re-reads every sale from the new master (the reconciler), which sets
+ * the flags again from what it has.
+ */
+export function forgetOldMaster(p: {
+  sales: readonly KnownSale[];
+  stock: StockCounters;
+  ordersSeen: OrdersSeen;
+  holderSync: HolderSync;
+  broadcast: (message: MainToThread) => void;
+}): void {
+  p.holderSync.forgetAll();
+  for (const sale of p.sales) {
+    p.stock.setSoldOut(sale.info.slot, false);
+    p.ordersSeen.reset(sale.info.slot);
+  }
+  p.broadcast({ type: 'holders-reset' });
 }

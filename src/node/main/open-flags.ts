@@ -1,5 +1,6 @@
 import type { StockCounters } from 'native-free-shm';
 import { flagOpen, msToNextEdge } from '../../sale/schedule.js';
+import { BACKGROUND_TIMERS, type Timers } from '../../sale/timers.js';
 import type { SaleInfo } from '../../sale/types.js';
 
 /** setTimeout's limit; a later edge is reached in steps. */
@@ -28,12 +29,15 @@ interface Applied {
  * as it would have been a moment earlier.
  */
 export class OpenFlags {
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  /** The edge timer of each slot that has one (a handle `timers` gave). */
+  private readonly edges = new Map<number, unknown>();
   private readonly applied = new Map<number, Applied>();
 
   constructor(
     private readonly stock: StockCounters,
     private readonly now: () => number = Date.now,
+    /** Where the edge timers are set (tests: a clock moved by hand); by default unref'd Node timers. */
+    private readonly timers: Timers = BACKGROUND_TIMERS,
   ) {}
 
   /** Sets the flag of `sale` now and at every later edge of its window. */
@@ -46,9 +50,7 @@ export class OpenFlags {
     if (wait === null) return;
     // A timer may fire a millisecond early by the wall clock: track() then finds the edge still ahead and
     // waits the rest.
-    const timer = setTimeout(() => this.track(sale, paused), Math.min(Math.max(1, wait), MAX_TIMER_MS));
-    timer.unref();
-    this.timers.set(sale.slot, timer);
+    this.edges.set(sale.slot, this.timers.setTimeout(() => this.track(sale, paused), Math.min(Math.max(1, wait), MAX_TIMER_MS)));
   }
 
   /**
@@ -68,11 +70,12 @@ export class OpenFlags {
   }
 
   stop(): void {
-    for (const slot of [...this.timers.keys()]) this.clear(slot);
+    for (const slot of [...this.edges.keys()]) this.clear(slot);
   }
 
   private clear(slot: number): void {
-    clearTimeout(this.timers.get(slot));
-    this.timers.delete(slot);
+    if (!this.edges.has(slot)) return;
+    this.timers.clearTimeout(this.edges.get(slot));
+    this.edges.delete(slot);
   }
 }

@@ -5,6 +5,7 @@ import { createLogger } from '../../log/logger.js';
 import { createMetricsBuffer } from '../../metrics/layout.js';
 import { createMetricsRegistry } from '../../metrics/registry.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
+import { redactRedisTarget } from '../../rules/redis-target.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
 import { OrdersSeen } from '../../sale/orders-seen.js';
@@ -16,8 +17,10 @@ import { DashboardFeed } from './dashboard-feed.js';
 import { loopErrors } from './loop-errors.js';
 import type { MainToThread, ThreadData, ThreadToMain } from '../messages.js';
 import { readFacts } from './facts.js';
+import { RedisGate } from './redis-gate.js';
 import { HolderSync } from './holder-sync.js';
-import { MasterWatch } from './master-watch.js';
+import { forgetOldMaster, MasterWatch } from './master-watch.js';
+import { threadMessageHandler } from './thread-messages.js';
 import { OpenFlags } from './open-flags.js';
 import { OrderLagWatch } from './order-lag-watch.js';
 import { watchParent } from './parent-watch.js';
@@ -68,8 +71,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
     holderSync.check(facts);
   };
 
+  const redisGate = new RedisGate(redis, config.allowUnsafeRedis, log);
   const registry = new SaleRegistry(
-    (id) => readFacts(engine, id),
+    (id) => redisGate.passed().then(() => readFacts(engine, id)), // no sale before Redis passed its start check
     {
       onNew: (sale) => {
         // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
@@ -91,6 +95,12 @@ export async function runNode(config: NodeConfig): Promise<number> {
   );
 
   await whenReady(redis, 3000).catch(() => {});
+  if (!(await redisGate.atStart())) {
+    ticketKeys.stop();
+    redis.disconnect();
+    log.flush();
+    return 2;
+  }
   // Redis may not be up yet: start anyway (readyz says 503 and purchases of unknown sales 503 until it is).
   // Every node must be able to hold every live sale: its --max-sales at least the registry's capacity.
   let capacityOk = false;
@@ -106,6 +116,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     capacityOk = true;
   };
   const loadAll = async () => {
+    await redisGate.passed();
     await checkCapacity();
     for (const id of await engine.placedSales()) {
       if (registry.get(id) === undefined) await registry.lookup(id, { rememberMiss: false }).catch((err: unknown) => log.warn({ sale: id, err: (err as Error).message }, 'sale not loaded'));
@@ -144,40 +155,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
 
   // The live dashboard: heartbeat to Redis; one snapshot per tick for the threads' /ws/sales sockets while watched.
   const dashboard = DashboardFeed.forNode(config, metricsBuffer, redis, () => registry.list().map((s) => s.last), (json) => broadcast({ type: 'dashboard', json }), log);
-  const onThreadMessage = (worker: Worker, message: ThreadToMain) => {
-    switch (message.type) {
-      case 'lookup':
-        registry.lookup(message.id).then(
-          (sale) => worker.postMessage({ type: 'lookup-reply', id: message.id, sale } satisfies MainToThread),
-          (err: unknown) =>
-            worker.postMessage({ type: 'lookup-reply', id: message.id, sale: null, error: (err as Error).message } satisfies MainToThread),
-        );
-        break;
-      case 'sale-created':
-        void registry.lookup(message.id).catch(() => {});
-        break;
-      case 'sale-changed':
-        reconciler.soon();
-        break;
-      case 'sold-out':
-        holderSync.refresh(message.saleId);
-        break;
-      case 'forgot':
-        registry.acknowledged(message.slot, message.saleId);
-        break;
-      case 'dashboard-watchers':
-        dashboard.watched(message.thread, message.count, message.dropped);
-        break;
-      case 'metrics':
-        metrics.metrics().then(
-          (text) => worker.postMessage({ type: 'metrics-reply', reqId: message.reqId, text, contentType: metrics.contentType } satisfies MainToThread),
-          () => worker.postMessage({ type: 'metrics-reply', reqId: message.reqId, text: '', contentType: '' } satisfies MainToThread),
-        );
-        break;
-      default:
-        break;
-    }
-  };
+  const onThreadMessage = threadMessageHandler({ registry, reconciler: () => reconciler, holderSync, dashboard, metrics });
 
   const listening = Array.from({ length: config.threads }, (_, index) => {
     const data: ThreadData = {
@@ -227,19 +205,11 @@ export async function runNode(config: NodeConfig): Promise<number> {
   );
 
   const onLoopError = loopErrors(log);
-  // A new master (failover) or a restarted Redis: nothing read from the old one may answer from memory. Every
-  // sale's sold-out flag off and its orders seen back to 0 (buyers go to Redis, which decides), every holder
-  // filter dropped in the main thread and the threads, then every sale re-read from the new master.
   const masterWatch = new MasterWatch(
     redis,
     (from, to) => {
       log.warn({ from, to }, 'Redis is another server now (a failover or a restart): re-reading every sale before answering from memory');
-      holderSync.forgetAll();
-      for (const sale of registry.list()) {
-        stock.setSoldOut(sale.info.slot, false);
-        ordersSeen.reset(sale.info.slot);
-      }
-      broadcast({ type: 'holders-reset' });
+      forgetOldMaster({ sales: registry.list(), stock, ordersSeen, holderSync, broadcast });
       reconciler.soon();
     },
     onLoopError('master check'),
@@ -270,7 +240,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     const onRefreshError = onLoopError('sale refresh');
     refreshTimer = setInterval(() => void loadAll().catch(onRefreshError), config.refreshMs);
   }
-  log.info({ port: config.port, threads: config.threads, redis: config.redisUrl, sales: registry.list().length }, 'node listening');
+  log.info({ port: config.port, threads: config.threads, redis: redactRedisTarget(config.redisUrl), sales: registry.list().length }, 'node listening');
   if (config.parentPid !== null) {
     // The same path as a SIGTERM from `up` (drain, then exit 0): the handler below is installed by then.
     watchParent(config.parentPid, (why) => {
@@ -292,22 +262,18 @@ export async function runNode(config: NodeConfig): Promise<number> {
         ticketKeys.stop();
         clearInterval(retireTimer);
         if (refreshTimer !== undefined) clearInterval(refreshTimer);
-        await Promise.all(
-          workers.map(
-            (worker) =>
-              new Promise<void>((resolve) => {
-                worker.once('exit', () => resolve());
-                worker.postMessage({ type: 'stop' } satisfies MainToThread);
-              }),
-          ),
-        );
+        const stopped = workers.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+        for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies MainToThread);
+        await Promise.all(stopped);
         await closeRedis(redis);
         log.info('stopped');
         log.flush();
-        resolveExit(0);
-        return 0;
+        resolveExit(redisGate.exitCode);
+        return redisGate.exitCode;
       },
       (msg) => log.warn(msg),
     );
+    // A Redis refused after start (it was not reachable then) stops the node the same way, with exit 2.
+    redisGate.onRefusal(() => process.kill(process.pid, 'SIGTERM'));
   });
 }

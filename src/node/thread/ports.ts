@@ -9,7 +9,7 @@ import type { StatLog } from '../../log/stat-log.js';
 import type { OutcomeName, ThreadCounters } from '../../metrics/layout.js';
 import type { SaleEngine } from '../../sale/engine.js';
 import type { OrderLookup } from '../../sale/order-lookup.js';
-import type { PurchaseDesk, PurchaseVerdict } from '../../sale/purchase-desk.js';
+import type { PurchaseDesk, PurchaseVerdict, VerdictKind } from '../../sale/purchase-desk.js';
 import type { TicketSigner } from '../../tickets/signer.js';
 import type { ThreadToMain } from '../messages.js';
 import type { MetricsLink } from './metrics-link.js';
@@ -37,32 +37,28 @@ export interface ThreadParts {
   draining(): boolean;
 }
 
-/** The metrics outcome of a purchase verdict; undefined = nobody was answered. */
-const OUTCOME_OF: Record<PurchaseVerdict['kind'], OutcomeName | undefined> = {
-  success: 'success',
-  replayed_final: 'replayed',
-  sold_out: 'sold_out',
-  limit: 'limit',
-  not_open: 'not_open',
-  user_required: 'bad_request',
-  unknown_sale: 'unknown_sale',
-  key_in_flight: 'conflict',
-  key_reused: 'mismatch',
-  shutting_down: 'unavailable',
-  lookup_failed: 'unavailable',
-  undecided: 'unavailable',
-  unexpected: 'unavailable',
-  rate_limited: 'rate_limited',
-  abandoned: undefined,
-};
-
-/** Verdicts written to the stat log (one line per purchase Redis or the local stock decided). */
-const STAT_NAME: Partial<Record<PurchaseVerdict['kind'], string>> = {
-  sold_out: 'sold_out',
-  limit: 'limit',
-  not_open: 'not_open',
-  key_reused: 'mismatch',
-  undecided: 'unknown',
+/**
+ * How each verdict kind is counted, one row per kind (the compiler wants a row for every kind of PurchaseVerdict):
+ * its outcome in /metrics (null: nobody was answered) and its name in the stat log, which has one line per
+ * purchase the sale's stock or Redis decided (null: decided before either was asked). A success is counted as
+ * `replayed` when it replayed an earlier order.
+ */
+const COUNTED: { readonly [K in VerdictKind]: { readonly metric: OutcomeName | null; readonly stat: string | null } } = {
+  success: { metric: 'success', stat: 'success' },
+  replayed_final: { metric: 'replayed', stat: null },
+  sold_out: { metric: 'sold_out', stat: 'sold_out' },
+  limit: { metric: 'limit', stat: 'limit' },
+  not_open: { metric: 'not_open', stat: 'not_open' },
+  user_required: { metric: 'bad_request', stat: null },
+  unknown_sale: { metric: 'unknown_sale', stat: null },
+  key_in_flight: { metric: 'conflict', stat: null },
+  key_reused: { metric: 'mismatch', stat: 'mismatch' },
+  shutting_down: { metric: 'unavailable', stat: null },
+  lookup_failed: { metric: 'unavailable', stat: null },
+  undecided: { metric: 'unavailable', stat: 'unknown' },
+  unexpected: { metric: 'unavailable', stat: null },
+  rate_limited: { metric: 'rate_limited', stat: null },
+  abandoned: { metric: null, stat: null },
 };
 
 export function buyerAuthPort(tokens: BuyerTokens | null): BuyerAuthPort {
@@ -84,13 +80,12 @@ export function buyerAuthPort(tokens: BuyerTokens | null): BuyerAuthPort {
 export function purchasePort(parts: ThreadParts): PurchasePort {
   const { counters, statLog, stock } = parts;
   const record = (v: PurchaseVerdict) => {
-    const outcome = v.kind === 'success' && v.replayed ? 'replayed' : OUTCOME_OF[v.kind];
-    if (outcome !== undefined) counters.outcome(outcome);
-    if (statLog === null) return;
-    const name = v.kind === 'success' ? outcome : STAT_NAME[v.kind];
-    if (name === undefined || !('sale' in v) || v.sale === undefined) return;
+    const counted = COUNTED[v.kind];
+    const replay = v.kind === 'success' && v.replayed;
+    if (counted.metric !== null) counters.outcome(replay ? 'replayed' : counted.metric);
+    if (statLog === null || counted.stat === null || !('sale' in v) || v.sale === undefined) return;
     const orderId = v.kind === 'success' || v.kind === 'undecided' ? v.orderId : undefined;
-    statLog.record(v.sale.id, name, orderId, v.sale.slot < 0 ? 0 : stock.available(v.sale.slot));
+    statLog.record(v.sale.id, replay ? 'replayed' : counted.stat, orderId, v.sale.slot < 0 ? 0 : stock.available(v.sale.slot));
   };
   return {
     defaultSale: parts.config.defaultSale,

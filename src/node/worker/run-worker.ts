@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { createLogger } from '../../log/logger.js';
 import { ORDER_WORKER_READY } from '../../log/ready-lines.js';
-import { connectRedis } from '../../redis/connection.js';
+import { connectRedis, whenReady } from '../../redis/connection.js';
+import { RedisStartCheck } from '../../redis/settings-check.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { createPool, redactUrl } from '../../store/connection.js';
 import { migrate } from '../../store/migrations.js';
@@ -20,6 +21,8 @@ export interface WorkerConfig extends Omit<OrderWorkerOptions, 'consumer'> {
   parentPid?: number;
   /** The nodes' e-ticket key directory: paid orders are stored with their ticket. */
   ticketKeysDir?: string;
+  /** --allow-unsafe-redis: run on a Redis without noeviction or appendonly (a warning) instead of exiting 2. */
+  allowUnsafeRedis?: boolean;
 }
 
 /**
@@ -57,6 +60,26 @@ export async function runWorker(config: WorkerConfig): Promise<number> {
   process.on('SIGTERM', onSignal);
   const unwatch = config.parentPid !== undefined ? watchParent(config.parentPid, stop) : () => {};
   try {
+    // The Redis given must not evict and must keep an AOF (src/redis/settings-check.ts). Until it answers the
+    // worker waits, as for PostgreSQL below: a Redis that is down at start is no refusal.
+    let refusal: string | null = null;
+    const redisCheck = new RedisStartCheck(redis, {
+      allowUnsafe: config.allowUnsafeRedis === true,
+      log,
+      onRefused: (message) => (refusal = message),
+    });
+    for (let delay = 200; !stopping; delay = Math.min(delay * 2, 5000)) {
+      await whenReady(redis, delay).catch(() => {});
+      const result = await redisCheck.check();
+      if (result === 'passed') break;
+      if (result === 'refused') {
+        log.fatal(`refusing this Redis: ${refusal}`);
+        process.stderr.write(`ticket-spike orders-worker: refusing this Redis: ${refusal}\n`);
+        return 2;
+      }
+      log.warn({ retryInMs: delay }, 'Redis not reachable yet; its settings are checked once it is');
+    }
+    if (stopping) return 0;
     // Until PostgreSQL answers, the migrations wait: a worker started with the database is not an error.
     for (let delay = 200; !stopping; delay = Math.min(delay * 2, 5000)) {
       try {
