@@ -1,8 +1,21 @@
 import type { Cluster, Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkerCounters, WorkerSalesCount } from '../../metrics/worker-metrics.js';
+import { EngineError } from '../../redis/codes.js';
 import { saleKeys } from '../../redis/keys.js';
-import { ack, claimStale, cutBelow, ensureOrderGroup, readNew, type StreamEntry } from '../../redis/order-stream.js';
+import {
+  ack,
+  claimStale,
+  cutBelow,
+  ensureOrderGroup,
+  groupBacklog,
+  isNoGroup,
+  readNew,
+  readOwnPending,
+  type StreamEntry,
+} from '../../redis/order-stream.js';
 import type { SaleEngine } from '../../sale/engine.js';
+import type { SaleStatus } from '../../sale/types.js';
 import type { OrderStore } from '../../store/order-store.js';
 import { MAX_RETIRE_PER_CALL } from '../../sale/retention.js';
 import { signTicket, type TicketSigningKey } from '../../tickets/format.js';
@@ -19,10 +32,19 @@ export interface OrderWorkerOptions {
   idemWindowMs: number;
   /** Pause after a pass that found less than a full batch (entries gather meanwhile). */
   idleMs: number;
-  /** Re-list the sales this often. */
+  /** Re-read the sales (ts:sales's size, each polled sale's status) this often. */
   refreshMs: number;
+  /**
+   * A finished, drained sale (closed, nothing held, nothing pending or unread) leaves the polling set and is
+   * looked at again this long after its last look (default 60 s), at most one such sale per pass.
+   */
+  dormantCheckMs?: number;
   /** Signs the e-ticket stored with each paid order (the nodes' key: the same bytes pay answered). */
   ticketKey?: () => TicketSigningKey | undefined;
+  /** Per-sale failures, what was carried, the polling set (Prometheus in run-worker.ts). */
+  counters?: WorkerCounters;
+  /** The clock of every per-sale timer (ms); tests pass their own. */
+  now?: () => number;
 }
 
 export interface WorkerLog {
@@ -37,26 +59,78 @@ export interface BatchResult {
   retired: number;
 }
 
+export const DEFAULT_DORMANT_CHECK_MS = 60_000;
+/** A failing sale is tried again after 100 ms, doubling per failure in a row up to this. */
+const MAX_SALE_BACKOFF_MS = 2000;
+/** A sale that keeps failing is logged at its first failure, then at most this often. */
+const SALE_LOG_EVERY_MS = 5000;
+
+/**
+ * Where a sale stands in this worker's polling set:
+ *   new      listed in ts:sales, not yet read (its group is made and its sales row written on the first refresh);
+ *   active   polled every pass;
+ *   dormant  finished and drained: closed (it never opens again), nothing held (no pay or expiry can come), nothing
+ *            pending or unread in its group, so every order it made is in PostgreSQL and retired. Only a check-in
+ *            can still append an entry: looked at again every dormantCheckMs (one XINFO GROUPS and one empty
+ *            retire that sweeps idempotency records past their window), active again when its group owes anything;
+ *   gone     listed, but its keys are not in Redis: looked at again every dormantCheckMs (one status read).
+ */
+type Mode = 'new' | 'active' | 'dormant' | 'gone';
+
+interface SaleSlot {
+  mode: Mode;
+  /** The sales row last written for it (JSON of row and order-id key); undefined: write it on the next refresh. */
+  row?: string;
+  /** Its status as last read (every refreshMs while active). */
+  status?: SaleStatus;
+  /** Read this consumer's own pending entries (XREADGROUP 0) before new ones: after a failure, and at start. */
+  ownPending: boolean;
+  /** Where the next XAUTOCLAIM goes on ('0-0': from the start, once claimIdleMs / 2 has passed since the last). */
+  claimCursor: string;
+  lastClaim: number;
+  lastTrim: number;
+  /** Not stepped before this (backoff after a failure). */
+  retryAt: number;
+  /** Failures in a row, and since start. */
+  failures: number;
+  errors: number;
+  loggedAt: number;
+  /** dormant / gone: when it was last looked at. */
+  checkedAt: number;
+}
+
+function newSlot(): SaleSlot {
+  return { mode: 'new', ownPending: true, claimCursor: '0-0', lastClaim: -Infinity, lastTrim: -Infinity, retryAt: -Infinity, failures: 0, errors: 0, loggedAt: -Infinity, checkedAt: -Infinity };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
  * One order worker: carries every order from each sale's Redis stream into PostgreSQL, and then lets Redis
  * forget what is final. Per batch, in this order (each step is safe to repeat, so a crash anywhere only means
  * the batch is done again):
- *   1. read entries for this consumer (first any a dead worker left pending: XAUTOCLAIM, then new ones);
+ *   1. read entries for this consumer: first its own pending ones (after a failed commit: XREADGROUP 0, at full
+ *      speed), then any a dead worker left pending (XAUTOCLAIM, every claimIdleMs / 2, going on at once while the
+ *      scan has more), then new ones (XREADGROUP >);
  *   2. read the CURRENT state of every order they name from the orders hash (one HMGET);
  *   3. one multi-row upsert — a status never goes backwards, so a late or repeated row changes nothing;
  *   4. retire the orders that are final (their records leave Redis; after the COMMIT, never before);
  *   5. XACK the entries (an entry is acknowledged only once everything it names is committed);
  *   6. now and then trim the stream below what the group still needs.
- * Several workers may run: the group hands each entry to one of them.
+ * Faults stay with their sale: a sale whose step fails is logged and counted, tried again after a backoff, and the
+ * other sales go on; NOGROUP (the group destroyed, e.g. the sale made again) re-creates the group. Finished,
+ * drained sales leave the polling set (see Mode). Several workers may run: the group hands each entry to one.
  */
 export class OrderWorker {
-  private sales: string[] = [];
-  private listedAt = 0;
-  /** Sales whose group exists -> the sales row last written for it ('' = none: the sale's keys are gone). */
-  private readonly known = new Map<string, string>();
-  private readonly lastClaim = new Map<string, number>();
-  private readonly lastTrim = new Map<string, number>();
+  private readonly slots = new Map<string, SaleSlot>();
+  private listedAt = -Infinity;
+  private fullListAt = -Infinity;
+  private listedCount = -1;
   private stopped = false;
+  private readonly now: () => number;
+  private readonly dormantCheckMs: number;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -64,13 +138,23 @@ export class OrderWorker {
     private readonly store: OrderStore,
     private readonly options: OrderWorkerOptions,
     private readonly log: WorkerLog,
-  ) {}
+  ) {
+    this.now = options.now ?? Date.now;
+    this.dormantCheckMs = options.dormantCheckMs ?? DEFAULT_DORMANT_CHECK_MS;
+  }
 
   stop(): void {
     this.stopped = true;
   }
 
-  /** Loops until stop(): every sale in turn; a failing step (Redis or PostgreSQL down) waits and retries. */
+  /** The polling set: which sales are polled every pass, which now and then. */
+  polling(): Record<'active' | 'dormant' | 'gone', string[]> {
+    const out: Record<'active' | 'dormant' | 'gone', string[]> = { active: [], dormant: [], gone: [] };
+    for (const [sale, slot] of this.slots) if (slot.mode !== 'new') out[slot.mode].push(sale);
+    return out;
+  }
+
+  /** Loops until stop(): every sale in turn. A sale's failure waits on its own; Redis unable to list sales waits and retries. */
   async run(): Promise<void> {
     let backoff = 100;
     while (!this.stopped) {
@@ -81,65 +165,203 @@ export class OrderWorker {
         // PostgreSQL and this process less CPU per order, which on a shared machine is the purchases' CPU.
         if (done < this.options.batch) await sleep(this.options.idleMs);
       } catch (err) {
-        this.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'order worker step failed; retrying');
+        this.log.warn({ err: message(err), retryInMs: backoff }, 'order worker cannot list the sales; retrying');
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 2000);
       }
     }
   }
 
-  /** One batch from every sale; returns the entries handled. */
+  /**
+   * One batch from every active sale, then a look at one dormant or gone sale whose time has come; returns the
+   * entries handled. Throws only when the sales cannot be listed (Redis down); a sale's own failure is counted,
+   * logged and retried after its backoff, and the other sales go on.
+   */
   async pass(): Promise<number> {
     await this.refreshSales();
     let handled = 0;
-    for (const sale of this.sales) {
+    for (const [sale, slot] of this.slots) {
       if (this.stopped) break;
-      handled += (await this.step(sale)).entries;
+      if (slot.mode !== 'active' || this.now() < slot.retryAt) continue;
+      handled += (await this.guarded(sale, slot, () => this.step(sale)))?.entries ?? 0;
     }
+    if (!this.stopped) await this.lookAtOneResting();
+    this.options.counters?.sales(this.count());
     return handled;
   }
 
-  private async refreshSales(): Promise<void> {
-    if (Date.now() - this.listedAt < this.options.refreshMs && this.sales.length > 0) return;
-    const sales = await this.engine.listSales();
-    for (const sale of sales) {
-      if (!this.known.has(sale)) await ensureOrderGroup(this.redis, sale);
-      // Every refresh, not only the first time: an operator's close (closesAt) or added stock (total) reaches the
-      // sales row within --refresh-ms (src/sale/operations.ts); an unchanged row is not written again.
-      const keyed = await this.engine.keyedStatus(sale);
-      if (keyed !== null) {
-        const { status, idKey } = keyed;
-        const row = {
-          id: sale,
-          total: status.total,
-          perUserLimit: status.perUserLimit,
-          holdSeconds: status.holdSeconds,
-          anonymous: status.anonymous,
-          ...(status.opensAt > 0 ? { opensAt: status.opensAt } : {}),
-          ...(status.closesAt > 0 ? { closesAt: status.closesAt } : {}),
-        };
-        // With the order-id key: a node asked for an order of a sale Redis no longer has checks the id's tag with it.
-        const text = JSON.stringify([row, idKey]);
-        if (this.known.get(sale) !== text) await this.store.upsertSale(row, idKey);
-        this.known.set(sale, text);
-      } else this.known.set(sale, '');
-    }
-    this.sales = sales;
-    this.listedAt = Date.now();
+  private count(): WorkerSalesCount {
+    const count = { active: 0, dormant: 0, gone: 0 };
+    for (const slot of this.slots.values()) if (slot.mode !== 'new') count[slot.mode]++;
+    return count;
   }
 
-  /** One batch of one sale: stale entries of a dead worker first (checked every claimIdleMs / 2), else new ones. */
+  private slotOf(sale: string): SaleSlot {
+    let slot = this.slots.get(sale);
+    if (slot === undefined) {
+      slot = newSlot();
+      this.slots.set(sale, slot);
+    }
+    return slot;
+  }
+
+  /**
+   * Every refreshMs: ts:sales's size (SCARD; only createSale writes the set, with SADD, so the same size is the same
+   * list — read whole only when it changed, and every dormantCheckMs to be sure), then the status of every new and
+   * active sale. Dormant and gone sales cost nothing here: a closed sale's row cannot change.
+   */
+  private async refreshSales(): Promise<void> {
+    const now = this.now();
+    if (now - this.listedAt < this.options.refreshMs) return;
+    const count = await this.engine.countSales();
+    if (count !== this.listedCount || now - this.fullListAt >= this.dormantCheckMs) {
+      const ids = await this.engine.listSales();
+      const listed = new Set(ids);
+      for (const sale of ids) this.slotOf(sale);
+      for (const sale of [...this.slots.keys()]) if (!listed.has(sale)) this.slots.delete(sale);
+      this.listedCount = count;
+      this.fullListAt = now;
+    }
+    this.listedAt = now;
+    for (const [sale, slot] of this.slots) {
+      if (this.stopped) break;
+      if ((slot.mode === 'new' || slot.mode === 'active') && now >= slot.retryAt) await this.guarded(sale, slot, () => this.refreshSale(sale, slot));
+    }
+  }
+
+  /** Reads one sale's status: its group made (first time), its sales row written when it changed, or `gone`. */
+  private async refreshSale(sale: string, slot: SaleSlot): Promise<Mode> {
+    const keyed = await this.engine.keyedStatus(sale);
+    if (keyed === null) {
+      if (slot.mode !== 'gone') this.log.info({ sale }, 'sale listed in ts:sales has no keys in Redis: looked at again now and then');
+      Object.assign(slot, { mode: 'gone', checkedAt: this.now(), row: undefined, status: undefined });
+      return slot.mode;
+    }
+    if (slot.mode !== 'active') {
+      await ensureOrderGroup(this.redis, sale);
+      slot.ownPending = true;
+      slot.claimCursor = '0-0';
+    }
+    // Every refresh, not only the first time: an operator's close (closesAt) or added stock (total) reaches the
+    // sales row within --refresh-ms (src/sale/operations.ts); an unchanged row is not written again.
+    const { status, idKey } = keyed;
+    const row = {
+      id: sale,
+      total: status.total,
+      perUserLimit: status.perUserLimit,
+      holdSeconds: status.holdSeconds,
+      anonymous: status.anonymous,
+      ...(status.opensAt > 0 ? { opensAt: status.opensAt } : {}),
+      ...(status.closesAt > 0 ? { closesAt: status.closesAt } : {}),
+    };
+    // With the order-id key: a node asked for an order of a sale Redis no longer has checks the id's tag with it.
+    const text = JSON.stringify([row, idKey]);
+    if (slot.row !== text) await this.store.upsertSale(row, idKey);
+    slot.row = text;
+    slot.status = status;
+    slot.mode = 'active';
+    return slot.mode;
+  }
+
+  /**
+   * Runs one sale's work; a failure stays with the sale: counted (WorkerCounters.saleFailed), logged (at its first
+   * failure in a row, then at most every 5 s), its own pending entries read first next time, and tried again after
+   * 100 ms doubling to 2 s. NOGROUP re-creates the group at once. A sale whose keys are gone becomes `gone`.
+   */
+  private async guarded<T>(sale: string, slot: SaleSlot, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const result = await work();
+      if (slot.failures > 0) this.log.info({ sale, failures: slot.failures, errors: slot.errors }, 'sale recovered');
+      slot.failures = 0;
+      return result;
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'ERR_UNKNOWN_SALE') {
+        this.log.info({ sale }, 'sale has no keys in Redis any more: looked at again now and then');
+        Object.assign(slot, { mode: 'gone', checkedAt: this.now(), row: undefined, status: undefined, failures: 0 });
+        return undefined;
+      }
+      const now = this.now();
+      slot.failures++;
+      slot.errors++;
+      slot.ownPending = true;
+      this.options.counters?.saleFailed(sale);
+      let retryInMs = Math.min(100 * 2 ** (slot.failures - 1), MAX_SALE_BACKOFF_MS);
+      let regrouped: string | undefined;
+      if (isNoGroup(err)) {
+        // The group is gone with whatever was pending in it; re-made from the stream's start (a repeated entry
+        // changes nothing), the sales row written again (a sale made again has a new order-id key).
+        try {
+          await ensureOrderGroup(this.redis, sale);
+          Object.assign(slot, { row: undefined, claimCursor: '0-0', lastClaim: -Infinity });
+          regrouped = 're-created';
+          retryInMs = 0;
+        } catch (again) {
+          regrouped = `not re-created: ${message(again)}`;
+        }
+      }
+      slot.retryAt = now + retryInMs;
+      if (slot.failures === 1 || now - slot.loggedAt >= SALE_LOG_EVERY_MS) {
+        slot.loggedAt = now;
+        this.log.warn(
+          { sale, err: message(err), failures: slot.failures, errors: slot.errors, retryInMs, ...(regrouped !== undefined ? { group: regrouped } : {}) },
+          "a sale's step failed; the other sales go on",
+        );
+      }
+      return undefined;
+    }
+  }
+
+  /** The dormant or gone sale looked at longest ago, if dormantCheckMs has passed since: at most one per pass. */
+  private async lookAtOneResting(): Promise<void> {
+    const now = this.now();
+    let due: [string, SaleSlot] | undefined;
+    for (const entry of this.slots) {
+      const slot = entry[1];
+      if ((slot.mode === 'dormant' || slot.mode === 'gone') && now - slot.checkedAt >= this.dormantCheckMs && (due === undefined || slot.checkedAt < due[1].checkedAt)) due = entry;
+    }
+    if (due === undefined) return;
+    const [sale, slot] = due;
+    slot.checkedAt = now;
+    await this.guarded(sale, slot, () => this.lookAgain(sale, slot));
+  }
+
+  private async lookAgain(sale: string, slot: SaleSlot): Promise<void> {
+    if (slot.mode === 'gone') {
+      if ((await this.refreshSale(sale, slot)) === 'active') this.log.info({ sale }, 'sale has keys in Redis again: polled again');
+      return;
+    }
+    const backlog = await groupBacklog(this.redis, sale);
+    // Idempotency records of retired orders whose window passed since the last look (at most 1000 a call).
+    const swept = await this.engine.retireOrders(sale, [], this.options.idemWindowMs);
+    if (!backlog.group || backlog.pending > 0 || backlog.unread !== 0 || swept.idemDropped >= MAX_RETIRE_PER_CALL) {
+      Object.assign(slot, { mode: 'active', ownPending: true, claimCursor: '0-0', lastClaim: -Infinity, lastTrim: -Infinity });
+      this.log.info({ sale, ...backlog }, 'finished sale has work again (a check-in, a lost group, records to sweep): polled again');
+    }
+  }
+
+  /**
+   * One batch of one sale: its own pending entries first (after a failure or at start, until none is left), else
+   * stale entries of a dead worker (every claimIdleMs / 2, and at once again while the scan has more), else new ones.
+   */
   async step(sale: string): Promise<BatchResult> {
-    const now = Date.now();
+    const slot = this.slotOf(sale);
+    const now = this.now();
+    const { consumer, batch, claimIdleMs } = this.options;
     let entries: StreamEntry[] = [];
-    if (now - (this.lastClaim.get(sale) ?? 0) >= this.options.claimIdleMs / 2) {
-      this.lastClaim.set(sale, now);
-      entries = await claimStale(this.redis, sale, this.options.consumer, this.options.claimIdleMs, this.options.batch);
+    if (slot.ownPending) {
+      entries = await readOwnPending(this.redis, sale, consumer, batch);
+      if (entries.length === 0) slot.ownPending = false;
+    }
+    if (entries.length === 0 && (slot.claimCursor !== '0-0' || now - slot.lastClaim >= claimIdleMs / 2)) {
+      if (slot.claimCursor === '0-0') slot.lastClaim = now;
+      const claimed = await claimStale(this.redis, sale, consumer, claimIdleMs, batch, slot.claimCursor);
+      slot.claimCursor = claimed.next;
+      entries = claimed.entries;
       if (entries.length > 0) this.log.info({ sale, entries: entries.length }, 'claimed entries a stopped worker left unacknowledged');
     }
-    if (entries.length === 0) entries = await readNew(this.redis, sale, this.options.consumer, this.options.batch);
+    if (entries.length === 0) entries = await readNew(this.redis, sale, consumer, batch);
     if (entries.length === 0) {
-      await this.trimNowAndThen(sale, now);
+      await this.whenQuiet(sale, slot, now);
       return { entries: 0, orders: 0, written: 0, retired: 0 };
     }
     return this.commit(sale, entries);
@@ -169,16 +391,30 @@ export class OrderWorker {
       retired += (await this.engine.retireOrders(sale, finals.slice(i, i + MAX_RETIRE_PER_CALL), this.options.idemWindowMs)).retired;
     }
     await ack(this.redis, sale, entries.map((e) => e.id));
+    this.options.counters?.carried(sale, entries.length, rows.length);
     return { entries: entries.length, orders: rows.length, written, retired };
   }
 
-  /** Trims what the group no longer needs, at most once a second per sale, when the sale is quiet. */
-  private async trimNowAndThen(sale: string, now: number): Promise<void> {
-    if (now - (this.lastTrim.get(sale) ?? 0) < 1000) return;
-    this.lastTrim.set(sale, now);
+  /**
+   * At most once a second per sale, when it is quiet: trims what the group no longer needs, sweeps idempotency
+   * records past their window (an empty retire), and lets a finished, drained sale leave the polling set. Its last
+   * status read said closed (it never opens again) and nothing held (no pay or expiry can come): every entry it
+   * will ever have but check-ins was written before that read; the read above found nothing new, and no consumer
+   * has any pending, so every order it made is committed and retired.
+   */
+  private async whenQuiet(sale: string, slot: SaleSlot, now: number): Promise<void> {
+    if (now - slot.lastTrim < 1000) return;
+    slot.lastTrim = now;
     const below = await cutBelow(this.redis, sale);
     if (below !== undefined) await this.engine.trimStream(sale, below);
-    // Idempotency records whose window has passed since their order retired: an empty retire sweeps them.
-    await this.engine.retireOrders(sale, [], this.options.idemWindowMs);
+    const swept = await this.engine.retireOrders(sale, [], this.options.idemWindowMs);
+    const status = slot.status;
+    if (status === undefined || status.state !== 'closed' || status.held !== 0 || swept.idemDropped >= MAX_RETIRE_PER_CALL || slot.ownPending) return;
+    const backlog = await groupBacklog(this.redis, sale);
+    // unread null (Redis cannot tell): the read just now found nothing new.
+    if (!backlog.group || backlog.pending > 0 || (backlog.unread ?? 0) > 0) return;
+    slot.mode = 'dormant';
+    slot.checkedAt = now;
+    this.log.info({ sale, lookAgainMs: this.dormantCheckMs }, 'sale finished and every order of it is in PostgreSQL: no longer polled every pass');
   }
 }
