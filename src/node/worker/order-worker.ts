@@ -1,25 +1,17 @@
 import type { Cluster, Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkerCounters, WorkerSalesCount } from '../../metrics/worker-metrics.js';
+import type { WorkerCounters } from '../../metrics/worker-metrics.js';
 import { EngineError } from '../../redis/codes.js';
-import { saleKeys } from '../../redis/keys.js';
-import {
-  ack,
-  claimStale,
-  cutBelow,
-  ensureOrderGroup,
-  groupBacklog,
-  isNoGroup,
-  readNew,
-  readOwnPending,
-  type StreamEntry,
-} from '../../redis/order-stream.js';
+import { claimStale, cutBelow, ensureOrderGroup, groupBacklog, readNew, readOwnPending, type StreamEntry } from '../../redis/order-stream.js';
 import type { SaleEngine } from '../../sale/engine.js';
-import type { SaleStatus } from '../../sale/types.js';
 import type { OrderStore } from '../../store/order-store.js';
 import { MAX_RETIRE_PER_CALL } from '../../sale/retention.js';
-import { signTicket, type TicketSigningKey } from '../../tickets/format.js';
-import { checkInsFromRedis, isFinal, namedOrders, rowsFromRedis } from './order-rows-from-redis.js';
+import type { TicketSigningKey } from '../../tickets/format.js';
+import { commitBatch, type BatchResult, type CommitDeps } from './batch-commit.js';
+import { message, saleFailed, type FaultLog } from './sale-faults.js';
+import { SaleSlots, markGone, wake, type Mode, type SaleSlot } from './sale-slots.js';
+
+export type { BatchResult } from './batch-commit.js';
 
 export interface OrderWorkerOptions {
   /** This worker's consumer name in every sale's group (unique per process). */
@@ -47,65 +39,9 @@ export interface OrderWorkerOptions {
   now?: () => number;
 }
 
-export interface WorkerLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
-
-export interface BatchResult {
-  entries: number;
-  orders: number;
-  written: number;
-  retired: number;
-}
+export type WorkerLog = FaultLog;
 
 export const DEFAULT_DORMANT_CHECK_MS = 60_000;
-/** A failing sale is tried again after 100 ms, doubling per failure in a row up to this. */
-const MAX_SALE_BACKOFF_MS = 2000;
-/** A sale that keeps failing is logged at its first failure, then at most this often. */
-const SALE_LOG_EVERY_MS = 5000;
-
-/**
- * Where a sale stands in this worker's polling set:
- *   new      listed in ts:sales, not yet read (its group is made and its sales row written on the first refresh);
- *   active   polled every pass;
- *   dormant  finished and drained: closed (it never opens again), nothing held (no pay or expiry can come), nothing
- *            pending or unread in its group, so every order it made is in PostgreSQL and retired. Only a check-in
- *            can still append an entry: looked at again every dormantCheckMs (one XINFO GROUPS and one empty
- *            retire that sweeps idempotency records past their window), active again when its group owes anything;
- *   gone     listed, but its keys are not in Redis: looked at again every dormantCheckMs (one status read).
- */
-type Mode = 'new' | 'active' | 'dormant' | 'gone';
-
-interface SaleSlot {
-  mode: Mode;
-  /** The sales row last written for it (JSON of row and order-id key); undefined: write it on the next refresh. */
-  row?: string;
-  /** Its status as last read (every refreshMs while active). */
-  status?: SaleStatus;
-  /** Read this consumer's own pending entries (XREADGROUP 0) before new ones: after a failure, and at start. */
-  ownPending: boolean;
-  /** Where the next XAUTOCLAIM goes on ('0-0': from the start, once claimIdleMs / 2 has passed since the last). */
-  claimCursor: string;
-  lastClaim: number;
-  lastTrim: number;
-  /** Not stepped before this (backoff after a failure). */
-  retryAt: number;
-  /** Failures in a row, and since start. */
-  failures: number;
-  errors: number;
-  loggedAt: number;
-  /** dormant / gone: when it was last looked at. */
-  checkedAt: number;
-}
-
-function newSlot(): SaleSlot {
-  return { mode: 'new', ownPending: true, claimCursor: '0-0', lastClaim: -Infinity, lastTrim: -Infinity, retryAt: -Infinity, failures: 0, errors: 0, loggedAt: -Infinity, checkedAt: -Infinity };
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * One order worker: carries every order from each sale's Redis stream into PostgreSQL, and then lets Redis
@@ -121,10 +57,12 @@ function message(err: unknown): string {
  *   6. now and then trim the stream below what the group still needs.
  * Faults stay with their sale: a sale whose step fails is logged and counted, tried again after a backoff, and the
  * other sales go on; NOGROUP (the group destroyed, e.g. the sale made again) re-creates the group. Finished,
- * drained sales leave the polling set (see Mode). Several workers may run: the group hands each entry to one.
+ * drained sales leave the polling set (see Mode, sale-slots.ts). Several workers may run: the group hands each
+ * entry to one.
  */
 export class OrderWorker {
-  private readonly slots = new Map<string, SaleSlot>();
+  private readonly slots = new SaleSlots();
+  private readonly commitDeps: CommitDeps;
   private listedAt = -Infinity;
   private fullListAt = -Infinity;
   private listedCount = -1;
@@ -141,6 +79,7 @@ export class OrderWorker {
   ) {
     this.now = options.now ?? Date.now;
     this.dormantCheckMs = options.dormantCheckMs ?? DEFAULT_DORMANT_CHECK_MS;
+    this.commitDeps = { redis, engine, store, idemWindowMs: options.idemWindowMs, ticketKey: options.ticketKey, warn: (o, m) => log.warn(o, m) };
   }
 
   stop(): void {
@@ -149,9 +88,7 @@ export class OrderWorker {
 
   /** The polling set: which sales are polled every pass, which now and then. */
   polling(): Record<'active' | 'dormant' | 'gone', string[]> {
-    const out: Record<'active' | 'dormant' | 'gone', string[]> = { active: [], dormant: [], gone: [] };
-    for (const [sale, slot] of this.slots) if (slot.mode !== 'new') out[slot.mode].push(sale);
-    return out;
+    return this.slots.polling();
   }
 
   /** Loops until stop(): every sale in turn. A sale's failure waits on its own; Redis unable to list sales waits and retries. */
@@ -180,29 +117,14 @@ export class OrderWorker {
   async pass(): Promise<number> {
     await this.refreshSales();
     let handled = 0;
-    for (const [sale, slot] of this.slots) {
+    for (const [sale, slot] of this.slots.entries()) {
       if (this.stopped) break;
       if (slot.mode !== 'active' || this.now() < slot.retryAt) continue;
       handled += (await this.guarded(sale, slot, () => this.step(sale)))?.entries ?? 0;
     }
     if (!this.stopped) await this.lookAtOneResting();
-    this.options.counters?.sales(this.count());
+    this.options.counters?.sales(this.slots.count());
     return handled;
-  }
-
-  private count(): WorkerSalesCount {
-    const count = { active: 0, dormant: 0, gone: 0 };
-    for (const slot of this.slots.values()) if (slot.mode !== 'new') count[slot.mode]++;
-    return count;
-  }
-
-  private slotOf(sale: string): SaleSlot {
-    let slot = this.slots.get(sale);
-    if (slot === undefined) {
-      slot = newSlot();
-      this.slots.set(sale, slot);
-    }
-    return slot;
   }
 
   /**
@@ -215,15 +137,12 @@ export class OrderWorker {
     if (now - this.listedAt < this.options.refreshMs) return;
     const count = await this.engine.countSales();
     if (count !== this.listedCount || now - this.fullListAt >= this.dormantCheckMs) {
-      const ids = await this.engine.listSales();
-      const listed = new Set(ids);
-      for (const sale of ids) this.slotOf(sale);
-      for (const sale of [...this.slots.keys()]) if (!listed.has(sale)) this.slots.delete(sale);
+      this.slots.relist(await this.engine.listSales());
       this.listedCount = count;
       this.fullListAt = now;
     }
     this.listedAt = now;
-    for (const [sale, slot] of this.slots) {
+    for (const [sale, slot] of this.slots.entries()) {
       if (this.stopped) break;
       if ((slot.mode === 'new' || slot.mode === 'active') && now >= slot.retryAt) await this.guarded(sale, slot, () => this.refreshSale(sale, slot));
     }
@@ -234,8 +153,8 @@ export class OrderWorker {
     const keyed = await this.engine.keyedStatus(sale);
     if (keyed === null) {
       if (slot.mode !== 'gone') this.log.info({ sale }, 'sale listed in ts:sales has no keys in Redis: looked at again now and then');
-      Object.assign(slot, { mode: 'gone', checkedAt: this.now(), row: undefined, status: undefined });
-      return slot.mode;
+      markGone(slot, this.now());
+      return 'gone';
     }
     if (slot.mode !== 'active') {
       await ensureOrderGroup(this.redis, sale);
@@ -263,11 +182,7 @@ export class OrderWorker {
     return slot.mode;
   }
 
-  /**
-   * Runs one sale's work; a failure stays with the sale: counted (WorkerCounters.saleFailed), logged (at its first
-   * failure in a row, then at most every 5 s), its own pending entries read first next time, and tried again after
-   * 100 ms doubling to 2 s. NOGROUP re-creates the group at once. A sale whose keys are gone becomes `gone`.
-   */
+  /** Runs one sale's work; a failure stays with the sale (sale-faults.ts). A sale whose keys are gone becomes `gone`. */
   private async guarded<T>(sale: string, slot: SaleSlot, work: () => Promise<T>): Promise<T | undefined> {
     try {
       const result = await work();
@@ -277,36 +192,10 @@ export class OrderWorker {
     } catch (err) {
       if (err instanceof EngineError && err.code === 'ERR_UNKNOWN_SALE') {
         this.log.info({ sale }, 'sale has no keys in Redis any more: looked at again now and then');
-        Object.assign(slot, { mode: 'gone', checkedAt: this.now(), row: undefined, status: undefined, failures: 0 });
+        markGone(slot, this.now());
         return undefined;
       }
-      const now = this.now();
-      slot.failures++;
-      slot.errors++;
-      slot.ownPending = true;
-      this.options.counters?.saleFailed(sale);
-      let retryInMs = Math.min(100 * 2 ** (slot.failures - 1), MAX_SALE_BACKOFF_MS);
-      let regrouped: string | undefined;
-      if (isNoGroup(err)) {
-        // The group is gone with whatever was pending in it; re-made from the stream's start (a repeated entry
-        // changes nothing), the sales row written again (a sale made again has a new order-id key).
-        try {
-          await ensureOrderGroup(this.redis, sale);
-          Object.assign(slot, { row: undefined, claimCursor: '0-0', lastClaim: -Infinity });
-          regrouped = 're-created';
-          retryInMs = 0;
-        } catch (again) {
-          regrouped = `not re-created: ${message(again)}`;
-        }
-      }
-      slot.retryAt = now + retryInMs;
-      if (slot.failures === 1 || now - slot.loggedAt >= SALE_LOG_EVERY_MS) {
-        slot.loggedAt = now;
-        this.log.warn(
-          { sale, err: message(err), failures: slot.failures, errors: slot.errors, retryInMs, ...(regrouped !== undefined ? { group: regrouped } : {}) },
-          "a sale's step failed; the other sales go on",
-        );
-      }
+      await saleFailed(sale, slot, err, this.now(), { redis: this.redis, log: this.log, counters: this.options.counters });
       return undefined;
     }
   }
@@ -314,11 +203,7 @@ export class OrderWorker {
   /** The dormant or gone sale looked at longest ago, if dormantCheckMs has passed since: at most one per pass. */
   private async lookAtOneResting(): Promise<void> {
     const now = this.now();
-    let due: [string, SaleSlot] | undefined;
-    for (const entry of this.slots) {
-      const slot = entry[1];
-      if ((slot.mode === 'dormant' || slot.mode === 'gone') && now - slot.checkedAt >= this.dormantCheckMs && (due === undefined || slot.checkedAt < due[1].checkedAt)) due = entry;
-    }
+    const due = this.slots.nextResting(now, this.dormantCheckMs);
     if (due === undefined) return;
     const [sale, slot] = due;
     slot.checkedAt = now;
@@ -334,7 +219,7 @@ export class OrderWorker {
     // Idempotency records of retired orders whose window passed since the last look (at most 1000 a call).
     const swept = await this.engine.retireOrders(sale, [], this.options.idemWindowMs);
     if (!backlog.group || backlog.pending > 0 || backlog.unread !== 0 || swept.idemDropped >= MAX_RETIRE_PER_CALL) {
-      Object.assign(slot, { mode: 'active', ownPending: true, claimCursor: '0-0', lastClaim: -Infinity, lastTrim: -Infinity });
+      wake(slot);
       this.log.info({ sale, ...backlog }, 'finished sale has work again (a check-in, a lost group, records to sweep): polled again');
     }
   }
@@ -344,7 +229,7 @@ export class OrderWorker {
    * stale entries of a dead worker (every claimIdleMs / 2, and at once again while the scan has more), else new ones.
    */
   async step(sale: string): Promise<BatchResult> {
-    const slot = this.slotOf(sale);
+    const slot = this.slots.of(sale);
     const now = this.now();
     const { consumer, batch, claimIdleMs } = this.options;
     let entries: StreamEntry[] = [];
@@ -368,31 +253,9 @@ export class OrderWorker {
   }
 
   private async commit(sale: string, entries: StreamEntry[]): Promise<BatchResult> {
-    const { ids, endedAt, checkedIn } = namedOrders(entries);
-    const encoded = ids.length === 0 ? [] : await this.redis.hmget(saleKeys(sale).orders, ...ids);
-    const rows = rowsFromRedis(sale, ids, encoded, endedAt, (orderId, err) =>
-      this.log.warn({ sale, orderId, err: err.message }, 'an order record cannot be read; left in Redis for the audit'),
-    );
-    const key = this.options.ticketKey?.();
-    if (key !== undefined) {
-      // Ed25519 is deterministic: with the key pay used, this is the ticket the buyer holds. The store fills a
-      // ticket only where none is stored, so a rotation never replaces one.
-      for (const row of rows) if (row.status === 'paid') row.ticket = signTicket({ id: row.orderId, sale: sale, user: row.userId, ...(row.paidAt !== undefined ? { paidAt: row.paidAt } : {}) }, key);
-    }
-    const { written } = rows.length === 0 ? { written: 0 } : await this.store.upsertOrders(rows);
-    // After the rows: a check-in fills columns of a row that must exist (its order was paid, so it was synced).
-    if (checkedIn.length > 0) {
-      const records = await this.redis.hmget(saleKeys(sale).checkins, ...checkedIn);
-      await this.store.recordCheckIns(checkInsFromRedis(checkedIn, records));
-    }
-    let retired = 0;
-    const finals = rows.filter((r) => isFinal(r.status)).map((r) => r.orderId);
-    for (let i = 0; i < finals.length; i += MAX_RETIRE_PER_CALL) {
-      retired += (await this.engine.retireOrders(sale, finals.slice(i, i + MAX_RETIRE_PER_CALL), this.options.idemWindowMs)).retired;
-    }
-    await ack(this.redis, sale, entries.map((e) => e.id));
-    this.options.counters?.carried(sale, entries.length, rows.length);
-    return { entries: entries.length, orders: rows.length, written, retired };
+    const result = await commitBatch(this.commitDeps, sale, entries);
+    this.options.counters?.carried(sale, result.entries, result.orders);
+    return result;
   }
 
   /**
