@@ -24,14 +24,24 @@ export const ORDERS_WORKER_COMMAND = {
       help: "how long a retired order's idempotency record stays in Redis, so a buyer's retry still gets the order back",
     },
     'idle-ms': { type: 'int', min: 1, max: 10_000, default: 100, help: 'pause after a pass that found less than a full batch (entries gather: fewer, larger commits)' },
+    'dormant-check-ms': {
+      type: 'int',
+      min: 100,
+      max: 3_600_000,
+      default: 60_000,
+      help: 'a finished sale whose orders are all in PostgreSQL is no longer polled every pass: looked at again this long after its last look (one such sale per pass)',
+    },
+    'metrics-port': { type: 'int', min: 0, max: 65_535, default: 0, value: 'P', help: "serve the worker's Prometheus metrics on GET /metrics at this port (0: none)" },
+    'metrics-host': { type: 'text', default: '127.0.0.1', value: 'H', help: 'address the metrics port listens on' },
     'ticket-keys': { type: 'text', env: 'TICKET_KEYS_DIR', value: 'DIR', help: "the nodes' e-ticket key directory: each paid order is stored with its signed ticket (default: none)" },
     consumer: { type: 'text', value: 'NAME', help: 'consumer name in the groups (default <host>-<pid>)' },
     'parent-pid': { type: 'int', min: 1, max: 4_194_304, value: 'PID', help: 'stop when this process is gone (up passes its own)' },
     'log-level': NODE_COMMAND.options['log-level'],
   },
   footer: `SIGINT / SIGTERM: finish the batch in hand and exit 0.
-Per batch: read (XAUTOCLAIM a dead worker's entries first, then XREADGROUP), one multi-row upsert, retire the
-final orders from Redis, then XACK. Every step may be repeated safely.`,
+Per batch: read (its own unacknowledged entries first, then XAUTOCLAIM a dead worker's, then new ones), one
+multi-row upsert, retire the final orders from Redis, then XACK. Every step may be repeated safely. A sale that
+fails is logged, counted (ticket_spike_worker_sale_errors_total{sale}) and retried on its own; the others go on.`,
 } as const satisfies CommandSpec;
 
 export const ORDERS_STATUS_COMMAND = {
@@ -66,6 +76,9 @@ export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.Process
     idemWindowMs: v['idem-window-ms'],
     idleMs: v['idle-ms'],
     refreshMs: 2000,
+    dormantCheckMs: v['dormant-check-ms'],
+    metricsPort: v['metrics-port'],
+    metricsHost: v['metrics-host'],
     logLevel: v['log-level'],
     ...(v.consumer !== undefined ? { consumer: v.consumer } : {}),
     ...(v['ticket-keys'] !== undefined ? { ticketKeysDir: v['ticket-keys'] } : {}),

@@ -42,23 +42,48 @@ export async function ensureOrderGroup(redis: Client, saleId: string): Promise<v
   }
 }
 
-/** New entries for this consumer, at most `count` (XREADGROUP ... >), without blocking. */
-export async function readNew(redis: Client, saleId: string, consumer: string, count: number): Promise<StreamEntry[]> {
-  const reply = (await redis.xreadgroup('GROUP', ORDER_GROUP, consumer, 'COUNT', count, 'STREAMS', saleKeys(saleId).stream, '>')) as
+/** True for Redis's NOGROUP error: the sale's stream or its `orders` group is gone (e.g. the sale was made again). */
+export function isNoGroup(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOGROUP');
+}
+
+async function readGroup(redis: Client, saleId: string, consumer: string, count: number, from: '>' | '0'): Promise<StreamEntry[]> {
+  const reply = (await redis.xreadgroup('GROUP', ORDER_GROUP, consumer, 'COUNT', count, 'STREAMS', saleKeys(saleId).stream, from)) as
     | [string, RawEntries][]
     | null;
   return reply === null || reply.length === 0 ? [] : entriesOf(reply[0][1]);
 }
 
+/** New entries for this consumer, at most `count` (XREADGROUP ... >), without blocking. Throws NOGROUP without the group. */
+export function readNew(redis: Client, saleId: string, consumer: string, count: number): Promise<StreamEntry[]> {
+  return readGroup(redis, saleId, consumer, count, '>');
+}
+
+/**
+ * This consumer's OWN pending entries, oldest first, at most `count` (XREADGROUP ... 0): what it read and did not
+ * acknowledge (its commit failed, or a process with the same consumer name stopped mid-batch). Empty once every
+ * entry it was given is acknowledged. An entry trimmed meanwhile comes back without fields: kind 'deleted'.
+ */
+export function readOwnPending(redis: Client, saleId: string, consumer: string, count: number): Promise<StreamEntry[]> {
+  return readGroup(redis, saleId, consumer, count, '0');
+}
+
+export interface Claimed {
+  entries: StreamEntry[];
+  /** Where the next XAUTOCLAIM goes on; '0-0' once the whole pending list was scanned. */
+  next: string;
+}
+
 /**
  * Entries another consumer read but did not acknowledge for `minIdleMs` (it died mid-batch): claimed for
- * this one (XAUTOCLAIM), at most `count`. Ids of entries trimmed meanwhile come back empty: acknowledge them.
+ * this one (XAUTOCLAIM from `cursor`), at most `count`. Ids of entries trimmed meanwhile come back empty:
+ * acknowledge them.
  */
-export async function claimStale(redis: Client, saleId: string, consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]> {
-  const reply = (await redis.xautoclaim(saleKeys(saleId).stream, ORDER_GROUP, consumer, minIdleMs, '0-0', 'COUNT', count)) as [string, RawEntries, string[]?];
+export async function claimStale(redis: Client, saleId: string, consumer: string, minIdleMs: number, count: number, cursor = '0-0'): Promise<Claimed> {
+  const reply = (await redis.xautoclaim(saleKeys(saleId).stream, ORDER_GROUP, consumer, minIdleMs, cursor, 'COUNT', count)) as [string, RawEntries, string[]?];
   const claimed = entriesOf(reply[1] ?? []);
   const deleted = (reply[2] ?? []).map((id): StreamEntry => ({ id, kind: 'deleted', orderIds: [] }));
-  return [...claimed, ...deleted];
+  return { entries: [...claimed, ...deleted], next: reply[0] };
 }
 
 /** Acknowledges entries whose orders are committed in PostgreSQL. */
@@ -98,6 +123,23 @@ async function groupInfo(redis: Client, saleId: string): Promise<Map<string, unk
     if (fields.get('name') === ORDER_GROUP) return fields;
   }
   return undefined;
+}
+
+export interface GroupBacklog {
+  /** False without the stream or its `orders` group. */
+  group: boolean;
+  /** Entries read by any consumer and not acknowledged. */
+  pending: number;
+  /** Entries no consumer has read yet; null when Redis cannot tell. */
+  unread: number | null;
+}
+
+/** What the group still owes PostgreSQL, in one call (XINFO GROUPS). */
+export async function groupBacklog(redis: Client, saleId: string): Promise<GroupBacklog> {
+  const ours = await groupInfo(redis, saleId);
+  if (ours === undefined) return { group: false, pending: 0, unread: null };
+  const lagValue = ours.get('lag');
+  return { group: true, pending: Number(ours.get('pending') ?? 0), unread: lagValue === null || lagValue === undefined ? null : Number(lagValue) };
 }
 
 function idTime(id: string): number {

@@ -270,6 +270,11 @@ export class SaleEngine {
     return (await this.redis.smembers(SALES_SET)).sort();
   }
 
+  /** How many ids ts:sales holds (SCARD, O(1)). Only createSale writes the set (SADD), so an unchanged count is an unchanged list. */
+  countSales(): Promise<number> {
+    return this.redis.scard(SALES_SET);
+  }
+
   /**
    * Proves a sale's accounting from its orders, in short read-only pages (src/sale/audit.ts): each script call
    * looks at about `pageSize` orders (a few ms of Redis), so it can run during a live sale; purchases going on

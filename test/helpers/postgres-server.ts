@@ -65,6 +65,9 @@ function templateDir(): string {
  * dir owned by the `postgres` user when we are root. Each test file starts its own.
  */
 export class PostgresServer {
+  /** What freeze() stopped (postmaster first). */
+  private frozen: number[] = [];
+
   private constructor(
     readonly port: number,
     readonly dir: string,
@@ -145,8 +148,35 @@ export class PostgresServer {
     if (existsSync(`/proc/${pid}`)) rmSync(join(this.dataDir, 'postmaster.pid'), { force: true });
   }
 
+  /**
+   * SIGSTOPs the postmaster, then every server process under it: the server hangs as a stuck host would — a query
+   * in flight gets no answer, a new connection is accepted by the kernel and never greeted — until thaw().
+   */
+  freeze(): void {
+    const pid = this.pid;
+    if (pid === undefined) throw new Error('PostgresServer.freeze: not running');
+    // The postmaster first: stopped, it forks no new backend while the others are listed and stopped.
+    process.kill(pid, 'SIGSTOP');
+    this.frozen = [pid, ...descendants(pid)];
+    for (const child of this.frozen.slice(1)) process.kill(child, 'SIGSTOP');
+  }
+
+  /** SIGCONTs what freeze() stopped. */
+  thaw(): void {
+    for (const pid of this.frozen.reverse()) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    this.frozen = [];
+  }
+
   /** Stops the server at once (pg_ctl stop -m immediate) and removes its temp dir (when it made one). */
   async stop(): Promise<void> {
+    // A frozen server would not hear pg_ctl's signal.
+    if (this.frozen.length > 0) this.thaw();
     if (this.pid !== undefined) {
       try {
         run(binary('pg_ctl'), ['stop', '-m', 'immediate', '-w', '-D', this.dataDir], 'pg_ctl stop');

@@ -1,11 +1,12 @@
 // The order worker carries every order from Redis into PostgreSQL: real redis-server, real PostgreSQL, the
 // real `ticket-spike orders-worker` process. Exactly once in effect: the table equals what Redis decided,
-// per order and per status, through a worker SIGKILLed mid-run, PostgreSQL restarted and Redis restarted;
+// per order and per status, through a worker SIGKILLed mid-batch (its pending entries claimed by another),
+// PostgreSQL restarted and Redis restarted;
 // and once a sale is final and consumed, Redis keeps under a fifth of what it held (INFO used_memory).
 import t from 'tap';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { orderLag } from '../../src/redis/order-stream.js';
+import { ORDER_GROUP, orderLag } from '../../src/redis/order-stream.js';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { saleKeys } from '../../src/redis/keys.js';
 import { SaleEngine } from '../../src/sale/engine.js';
@@ -48,6 +49,36 @@ async function stored(sale: string): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.order_id, r.status]));
 }
 
+async function rowCount(sale: string): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>('select count(*) n from orders where sale_id = $1', [sale]);
+  return Number(rows[0].n);
+}
+
+/** Polls `check` (an error counts as false: a server restarting) every 100 ms until true; false after `ms`. */
+async function waitFor(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check().catch(() => false)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
+}
+
+/** The ids of the entries one consumer read and has not acknowledged (XPENDING, extended form). */
+async function pendingOf(sale: string, consumer: string): Promise<string[]> {
+  const list = (await redis.xpending(saleKeys(sale).stream, ORDER_GROUP, '-', '+', 10_000, consumer)) as Array<[string, string, number, number]>;
+  return list.map(([id]) => id);
+}
+
+/** The orders one stream entry names: (orderId, user) pairs after its leading pair. */
+async function ordersOf(sale: string, id: string): Promise<string[]> {
+  const [entry] = (await redis.xrange(saleKeys(sale).stream, id, id)) as Array<[string, string[]]>;
+  const fields = entry?.[1] ?? [];
+  const ids: string[] = [];
+  for (let i = 2; i + 1 < fields.length; i += 2) ids.push(fields[i]);
+  return ids;
+}
+
 async function usedMemory(): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
 }
@@ -84,7 +115,7 @@ t.test('a 100,000-order sale with pays, cancels and expiries: the table equals w
   t.ok(audit.ok, `the audit closes after retention (${audit.problems.slice(0, 2).join('; ')})`);
 });
 
-t.test('worker SIGKILLed mid-run, PostgreSQL and Redis restarted: nothing lost, nothing doubled, lag back to 0', async (t) => {
+t.test('worker SIGKILLed mid-batch leaves pending entries another worker claims; PostgreSQL and Redis restarted: nothing lost, nothing doubled, lag back to 0', async (t) => {
   const sale = 'W3';
   await engine.createSale({ id: sale, total: 1_000_000, perUserLimit: 1, holdSeconds: 600, anonymous: false });
   const confirmed = new Map<string, 'held' | 'paid'>();
@@ -106,27 +137,49 @@ t.test('worker SIGKILLed mid-run, PostgreSQL and Redis restarted: nothing lost, 
       await sleep(5);
     }
   })();
-  let worker = WorkerProcess.start(redisServer.url, pg.url, ['--claim-idle-ms', '500', '--batch', '5']);
-  await sleep(1500);
-  await worker.kill('SIGKILL');
-  t.pass('worker SIGKILLed mid-run');
-  worker = WorkerProcess.start(redisServer.url, pg.url, ['--claim-idle-ms', '500', '--batch', '5']);
-  const second = WorkerProcess.start(redisServer.url, pg.url, ['--claim-idle-ms', '500', '--batch', '5']);
+  const args = ['--claim-idle-ms', '500', '--batch', '5'];
+  const doomed = WorkerProcess.start(redisServer.url, pg.url, ['--consumer', 'doomed', ...args]);
+  t.teardown(() => doomed.stop());
+  t.ok(await waitFor(30_000, async () => (await rowCount(sale)) > 0), 'the first worker carries orders');
+
+  // Mid-batch for sure: with PostgreSQL frozen, the worker holds entries it read and cannot commit.
+  pg.freeze();
+  t.teardown(() => pg.thaw());
+  t.ok(await waitFor(15_000, async () => (await pendingOf(sale, 'doomed')).length > 0), 'the worker read entries it has not acknowledged');
+  await doomed.kill('SIGKILL');
+  const left = await pendingOf(sale, 'doomed');
+  t.ok(left.length > 0, `the SIGKILLed worker left ${left.length} entries pending (XPENDING)`);
+  const named = (await Promise.all(left.map((id) => ordersOf(sale, id)))).flat();
+  t.ok(named.length > 0, `naming ${named.length} orders`);
+  pg.thaw();
+
+  const worker = WorkerProcess.start(redisServer.url, pg.url, args);
+  const second = WorkerProcess.start(redisServer.url, pg.url, args);
   t.teardown(async () => {
     await worker.stop();
     await second.stop();
   });
-  await sleep(1000);
+  // Only XAUTOCLAIM moves an entry out of a consumer's pending list (the others never read it again with '>').
+  t.ok(await waitFor(30_000, async () => (await pendingOf(sale, 'doomed')).length === 0), "another worker claimed the dead worker's entries");
+  t.ok(
+    await waitFor(30_000, async () => {
+      const { rows } = await pool.query<{ n: string }>('select count(*) n from orders where order_id = any($1)', [named]);
+      return Number(rows[0].n) === new Set(named).size;
+    }),
+    'and every order they name is in PostgreSQL',
+  );
+
+  const beforePg = await rowCount(sale);
   await pg.kill('SIGKILL');
-  await sleep(500);
   await pg.restart();
-  t.pass('PostgreSQL killed and restarted');
-  await sleep(1000);
+  t.ok(await waitFor(30_000, async () => (await rowCount(sale)) > beforePg), 'after PostgreSQL was killed and restarted, new orders reach it again');
+
+  const madeBefore = (await engine.status(sale))!.ordersMade;
   await redisServer.kill('SIGKILL');
-  await sleep(300);
   await redisServer.restart();
-  t.pass('Redis killed and restarted on its AOF');
-  await sleep(1500);
+  t.ok(await waitFor(10_000, async () => ((await engine.status(sale).catch(() => null))?.ordersMade ?? -1) >= madeBefore), 'Redis restarted on its AOF with every order it had made');
+  const beforeRedis = await rowCount(sale);
+  t.ok(await waitFor(30_000, async () => (await rowCount(sale)) > beforeRedis), 'and new orders reach PostgreSQL after the Redis restart');
   buying = false;
   await buyer;
   await caughtUp([sale], 60_000);

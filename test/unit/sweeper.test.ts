@@ -23,9 +23,22 @@ t.test('a backlog is bounded per sale per tick so other sales still get swept', 
   t.same(calls, ['BIG', 'BIG', 'BIG', 'BIG', 'SMALL']);
 });
 
-t.test('a Redis error ends the tick and is reported, not thrown', async (t) => {
-  const errors: unknown[] = [];
-  const sweeper = new Sweeper(() => [sale('A')], async () => { throw new Error('down'); }, (e) => errors.push(e));
-  t.equal(await sweeper.tick(), 0);
-  t.equal(errors.length, 1);
+t.test('one sale whose sweep fails is reported, and the sales after it are still swept', async (t) => {
+  const calls: string[] = [];
+  const reports: Array<{ err: unknown; failed: string[] }> = [];
+  const sweeper = new Sweeper(
+    () => [sale('BROKEN'), sale('A'), sale('ALSO-BROKEN'), sale('B')],
+    async (id) => {
+      calls.push(id);
+      if (id.endsWith('BROKEN')) throw new Error(`WRONGTYPE in ${id}`);
+      return { expired: 2, more: false };
+    },
+    (err, failed) => reports.push({ err, failed }),
+  );
+  t.equal(await sweeper.tick(), 4, 'the holds of A and B were released');
+  t.same(calls, ['BROKEN', 'A', 'ALSO-BROKEN', 'B'], 'every sale was tried, in order');
+  t.equal(reports.length, 1, 'one report per tick');
+  t.same(reports[0].failed, ['BROKEN', 'ALSO-BROKEN'], 'naming every sale that failed');
+  t.match((reports[0].err as Error).message, /WRONGTYPE in BROKEN/, 'with the first error');
+  t.equal(await sweeper.tick(), 4, 'and the next tick runs (nothing left "running")');
 });

@@ -4,7 +4,8 @@ import type { KnownSale } from './registry.js';
 /**
  * Main thread, every --reconcile-ms (200 ms): reads each known sale's status from Redis and hands it to
  * `apply` (the quota rules' applyFacts, src/sale/quota.ts), one sale after another so a slow Redis never
- * piles reads up.
+ * piles reads up. A sale whose read fails keeps its last facts and is reported (once per tick, with the others that
+ * failed); the next sale is read all the same.
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -14,7 +15,8 @@ export class Reconciler {
     private readonly sales: () => KnownSale[],
     private readonly read: (id: string) => Promise<SaleFacts | null>,
     private readonly apply: (sale: KnownSale, facts: SaleFacts) => void,
-    private readonly onError: (err: unknown) => void,
+    /** Called once per tick that had failures: the first error and every sale that failed (the others were read). */
+    private readonly onError: (err: unknown, failedSales: string[]) => void,
   ) {}
 
   start(everyMs: number): void {
@@ -26,16 +28,25 @@ export class Reconciler {
   async tick(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    let firstError: unknown;
+    const failed: string[] = [];
     try {
       for (const sale of this.sales()) {
-        const facts = await this.read(sale.info.id);
-        if (facts === null) continue;
-        sale.last = facts;
-        sale.lastReadAt = Date.now();
-        this.apply(sale, facts);
+        // One sale's error stays with it (its quota keeps its last value): the next sale is read all the same.
+        try {
+          const facts = await this.read(sale.info.id);
+          if (facts === null) continue;
+          sale.last = facts;
+          sale.lastReadAt = Date.now();
+          this.apply(sale, facts);
+        } catch (err) {
+          if (failed.length === 0) firstError = err;
+          failed.push(sale.info.id);
+        }
       }
+      if (failed.length > 0) this.onError(firstError, failed);
     } catch (err) {
-      this.onError(err);
+      this.onError(err, failed);
     } finally {
       this.running = false;
       if (this.again) {

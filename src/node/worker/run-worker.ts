@@ -1,5 +1,7 @@
+import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { createLogger } from '../../log/logger.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../../metrics/worker-metrics.js';
 import { ORDER_WORKER_READY } from '../../log/ready-lines.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
 import { RedisStartCheck } from '../../redis/settings-check.js';
@@ -12,8 +14,11 @@ import { closeRedis } from '../close-redis.js';
 import { watchParent } from '../main/parent-watch.js';
 import { OrderWorker, type OrderWorkerOptions } from './order-worker.js';
 
-export interface WorkerConfig extends Omit<OrderWorkerOptions, 'consumer'> {
+export interface WorkerConfig extends Omit<OrderWorkerOptions, 'consumer' | 'counters' | 'now'> {
   redisUrl: string;
+  /** Serve GET /metrics (Prometheus text) on this port; 0 or absent: none. */
+  metricsPort?: number;
+  metricsHost?: string;
   databaseUrl: string;
   consumer?: string;
   logLevel: string;
@@ -48,7 +53,9 @@ export async function runWorker(config: WorkerConfig): Promise<number> {
     }
     return signingKey(keys.set);
   };
-  const worker = new OrderWorker(redis, new SaleEngine(redis), new OrderStore(pool), { ...config, consumer, ticketKey }, log);
+  const metrics = createWorkerMetrics(consumer);
+  const worker = new OrderWorker(redis, new SaleEngine(redis), new OrderStore(pool), { ...config, consumer, ticketKey, counters: metrics }, log);
+  let server: Server | undefined;
   let stopping = false;
   const stop = (why: string) => {
     log.info({ why }, 'stopping after the batch in hand');
@@ -94,6 +101,10 @@ export async function runWorker(config: WorkerConfig): Promise<number> {
     }
     // Stopped while PostgreSQL was not ready yet: nothing was read, so nothing to finish.
     if (stopping) return 0;
+    if (config.metricsPort !== undefined && config.metricsPort > 0) {
+      server = await serveMetrics(metrics, config.metricsPort, config.metricsHost ?? '127.0.0.1');
+      log.info({ port: config.metricsPort, host: config.metricsHost ?? '127.0.0.1' }, 'metrics on GET /metrics');
+    }
     log.info({ batch: config.batch, claimIdleMs: config.claimIdleMs }, ORDER_WORKER_READY);
     await worker.run();
     return 0;
@@ -103,9 +114,35 @@ export async function runWorker(config: WorkerConfig): Promise<number> {
     return 1;
   } finally {
     unwatch();
+    if (server !== undefined) {
+      // A scraper's keep-alive connection would hold close() open.
+      server.closeAllConnections();
+      await new Promise((resolve) => server?.close(resolve));
+    }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await pool.end().catch(() => {});
     await closeRedis(redis);
   }
+}
+
+/** GET /metrics: the worker's Prometheus text; anything else 404. */
+function serveMetrics(metrics: WorkerMetrics, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }
