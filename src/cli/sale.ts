@@ -7,6 +7,7 @@ import { REGISTRY_GRACE_MS } from '../sale/places.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { withEngine } from './redis-client.js';
 import { runSaleOperation, SALE_OPS_COMMANDS } from './sale-ops.js';
+import { runSaleRestore, SALE_RESTORE_COMMAND } from './sale-restore.js';
 
 export const SALE_CREATE_COMMAND = {
   name: 'ticket-spike sale create',
@@ -44,13 +45,14 @@ export const SALE_STATUS_COMMAND = {
   },
 } as const satisfies CommandSpec;
 
-export const SALE_HELP = [SALE_CREATE_COMMAND, SALE_STATUS_COMMAND, ...SALE_OPS_COMMANDS].map((c) => helpText(c)).join('\n');
+export const SALE_HELP = [SALE_CREATE_COMMAND, SALE_STATUS_COMMAND, ...SALE_OPS_COMMANDS, SALE_RESTORE_COMMAND].map((c) => helpText(c)).join('\n');
 
 /** `ticket-spike sale create ...`, `sale status ID`, and the operations (sale-ops.ts: list, pause, resume, close, add-stock). */
 export async function runSaleCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'create') return create(rest, env);
   if (sub === 'status') return status(rest, env);
+  if (sub === 'restore') return runSaleRestore(rest, env);
   const operated = sub === undefined ? undefined : await runSaleOperation(sub, rest, env);
   if (operated !== undefined) return operated;
   process.stdout.write(SALE_HELP);

@@ -46,6 +46,8 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
         return reply.error({ status: 409, error: 'REGISTRY_CAPACITY', msg: err.message });
       case 'ERR_INVALID_SALE':
         return reply.error({ status: 400, error: 'BAD_FIELD', msg: `${subject}: ${err.message}` });
+      case 'ERR_SALE_IN_STORE':
+        return reply.error({ status: 409, error: 'SALE_IN_STORE', msg: err.message });
       case 'ERR_NOT_REPLICATED':
         // The write is on the master, not on enough replicas: a failover now could lose it, so it was not confirmed.
         return reply.unavailable(
@@ -66,6 +68,7 @@ export function answerEngineError(reply: Reply, err: unknown, subject: string): 
       case 'ERR_BATCH_TOO_LARGE':
       case 'ERR_BATCH_ID_CONFLICT':
       case 'ERR_UNEXPECTED_REPLY':
+      case 'ERR_SALE_EXISTS':
         break;
     }
   }

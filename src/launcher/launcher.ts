@@ -156,7 +156,7 @@ export class Launcher {
     this.checkpoint();
 
     // 7. The demo sale, before the nodes, so they find it at once.
-    this.demo = await ensureDemoSale(this.redisUrl, { ...DEMO_SALE, total: o.demoTotal });
+    this.demo = await ensureDemoSale(this.redisUrl, { ...DEMO_SALE, total: o.demoTotal }, this.databaseUrl);
     this.log.info({ sale: DEMO_SALE.id, result: this.demo }, `demo sale ${this.demo}`);
     this.checkpoint();
 

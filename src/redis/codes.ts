@@ -64,7 +64,11 @@ export type EngineErrorCode =
   | 'ALREADY_CHECKED_IN'
   | 'ORDER_NOT_PAID'
   /** The write ran on the master but did not reach enough replicas in time: its outcome is unknown (src/redis/confirmed-scripts.ts). */
-  | 'ERR_NOT_REPLICATED';
+  | 'ERR_NOT_REPLICATED'
+  /** `sale restore` of a sale Redis has: nothing to restore (src/sale/restore.ts). */
+  | 'ERR_SALE_EXISTS'
+  /** A create of a sale Redis lost but PostgreSQL has: restore it instead (src/sale/fresh-create.ts). */
+  | 'ERR_SALE_IN_STORE';
 
 /** An error with a stable `code` and a message that says what to change. */
 export class EngineError extends Error {

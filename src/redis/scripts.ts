@@ -95,6 +95,7 @@ export interface ScriptCommands {
   addStock: ScriptCall;
   checkIn: ScriptCall;
   releaseClaim: ScriptCall;
+  restoreSale: ScriptCall;
 }
 
 export function scriptsOf(client: Redis | Cluster): ScriptCommands {

@@ -14,6 +14,8 @@ import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
+import { readHolderLogPage } from './holder-log.js';
+import { restoreSale, type RestoreReport, type RestoreSource } from './restore.js';
 import { cancelOrder, checkInOrder, payOrder } from './order-transitions.js';
 import { IDEMPOTENCY_KEY_WINDOW_SECONDS, claimBuyerKeys, releaseRefusedClaims } from './key-claims.js';
 import type { AuditOptions, AuditReport, BatchReply, CheckIn, ExpireReply, HolderLogPage, KeyedSaleStatus, OrderFound, OrderView, PaidOrder, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
@@ -78,6 +80,15 @@ export class SaleEngine {
     // crash between the two steps.
     await this.redis.sadd(SALES_SET, c.id);
     return reply === ScriptCode.Ok ? 'created' : 'exists';
+  }
+
+  /**
+   * Rebuilds a sale Redis lost entirely from PostgreSQL (src/sale/restore.ts); throws ERR_SALE_EXISTS when Redis has
+   * it, ERR_UNKNOWN_SALE when PostgreSQL does not.
+   */
+  restore(source: RestoreSource, saleId: string, capacity: number = DEFAULT_MAX_SALES): Promise<RestoreReport> {
+    assertSaleId(saleId);
+    return restoreSale(this.redis, this.scripts, source, saleId, capacity);
   }
 
   /** The sale registry's capacity (stores `offered`, a node's --max-sales, when none is stored yet). */
@@ -251,19 +262,9 @@ export class SaleEngine {
     return trimStream(this.scripts, saleId, minId);
   }
 
-  /**
-   * Who may hold something in a sale, from `cursor` on, at most `max` entries (lua/holder-log-4.lua); null for an
-   * unknown sale. O(page).
-   */
-  async holderLogPage(saleId: string, cursor: number, max: number): Promise<HolderLogPage | null> {
-    const k = saleKeys(saleId);
-    const reply = await this.scripts.holderLog(k.meta, k.mayHold, k.holders, k.idem, cursor, max);
-    if (reply === null) return null;
-    if (isErrorTuple(reply)) throw errorFromCode(reply[0], reply[1], `holders of sale ${saleId}`);
-    if (!Array.isArray(reply) || reply.length !== 4 || typeof reply[1] !== 'number' || typeof reply[2] !== 'number' || !Array.isArray(reply[3])) {
-      throw unexpected(`holders of sale ${saleId}`, reply);
-    }
-    return { ordersMade: Number(reply[0]), next: reply[1], length: reply[2], entries: reply[3] as string[] };
+  /** Who may hold something in a sale, from `cursor` on, at most `max` entries (src/sale/holder-log.ts). */
+  holderLogPage(saleId: string, cursor: number, max: number): Promise<HolderLogPage | null> {
+    return readHolderLogPage(this.scripts, saleId, cursor, max);
   }
 
   async listSales(): Promise<string[]> {

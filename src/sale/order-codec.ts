@@ -36,3 +36,16 @@ export function decodeOrder(id: string, encoded: string, nowMs?: number): OrderV
   if (paidAt > 0) view.paidAt = paidAt;
   return view;
 }
+
+/** The key an order was bought with (the buyer's Idempotency-Key or nginx's request key; '' = none): what follows the user. */
+export function idempotencyKeyOf(encoded: string): string {
+  let from = 0;
+  let at = -1;
+  for (let i = 0; i < 5; i++) {
+    at = encoded.indexOf('|', from);
+    if (at < 0) return '';
+    from = at + 1;
+  }
+  const userBytes = Number(encoded.slice(encoded.lastIndexOf('|', at - 1) + 1, at));
+  return Buffer.from(encoded.slice(at + 1)).subarray(userBytes).toString();
+}

@@ -89,6 +89,13 @@ export class OrderLookup {
     return this.stored(orderId, found.sale);
   }
 
+  /** Whether PostgreSQL has a sale of this id, read now (not the cached directory); null without a database. */
+  storeHasSale(): ((saleId: string) => Promise<boolean>) | null {
+    const store = this.store;
+    if (store === null) return null;
+    return async (saleId) => (await this.ask(`sale ${saleId} may be in PostgreSQL`, () => store().saleIdKeys())).has(saleId);
+  }
+
   pay(orderId: string, signature: string | null = null): Promise<PaidOrder> {
     return this.engine.pay(orderId, signature).catch(async (err: unknown) => ({ ...(await this.retired(err, orderId, 'pay')), replayed: false }));
   }

@@ -58,6 +58,15 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table orders add column checked_in_at timestamptz, add column checked_in_gate text;
     `,
   },
+  {
+    version: 4,
+    name: 'orders.idempotency_key',
+    // The key the order was bought with (the buyer's Idempotency-Key, or nginx's request key): what a sale restored
+    // from PostgreSQL needs to answer a buyer's retry with the same order (ticket-spike sale restore).
+    sql: `
+      alter table orders add column idempotency_key text;
+    `,
+  },
 ];
 
 /** The key of the migration lock: any fixed 64-bit number, the same in every process ("tspike"). */

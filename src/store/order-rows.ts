@@ -23,6 +23,8 @@ export interface OrderRow {
   endedAt?: number;
   /** The signed e-ticket (any JSON value). */
   ticket?: unknown;
+  /** The key it was bought with (a buyer's Idempotency-Key or nginx's request key); never shown in a view. */
+  idempotencyKey?: string;
 }
 
 /** The same shape as src/sale/types.ts OrderView (the store sits below src/sale and cannot import it). */
@@ -34,6 +36,30 @@ export interface StoredOrderView {
   expiresAt: number;
   createdAt?: number;
   paidAt?: number;
+}
+
+/** A sale's row as `sale restore` reads it (times in ms, 0 = none; idKey null for a legacy sale). */
+export interface StoredSale {
+  id: string;
+  total: number;
+  perUserLimit: number;
+  holdSeconds: number;
+  anonymous: boolean;
+  opensAt: number;
+  closesAt: number;
+  idKey: string | null;
+}
+
+/** One order as `sale restore` rebuilds it into Redis. */
+export interface RestorableOrder {
+  orderId: string;
+  user: string;
+  status: 'held' | 'paid' | 'cancelled' | 'expired';
+  reservedAt: number;
+  expiresAt: number;
+  paidAt?: number;
+  idempotencyKey?: string;
+  checkedIn?: { at: number; gate: string };
 }
 
 /** Most rows one statement writes; upsertOrders splits longer lists. */
@@ -93,6 +119,7 @@ function fill<T extends OrderRow>(into: T, from: OrderRow): T {
     paidAt: into.paidAt ?? from.paidAt,
     endedAt: into.endedAt ?? from.endedAt,
     ticket: into.ticket ?? from.ticket,
+    idempotencyKey: into.idempotencyKey ?? from.idempotencyKey,
   };
 }
 
@@ -103,30 +130,32 @@ export const MERGE_CLAUSE = `
     paid_at = coalesce(orders.paid_at, excluded.paid_at),
     ended_at = coalesce(orders.ended_at, excluded.ended_at),
     ticket = coalesce(orders.ticket, excluded.ticket),
+    idempotency_key = coalesce(orders.idempotency_key, excluded.idempotency_key),
     updated_at = now()
   where (orders.status = 'reserved' and excluded.status <> 'reserved')
      or (orders.status = excluded.status and (
           (orders.paid_at is null and excluded.paid_at is not null)
        or (orders.ended_at is null and excluded.ended_at is not null)
-       or (orders.ticket is null and excluded.ticket is not null)))
+       or (orders.ticket is null and excluded.ticket is not null)
+       or (orders.idempotency_key is null and excluded.idempotency_key is not null)))
   returning order_id`;
 
-export const ORDER_COLUMNS = 'order_id, sale_id, user_id, status, reserved_at, expires_at, paid_at, ended_at, ticket';
+export const ORDER_COLUMNS = 'order_id, sale_id, user_id, status, reserved_at, expires_at, paid_at, ended_at, ticket, idempotency_key';
 
 /**
- * The multi-row upsert: every column is one array parameter, unnested into rows — one statement and nine
- * parameters whatever the batch size (a VALUES list would need 9 per row and a new plan per size).
+ * The multi-row upsert: every column is one array parameter, unnested into rows — one statement and ten
+ * parameters whatever the batch size (a VALUES list would need 10 per row and a new plan per size).
  */
 export const UPSERT_ORDERS_SQL = `
   insert into orders (${ORDER_COLUMNS})
   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-                       $7::timestamptz[], $8::timestamptz[], $9::jsonb[])
+                       $7::timestamptz[], $8::timestamptz[], $9::jsonb[], $10::text[])
   ${MERGE_CLAUSE}`;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 
-/** The nine column arrays of UPSERT_ORDERS_SQL. */
+/** The ten column arrays of UPSERT_ORDERS_SQL. */
 export function upsertParams(rows: ReadonlyArray<OrderRow & { status: StoredStatus }>): unknown[] {
   return [
     rows.map((r) => r.orderId),
@@ -138,12 +167,13 @@ export function upsertParams(rows: ReadonlyArray<OrderRow & { status: StoredStat
     rows.map((r) => iso(r.paidAt)),
     rows.map((r) => iso(r.endedAt)),
     rows.map((r) => json(r.ticket)),
+    rows.map((r) => r.idempotencyKey ?? null),
   ];
 }
 
 /** One row as a CSV line for COPY ... (format csv): every value quoted, NULL as an empty unquoted field. */
 export function csvLine(r: OrderRow & { status: StoredStatus }): string {
-  const values = [r.orderId, r.saleId, r.userId, r.status, iso(r.reservedAt), iso(r.expiresAt), iso(r.paidAt), iso(r.endedAt), json(r.ticket)];
+  const values = [r.orderId, r.saleId, r.userId, r.status, iso(r.reservedAt), iso(r.expiresAt), iso(r.paidAt), iso(r.endedAt), json(r.ticket), r.idempotencyKey ?? null];
   return values.map((v) => (v === null ? '' : `"${v.replace(/"/g, '""')}"`)).join(',') + '\n';
 }
 

@@ -13,7 +13,9 @@ import {
   dedupeRows,
   upsertParams,
   type OrderRow,
+  type RestorableOrder,
   type StoredOrderView,
+  type StoredSale,
 } from './order-rows.js';
 
 export type { OrderRow, StoredOrderView } from './order-rows.js';
@@ -76,7 +78,7 @@ export class OrderStore {
     return this.inTransaction(async (client) => {
       await client.query(
         `create temp table if not exists ${COPY_TABLE} (order_id text, sale_id text, user_id text, status text, reserved_at timestamptz, ` +
-          'expires_at timestamptz, paid_at timestamptz, ended_at timestamptz, ticket jsonb) on commit delete rows',
+          'expires_at timestamptz, paid_at timestamptz, ended_at timestamptz, ticket jsonb, idempotency_key text) on commit delete rows',
       );
       const copy = client.query(copyStreams.from(`copy ${COPY_TABLE} (${ORDER_COLUMNS}) from stdin (format csv)`));
       await pipeline(Readable.from(merged.map(csvLine)), copy);
@@ -166,6 +168,55 @@ export class OrderStore {
          id_key = coalesce(sales.id_key, excluded.id_key)`,
       [config.id, config.total, config.perUserLimit, config.holdSeconds, config.anonymous, time(config.opensAt), time(config.closesAt), idKey],
     );
+  }
+
+  /** The sale as stored (its settings as last synced, and its order-id key), or null: what `sale restore` rebuilds from. */
+  async storedSale(saleId: string): Promise<StoredSale | null> {
+    const { rows } = await this.pool.query<{ total: number; per_user_limit: number; hold_seconds: number; anonymous: boolean; opens_at: Date | null; closes_at: Date | null; id_key: string | null }>(
+      'select total, per_user_limit, hold_seconds, anonymous, opens_at, closes_at, id_key from sales where sale_id = $1',
+      [saleId],
+    );
+    const r = rows[0];
+    if (r === undefined) return null;
+    return {
+      id: saleId, total: r.total, perUserLimit: r.per_user_limit, holdSeconds: r.hold_seconds, anonymous: r.anonymous,
+      opensAt: r.opens_at?.getTime() ?? 0, closesAt: r.closes_at?.getTime() ?? 0, idKey: r.id_key,
+    };
+  }
+
+  /** Every order of a sale with what a restore needs, in id order after `afterId` ('' = from the start). */
+  async restorableOrders(saleId: string, afterId: string, limit: number): Promise<RestorableOrder[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new RangeError(`restorableOrders: limit must be 1..10000, got ${limit}`);
+    const { rows } = await this.pool.query<{
+      order_id: string; user_id: string; status: string; reserved_at: Date; expires_at: Date; paid_at: Date | null; idempotency_key: string | null;
+      checked_in_at: Date | null; checked_in_gate: string | null;
+    }>(
+      `select order_id, user_id, status, reserved_at, expires_at, paid_at, idempotency_key, checked_in_at, checked_in_gate
+       from orders where sale_id = $1 and order_id > $2 order by order_id limit $3`,
+      [saleId, afterId, limit],
+    );
+    return rows.map((r) => ({
+      orderId: r.order_id,
+      user: r.user_id,
+      status: r.status === 'reserved' ? 'held' : (r.status as RestorableOrder['status']),
+      reservedAt: r.reserved_at.getTime(),
+      expiresAt: r.expires_at.getTime(),
+      ...(r.paid_at !== null ? { paidAt: r.paid_at.getTime() } : {}),
+      ...(r.idempotency_key !== null ? { idempotencyKey: r.idempotency_key } : {}),
+      ...(r.checked_in_at !== null ? { checkedIn: { at: r.checked_in_at.getTime(), gate: r.checked_in_gate ?? '' } } : {}),
+    }));
+  }
+
+  /** Whether the store knows the sale (a sales row): a sale it knows is restored, never created afresh. */
+  async hasSale(saleId: string): Promise<boolean> {
+    const { rows } = await this.pool.query('select 1 from sales where sale_id = $1', [saleId]);
+    return rows.length > 0;
+  }
+
+  /** Every sale the store knows, in id order. */
+  async saleIds(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ sale_id: string }>('select sale_id from sales order by sale_id');
+    return rows.map((r) => r.sale_id);
   }
 
   /** Every sale with its order-id key (null: a legacy sale, or a row an older worker wrote): a node's sales directory. */

@@ -14,6 +14,7 @@ import type { TicketSigner } from '../../tickets/signer.js';
 import type { ThreadToMain } from '../messages.js';
 import type { MetricsLink } from './metrics-link.js';
 import type { ThreadSaleDirectory } from './sale-directory.js';
+import { createUnlessLost } from '../../sale/fresh-create.js';
 
 /** Everything one uWS thread owns, from which it builds the narrow ports its routes get (src/http/ports.ts). */
 export interface ThreadParts {
@@ -150,7 +151,7 @@ export function adminPort(parts: ThreadParts): AdminPort {
     adminToken: parts.config.adminToken,
     maxBodyBytes: parts.config.maxBodyBytes,
     // This node's --max-sales is the capacity it offers the registry (it can hold that many live sales).
-    createSale: (config) => parts.engine.createSale(config, parts.config.maxSales),
+    createSale: (config) => createUnlessLost(parts.engine, parts.orders.storeHasSale(), config, parts.config.maxSales),
     announceSale: (saleId) => parts.post({ type: 'sale-created', id: saleId }),
     listSales: (after, limit) => parts.engine.statusPage(after, limit),
     status: (saleId) => parts.engine.status(saleId),

@@ -1,5 +1,5 @@
 import type { StreamEntry } from '../../redis/order-stream.js';
-import { decodeOrder } from '../../sale/order-codec.js';
+import { decodeOrder, idempotencyKeyOf } from '../../sale/order-codec.js';
 import type { OrderRow } from '../../store/order-rows.js';
 
 /** Every order id a batch of entries names, once each, with the time of the entry that ended it (for
@@ -61,6 +61,9 @@ export function rowsFromRedis(
       expiresAt: view.expiresAt,
     };
     if (view.paidAt !== undefined) row.paidAt = view.paidAt;
+    // Kept so that a sale rebuilt from PostgreSQL (sale restore) still answers a buyer's retry with the same order.
+    const key = idempotencyKeyOf(enc);
+    if (key !== '') row.idempotencyKey = key;
     if (view.status === 'cancelled' || view.status === 'expired') {
       const at = endedAt.get(id);
       if (at !== undefined) row.endedAt = at;
