@@ -1,5 +1,7 @@
 import { checkDatabaseUrl } from '../config/node-config.js';
 import { readUpState } from '../launcher/state.js';
+import { createPool } from '../store/connection.js';
+import { OrderStore } from '../store/order-store.js';
 
 /** The --database option of the CLI commands that read the order store; each command words its own help. */
 export const DATABASE_OPTION = {
@@ -22,4 +24,20 @@ export function discoveredDatabaseUrl(
 ): string | undefined {
   if (given !== undefined && given !== '') return given;
   return runningUp();
+}
+
+/**
+ * Runs `use` with "does PostgreSQL know this sale?" when an order store is configured (DATABASE_URL or a running
+ * `up`'s), else with null; the pool is closed after.
+ */
+export async function withOptionalStore<T>(env: NodeJS.ProcessEnv, use: (storeHasSale: ((saleId: string) => Promise<boolean>) | null) => Promise<T>): Promise<T> {
+  const url = discoveredDatabaseUrl(env['DATABASE_URL'], env);
+  if (url === undefined) return use(null);
+  const pool = createPool(url, { max: 1, name: 'ticket-spike-cli' });
+  try {
+    const store = new OrderStore(pool);
+    return await use((id) => store.hasSale(id));
+  } finally {
+    await pool.end().catch(() => {});
+  }
 }

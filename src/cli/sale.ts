@@ -6,6 +6,8 @@ import { checkSaleInput } from '../rules/sale-config.js';
 import { REGISTRY_GRACE_MS } from '../sale/places.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { withEngine } from './redis-client.js';
+import { createUnlessLost } from '../sale/fresh-create.js';
+import { withOptionalStore } from './database-url.js';
 import { runSaleOperation, SALE_OPS_COMMANDS } from './sale-ops.js';
 import { runSaleRestore, SALE_RESTORE_COMMAND } from './sale-restore.js';
 
@@ -79,10 +81,12 @@ async function create(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const sale = checked.value;
   let result: 'created' | 'exists';
   try {
-    result = await withEngine(v.redis ?? discoveredRedisUrl(env), (engine) => engine.createSale(sale, v['max-sales']));
+    result = await withOptionalStore(env, (storeHasSale) =>
+      withEngine(v.redis ?? discoveredRedisUrl(env), (engine) => createUnlessLost(engine, storeHasSale, sale, v['max-sales'])),
+    );
   } catch (err) {
-    if (err instanceof EngineError && (err.code === 'ERR_REGISTRY_FULL' || err.code === 'ERR_REGISTRY_CAPACITY')) {
-      process.stderr.write(`${err.code === 'ERR_REGISTRY_FULL' ? 'REGISTRY_FULL' : 'REGISTRY_CAPACITY'}: ${err.message}\n`);
+    if (err instanceof EngineError && (err.code === 'ERR_REGISTRY_FULL' || err.code === 'ERR_REGISTRY_CAPACITY' || err.code === 'ERR_SALE_IN_STORE')) {
+      process.stderr.write(`${err.code.replace(/^ERR_/, '')}: ${err.message}\n`);
       return 1;
     }
     throw err;

@@ -144,4 +144,7 @@ t.test('a sale PostgreSQL has and Redis lost is never created afresh: not by up,
     authorization: 'Bearer restore-admin-token',
   });
   t.match(refused, { status: 409, json: { error: 'SALE_IN_STORE', msg: /ticket-spike sale restore --sale RS/ } }, 'the admin route: 409, naming the restore');
+  const cli = await runCli(['sale', 'create', '--id', 'RS', '--total', '5', '--redis', redisServer.url], { DATABASE_URL: pg.url });
+  t.equal(cli.code, 1, 'sale create: exit 1');
+  t.match(cli.stderr, /^SALE_IN_STORE: sale RS is not in Redis but PostgreSQL has it/);
 });
