@@ -1,3 +1,4 @@
+import { AUTHORITY_OPTIONS, authorityOf } from '../config/authority-options.js';
 import { ConfigError } from '../config/errors.js';
 import { NODE_COMMAND } from '../config/node-config.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
@@ -12,6 +13,7 @@ export const ORDERS_WORKER_COMMAND = {
   summary: "carries every sale's orders from its Redis stream into PostgreSQL (several may run at once)",
   options: {
     redis: REDIS_OPTION,
+    ...AUTHORITY_OPTIONS,
     'allow-unsafe-redis': NODE_COMMAND.options['allow-unsafe-redis'],
     database: DATABASE_OPTION,
     batch: { type: 'int', min: 1, max: 1000, default: 100, help: 'stream entries per read (each names up to a batch of orders)' },
@@ -67,8 +69,11 @@ export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.Process
   const databaseUrl = discoveredDatabaseUrl(v.database, env);
   if (databaseUrl === undefined) throw new ConfigError('--database', 'give the order store: --database URL or DATABASE_URL (or run `ticket-spike up`)');
   const { runWorker } = await import('../node/worker/run-worker.js');
+  // The worker waits for the replicas at most its command timeout (5 s): a longer WAIT would be cut off by it.
+  const authority = authorityOf(v, v.redis, () => discoveredRedisUrl(env), 5000);
   const code = await runWorker({
-    redisUrl: v.redis ?? discoveredRedisUrl(env),
+    redisUrl: authority.redisUrl,
+    confirm: authority.confirm,
     allowUnsafeRedis: v['allow-unsafe-redis'],
     databaseUrl,
     batch: v.batch,

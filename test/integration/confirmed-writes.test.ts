@@ -12,6 +12,10 @@ import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 import { orderIdOf, fieldsOf } from '../helpers/purchase-results.js';
 import { SentinelGroup } from '../helpers/redis-sentinel-group.js';
+import { PostgresServer } from '../helpers/postgres-server.js';
+import { WorkerProcess } from '../helpers/worker-process.js';
+import { createPool } from '../../src/store/connection.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const group = await SentinelGroup.start({ replicas: 2, sentinels: 0, args: ['--appendfsync', 'no'] });
 t.teardown(() => group.stop());
@@ -61,4 +65,35 @@ t.test('a replica stopped: a purchase is not confirmed, and neither is its repla
   t.match(await engine.pay(orderIdOf(unconfirmed.results[0])), { status: 'paid' }, 'the pay retried: paid');
   t.match(await engine.createSale({ id: 'CW2', total: 5, perUserLimit: 1, holdSeconds: 300, anonymous: false }), /^(created|exists)$/, 'the create retried: done');
   t.equal((await plain.status('CW2'))?.total, 5, 'the sale is there');
+});
+
+t.test('the order worker carries an order into PostgreSQL only once the replicas have it', async (t) => {
+  const pg = await PostgresServer.start();
+  t.teardown(() => pg.stop());
+  const worker = WorkerProcess.start(master.url, pg.url, ['--idle-ms', '20', '--confirm-replicas', '2', '--confirm-timeout-ms', '300']);
+  t.teardown(() => worker.kill('SIGTERM'));
+  const pool = createPool(pg.url);
+  t.teardown(() => pool.end());
+  const stored = async (orderId: string) => {
+    try {
+      return (await pool.query('select 1 from orders where order_id = $1', [orderId])).rows.length === 1;
+    } catch {
+      return false; // the worker has not migrated the schema yet
+    }
+  };
+  const waitStored = async (orderId: string, ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (await stored(orderId)) return true;
+    return false;
+  };
+  const first = orderIdOf((await plain.reserveBatch('CW', newBatchId(), [purchase('dan', 'KD')])).results[0]);
+  t.ok(await waitStored(first, 30_000), 'replicas answering: the order reaches PostgreSQL');
+  stopReplica();
+  const second = orderIdOf((await plain.reserveBatch('CW', newBatchId(), [purchase('eli', 'KE')])).results[0]);
+  // The event to wait for: the worker read the entry and WAIT refused it (its warning), not a length of time.
+  let refused = false;
+  for (const end = Date.now() + 30_000; Date.now() < end && !refused; await sleep(50)) refused = /of 2 replicas within 300 ms; kept pending/.test(worker.output);
+  t.ok(refused, 'the worker read the new entry and was told the replicas do not have it');
+  t.notOk(await stored(second), 'a replica stopped: the order made meanwhile is kept out of PostgreSQL');
+  await resumeReplica();
+  t.ok(await waitStored(second, 30_000), 'the replica back: it arrives');
 });

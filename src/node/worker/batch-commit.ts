@@ -20,7 +20,13 @@ export interface CommitDeps {
   store: OrderStore;
   idemWindowMs: number;
   ticketKey?: (() => TicketSigningKey | undefined) | undefined;
+  /** Replicas that must have what the entries name before PostgreSQL gets it (0: one Redis, nothing to wait for). */
+  confirm?: { replicas: number; timeoutMs: number } | undefined;
   warn(obj: object, msg: string): void;
+}
+
+export class NotReplicatedYet extends Error {
+  override readonly name = 'NotReplicatedYet';
 }
 
 /**
@@ -32,6 +38,15 @@ export async function commitBatch(deps: CommitDeps, sale: string, entries: Strea
   const { redis, engine, store } = deps;
   const { ids, endedAt, checkedIn } = namedOrders(entries);
   const encoded = ids.length === 0 ? [] : await redis.hmget(saleKeys(sale).orders, ...ids);
+  // PostgreSQL never gets what a failover could erase: WAIT on this connection covers everything the master had
+  // when the HMGET above ran (Redis sets the offset WAIT waits for after every command, reads too: see
+  // src/redis/confirmed-scripts.ts), so the orders and the entries are on the replicas before they are committed.
+  // Not yet: the entries stay pending for this worker and are read again on its next step.
+  const confirm = deps.confirm;
+  if (confirm !== undefined && confirm.replicas > 0) {
+    const acked = Number(await redis.call('WAIT', confirm.replicas, confirm.timeoutMs));
+    if (acked < confirm.replicas) throw new NotReplicatedYet(`sale ${sale}: the entries reached ${acked} of ${confirm.replicas} replicas within ${confirm.timeoutMs} ms; kept pending`);
+  }
   const rows = rowsFromRedis(sale, ids, encoded, endedAt, (orderId, err) =>
     deps.warn({ sale, orderId, err: err.message }, 'an order record cannot be read; left in Redis for the audit'),
   );

@@ -33,6 +33,8 @@ export interface OrderWorkerOptions {
   dormantCheckMs?: number;
   /** Signs the e-ticket stored with each paid order (the nodes' key: the same bytes pay answered). */
   ticketKey?: () => TicketSigningKey | undefined;
+  /** With replicas: what the entries name is committed only once this many replicas have it (src/node/worker/batch-commit.ts). */
+  confirm?: { replicas: number; timeoutMs: number };
   /** Per-sale failures, what was carried, the polling set (Prometheus in run-worker.ts). */
   counters?: WorkerCounters;
   /** The clock of every per-sale timer (ms); tests pass their own. */
@@ -79,7 +81,7 @@ export class OrderWorker {
   ) {
     this.now = options.now ?? Date.now;
     this.dormantCheckMs = options.dormantCheckMs ?? DEFAULT_DORMANT_CHECK_MS;
-    this.commitDeps = { redis, engine, store, idemWindowMs: options.idemWindowMs, ticketKey: options.ticketKey, warn: (o, m) => log.warn(o, m) };
+    this.commitDeps = { redis, engine, store, idemWindowMs: options.idemWindowMs, ticketKey: options.ticketKey, confirm: options.confirm, warn: (o, m) => log.warn(o, m) };
   }
 
   stop(): void {
