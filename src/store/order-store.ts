@@ -43,6 +43,9 @@ const COPY_TABLE = 'orders_in';
  * re-send a batch after any failure (a timeout is "outcome unknown") and XACK only after it returned.
  * Every value goes as a parameter (or through COPY); no SQL is built from values.
  */
+/** PostgreSQL's SQLSTATE for a relation that does not exist. */
+const UNDEFINED_TABLE = '42P01';
+
 export class OrderStore {
   constructor(private readonly pool: Pool) {}
 
@@ -221,8 +224,14 @@ export class OrderStore {
 
   /** Every sale with its order-id key (null: a legacy sale, or a row an older worker wrote): a node's sales directory. */
   async saleIdKeys(): Promise<Map<string, string | null>> {
-    const { rows } = await this.pool.query<{ sale_id: string; id_key: string | null }>({ name: 'ts-sale-id-keys', text: 'select sale_id, id_key from sales' });
-    return new Map(rows.map((r) => [r.sale_id, r.id_key]));
+    try {
+      const { rows } = await this.pool.query<{ sale_id: string; id_key: string | null }>({ name: 'ts-sale-id-keys', text: 'select sale_id, id_key from sales' });
+      return new Map(rows.map((r) => [r.sale_id, r.id_key]));
+    } catch (err) {
+      // No sales table yet (nothing migrated this database: no worker, no `up` has run on it): it knows no sale.
+      if ((err as { code?: string }).code === UNDEFINED_TABLE) return new Map();
+      throw err;
+    }
   }
 
   private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {

@@ -19,6 +19,8 @@ export class MasterWatch {
   private runId: string | null = null;
   private checking = false;
   private again = false;
+  private learned!: () => void;
+  private readonly first = new Promise<void>((resolve) => (this.learned = resolve));
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -26,9 +28,33 @@ export class MasterWatch {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  start(): void {
+  private timer: NodeJS.Timeout | undefined;
+
+  /**
+   * Checks at every (re)connection and every `everyMs` besides (a read that failed — a busy or restarting Redis —
+   * is tried again then; and a connection that came back without a 'ready' this node saw is caught).
+   */
+  /** Resolves once the first server is known (at once on Cluster, where the node does not watch: see read()). */
+  known(): Promise<void> {
+    return this.first;
+  }
+
+  start(everyMs = 2000): void {
+    if (this.redis.isCluster) {
+      this.learned();
+      return;
+    }
     this.redis.on('ready', () => this.check());
     if (this.redis.status === 'ready') this.check();
+    this.timer = setInterval(() => {
+      if (this.redis.status === 'ready') this.check();
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Reads the run_id now (also when a caller has other reasons to suspect a switch). */
@@ -42,8 +68,17 @@ export class MasterWatch {
       .then((runId) => {
         if (this.runId !== null && runId !== this.runId) this.onSwitch(this.runId, runId);
         this.runId = runId;
+        this.learned();
       })
-      .catch(this.onError)
+      .catch((err: unknown) => {
+        // A Redis that refuses INFO (renamed or denied, as managed ones may): nothing to watch with. The node then
+        // relies on its reconciler alone, and must not wait for a server it will never learn.
+        if (err instanceof Error && /unknown command|NOPERM|no permissions/i.test(err.message)) {
+          this.stop();
+          this.learned();
+        }
+        this.onError(err);
+      })
       .finally(() => {
         this.checking = false;
         if (this.again) {
@@ -54,8 +89,8 @@ export class MasterWatch {
   }
 
   private async read(): Promise<string> {
-    // On Cluster a "switch" is per shard and ioredis follows MOVED by itself; the node's reconciler re-reads every
-    // sale within --reconcile-ms. One run_id (a random master's) would only make noise there.
+    // Not on Cluster (start() returns first): a "switch" is per shard there and ioredis follows MOVED by itself; the
+    // reconciler re-reads every sale within --reconcile-ms. One run_id (a random node's) would only make noise.
     const info = await (this.redis as Redis).info('server');
     const m = /^run_id:([0-9a-f]+)/m.exec(info);
     if (m === null) throw new Error('INFO server has no run_id');

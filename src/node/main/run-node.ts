@@ -72,8 +72,23 @@ export async function runNode(config: NodeConfig): Promise<number> {
   };
 
   const redisGate = new RedisGate(redis, config.allowUnsafeRedis, log);
+  // A new master (failover) or a restarted Redis: nothing read from the old one may answer from memory
+  // (forgetOldMaster), then every sale is re-read. Started before any sale is read, and the registry reads none
+  // before it knows which server it talks to: a switch right after the start is not mistaken for the first server.
+  let reReadAll = () => {};
+  const masterWatch = new MasterWatch(
+    redis,
+    (from, to) => {
+      log.warn({ from, to }, 'Redis is another server now (a failover or a restart): re-reading every sale before answering from memory');
+      forgetOldMaster({ sales: registry.list(), stock, ordersSeen, holderSync, broadcast });
+      reReadAll();
+    },
+    loopErrors(log)('master check'),
+  );
+  masterWatch.start();
   const registry = new SaleRegistry(
-    (id) => redisGate.passed().then(() => readFacts(engine, id)), // no sale before Redis passed its start check
+    // No sale before Redis passed its start check and the node knows which server it is.
+    (id) => redisGate.passed().then(() => masterWatch.known()).then(() => readFacts(engine, id)),
     {
       onNew: (sale) => {
         // Shared memory first, then the message: a thread that learns the sale finds its quota and flags set.
@@ -205,15 +220,6 @@ export async function runNode(config: NodeConfig): Promise<number> {
   );
 
   const onLoopError = loopErrors(log);
-  const masterWatch = new MasterWatch(
-    redis,
-    (from, to) => {
-      log.warn({ from, to }, 'Redis is another server now (a failover or a restart): re-reading every sale before answering from memory');
-      forgetOldMaster({ sales: registry.list(), stock, ordersSeen, holderSync, broadcast });
-      reconciler.soon();
-    },
-    onLoopError('master check'),
-  );
   const reconciler = new Reconciler(
     () => registry.list(),
     (id) => readFacts(engine, id),
@@ -221,6 +227,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     (sale, facts) => registry.get(sale.info.id) === sale && refresh(sale, facts),
     onLoopError('reconcile'),
   );
+  reReadAll = () => reconciler.soon();
   const sweeper = new Sweeper(
     () => registry.sweepable(),
     (saleId, limit) => engine.expireDue(saleId, limit),
@@ -230,7 +237,6 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const retireTimer = setInterval(() => registry.retireDue(), 250);
   retireTimer.unref();
   reconciler.start(config.reconcileMs);
-  masterWatch.start();
   sweeper.start(config.sweepMs);
   lagWatch.start(2000);
   void lagWatch.tick();
@@ -255,6 +261,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
         shuttingDown = true;
         log.info({ signal }, 'shutting down: closing listen sockets, finishing in-flight purchases');
         reconciler.stop();
+        masterWatch.stop();
         sweeper.stop();
         lagWatch.stop();
         await dashboard.stop();
