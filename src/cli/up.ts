@@ -47,9 +47,9 @@ export const UP_COMMAND = {
 from another machine add its address there. Behind a load balancer or CDN every buyer arrives from its address:
 name it with --trusted-proxy (e.g. --trusted-proxy 10.0.0.0/8), or all buyers share one limit.
 Env: ADMIN_TOKEN (made and printed when unset), LOG_LEVEL.
-Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain), Redis and PostgreSQL, and removes <var>/up.json.
-If up dies, the nodes exit by themselves and a watchdog stops nginx, Redis and PostgreSQL; the next up stops what is
-still left (checked by pid and command line) and keeps the data.`,
+Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain), the order workers (their last batch), Redis and
+PostgreSQL, and removes <var>/up.json. If up dies, the nodes and workers exit by themselves and a watchdog stops the
+rest; the next up stops what is still left (checked by pid and command line) and keeps the data.`,
 } as const satisfies CommandSpec;
 
 export const UP_HELP = helpText(UP_COMMAND);
@@ -122,7 +122,7 @@ export async function runUp(argv: string[], env: NodeJS.ProcessEnv): Promise<num
   let launcher: Launcher | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (launcher === undefined) return;
-    process.stderr.write(`ticket-spike up: ${sig}: stopping nginx, the nodes, Redis and PostgreSQL...\n`);
+    process.stderr.write(`ticket-spike up: ${sig}: stopping nginx, the nodes, the order workers, Redis and PostgreSQL...\n`);
     launcher.interrupt();
     stopRequested();
   };

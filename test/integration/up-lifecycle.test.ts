@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childrenOf } from '../../src/launcher/children.js';
 import { readUpStateIn } from '../../src/launcher/state.js';
 import { alive, descendants, UpProcess } from '../helpers/up-process.js';
 import { freePort } from '../helpers/free-port.js';
@@ -21,7 +22,7 @@ t.test('up lifecycle', { timeout: 120_000 }, async (t) => {
     t.equal(s?.pid, up.child.pid, 'pid of up itself');
     t.match(s?.redisUrl ?? '', /^redis:\/\/127\.0\.0\.1:\d+$/);
     t.equal(s?.nginxPort, up.port);
-    t.same(s?.nodes?.map((n) => [n.port, n.weight]), [[up.portBase, 1], [up.portBase + 1, 3]]);
+    t.same(childrenOf(s?.children ?? [], 'node').map((n) => [n.name, n.port, n.weight]), [[`node-${up.portBase}`, up.portBase, 1], [`node-${up.portBase + 1}`, up.portBase + 1, 3]]);
     t.ok(s?.adminToken && s.adminToken.length >= 16, 'admin token recorded');
   });
 
@@ -62,8 +63,9 @@ t.test('up lifecycle', { timeout: 120_000 }, async (t) => {
   t.test('SIGTERM stops everything: exit 0, no child left, no state file', async (t) => {
     const pids = descendants(up.child.pid ?? -1);
     const s = up.state();
-    const expected = [s.redisPid, s.nginxPid, ...(s.nodes ?? []).map((n) => n.pid)].filter((p): p is number => p !== undefined);
-    t.ok(expected.every((p) => pids.includes(p)), `redis, nginx and the nodes are children of up (${pids.length} processes incl. nginx workers)`);
+    const expected = s.children.map((c) => c.pid);
+    t.same(s.children.map((c) => c.role).sort(), ['nginx', 'node', 'node', 'orders-worker', 'postgres', 'redis', 'watchdog'], 'up.json lists every child');
+    t.ok(expected.every((p) => pids.includes(p)), `every child in up.json runs under up (${pids.length} processes incl. nginx workers)`);
     const exit = await up.stop();
     t.equal(exit.code, 0, 'exit 0');
     t.equal(exit.stateLeft, false, 'up.json removed');

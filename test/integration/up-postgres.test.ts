@@ -26,8 +26,9 @@ t.test('up runs PostgreSQL and keeps its data across runs', { timeout: 120_000 }
   t.ok(first.stdout.includes(`postgres ${url.replace(`:${encodeURIComponent(password)}@`, ':***@')}`), 'the summary prints the URL, its password masked');
   t.notOk(first.stdout.includes(password), '...never the password itself');
   t.equal(statSync(join(first.varDir, 'postgres.password')).mode & 0o777, 0o600, 'which only its owner reads');
-  const pgPid = s.postgresPid ?? -1;
-  t.ok(cmdlineMatches(procInfo(pgPid).cmdline, s.postgresCmdlineHas ?? []), `the postmaster (pid ${pgPid}) is recorded with its cmdline (-D <data dir>)`);
+  const pg = s.children.find((c) => c.role === 'postgres');
+  const pgPid = pg?.pid ?? -1;
+  t.ok(cmdlineMatches(procInfo(pgPid).cmdline, pg?.cmdlineHas ?? []), `the postmaster (pid ${pgPid}) is recorded with its cmdline (-D <data dir>)`);
 
   const wrong = createPool(url.replace(encodeURIComponent(password), 'wrong'), { connectionTimeoutMs: 2000 });
   await t.rejects(wrong.query('select 1'), /password authentication failed/, 'scram-sha-256: a wrong password is refused');
@@ -73,7 +74,7 @@ t.test('up runs PostgreSQL and keeps its data across runs', { timeout: 120_000 }
   t.same(row.rows[0]?.ticket, ticket, 'with the very ticket pay answered (same key, Ed25519 is deterministic)');
   t.ok(second.stdout.includes('orders  1 worker'), 'the summary names the order worker');
   await pool2.end();
-  const pg2 = second.state().postgresPid ?? -1;
+  const pg2 = second.state().children.find((c) => c.role === 'postgres')?.pid ?? -1;
   const exit2 = await second.stop('SIGTERM');
   t.equal(exit2.code, 0);
   t.same(alive([pg2]), [], 'stopped again');
