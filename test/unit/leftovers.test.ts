@@ -71,12 +71,13 @@ t.test('a recorded pid with its cmdline is stopped by its signal', async (t) => 
 t.test('a stopped (SIGSTOP) leftover is continued after its signal, so it acts on it', async (t) => {
   // A stand-in that handles the signal, as node, Redis and nginx do: a stopped process keeps a handled signal
   // pending until continued (an unhandled fatal one would kill it even while stopped).
-  const child = spawn('sh', ['-c', 'trap "exit 7" QUIT; while :; do sleep 0.05; done'], { stdio: 'ignore' });
+  const child = spawn('sh', ['-c', 'trap "exit 7" QUIT; echo trapped; while :; do sleep 0.05; done'], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.teardown(() => {
     child.kill('SIGKILL');
   });
   const pid = child.pid as number;
-  for (let i = 0; i < 200 && !readCmdline(pid).startsWith('sh -c trap'); i++) await new Promise((r) => setTimeout(r, 10));
+  // Signalled before its trap is set, it would die of the signal itself.
+  await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   process.kill(pid, 'SIGSTOP');
   const record: ChildRecord = { role: 'nginx', name: 'nginx', pid, cmdlineHas: ['sh', '-c'], upPid: 1 };
