@@ -25,7 +25,7 @@ export const UP_COMMAND = {
     database: { type: 'text', env: 'DATABASE_URL', value: 'URL', check: checkDatabaseUrl, url: 'may-carry-password', help: 'use this PostgreSQL (order store) instead of the embedded one; not supervised' },
     'postgres-port': { type: 'int', min: PORT.min, max: PORT.max, value: 'P', help: 'embedded PostgreSQL port (default 5433, or a free port if 5433 is taken)' },
     'orders-workers': { type: 'int', min: 0, max: 16, default: 1, value: 'N', help: 'order workers carrying orders from Redis into PostgreSQL (0 = none: orders stay in Redis)' },
-    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis and PostgreSQL data, logs, nginx files); refused while children of a crashed up still run' },
+    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis and PostgreSQL data — as root also /var/lib/ticket-spike/<hash> — logs, nginx files); refused while children of a crashed up still run or a PostgreSQL uses the data' },
     'var-dir': { type: 'text', env: 'TICKET_SPIKE_VAR', value: 'DIR', help: 'runtime files (default <project>/var)' },
     'demo-total': { type: 'int', min: 1, max: 100_000_000, default: 10_000, help: 'tickets in the demo sale when it is created' },
     'nginx-workers': { type: 'int', min: 1, max: 64, help: 'nginx worker_processes (default min(2, cores))' },

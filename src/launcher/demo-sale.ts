@@ -2,6 +2,7 @@ import { connectRedisReady } from '../redis/connection.js';
 import { SaleEngine } from '../sale/engine.js';
 import type { SaleConfig } from '../sale/types.js';
 import { LaunchError } from './errors.js';
+import { redactUrl } from '../store/connection.js';
 
 /**
  * The sale `up` makes so the article's `ab -n 10000 -c 100 http://127.0.0.1:8080/buy/ticket` works as
@@ -16,7 +17,7 @@ export async function ensureDemoSale(redisUrl: string, config: SaleConfig = DEMO
   try {
     redis = await connectRedisReady(redisUrl, { name: 'ticket-spike-up', readyTimeoutMs: 10_000, commandTimeoutMs: 5000 });
   } catch (err) {
-    throw new LaunchError('DEMO_SALE', `cannot reach Redis at ${redisUrl} to create the demo sale: ${(err as Error).message}`);
+    throw new LaunchError('DEMO_SALE', `cannot reach Redis at ${redactUrl(redisUrl)} to create the demo sale: ${(err as Error).message}`);
   }
   try {
     return await new SaleEngine(redis).createSale(config);

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_SALE, ensureDemoSale } from './demo-sale.js';
 import { embeddedPostgresSpec, migrateDatabase, postgresUrl, preparePostgres } from './embedded-postgres.js';
-import { embeddedRedisSpec } from './embedded-redis.js';
+import { freshPostgres } from './postgres-data.js';
+import { embeddedRedisSpec, embeddedRedisUrl, redisPassword } from './embedded-redis.js';
 import { LaunchError } from './errors.js';
 import type { Logger } from './log.js';
 import { nginxSpec, readNginxTemplate, renderNginxConf, testNginxConf, writeNginxConf } from './nginx.js';
@@ -107,6 +108,8 @@ export class Launcher {
     // 1. The lock first: a second `up` on the same var dir must not touch anything (not even --fresh).
     const previous = acquireUpLock(this.varDir, this.state);
     this.locked = true;
+    // Private: Redis's data and password, PostgreSQL's password, up.json (the admin token, both URLs), the logs.
+    chmodSync(this.varDir, 0o700);
 
     // 2. What a crashed earlier `up` left running: stopped (or, with --fresh, refused) before anything in
     // the var dir is touched.
@@ -131,18 +134,24 @@ export class Launcher {
     await assertPortsFree(claims, foreignHint(recovery?.foreign ?? []));
     this.checkpoint();
 
-    // 5. Only now the var dir: --fresh empties it; the watchdog stops Redis and nginx should `up` die.
-    if (o.fresh) wipeVarDir(this.varDir, this.log);
+    // 5. Only now the var dir: --fresh empties it (not while a PostgreSQL uses its data); the order store's data dir
+    // is checked (refused before any child starts) or made (initdb); the watchdog stops the children should `up` die.
+    if (o.fresh) {
+      freshPostgres(this.varDir, this.log);
+      wipeVarDir(this.varDir, this.log);
+    }
+    const prepared = pgBin !== undefined ? preparePostgres(this.varDir, pgBin.initdb, this.log) : undefined;
     const logs = join(this.varDir, 'logs');
-    mkdirSync(logs, { recursive: true });
+    mkdirSync(logs, { recursive: true, mode: 0o700 });
     await this.startChild(this.supervise('watchdog', watchdogSpec(this.projectRoot, process.pid, this.varDir, join(logs, 'watchdog.log')), {}));
     this.checkpoint();
 
     // 6. Redis.
     if (redisBin !== undefined && redisPort !== undefined) {
       this.redisDataDir = join(this.varDir, 'redis');
-      this.redisUrl = `redis://127.0.0.1:${redisPort}`;
-      const spec = embeddedRedisSpec({ binary: redisBin, port: redisPort, dataDir: this.redisDataDir, logFile: join(logs, 'redis.log') });
+      const password = redisPassword(this.varDir);
+      this.redisUrl = embeddedRedisUrl(redisPort, password);
+      const spec = embeddedRedisSpec({ binary: redisBin, port: redisPort, dataDir: this.redisDataDir, logFile: join(logs, 'redis.log'), password });
       await this.startChild(this.supervise('redis', spec, {}));
     } else {
       this.redisUrl = o.redisUrl as string;
@@ -150,9 +159,8 @@ export class Launcher {
     this.update({ redisUrl: this.redisUrl, redisDataDir: this.redisDataDir, adminToken: this.adminToken });
     this.checkpoint();
 
-    // 6b. PostgreSQL, the order store: initdb once under var/postgres, then the migrations.
-    if (pgBin !== undefined && pgPort !== undefined) {
-      const prepared = preparePostgres(this.varDir, pgBin.initdb, this.log);
+    // 6b. PostgreSQL, the order store (its data dir prepared in 5), then the migrations.
+    if (pgBin !== undefined && pgPort !== undefined && prepared !== undefined) {
       this.postgresDataDir = prepared.dataDir;
       this.databaseUrl = postgresUrl(pgPort, prepared.password);
       const spec = embeddedPostgresSpec({ binary: pgBin.postgres, port: pgPort, prepared, logFile: join(logs, 'postgres.log') });
@@ -245,8 +253,6 @@ export class Launcher {
     }
   }
 
-
-
   private update(patch: Partial<UpState>): void {
     this.state = { ...this.state, ...patch };
     if (this.locked && !this.stopRequested) writeUpState(this.varDir, this.state);
@@ -289,5 +295,4 @@ export class Launcher {
       tokenGenerated: this.tokenGenerated,
     });
   }
-
 }

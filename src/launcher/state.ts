@@ -123,7 +123,7 @@ export function readUpStateIn(varDir: string): UpState | undefined {
  */
 export function acquireUpLock(varDir: string, initial: UpState): UpState | undefined {
   let previous: UpState | undefined;
-  mkdirSync(varDir, { recursive: true });
+  mkdirSync(varDir, { recursive: true, mode: 0o700 });
   const file = stateFilePath(varDir);
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;

@@ -5,6 +5,7 @@ import type { UpOptions } from './options.js';
 import { STATE_FILE } from './state.js';
 import { childrenOf, type ChildRecord, type ChildRole } from './children.js';
 import { PASSWORD_FILE } from './embedded-postgres.js';
+import { REDIS_PASSWORD_FILE } from './embedded-redis.js';
 import { rangesContain } from '../rules/address-ranges.js';
 
 /** What the summary `up` prints once everything runs is made of. */
@@ -37,9 +38,12 @@ export function upSummary(f: SummaryFacts): string {
     '',
     `  nginx   ${url}   pid ${pid('nginx')}   conf ${join(f.varDir, 'nginx', 'nginx.conf')}`,
     ...f.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${pid('node', n.id)}  threads ${o.threads}`),
-    f.embeddedRedis
-      ? `  redis   ${withoutPassword(f.redisUrl)}  pid ${pid('redis')}  data ${f.redisDataDir} (AOF, appendfsync always)`
-      : `  redis   ${withoutPassword(f.redisUrl)} (external, not supervised)`,
+    ...(f.embeddedRedis
+      ? [
+          `  redis   ${withoutPassword(f.redisUrl)}  pid ${pid('redis')}  data ${f.redisDataDir} (AOF, appendfsync always)`,
+          `          password in ${join(f.varDir, REDIS_PASSWORD_FILE)} and ${join(f.varDir, STATE_FILE)} (redisUrl), both mode 0600; redis-cli: REDISCLI_AUTH=$(cat ${join(f.varDir, REDIS_PASSWORD_FILE)})`,
+        ]
+      : [`  redis   ${withoutPassword(f.redisUrl)} (external, not supervised)`]),
     ...(f.embeddedPostgres
       ? [
           `  postgres ${withoutPassword(f.databaseUrl)}  pid ${pid('postgres')}  data ${f.postgresDataDir} (fsync on; orders' system of record)`,

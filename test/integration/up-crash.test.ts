@@ -3,7 +3,7 @@
 // the watchdog died too is never wiped by `up --fresh` while it runs — the next plain `up` stops it gracefully,
 // says so, and starts on the same data. A worker that cannot notice its up is gone is made with SIGSTOP.
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +11,7 @@ import { inspectChildren, recordedChildren } from '../../src/launcher/leftovers.
 import type { ChildRole } from '../../src/launcher/children.js';
 import type { UpState } from '../../src/launcher/state.js';
 import { freePort } from '../helpers/free-port.js';
-import { alive, descendants, hammer, UpProcess } from '../helpers/up-process.js';
+import { alive, descendants, hammer, removeVarDir, UpProcess } from '../helpers/up-process.js';
 
 const varDir = mkdtempSync(join(tmpdir(), 'ts-up-crash-'));
 /** Every state seen, so the teardown can stop whatever a failed assertion left running (by pid + cmdline). */
@@ -20,7 +20,7 @@ const states: UpState[] = [];
 t.teardown(() => {
   // Each child leads its own process group (spawned detached): the group takes nginx's workers along.
   for (const s of states) for (const r of inspectChildren(recordedChildren(s)).ours) for (const p of [-r.pid, r.pid]) killQuietly(p);
-  rmSync(varDir, { recursive: true, force: true });
+  removeVarDir(varDir);
 });
 
 function killQuietly(pid: number): void {

@@ -5,6 +5,7 @@ import type { UpOptions } from '../../src/launcher/options.js';
 import { upSummary, withoutPassword, type SummaryFacts } from '../../src/launcher/summary.js';
 
 const PASSWORD = 'Zq9-s3cr3t_Pw';
+const REDIS_PASSWORD = 'Rd7_s3cr3t-Pw0rd';
 
 function options(argv: string[] = []): UpOptions {
   const parsed = parseUpArgs(argv, {}, 2);
@@ -28,7 +29,7 @@ function facts(patch: Partial<SummaryFacts> = {}): SummaryFacts {
     ],
     embeddedRedis: true,
     embeddedPostgres: true,
-    redisUrl: 'redis://127.0.0.1:6380',
+    redisUrl: `redis://:${REDIS_PASSWORD}@127.0.0.1:6380`,
     redisDataDir: '/srv/ts/var/redis',
     databaseUrl: `postgresql://postgres:${PASSWORD}@127.0.0.1:5433/postgres`,
     postgresDataDir: '/srv/ts/var/postgres',
@@ -47,11 +48,17 @@ t.test('the embedded PostgreSQL: its URL with the password masked, and where the
   t.match(text, /Admin token \(generated; set ADMIN_TOKEN to choose one\): admin-token-shown/, 'the admin token is printed, as before: the operator needs it for the dashboard');
 });
 
+t.test('the embedded Redis: its URL with the password masked, and where the password is kept', async (t) => {
+  const text = upSummary(facts());
+  t.notOk(text.includes(REDIS_PASSWORD), 'the password is not printed');
+  t.match(text, /redis   redis:\/\/:\*\*\*@127\.0\.0\.1:6380  pid 11 /, 'the URL, masked');
+  t.match(text, /password in \/srv\/ts\/var\/redis\.password and \/srv\/ts\/var\/up\.json \(redisUrl\), both mode 0600/, 'where it is');
+});
+
 t.test("every child's pid comes from up.json's children", async (t) => {
   const text = upSummary(facts());
   t.match(text, /nginx   http:\/\/127\.0\.0\.1:8080   pid 10 /);
   t.match(text, /node-1    http:\/\/127\.0\.0\.1:3001  weight 1  pid 14 /);
-  t.match(text, /redis   redis:\/\/127\.0\.0\.1:6380  pid 11 /);
   t.match(text, /orders  2 workers \(pid 15, 16\)/);
   t.match(text, /watchdog pid 13:/);
   t.match(upSummary(facts({ children: [] })), /orders  0 workers \(pid -\)[^\n]*\n[^\n]*watchdog pid -:/, 'none running: no pid');

@@ -5,6 +5,7 @@ import { createLogger } from '../../log/logger.js';
 import { createMetricsBuffer } from '../../metrics/layout.js';
 import { createMetricsRegistry } from '../../metrics/registry.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
+import { redactUrl } from '../../store/connection.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
 import { OrdersSeen } from '../../sale/orders-seen.js';
@@ -251,7 +252,8 @@ export async function runNode(config: NodeConfig): Promise<number> {
     const onRefreshError = onLoopError('sale refresh');
     refreshTimer = setInterval(() => void loadAll().catch(onRefreshError), config.refreshMs);
   }
-  log.info({ port: config.port, threads: config.threads, redis: config.redisUrl, sales: registry.list().length }, 'node listening');
+  // The URL may carry Redis's password (up's embedded Redis has one): never in the log.
+  log.info({ port: config.port, threads: config.threads, redis: redactUrl(config.redisUrl), sales: registry.list().length }, 'node listening');
   if (config.parentPid !== null) {
     // The same path as a SIGTERM from `up` (drain, then exit 0): the handler below is installed by then.
     watchParent(config.parentPid, (why) => {
