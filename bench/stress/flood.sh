@@ -49,7 +49,14 @@ stop_up() {
   kill -KILL "$UP_PID" 2>/dev/null || true
   UP_PID=""
 }
-cleanup() { stop_up; rm -rf "$WORK"; }
+cleanup() {
+  stop_up
+  # As root up keeps PostgreSQL's data outside the var dir (var/postgres is a link): remove that too.
+  local outside
+  outside=$(readlink "$WORK/var/postgres" 2>/dev/null || true)
+  [ -n "$outside" ] && rm -rf "$(dirname "$outside")"
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 npx tsc -b >/dev/null

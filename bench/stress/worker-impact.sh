@@ -25,7 +25,7 @@ cleanup() {
     for _ in $(seq 300); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$UP_PID" 2>/dev/null || true
   fi
-  # As root with this 0700 temp dir, up keeps PostgreSQL's data outside it (var/postgres is a link): remove that too.
+  # As root up keeps PostgreSQL's data outside the var dir (var/postgres is a link): remove that too.
   local outside
   outside=$(readlink "$WORK/var/postgres" 2>/dev/null || true)
   [ -n "$outside" ] && rm -rf "$(dirname "$outside")"
@@ -50,10 +50,11 @@ WRK_DELAY_MS=$DELAY_MS wrk -t1 -c"$CONNECTIONS" -d3s -s bench/stress/new-user.lu
 phase() { # name
   WRK_DELAY_MS=$DELAY_MS wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/stress/new-user.lua "http://127.0.0.1:$PORT" -- IMPACT >"$WORK/$1.txt"
 }
-STATUS_ARGS=(--redis "$(node -e "console.log(require('$WORK/var/up.json').redisUrl)")" --database "$(node -e "console.log(require('$WORK/var/up.json').databaseUrl)")" --sale IMPACT)
+# orders status finds up's Redis and PostgreSQL through its up.json (both URLs carry a password: never as flags).
+orders_status() { TICKET_SPIKE_VAR="$WORK/var" node dist/src/cli/main.js orders status --sale IMPACT; }
 caught_up() { # waits (at most 60 s) until the worker has nothing pending or unread: phases compare steady states
   for _ in $(seq 600); do
-    node dist/src/cli/main.js orders status "${STATUS_ARGS[@]}" 2>/dev/null | grep -q 'pending 0, unread 0' && return 0
+    orders_status 2>/dev/null | grep -q 'pending 0, unread 0' && return 0
     sleep 0.1
   done
   echo "worker did not catch up" >&2
@@ -68,7 +69,7 @@ for r in $(seq "$ROUNDS"); do
   caught_up
   phase "running$r"
 done
-node dist/src/cli/main.js orders status "${STATUS_ARGS[@]}" >"$WORK/status.txt" 2>&1 || true
+orders_status >"$WORK/status.txt" 2>&1 || true
 
 node - "$WORK" "$OUT" "$ROUNDS" "$RATE" "$CONNECTIONS" "$DURATION" <<'JS'
 const fs = require('fs');

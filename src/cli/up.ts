@@ -25,7 +25,7 @@ export const UP_COMMAND = {
     database: { type: 'text', env: 'DATABASE_URL', value: 'URL', check: checkDatabaseUrl, url: 'may-carry-password', help: 'use this PostgreSQL (order store) instead of the embedded one; not supervised' },
     'postgres-port': { type: 'int', min: PORT.min, max: PORT.max, value: 'P', help: 'embedded PostgreSQL port (default 5433, or a free port if 5433 is taken)' },
     'orders-workers': { type: 'int', min: 0, max: 16, default: 1, value: 'N', help: 'order workers carrying orders from Redis into PostgreSQL (0 = none: orders stay in Redis)' },
-    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis and PostgreSQL data, logs, nginx files); refused while children of a crashed up still run' },
+    fresh: { type: 'flag', help: 'start from an empty var dir (removes Redis and PostgreSQL data — as root also /var/lib/ticket-spike/<hash> — logs, nginx files); refused while children of a crashed up still run or a PostgreSQL uses the data' },
     'var-dir': { type: 'text', env: 'TICKET_SPIKE_VAR', value: 'DIR', help: 'runtime files (default <project>/var)' },
     'demo-total': { type: 'int', min: 1, max: 100_000_000, default: 10_000, help: 'tickets in the demo sale when it is created' },
     'nginx-workers': { type: 'int', min: 1, max: 64, help: 'nginx worker_processes (default min(2, cores))' },
@@ -47,9 +47,9 @@ export const UP_COMMAND = {
 from another machine add its address there. Behind a load balancer or CDN every buyer arrives from its address:
 name it with --trusted-proxy (e.g. --trusted-proxy 10.0.0.0/8), or all buyers share one limit.
 Env: ADMIN_TOKEN (made and printed when unset), LOG_LEVEL.
-Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain), Redis and PostgreSQL, and removes <var>/up.json.
-If up dies, the nodes exit by themselves and a watchdog stops nginx, Redis and PostgreSQL; the next up stops what is
-still left (checked by pid and command line) and keeps the data.`,
+Ctrl-C (SIGINT) or SIGTERM stops nginx, the nodes (they drain), the order workers (their last batch), Redis and
+PostgreSQL, and removes <var>/up.json. If up dies, the nodes and workers exit by themselves and a watchdog stops the
+rest; the next up stops what is still left (checked by pid and command line) and keeps the data.`,
 } as const satisfies CommandSpec;
 
 export const UP_HELP = helpText(UP_COMMAND);
@@ -122,7 +122,7 @@ export async function runUp(argv: string[], env: NodeJS.ProcessEnv): Promise<num
   let launcher: Launcher | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (launcher === undefined) return;
-    process.stderr.write(`ticket-spike up: ${sig}: stopping nginx, the nodes, Redis and PostgreSQL...\n`);
+    process.stderr.write(`ticket-spike up: ${sig}: stopping nginx, the nodes, the order workers, Redis and PostgreSQL...\n`);
     launcher.interrupt();
     stopRequested();
   };

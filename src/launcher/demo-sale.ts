@@ -5,6 +5,7 @@ import { createPool } from '../store/connection.js';
 import { OrderStore } from '../store/order-store.js';
 import type { SaleConfig } from '../sale/types.js';
 import { LaunchError } from './errors.js';
+import { redactUrl } from '../store/connection.js';
 
 /**
  * The sale `up` makes so the article's `ab -n 10000 -c 100 http://127.0.0.1:8080/buy/ticket` works as
@@ -22,7 +23,7 @@ export async function ensureDemoSale(redisUrl: string, config: SaleConfig = DEMO
   try {
     redis = await connectRedisReady(redisUrl, { name: 'ticket-spike-up', readyTimeoutMs: 10_000, commandTimeoutMs: 5000 });
   } catch (err) {
-    throw new LaunchError('DEMO_SALE', `cannot reach Redis at ${redisUrl} to create the demo sale: ${(err as Error).message}`);
+    throw new LaunchError('DEMO_SALE', `cannot reach Redis at ${redactUrl(redisUrl)} to create the demo sale: ${(err as Error).message}`);
   }
   const pool = databaseUrl === undefined || databaseUrl === '' ? null : createPool(databaseUrl, { max: 1, name: 'ticket-spike-up' });
   try {

@@ -1,19 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createPool, databaseReady } from '../store/connection.js';
 import { migrate, type MigrateResult } from '../store/migrations.js';
 import { LaunchError } from './errors.js';
 import type { Logger } from './log.js';
 import { waitUntil } from './probe.js';
+import { contents, isRoot, locateCluster } from './postgres-data.js';
 import type { ChildSpec } from './supervisor.js';
 
 /** PostgreSQL refuses to run as root; as root, `up` runs it as this system user (made by the Debian package). */
 export const SERVER_USER = 'postgres';
 export const PASSWORD_FILE = 'postgres.password';
-
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 function serverUser(): { uid: number; gid: number } | undefined {
   if (!isRoot()) return undefined;
@@ -40,81 +39,57 @@ export interface PreparedPostgres {
 }
 
 /**
- * The cluster under <var>/postgres, made once by initdb: scram-sha-256 for every connection, the password
- * generated and kept in <var>/postgres.password (mode 0600). As root the data dir belongs to `postgres`, and
- * the var dir gets o+x (search only: its files keep their modes) so that user can reach it.
+ * The cluster, made once by initdb: scram-sha-256 for every connection, the password generated and kept in
+ * <var>/postgres.password (mode 0600). Where it lives: `locateCluster`. A directory that holds a cluster is used
+ * as it is — never deleted, never made again (`--fresh` alone starts over: `freshPostgres`); initdb runs only
+ * where there is nothing, into a scratch directory renamed into place once complete, so a directory at the data
+ * path is always a whole cluster (an interrupted initdb leaves only the scratch, removed at the next try).
  */
 export function preparePostgres(varDir: string, initdb: string, log: Logger): PreparedPostgres {
   const passwordFile = join(varDir, PASSWORD_FILE);
   const user = serverUser();
-  if (user !== undefined) {
-    const mode = statSync(varDir).mode & 0o777;
-    if ((mode & 0o001) === 0) chmodSync(varDir, mode | 0o001);
-  }
-  const dataDir = serverDataDir(varDir, user);
-  if (existsSync(join(dataDir, 'PG_VERSION'))) {
+  const dataDir = locateCluster(varDir, user, log);
+  const found = contents(dataDir);
+  if (found === 'cluster') {
     if (!existsSync(passwordFile)) {
-      throw new LaunchError('START_FAILED', `${dataDir} exists but ${passwordFile} is gone: the embedded PostgreSQL cannot be reached; start over with --fresh (its orders are lost) or restore the file`);
+      throw new LaunchError('START_FAILED', `${dataDir} exists but ${passwordFile} is gone: the embedded PostgreSQL cannot be reached; restore the file, or start over with --fresh (its orders are lost)`);
     }
     return { dataDir, password: readFileSync(passwordFile, 'utf8').trim(), created: false, user };
   }
-  // A half-made cluster (initdb died) is made again.
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { mode: 0o700, recursive: true });
+  if (found === 'other') {
+    throw new LaunchError(
+      'DATA_GUARDED',
+      `${dataDir} holds files but no PG_VERSION, so it is no PostgreSQL cluster up can start, and up deletes nothing there: ` +
+        `restore its PG_VERSION if it is the cluster, or move it away; --fresh deletes it (when no PostgreSQL uses it)`,
+    );
+  }
+  const scratch = `${dataDir}.initdb`;
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { mode: 0o700, recursive: true });
   const password = randomBytes(18).toString('base64url');
   writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
-  // initdb reads the superuser's password from a file: one the server user can read, inside its own dir.
-  const pwfile = join(dataDir, '..', `.postgres-pw-${process.pid}`);
-  mkdirSync(join(dataDir, '..'), { recursive: true });
+  // initdb reads the superuser's password from a file: one the server user can read, beside the data dir.
+  const pwfile = join(dirname(dataDir), `.postgres-pw-${process.pid}`);
   writeFileSync(pwfile, password + '\n', { mode: 0o600 });
   if (user !== undefined) {
-    chownSync(dataDir, user.uid, user.gid);
+    chownSync(scratch, user.uid, user.gid);
     chownSync(pwfile, user.uid, user.gid);
   }
   log.info({ dataDir }, 'initdb: making the embedded PostgreSQL cluster');
-  const argv = [...asServer(user), initdb, '-D', dataDir, '-U', 'postgres', '--pwfile', pwfile, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C'];
+  const argv = [...asServer(user), initdb, '-D', scratch, '-U', 'postgres', '--pwfile', pwfile, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C'];
   const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 120_000 });
   rmSync(pwfile, { force: true });
   if (result.status !== 0) {
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
     throw new LaunchError('START_FAILED', `initdb failed (exit ${result.status ?? result.signal}): ${(result.stderr || result.stdout || String(result.error)).trim().slice(-600)}`);
   }
+  // Over nothing or an empty directory (rename(2) replaces an empty one): never over a cluster.
+  renameSync(scratch, dataDir);
   return { dataDir, password, created: true, user };
 }
 
-/**
- * Where the cluster lives: <var>/postgres, unless (as root) the server user cannot reach the var dir — a
- * project under /root (0700) — then under /var/lib/ticket-spike/<hash of the var dir>, with <var>/postgres a
- * symlink to it, so the data still goes with the var dir (and --fresh, which removes the link, starts over).
- */
-function serverDataDir(varDir: string, user: { uid: number; gid: number } | undefined): string {
-  const inVar = join(varDir, 'postgres');
-  if (user === undefined || canReach(varDir, user)) return inVar;
-  const outside = join(OUTSIDE_ROOT, createHash('sha256').update(varDir).digest('hex').slice(0, 16), 'postgres');
-  let linked = false;
-  try {
-    linked = readlinkSync(inVar) === outside;
-  } catch {
-    linked = false;
-  }
-  if (!linked) {
-    // First start, or after --fresh: a cluster left at the outside path belongs to no var dir any more.
-    rmSync(join(outside, '..'), { recursive: true, force: true });
-    rmSync(inVar, { recursive: true, force: true });
-    mkdirSync(join(outside, '..'), { recursive: true, mode: 0o755 });
-    symlinkSync(outside, inVar);
-  }
-  return outside;
-}
-
-const OUTSIDE_ROOT = '/var/lib/ticket-spike';
 /** nice(1) level of the work behind the sale on a shared machine: PostgreSQL and the order workers. */
 export const BACKGROUND_NICE = 10;
-
-function canReach(dir: string, user: { uid: number; gid: number }): boolean {
-  const argv = [...asServer(user), 'test', '-x', dir];
-  return spawnSync(argv[0], argv.slice(1)).status === 0;
-}
 
 export function postgresUrl(port: number, password: string): string {
   return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;

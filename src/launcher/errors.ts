@@ -10,7 +10,9 @@ export type LaunchErrorCode =
   | 'NGINX_CONFIG'
   | 'START_FAILED'
   | 'DEMO_SALE'
-  | 'LEFTOVERS_ALIVE';
+  | 'LEFTOVERS_ALIVE'
+  /** A PostgreSQL data directory up will not touch: a changed or broken link, files that are no cluster, one in use. */
+  | 'DATA_GUARDED';
 
 export class LaunchError extends Error {
   override readonly name = 'LaunchError';

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_SALE, ensureDemoSale } from './demo-sale.js';
 import { embeddedPostgresSpec, migrateDatabase, postgresUrl, preparePostgres } from './embedded-postgres.js';
-import { embeddedRedisSpec } from './embedded-redis.js';
+import { freshPostgres } from './postgres-data.js';
+import { embeddedRedisSpec, embeddedRedisUrl, redisPassword } from './embedded-redis.js';
 import { LaunchError } from './errors.js';
 import type { Logger } from './log.js';
 import { nginxSpec, readNginxTemplate, renderNginxConf, testNginxConf, writeNginxConf } from './nginx.js';
@@ -14,9 +15,10 @@ import type { UpOptions } from './options.js';
 import { anyFreePort, assertPortsFree, isPortFree, type PortClaim } from './ports.js';
 import { ensureBinary } from './prereqs.js';
 import { foreignHint, recoverFromCrash } from './recover.js';
+import { stopRanks, type ChildRecord, type ChildRole, type RoleFields } from './children.js';
 import { acquireUpLock, releaseUpLock, wipeVarDir, writeUpState, type UpState } from './state.js';
 import { upSummary } from './summary.js';
-import { ChildStartError, killGroup, SupervisedChild } from './supervisor.js';
+import { ChildStartError, killGroup, SupervisedChild, type ChildSpec } from './supervisor.js';
 import { watchdogSpec } from './watchdog.js';
 
 export class Interrupted extends Error {
@@ -27,19 +29,17 @@ export class Interrupted extends Error {
  * One `ticket-spike up`: take the lock (<var>/up.json), stop what a crashed earlier `up` left running,
  * check the ports, and only then touch the var dir (--fresh) and start the watchdog, Redis (embedded unless
  * an URL is given), PostgreSQL (embedded unless DATABASE_URL; migrated), the demo sale, the nodes and nginx in
- * front; supervise until stop() — which ends nginx first (no new buyers), then the nodes (they drain), then
- * Redis and PostgreSQL, and removes up.json. Every child is in
- * up.json with its pid and cmdline as soon as it runs; if `up` dies, the nodes notice their parent is gone
- * and the watchdog stops nginx, Redis and PostgreSQL.
+ * front, the order workers; supervise until stop() — which ends them in the order of src/launcher/children.ts
+ * (nginx first: no new buyers; the nodes: they drain; the workers: their last batch; Redis and PostgreSQL) and
+ * removes up.json. Every child is in up.json's `children` with its pid and cmdline as soon as it runs; if `up`
+ * dies, the nodes and workers notice their parent is gone and the watchdog stops whatever still runs.
  */
 export class Launcher {
   readonly varDir: string;
-  private redis: SupervisedChild | undefined;
-  private postgres: SupervisedChild | undefined;
-  private readonly nodes = new Map<string, SupervisedChild>();
-  private nginx: SupervisedChild | undefined;
-  private watchdog: SupervisedChild | undefined;
-  private readonly workers: SupervisedChild[] = [];
+  /** Every child, in start order, with its role. */
+  private readonly running: { role: ChildRole; child: SupervisedChild }[] = [];
+  /** up.json's `children`: by name, in start order; undefined while that child is down (waiting for its restart). */
+  private readonly records = new Map<string, ChildRecord | undefined>();
   private state: UpState;
   private locked = false;
   private stopRequested = false;
@@ -63,7 +63,7 @@ export class Launcher {
     const token = options.adminToken;
     this.tokenGenerated = token === undefined || token === '';
     this.adminToken = this.tokenGenerated ? randomBytes(24).toString('base64url') : (token as string);
-    this.state = { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), varDir };
+    this.state = { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), varDir, children: [] };
   }
 
   get adminTokenGenerated(): boolean {
@@ -79,13 +79,28 @@ export class Launcher {
     if (this.stopRequested) throw new Interrupted('interrupted during start');
   }
 
-  private children(): SupervisedChild[] {
-    return [this.nginx, ...this.nodes.values(), ...this.workers, this.redis, this.postgres, this.watchdog].filter((c): c is SupervisedChild => c !== undefined);
+  /**
+   * A child of this role, supervised, recorded in up.json's `children` with its pid and cmdline at every (re)start
+   * and dropped from it while it is down. Not started yet: startChild does that.
+   */
+  private supervise<R extends ChildRole>(role: R, spec: ChildSpec, fields: RoleFields[R]): SupervisedChild {
+    const name = spec.name;
+    const child = new SupervisedChild(spec, this.log, (pid) => {
+      const record = pid === undefined ? undefined : ({ role, name, pid, cmdlineHas: spec.cmdlineHas ?? [], upPid: process.pid, ...fields } as ChildRecord);
+      this.records.set(name, record);
+      this.update({ children: [...this.records.values()].filter((r): r is ChildRecord => r !== undefined) });
+    });
+    this.running.push({ role, child });
+    return child;
+  }
+
+  private childrenOf(role: ChildRole): SupervisedChild[] {
+    return this.running.filter((r) => r.role === role).map((r) => r.child);
   }
 
   /** Synchronous last resort (process 'exit'): SIGKILL every child's process group. */
   killAllNow(): void {
-    for (const child of this.children()) killGroup(child.pid, 'SIGKILL');
+    for (const { child } of this.running) killGroup(child.pid, 'SIGKILL');
   }
 
   async start(): Promise<void> {
@@ -93,6 +108,8 @@ export class Launcher {
     // 1. The lock first: a second `up` on the same var dir must not touch anything (not even --fresh).
     const previous = acquireUpLock(this.varDir, this.state);
     this.locked = true;
+    // Private: Redis's data and password, PostgreSQL's password, up.json (the admin token, both URLs), the logs.
+    chmodSync(this.varDir, 0o700);
 
     // 2. What a crashed earlier `up` left running: stopped (or, with --fresh, refused) before anything in
     // the var dir is touched.
@@ -117,36 +134,37 @@ export class Launcher {
     await assertPortsFree(claims, foreignHint(recovery?.foreign ?? []));
     this.checkpoint();
 
-    // 5. Only now the var dir: --fresh empties it; the watchdog stops Redis and nginx should `up` die.
-    if (o.fresh) wipeVarDir(this.varDir, this.log);
+    // 5. Only now the var dir: --fresh empties it (not while a PostgreSQL uses its data); the order store's data dir
+    // is checked (refused before any child starts) or made (initdb); the watchdog stops the children should `up` die.
+    if (o.fresh) {
+      freshPostgres(this.varDir, this.log);
+      wipeVarDir(this.varDir, this.log);
+    }
+    const prepared = pgBin !== undefined ? preparePostgres(this.varDir, pgBin.initdb, this.log) : undefined;
     const logs = join(this.varDir, 'logs');
-    mkdirSync(logs, { recursive: true });
-    const watchdog = watchdogSpec(this.projectRoot, process.pid, this.varDir, join(logs, 'watchdog.log'));
-    this.watchdog = new SupervisedChild(watchdog, this.log, (pid) => this.update({ watchdogPid: pid, watchdogCmdlineHas: watchdog.cmdlineHas }));
-    await this.startChild(this.watchdog);
+    mkdirSync(logs, { recursive: true, mode: 0o700 });
+    await this.startChild(this.supervise('watchdog', watchdogSpec(this.projectRoot, process.pid, this.varDir, join(logs, 'watchdog.log')), {}));
     this.checkpoint();
 
     // 6. Redis.
     if (redisBin !== undefined && redisPort !== undefined) {
       this.redisDataDir = join(this.varDir, 'redis');
-      this.redisUrl = `redis://127.0.0.1:${redisPort}`;
-      const spec = embeddedRedisSpec({ binary: redisBin, port: redisPort, dataDir: this.redisDataDir, logFile: join(logs, 'redis.log') });
-      this.redis = new SupervisedChild(spec, this.log, (pid) => this.update({ redisPid: pid, redisCmdlineHas: spec.cmdlineHas }));
-      await this.startChild(this.redis);
+      const password = redisPassword(this.varDir);
+      this.redisUrl = embeddedRedisUrl(redisPort, password);
+      const spec = embeddedRedisSpec({ binary: redisBin, port: redisPort, dataDir: this.redisDataDir, logFile: join(logs, 'redis.log'), password });
+      await this.startChild(this.supervise('redis', spec, {}));
     } else {
       this.redisUrl = o.redisUrl as string;
     }
     this.update({ redisUrl: this.redisUrl, redisDataDir: this.redisDataDir, adminToken: this.adminToken });
     this.checkpoint();
 
-    // 6b. PostgreSQL, the order store: initdb once under var/postgres, then the migrations.
-    if (pgBin !== undefined && pgPort !== undefined) {
-      const prepared = preparePostgres(this.varDir, pgBin.initdb, this.log);
+    // 6b. PostgreSQL, the order store (its data dir prepared in 5), then the migrations.
+    if (pgBin !== undefined && pgPort !== undefined && prepared !== undefined) {
       this.postgresDataDir = prepared.dataDir;
       this.databaseUrl = postgresUrl(pgPort, prepared.password);
       const spec = embeddedPostgresSpec({ binary: pgBin.postgres, port: pgPort, prepared, logFile: join(logs, 'postgres.log') });
-      this.postgres = new SupervisedChild(spec, this.log, (pid) => this.update({ postgresPid: pid, postgresCmdlineHas: spec.cmdlineHas }));
-      await this.startChild(this.postgres);
+      await this.startChild(this.supervise('postgres', spec, {}));
     } else {
       this.databaseUrl = o.databaseUrl as string;
     }
@@ -165,9 +183,8 @@ export class Launcher {
     const ticketKeysDir = join(this.varDir, 'ticket-keys');
     if (ensureKeyDir(ticketKeysDir)) this.log.info({ dir: ticketKeysDir }, 'made the e-ticket signing key');
     const totalWeight = o.weights.reduce((a, b) => a + b, 0);
-    const nodeInfo: NonNullable<UpState['nodes']> = this.plan.map((n) => ({ id: n.id, port: n.port, weight: n.weight }));
-    this.update({ nodes: nodeInfo, defaultSale: DEMO_SALE.id });
-    for (const [i, n] of this.plan.entries()) {
+    this.update({ defaultSale: DEMO_SALE.id });
+    for (const n of this.plan) {
       const spec = nodeSpec({
         projectRoot: this.projectRoot,
         node: n,
@@ -183,21 +200,17 @@ export class Launcher {
         parentPid: process.pid,
         ticketKeysDir,
       });
-      const child = new SupervisedChild(spec, this.log, (pid) => {
-        nodeInfo[i] = { ...nodeInfo[i], pid, cmdlineHas: spec.cmdlineHas };
-        this.update({ nodes: nodeInfo });
-      });
-      this.nodes.set(n.id, child);
+      this.supervise('node', spec, { port: n.port, weight: n.weight });
     }
-    await Promise.all([...this.nodes.values()].map((c) => this.startChild(c)));
+    await Promise.all(this.childrenOf('node').map((c) => this.startChild(c)));
     this.checkpoint();
 
     // 8b. The order workers: every order from the sales' streams into PostgreSQL (they watch this process too).
     for (let i = 0; i < o.ordersWorkers; i++) {
       const spec = ordersWorkerSpec({ projectRoot: this.projectRoot, index: i, redisUrl: this.redisUrl, databaseUrl: this.databaseUrl, logFile: join(logs, `orders-worker-${i + 1}.log`), parentPid: process.pid, ticketKeysDir });
-      this.workers.push(new SupervisedChild(spec, this.log, () => {}));
+      this.supervise('orders-worker', spec, {});
     }
-    await Promise.all(this.workers.map((w) => this.startChild(w)));
+    await Promise.all(this.childrenOf('orders-worker').map((w) => this.startChild(w)));
     this.checkpoint();
 
     // 9. nginx.
@@ -214,9 +227,7 @@ export class Launcher {
     });
     const confFile = writeNginxConf(conf, prefix);
     testNginxConf(nginxBin, prefix, confFile);
-    const nginx = nginxSpec(nginxBin, prefix, confFile, o.port, join(logs, 'nginx.log'));
-    this.nginx = new SupervisedChild(nginx, this.log, (pid) => this.update({ nginxPid: pid, nginxCmdlineHas: nginx.cmdlineHas }));
-    await this.startChild(this.nginx);
+    await this.startChild(this.supervise('nginx', nginxSpec(nginxBin, prefix, confFile, o.port, join(logs, 'nginx.log')), {}));
     this.update({ status: 'running', nginxPort: o.port, nginxUrl: `http://127.0.0.1:${o.port}` });
     this.checkpoint();
   }
@@ -242,30 +253,27 @@ export class Launcher {
     }
   }
 
-
-
   private update(patch: Partial<UpState>): void {
     this.state = { ...this.state, ...patch };
     if (this.locked && !this.stopRequested) writeUpState(this.varDir, this.state);
   }
 
   /**
-   * nginx first (QUIT: no new buyers, in-flight finish), then the nodes (SIGTERM: drain), Redis and PostgreSQL
-   * (SIGINT: fast shutdown) last, then
-   * up.json, then the watchdog (its job is done). A refused start that still knows leftovers of a crashed
-   * `up` keeps up.json: stale once we exit, it tells the next `up` what still runs.
+   * Every child but the watchdog in the stop order of src/launcher/children.ts, one rank at a time: nginx (QUIT:
+   * no new buyers, in-flight finish), the nodes (SIGTERM: drain), the order workers (SIGTERM: the batch in hand;
+   * after the nodes, so the last orders reach the stream first), Redis (SIGTERM) and PostgreSQL (SIGINT: fast
+   * shutdown); then up.json, then the watchdog (its job is done). A refused start that still knows leftovers of a
+   * crashed `up` keeps up.json: stale once we exit, it tells the next `up` what still runs.
    */
   stop(): Promise<void> {
     this.stopRequested = true;
     this.stopping ??= (async () => {
-      if (this.nginx) await this.nginx.stop();
-      await Promise.all([...this.nodes.values()].map((n) => n.stop()));
-      // The workers after the nodes (the last orders reach the stream first), before Redis and PostgreSQL.
-      await Promise.all(this.workers.map((w) => w.stop()));
-      await Promise.all([this.redis?.stop(), this.postgres?.stop()]);
+      for (const roles of stopRanks()) {
+        await Promise.all(this.running.filter((r) => r.role !== 'watchdog' && roles.includes(r.role)).map((r) => r.child.stop()));
+      }
       if (this.locked && (this.state.leftovers ?? []).length === 0) releaseUpLock(this.varDir);
       this.locked = false;
-      if (this.watchdog) await this.watchdog.stop();
+      await Promise.all(this.childrenOf('watchdog').map((w) => w.stop()));
     })();
     return this.stopping;
   }
@@ -275,16 +283,9 @@ export class Launcher {
       options: this.options,
       varDir: this.varDir,
       plan: this.plan,
-      pids: {
-        nginx: this.nginx?.pid,
-        redis: this.redis?.pid,
-        postgres: this.postgres?.pid,
-        watchdog: this.watchdog?.pid,
-        nodes: new Map([...this.nodes].map(([id, c]) => [id, c.pid])),
-        workers: this.workers.map((w) => w.pid),
-      },
-      embeddedRedis: this.redis !== undefined,
-      embeddedPostgres: this.postgres !== undefined,
+      children: this.state.children,
+      embeddedRedis: this.childrenOf('redis').length > 0,
+      embeddedPostgres: this.childrenOf('postgres').length > 0,
       redisUrl: this.redisUrl,
       redisDataDir: this.redisDataDir,
       databaseUrl: this.databaseUrl,
@@ -294,5 +295,4 @@ export class Launcher {
       tokenGenerated: this.tokenGenerated,
     });
   }
-
 }

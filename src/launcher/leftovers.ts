@@ -1,45 +1,16 @@
+import { inStopOrder, ROLES, stopRanks, type ChildRecord } from './children.js';
 import type { Logger } from './log.js';
 import { cmdlineMatches, procInfo, sendSignal, waitGone } from './proc.js';
-import type { ChildRecord, ChildRole, UpState } from './state.js';
+import type { UpState } from './state.js';
 
 /**
- * How a leftover of each kind is stopped, in this order: the watchdog first (it is stopping the others
- * already: let it finish rather than race it), nginx (no new buyers), the nodes (they drain), Redis last
- * (SIGTERM: it fsyncs the AOF and exits — every sale it recorded is there at the next start) and PostgreSQL
- * (SIGINT, its fast shutdown: a checkpoint, then exit; committed orders are in the WAL either way).
+ * Every child a state file names — its own and the leftovers it inherited — in stop order (src/launcher/children.ts
+ * ROLES): the watchdog first (it is stopping the others already: let it finish rather than race it), nginx (no new
+ * buyers), the nodes (they drain), the order workers after the nodes (they finish their batch), Redis and
+ * PostgreSQL last.
  */
-interface StopPolicy {
-  /** Time to exit without being told: a watchdog mid-cleanup, a node that saw its `up` die and drains. */
-  selfExitMs: number;
-  signal: NodeJS.Signals;
-  /** After the signal, this long before SIGKILL. */
-  timeoutMs: number;
-}
-
-const ORDER: ChildRole[] = ['watchdog', 'nginx', 'node', 'redis', 'postgres'];
-
-const POLICY: Record<ChildRole, StopPolicy> = {
-  watchdog: { selfExitMs: 20_000, signal: 'SIGTERM', timeoutMs: 2000 },
-  nginx: { selfExitMs: 0, signal: 'SIGQUIT', timeoutMs: 5000 },
-  // A node drains on its own once its `up` is gone; a SIGTERM during that drain would cut it short (a
-  // second signal means "exit now"), so it gets time first.
-  node: { selfExitMs: 3000, signal: 'SIGTERM', timeoutMs: 15_000 },
-  redis: { selfExitMs: 0, signal: 'SIGTERM', timeoutMs: 10_000 },
-  postgres: { selfExitMs: 0, signal: 'SIGINT', timeoutMs: 15_000 },
-};
-
-/** Every child a state file names (its own and the leftovers it inherited), in stop order. */
 export function recordedChildren(state: UpState): ChildRecord[] {
-  const out: ChildRecord[] = [...(state.leftovers ?? [])];
-  const add = (role: ChildRole, name: string, pid: number | undefined, cmdlineHas: string[] | undefined) => {
-    if (pid !== undefined && cmdlineHas !== undefined) out.push({ role, name, pid, cmdlineHas, upPid: state.pid });
-  };
-  add('watchdog', 'watchdog', state.watchdogPid, state.watchdogCmdlineHas);
-  add('nginx', 'nginx', state.nginxPid, state.nginxCmdlineHas);
-  for (const n of state.nodes ?? []) add('node', n.id, n.pid, n.cmdlineHas);
-  add('redis', 'redis', state.redisPid, state.redisCmdlineHas);
-  add('postgres', 'postgres', state.postgresPid, state.postgresCmdlineHas);
-  return out.sort((a, b) => ORDER.indexOf(a.role) - ORDER.indexOf(b.role));
+  return inStopOrder([...(state.leftovers ?? []), ...state.children]);
 }
 
 export interface Inspected {
@@ -64,7 +35,7 @@ type Outcome = { stopped: true; how: string } | { stopped: false; how: string; s
 
 /** Stops one leftover by its policy, never a pid that has stopped being that child. */
 async function stopOne(record: ChildRecord): Promise<Outcome> {
-  const policy = POLICY[record.role];
+  const policy = ROLES[record.role].leftover;
   const started = Date.now();
   const took = () => `${Date.now() - started} ms`;
   // Read /proc again before every signal: between two looks the pid may have exited and been reused.
@@ -80,6 +51,8 @@ async function stopOne(record: ChildRecord): Promise<Outcome> {
   const before = check();
   if (before !== undefined) return before;
   sendSignal(record.pid, policy.signal);
+  // A stopped process (SIGSTOP: a benchmark pausing the worker, a debugger) acts on the signal only once continued.
+  sendSignal(record.pid, 'SIGCONT');
   if (await waitGone(record.pid, policy.timeoutMs)) return { stopped: true, how: `${policy.signal}, gone after ${took()}` };
   const late = check();
   if (late !== undefined) return late;
@@ -92,7 +65,7 @@ async function stopOne(record: ChildRecord): Promise<Outcome> {
 
 /**
  * Stops the children a dead `up` left running — only while a pid's cmdline is still the recorded one — in
- * stop order (the nodes together), one log line each. Returns the ones that would not stop (not ours to
+ * stop order (one rank together: all nodes, all workers, Redis with PostgreSQL), one log line each. Returns the ones that would not stop (not ours to
  * signal, say): the caller must then leave the var dir alone.
  */
 export async function stopLeftovers(records: ChildRecord[], log: Logger): Promise<ChildRecord[]> {
@@ -108,7 +81,7 @@ export async function stopLeftovers(records: ChildRecord[], log: Logger): Promis
       log.error(fields, `could not stop ${what}: ${outcome.how}`);
     }
   };
-  for (const role of ORDER) await Promise.all(records.filter((r) => r.role === role).map(one));
+  for (const roles of stopRanks()) await Promise.all(records.filter((r) => roles.includes(r.role)).map(one));
   return stuck;
 }
 

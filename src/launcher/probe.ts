@@ -81,8 +81,15 @@ export function loggedReady(logFile: string, pid: number, msg: string, signal: A
   return waitUntil(() => Promise.resolve(line.test(tailFile(logFile, 64 * 1024)) || `pid ${pid} has not logged "${msg}" yet`), signal, 100);
 }
 
-/** True when something on the port answers Redis PING with +PONG (no auth). */
-export function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {
+/**
+ * True when the Redis on the port answers PING with +PONG. With a password, AUTH goes first (a Redis with
+ * requirepass answers a bare PING -NOAUTH) and must answer +OK. Commands in RESP, so no password character can
+ * split them.
+ */
+export function redisPing(port: number, host = '127.0.0.1', password?: string): Promise<boolean> {
+  const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  const request = (password !== undefined ? resp('AUTH', password) : '') + resp('PING');
+  const replies = password !== undefined ? 2 : 1;
   return new Promise((resolve) => {
     const socket = new Socket();
     let reply = '';
@@ -94,8 +101,11 @@ export function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // AUTH and PING answer one line each (+OK / +PONG, or an error: -WRONGPASS, -NOAUTH, -LOADING).
+      const lines = reply.split('\r\n');
+      if (lines.length <= replies) return;
+      done(lines[replies - 1].startsWith('+PONG') && (replies === 1 || lines[0] === '+OK'));
     });
-    socket.connect(port, host, () => socket.write('PING\r\n'));
+    socket.connect(port, host, () => socket.write(request));
   });
 }

@@ -1,7 +1,8 @@
 import { LaunchError } from './errors.js';
 import { inspectChildren, recordedChildren, reportForeign, stopLeftovers, type Inspected } from './leftovers.js';
 import type { Logger } from './log.js';
-import type { ChildRecord, UpState } from './state.js';
+import type { ChildRecord } from './children.js';
+import type { UpState } from './state.js';
 
 export interface Recovery {
   /** Recorded pids that are other programs now: left alone; named if one of them holds a port we need. */

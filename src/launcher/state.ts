@@ -3,49 +3,29 @@ import { join } from 'node:path';
 import { LaunchError } from './errors.js';
 import { resolveVarDir } from './paths.js';
 import { procInfo } from './proc.js';
+import { isRole, type ChildRecord } from './children.js';
 
-/** The kinds of child `up` runs; each has its own stop signal and order (src/launcher/leftovers.ts). */
-export type ChildRole = 'watchdog' | 'nginx' | 'node' | 'redis' | 'postgres';
-
-/**
- * One child as a later `up` or the watchdog finds it: its pid, and fragments its /proc/<pid>/cmdline must
- * show (src/launcher/proc.ts cmdlineMatches) before anything signals it — pids are recycled.
- */
-export interface ChildRecord {
-  role: ChildRole;
-  name: string;
-  pid: number;
-  cmdlineHas: string[];
-  /** The `up` that started it (a refused `up` may carry another one's leftovers forward). */
-  upPid: number;
-}
-
-/** What a running `ticket-spike up` publishes in <var>/up.json (mode 0600: it holds the admin token). */
+/** What a running `ticket-spike up` publishes in <var>/up.json (mode 0600: it holds the admin token and passwords). */
 export interface UpState {
   /** pid of the `up` process itself; the file counts only while that pid is alive. */
   pid: number;
   status: 'starting' | 'running';
   startedAt: string;
   varDir: string;
+  /** The Redis every child uses; the embedded one's carries its password (redis://:<password>@127.0.0.1:<port>). */
   redisUrl?: string;
   /** Set when `up` runs its own redis-server (and supervises it). */
   redisDataDir?: string;
-  redisPid?: number;
-  /** For each child: what its cmdline shows (ChildRecord.cmdlineHas), written with its pid. */
-  redisCmdlineHas?: string[];
-  /** The order store: embedded (postgresDataDir set, supervised) or DATABASE_URL. Holds a password (0600). */
+  /** The order store: embedded (postgresDataDir set, supervised) or DATABASE_URL. Holds a password. */
   databaseUrl?: string;
   postgresDataDir?: string;
-  postgresPid?: number;
-  postgresCmdlineHas?: string[];
   nginxUrl?: string;
   nginxPort?: number;
-  nginxPid?: number;
-  nginxCmdlineHas?: string[];
-  nodes?: { id: string; port: number; weight: number; pid?: number; cmdlineHas?: string[] }[];
-  /** The process that stops Redis and nginx when this `up` dies without stopping them (SIGKILL, OOM). */
-  watchdogPid?: number;
-  watchdogCmdlineHas?: string[];
+  /**
+   * Every child this `up` runs, each written with its pid and cmdline as soon as it runs (src/launcher/children.ts);
+   * one that died and waits for its restart is absent until it runs again.
+   */
+  children: ChildRecord[];
   /** Children of a crashed earlier `up` that this one found alive and has not stopped yet. */
   leftovers?: ChildRecord[];
   defaultSale?: string;
@@ -74,12 +54,45 @@ export function isPidAlive(pid: number): boolean {
 
 export function parseState(text: string): UpState | undefined {
   try {
-    const value = JSON.parse(text) as Partial<UpState>;
+    const value = JSON.parse(text) as Partial<UpState> & LegacyFields;
     if (typeof value.pid !== 'number' || typeof value.varDir !== 'string') return undefined;
-    return value as UpState;
+    const children = Array.isArray(value.children) ? value.children.filter((c) => isRole(c.role)) : legacyChildren(value, value.pid);
+    return { ...value, children } as UpState;
   } catch {
     return undefined;
   }
+}
+
+/** The per-kind fields an `up` from before `children` wrote (its children may still run after it crashed). */
+interface LegacyFields {
+  redisPid?: number;
+  redisCmdlineHas?: string[];
+  postgresPid?: number;
+  postgresCmdlineHas?: string[];
+  nginxPid?: number;
+  nginxCmdlineHas?: string[];
+  nodes?: { id: string; port: number; weight: number; pid?: number; cmdlineHas?: string[] }[];
+  watchdogPid?: number;
+  watchdogCmdlineHas?: string[];
+}
+
+/**
+ * An up.json of an older `up` read as the list: a crash of that `up` followed by an upgrade must not leave its
+ * Redis running unknown (a --fresh would then delete the files under it).
+ */
+function legacyChildren(v: LegacyFields, upPid: number): ChildRecord[] {
+  const out: ChildRecord[] = [];
+  const one = (role: 'watchdog' | 'nginx' | 'redis' | 'postgres', pid: number | undefined, cmdlineHas: string[] | undefined) => {
+    if (pid !== undefined && cmdlineHas !== undefined) out.push({ role, name: role, pid, cmdlineHas, upPid });
+  };
+  one('watchdog', v.watchdogPid, v.watchdogCmdlineHas);
+  one('nginx', v.nginxPid, v.nginxCmdlineHas);
+  for (const n of v.nodes ?? []) {
+    if (n.pid !== undefined && n.cmdlineHas !== undefined) out.push({ role: 'node', name: n.id, pid: n.pid, cmdlineHas: n.cmdlineHas, upPid, port: n.port, weight: n.weight });
+  }
+  one('redis', v.redisPid, v.redisCmdlineHas);
+  one('postgres', v.postgresPid, v.postgresCmdlineHas);
+  return out;
 }
 
 /**
@@ -110,7 +123,7 @@ export function readUpStateIn(varDir: string): UpState | undefined {
  */
 export function acquireUpLock(varDir: string, initial: UpState): UpState | undefined {
   let previous: UpState | undefined;
-  mkdirSync(varDir, { recursive: true });
+  mkdirSync(varDir, { recursive: true, mode: 0o700 });
   const file = stateFilePath(varDir);
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;

@@ -3,7 +3,9 @@ import { DEMO_SALE } from './demo-sale.js';
 import type { NodePlan } from './nodes.js';
 import type { UpOptions } from './options.js';
 import { STATE_FILE } from './state.js';
+import { childrenOf, type ChildRecord, type ChildRole } from './children.js';
 import { PASSWORD_FILE } from './embedded-postgres.js';
+import { REDIS_PASSWORD_FILE } from './embedded-redis.js';
 import { rangesContain } from '../rules/address-ranges.js';
 
 /** What the summary `up` prints once everything runs is made of. */
@@ -11,14 +13,8 @@ export interface SummaryFacts {
   options: UpOptions;
   varDir: string;
   plan: NodePlan[];
-  pids: {
-    nginx: number | undefined;
-    redis: number | undefined;
-    postgres: number | undefined;
-    watchdog: number | undefined;
-    nodes: Map<string, number | undefined>;
-    workers: (number | undefined)[];
-  };
+  /** up.json's `children`: every child running, with its pid. */
+  children: ChildRecord[];
   embeddedRedis: boolean;
   embeddedPostgres: boolean;
   redisUrl: string;
@@ -32,27 +28,33 @@ export interface SummaryFacts {
 
 /** The lines `up` prints when it is up: where everything runs, the admin token, what to try. */
 export function upSummary(f: SummaryFacts): string {
-const o = f.options;
+  const o = f.options;
   const url = `http://127.0.0.1:${o.port}`;
+  const pid = (role: ChildRole, name?: string) => f.children.find((c) => c.role === role && (name === undefined || c.name === name))?.pid ?? '-';
+  const workers = childrenOf(f.children, 'orders-worker');
   const lines = [
     '',
     `ticket-spike is up — nginx ${url} (weighted ${o.weights.join(':')}, HTTP/1.1 keep-alive to the nodes)`,
     '',
-    `  nginx   ${url}   pid ${f.pids.nginx ?? '-'}   conf ${join(f.varDir, 'nginx', 'nginx.conf')}`,
-    ...f.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${f.pids.nodes.get(n.id) ?? '-'}  threads ${o.threads}`),
-    f.embeddedRedis
-      ? `  redis   ${f.redisUrl}  pid ${f.pids.redis ?? '-'}  data ${f.redisDataDir} (AOF, appendfsync always)`
-      : `  redis   ${withoutPassword(f.redisUrl)} (external, not supervised)`,
+    `  nginx   ${url}   pid ${pid('nginx')}   conf ${join(f.varDir, 'nginx', 'nginx.conf')}`,
+    ...f.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${pid('node', n.id)}  threads ${o.threads}`),
+    ...(f.embeddedRedis
+      ? [
+          `  redis   ${withoutPassword(f.redisUrl)}  pid ${pid('redis')}  data ${f.redisDataDir} (AOF, appendfsync always)`,
+          `          password in ${join(f.varDir, REDIS_PASSWORD_FILE)} and ${join(f.varDir, STATE_FILE)} (redisUrl), both mode 0600; redis-cli: REDISCLI_AUTH=$(cat ${join(f.varDir, REDIS_PASSWORD_FILE)})`,
+        ]
+      : [`  redis   ${withoutPassword(f.redisUrl)} (external, not supervised)`]),
     ...(f.embeddedPostgres
       ? [
-          `  postgres ${withoutPassword(f.databaseUrl)}  pid ${f.pids.postgres ?? '-'}  data ${f.postgresDataDir} (fsync on; orders' system of record)`,
+          `  postgres ${withoutPassword(f.databaseUrl)}  pid ${pid('postgres')}  data ${f.postgresDataDir} (fsync on; orders' system of record)`,
           `           password in ${join(f.varDir, PASSWORD_FILE)} and ${join(f.varDir, STATE_FILE)} (databaseUrl), both mode 0600`,
         ]
       : [`  postgres ${withoutPassword(f.databaseUrl)} (external, not supervised)`]),
     `  logs    ${join(f.varDir, 'logs')}    state ${join(f.varDir, STATE_FILE)}`,
     `  tickets keys ${join(f.varDir, 'ticket-keys')} (new key: npx ticket-spike tickets rotate-key; old tickets still verify)`,
-    `  orders  ${f.pids.workers.length} worker${f.pids.workers.length === 1 ? '' : 's'} (pid ${f.pids.workers.map((p) => p ?? '-').join(', ')}): Redis stream -> PostgreSQL; npx ticket-spike orders status`,
-    `  watchdog pid ${f.pids.watchdog ?? '-'}: stops nginx, Redis and PostgreSQL if this up dies (the nodes stop by themselves)`,
+    `  orders  ${workers.length} worker${workers.length === 1 ? '' : 's'} (pid ${workers.map((w) => w.pid).join(', ') || '-'}): Redis stream -> PostgreSQL; npx ticket-spike orders status`,
+    ...otherChildren(f.children),
+    `  watchdog pid ${pid('watchdog')}: if this up dies, stops what it ran (the nodes and workers stop by themselves, in time)`,
     ...limitLines(o),
     '',
     `Demo sale "${DEMO_SALE.id}" ${f.demo === 'created' ? 'created' : 'already existed (kept as is; --fresh starts over)'}: ` +
@@ -96,6 +98,14 @@ export function withoutPassword(url: string): string {
   if (parsed.password !== '') parsed.password = '***';
   if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
   return parsed.href;
+}
+
+/** The roles with a line of their own above. */
+const DESCRIBED: readonly ChildRole[] = ['nginx', 'node', 'redis', 'postgres', 'orders-worker', 'watchdog'];
+
+/** A kind of child the summary has no line for yet still shows, by name and pid. */
+function otherChildren(children: ChildRecord[]): string[] {
+  return children.filter((c) => !DESCRIBED.includes(c.role)).map((c) => `  ${c.name.padEnd(9)} pid ${c.pid}`);
 }
 
 /** What nginx and the nodes limit, and which address counts as the client. */

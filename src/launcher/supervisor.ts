@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, writeFileSync } from 'node:fs';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Logger } from './log.js';
 import { tailFile } from './log-tail.js';
@@ -16,8 +16,17 @@ export interface ChildSpec {
    * the watchdog or a later `up` signals this pid only while it is still this child.
    */
   cmdlineHas?: string[];
-  /** stdout and stderr are appended here (the terminal keeps only `up`'s own summary). */
+  /** stdout and stderr are appended here (the terminal keeps only `up`'s own summary); mode 0600. */
   logFile: string;
+  /** Written to the child's stdin, which is then closed (Redis reads its password from there): never argv. */
+  stdin?: string;
+  /**
+   * The umask the child runs under; default 077, so whatever a child writes into the var dir (Redis's AOF, nginx's
+   * error log, temp files) is its owner's alone whatever `up`'s own umask is. Set through `sh -c 'umask 077 && exec
+   * "$0" "$@"'`: the exec keeps the pid the program's, and `up`'s own umask never changes (process.umask would be
+   * process-wide, also for whatever `up` writes meanwhile). PostgreSQL sets its own (077) anyway.
+   */
+  umask?: number;
   /** Graceful stop: SIGTERM for nodes (they drain) and Redis (AOF fsync + exit), SIGQUIT for nginx. */
   stopSignal: NodeJS.Signals;
   /** After this long without exiting, SIGKILL. */
@@ -115,17 +124,25 @@ export class SupervisedChild {
   }
 
   private spawnChild(): ChildProcess {
-    const fd = openSync(this.spec.logFile, 'a');
+    const fd = openSync(this.spec.logFile, 'a', 0o600);
     let child: ChildProcess;
     try {
-      child = spawn(this.spec.command, this.spec.args, {
+      // A log made by an older up (or another umask) becomes private too: logs show URLs, keys and buyers.
+      fchmodSync(fd, 0o600);
+      const umask = (this.spec.umask ?? 0o077).toString(8).padStart(3, '0');
+      child = spawn('sh', ['-c', `umask ${umask} && exec "$0" "$@"`, this.spec.command, ...this.spec.args], {
         cwd: this.spec.cwd,
         env: this.spec.env ?? process.env,
-        stdio: ['ignore', fd, fd],
+        stdio: [this.spec.stdin !== undefined ? 'pipe' : 'ignore', fd, fd],
         detached: true,
       });
     } finally {
       closeSync(fd);
+    }
+    if (this.spec.stdin !== undefined && child.stdin !== null) {
+      // A child that exits before reading (bad flags) must not take `up` down with an EPIPE.
+      child.stdin.on('error', () => {});
+      child.stdin.end(this.spec.stdin);
     }
     this.child = child;
     this.startedAt = Date.now();

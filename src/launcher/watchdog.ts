@@ -10,10 +10,12 @@ import type { ChildSpec } from './supervisor.js';
 export const WATCHDOG_MODULE = 'launcher/watchdog-main';
 
 /**
- * The watchdog `up` runs beside its children. Redis and nginx cannot notice that their parent died; a
- * SIGKILLed `up` (or an OOM kill) would leave them serving — Redis appending to files a later `--fresh`
- * removes. The watchdog notices instead and stops them as `up` would. SIGTERM (from `up`, which stops
- * everything itself) ends it without doing anything.
+ * The watchdog `up` runs beside its children. Redis, PostgreSQL and nginx cannot notice that their parent died;
+ * a SIGKILLed `up` (or an OOM kill) would leave them serving — Redis appending to files a later `--fresh`
+ * removes. The nodes and order workers do notice, but one may not get out (stuck, or stopped with SIGSTOP). The
+ * watchdog notices instead and stops every child up.json lists, in up's stop order (src/launcher/children.ts), a
+ * node or worker only after it had time to exit by itself. SIGTERM (from `up`, which stops everything itself)
+ * ends it without doing anything.
  */
 export function watchdogSpec(projectRoot: string, upPid: number, varDir: string, logFile: string): ChildSpec {
   const { command, args, main } = entryCommand(projectRoot, WATCHDOG_MODULE);

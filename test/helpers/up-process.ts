@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPortFree } from '../../src/launcher/ports.js';
 import { isPidAlive, type UpState } from '../../src/launcher/state.js';
@@ -162,7 +162,7 @@ export class UpProcess {
       throw new Error(`up did not stop within ${timeoutMs} ms: ${this.stderr.slice(-2000)}`);
     }
     const stateLeft = existsSync(join(this.varDir, 'up.json'));
-    if (this.ownsVar) rmSync(this.varDir, { recursive: true, force: true });
+    if (this.ownsVar) removeVarDir(this.varDir);
     return { ...exit, stateLeft };
   }
 
@@ -172,8 +172,23 @@ export class UpProcess {
     if (pid === undefined) return;
     for (const p of descendants(pid)) killQuietly(p);
     killQuietly(pid);
-    if (this.ownsVar) rmSync(this.varDir, { recursive: true, force: true });
+    if (this.ownsVar) removeVarDir(this.varDir);
   }
+}
+
+/**
+ * Removes a var dir an `up` used, and — as root, where the embedded PostgreSQL lives outside it — the cluster its
+ * var/postgres link points to (only under /var/lib/ticket-spike, where up puts them).
+ */
+export function removeVarDir(varDir: string): void {
+  let target: string | undefined;
+  try {
+    target = readlinkSync(join(varDir, 'postgres'));
+  } catch {
+    target = undefined;
+  }
+  if (target !== undefined && target.startsWith('/var/lib/ticket-spike/')) rmSync(dirname(target), { recursive: true, force: true });
+  rmSync(varDir, { recursive: true, force: true });
 }
 
 function killQuietly(pid: number): void {

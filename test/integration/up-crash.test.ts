@@ -1,15 +1,17 @@
-// `ticket-spike up` SIGKILLed: its children must not outlive it (the nodes watch their parent, the watchdog
-// stops nginx and Redis), and what is left when the watchdog died too is never wiped by `up --fresh` while
-// it runs — the next plain `up` stops it gracefully, says so, and starts on the same data.
+// `ticket-spike up` SIGKILLed: its children must not outlive it (the nodes and the order workers watch their
+// parent, the watchdog stops nginx, Redis, PostgreSQL and a worker that did not get out), and what is left when
+// the watchdog died too is never wiped by `up --fresh` while it runs — the next plain `up` stops it gracefully,
+// says so, and starts on the same data. A worker that cannot notice its up is gone is made with SIGSTOP.
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspectChildren, recordedChildren } from '../../src/launcher/leftovers.js';
+import type { ChildRole } from '../../src/launcher/children.js';
 import type { UpState } from '../../src/launcher/state.js';
 import { freePort } from '../helpers/free-port.js';
-import { alive, descendants, hammer, UpProcess } from '../helpers/up-process.js';
+import { alive, descendants, hammer, removeVarDir, UpProcess } from '../helpers/up-process.js';
 
 const varDir = mkdtempSync(join(tmpdir(), 'ts-up-crash-'));
 /** Every state seen, so the teardown can stop whatever a failed assertion left running (by pid + cmdline). */
@@ -18,7 +20,7 @@ const states: UpState[] = [];
 t.teardown(() => {
   // Each child leads its own process group (spawned detached): the group takes nginx's workers along.
   for (const s of states) for (const r of inspectChildren(recordedChildren(s)).ours) for (const p of [-r.pid, r.pid]) killQuietly(p);
-  rmSync(varDir, { recursive: true, force: true });
+  removeVarDir(varDir);
 });
 
 function killQuietly(pid: number): void {
@@ -52,17 +54,31 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
   return true;
 }
 
+/** Both lines are in the log, `first` before `then`. */
+function before(log: string, first: string, then: string): boolean {
+  const i = log.indexOf(first);
+  return i >= 0 && i < log.indexOf(then);
+}
+
 function aofFiles(): string[] {
   return readdirSync(join(varDir, 'redis', 'appendonlydir')).sort();
 }
 
-const pidsOf = (s: UpState) => ({
-  redis: s.redisPid as number,
-  postgres: s.postgresPid as number,
-  nginx: s.nginxPid as number,
-  watchdog: s.watchdogPid as number,
-  nodes: (s.nodes ?? []).map((n) => n.pid as number),
-});
+const pidsOf = (s: UpState) => {
+  const one = (role: ChildRole) => {
+    const [c, ...more] = s.children.filter((r) => r.role === role);
+    if (c === undefined || more.length > 0) throw new Error(`not one ${role} in up.json: ${JSON.stringify(s.children)}`);
+    return c.pid;
+  };
+  return {
+    redis: one('redis'),
+    postgres: one('postgres'),
+    nginx: one('nginx'),
+    watchdog: one('watchdog'),
+    worker: one('orders-worker'),
+    nodes: s.children.filter((c) => c.role === 'node').map((n) => n.pid),
+  };
+};
 
 t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   // (a) SIGKILL up: within seconds nothing it started runs any more.
@@ -72,11 +88,15 @@ t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   const orderA = await buy(first, 'crash-a');
   const p1 = pidsOf(s1);
   const tree = descendants(first.child.pid as number);
-  t.ok([p1.redis, p1.postgres, p1.nginx, p1.watchdog, ...p1.nodes].every((p) => tree.includes(p)), 'redis, postgres, nginx, the nodes and the watchdog run under up');
+  t.ok([p1.redis, p1.postgres, p1.nginx, p1.watchdog, p1.worker, ...p1.nodes].every((p) => tree.includes(p)), 'redis, postgres, nginx, the nodes, the order worker and the watchdog run under up');
+  // The worker cannot see its up die (stopped): only the watchdog can end it.
+  process.kill(p1.worker, 'SIGSTOP');
   await first.stop('SIGKILL');
-  const allGone = await waitUntil(() => alive(tree).length === 0, 8000);
+  const allGone = await waitUntil(() => alive(tree).length === 0, 20_000);
   t.ok(allGone, `nothing outlives a SIGKILLed up (left: ${alive(tree).join(' ')})`);
   const watchdogLog = readFileSync(join(varDir, 'logs', 'watchdog.log'), 'utf8');
+  t.match(watchdogLog, new RegExp(`cleaned up orders-worker-1 \\(pid ${p1.worker}\\) left by up pid ${first.child.pid}: SIGTERM, gone`), 'the watchdog stopped the worker with SIGTERM (its batch finished)');
+  t.ok(before(watchdogLog, 'cleaned up orders-worker-1', 'cleaned up redis'), 'the worker before Redis (it needs Redis and PostgreSQL to finish its batch)');
   t.match(watchdogLog, new RegExp(`cleaned up redis \\(pid ${p1.redis}\\) left by up pid ${first.child.pid}: SIGTERM`), 'the watchdog stopped Redis gracefully');
   t.match(watchdogLog, new RegExp(`cleaned up nginx \\(pid ${p1.nginx}\\) left by up pid ${first.child.pid}: SIGQUIT`), 'and nginx');
   t.match(watchdogLog, new RegExp(`cleaned up postgres \\(pid ${p1.postgres}\\) left by up pid ${first.child.pid}: SIGINT`), 'and PostgreSQL (fast shutdown)');
@@ -91,14 +111,16 @@ t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   const orderB = await buy(second, 'crash-b');
 
   // (b) The watchdog dies with up (killed first, so up cannot restart it): the nodes still stop by
-  // themselves; nginx and Redis stay — and Redis keeps its files open in the var dir.
+  // themselves; nginx, Redis, PostgreSQL and the (stopped) worker stay — and Redis keeps its files open in the var dir.
   const p2 = pidsOf(s2);
   const aofBefore = aofFiles();
   const nginxConf = readFileSync(join(varDir, 'nginx', 'nginx.conf'), 'utf8');
+  process.kill(p2.worker, 'SIGSTOP');
   process.kill(p2.watchdog, 'SIGKILL');
   await second.stop('SIGKILL');
   t.ok(await waitUntil(() => alive(p2.nodes).length === 0, 5000), 'the nodes noticed their up is gone and exited');
-  t.same(alive([p2.redis, p2.nginx, p2.postgres]), [p2.redis, p2.nginx, p2.postgres], 'nginx, Redis and PostgreSQL are left running');
+  const left = [p2.redis, p2.nginx, p2.postgres, p2.worker];
+  t.same(alive(left), left, 'nginx, Redis, PostgreSQL and the worker are left running');
 
   const fresh = await UpProcess.run([
     '--port', String(await freePort()), '--port-base', String(await freePort()), '--nodes', '1',
@@ -107,12 +129,14 @@ t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   t.equal(fresh.code, 1, 'up --fresh is refused');
   t.match(
     fresh.stderr,
-    new RegExp(`ticket-spike up: the previous up \\(pid ${second.child.pid}\\) died and left nginx \\(pid ${p2.nginx}\\), redis \\(pid ${p2.redis}\\), postgres \\(pid ${p2.postgres}\\) running; .*nothing was touched`),
+    new RegExp(
+      `ticket-spike up: the previous up \\(pid ${second.child.pid}\\) died and left nginx \\(pid ${p2.nginx}\\), orders-worker-1 \\(pid ${p2.worker}\\), redis \\(pid ${p2.redis}\\), postgres \\(pid ${p2.postgres}\\) running; .*nothing was touched`,
+    ),
     'one line naming the leftovers and what to do',
     { stderr: fresh.stderr },
   );
   t.notMatch(fresh.stderr, /emptied the var dir|\n\s+at /, 'no wipe, no stack trace');
-  t.same(alive([p2.redis, p2.nginx, p2.postgres]), [p2.redis, p2.nginx, p2.postgres], 'the refused up stopped nothing');
+  t.same(alive(left), left, 'the refused up stopped nothing');
   t.same(aofFiles(), aofBefore, "the live Redis's AOF files are all still there");
   t.equal(readFileSync(join(varDir, 'nginx', 'nginx.conf'), 'utf8'), nginxConf, 'nginx.conf untouched');
 
@@ -122,7 +146,9 @@ t.test('up crashes, twice', { timeout: 90_000 }, async (t) => {
   t.match(third.stderr, new RegExp(`cleaned up nginx \\(pid ${p2.nginx}\\) left by up pid ${second.child.pid}: SIGQUIT`), 'nginx stopped and named');
   t.match(third.stderr, new RegExp(`cleaned up redis \\(pid ${p2.redis}\\) left by up pid ${second.child.pid}: SIGTERM`), 'Redis stopped with SIGTERM and named');
   t.match(third.stderr, new RegExp(`cleaned up postgres \\(pid ${p2.postgres}\\) left by up pid ${second.child.pid}: SIGINT`), 'PostgreSQL stopped with SIGINT and named');
-  t.same(alive([p2.redis, p2.nginx, p2.postgres]), [], 'the leftovers are gone');
+  t.match(third.stderr, new RegExp(`cleaned up orders-worker-1 \\(pid ${p2.worker}\\) left by up pid ${second.child.pid}: SIGTERM, gone`), 'the worker stopped with SIGTERM and named');
+  t.ok(before(third.stderr, 'cleaned up orders-worker-1', 'cleaned up redis'), 'before Redis and PostgreSQL');
+  t.same(alive(left), [], 'the leftovers are gone');
   t.equal(await orderStatus(third, orderA), 200, 'the first order is still there');
   t.equal(await orderStatus(third, orderB), 200, 'and the one sold just before the second crash');
   const exit = await third.stop();

@@ -5,6 +5,7 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
+import { childrenOf } from '../../src/launcher/children.js';
 import { hammer, UpProcess, type Answer } from '../helpers/up-process.js';
 
 const STOCK = 2000;
@@ -16,8 +17,8 @@ t.test('a node killed with SIGKILL mid-sale', { timeout: 120_000 }, async (t) =>
   t.comment(`up started in ${Date.now() - t0} ms`);
   t.teardown(() => up.killAll());
   const before = up.state();
-  const victim = (before.nodes ?? []).find((n) => n.weight === 4);
-  if (victim?.pid === undefined) throw new Error('no weight-4 node in up.json');
+  const victim = childrenOf(before.children, 'node').find((n) => n.weight === 4);
+  if (victim === undefined) throw new Error('no weight-4 node in up.json');
 
   const orderIds: string[] = [];
   const statuses = new Map<string, number>();
@@ -28,7 +29,7 @@ t.test('a node killed with SIGKILL mid-sale', { timeout: 120_000 }, async (t) =>
     if (a.status === 200 && a.body?.code === 1 && a.body.data?.orderId) orderIds.push(a.body.data.orderId);
     if (!killed && orderIds.length >= 600) {
       killed = true;
-      process.kill(victim.pid as number, 'SIGKILL');
+      process.kill(victim.pid, 'SIGKILL');
     }
   };
   // Anonymous purchases, like ab: no per-user limit hides a double sale; only the Idempotency-Key nginx
@@ -36,7 +37,7 @@ t.test('a node killed with SIGKILL mid-sale', { timeout: 120_000 }, async (t) =>
   const soldOut = () => orderIds.length >= STOCK;
   await hammer(up.port, () => '/buy/ticket', { requests: 6000, concurrency: 40, onAnswer, shouldStop: soldOut });
   t.comment(`load done at ${Date.now() - t0} ms`);
-  t.ok(killed, `killed ${victim.id} (pid ${victim.pid}) after 600 sales`);
+  t.ok(killed, `killed ${victim.name} (pid ${victim.pid}) after 600 sales`);
   // Demand keeps coming for a while (bounded): stock the dead node held must come back to the others.
   const deadline = Date.now() + 15_000;
   while (!soldOut() && Date.now() < deadline) {
@@ -59,11 +60,11 @@ t.test('a node killed with SIGKILL mid-sale', { timeout: 120_000 }, async (t) =>
   t.equal(audit.orders, orderIds.length, 'Redis holds exactly one order per success answer (no order created twice)');
 
   const after = await up.waitState((s) => {
-    const n = (s.nodes ?? []).find((x) => x.id === victim.id);
-    return n?.pid !== undefined && n.pid !== victim.pid;
+    const n = s.children.find((x) => x.name === victim.name);
+    return n !== undefined && n.pid !== victim.pid;
   });
-  t.not((after.nodes ?? []).find((x) => x.id === victim.id)?.pid, victim.pid, 'the supervisor restarted the node');
-  t.match(up.stderr, new RegExp(`${victim.id} died \\(SIGKILL\\); restarting in \\d+ ms`), 'the crash and the restart are logged');
+  t.not(after.children.find((x) => x.name === victim.name)?.pid, victim.pid, 'the supervisor restarted the node');
+  t.match(up.stderr, new RegExp(`${victim.name} died \\(SIGKILL\\); restarting in \\d+ ms`), 'the crash and the restart are logged');
   t.comment(`answers: ${JSON.stringify(Object.fromEntries(statuses))}`);
   t.comment(`checks done at ${Date.now() - t0} ms`);
   const exit = await up.stop();

@@ -5,6 +5,7 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
+import type { UpState } from '../../src/launcher/state.js';
 import { hammer, UpProcess, type Answer } from '../helpers/up-process.js';
 
 const STOCK = 1500;
@@ -14,8 +15,8 @@ t.test('the embedded Redis killed with SIGKILL mid-sale', { timeout: 120_000 }, 
   const up = await UpProcess.start({ args: ['--demo-total', String(STOCK), '--ip-rate', '0'] });
   t.teardown(() => up.killAll());
   const before = up.state();
-  const redisPid = before.redisPid;
-  if (redisPid === undefined) throw new Error('no redisPid in up.json');
+  const redisPid = before.children.find((c) => c.role === 'redis')?.pid;
+  if (redisPid === undefined) throw new Error('no redis in up.json');
 
   const orderIds: string[] = [];
   const statuses = new Map<string, number>();
@@ -33,8 +34,9 @@ t.test('the embedded Redis killed with SIGKILL mid-sale', { timeout: 120_000 }, 
   await hammer(up.port, () => '/buy/ticket', { requests: 4000, concurrency: 20, onAnswer, shouldStop: soldOut });
   t.ok(killedAt > 0, `killed redis (pid ${redisPid}) after ${killedAt} confirmed sales`);
 
-  const after = await up.waitState((s) => s.redisPid !== undefined && s.redisPid !== redisPid);
-  t.not(after.redisPid, redisPid, 'the supervisor restarted Redis');
+  const pidNow = (s: UpState) => s.children.find((c) => c.role === 'redis')?.pid;
+  const after = await up.waitState((s) => pidNow(s) !== undefined && pidNow(s) !== redisPid);
+  t.not(pidNow(after), redisPid, 'the supervisor restarted Redis');
   t.equal(after.redisUrl, before.redisUrl, 'on the same port');
 
   // Keep buying (bounded) until the sale is over: the nodes must find Redis again.

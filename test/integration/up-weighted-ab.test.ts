@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
+import { childrenOf } from '../../src/launcher/children.js';
 import { childEnv } from '../helpers/env.js';
 import { hammer, UpProcess } from '../helpers/up-process.js';
 
@@ -48,11 +49,11 @@ t.test('up with its defaults: weighted 1:2:3:4 split and the article ab run', as
       onAnswer: (a) => counts.set(a.servedBy, (counts.get(a.servedBy) ?? 0) + 1),
     });
     t.equal(answers.filter((a) => a.status === 200).length, 10_000, 'every request answered 200');
-    const nodes = state.nodes ?? [];
+    const nodes = childrenOf(state.children, 'node');
     t.equal(nodes.length, 4);
     for (const n of nodes) {
-      const share = ((counts.get(n.id) ?? 0) / 10_000) * 100;
-      t.ok(Math.abs(share - n.weight * 10) <= 2, `${n.id} (weight ${n.weight}) served ${share.toFixed(1)} % (want ${n.weight * 10} %)`);
+      const share = ((counts.get(n.name) ?? 0) / 10_000) * 100;
+      t.ok(Math.abs(share - n.weight * 10) <= 2, `${n.name} (weight ${n.weight}) served ${share.toFixed(1)} % (want ${n.weight * 10} %)`);
     }
   });
 

@@ -72,7 +72,7 @@ t.test('flags: defaults, weights, and errors that name the flag', async (t) => {
 t.test('state file: a live pid locks, a dead one is stale, release only removes our own', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-state-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const mine: UpState = { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), varDir: dir };
+  const mine: UpState = { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), varDir: dir, children: [] };
   acquireUpLock(dir, mine);
   t.equal(readUpStateIn(dir)?.pid, process.pid, 'readable while our pid lives');
   writeUpState(dir, { ...mine, status: 'running', redisUrl: 'redis://127.0.0.1:6380' });

@@ -5,6 +5,7 @@ import type { UpOptions } from '../../src/launcher/options.js';
 import { upSummary, withoutPassword, type SummaryFacts } from '../../src/launcher/summary.js';
 
 const PASSWORD = 'Zq9-s3cr3t_Pw';
+const REDIS_PASSWORD = 'Rd7_s3cr3t-Pw0rd';
 
 function options(argv: string[] = []): UpOptions {
   const parsed = parseUpArgs(argv, {}, 2);
@@ -17,10 +18,18 @@ function facts(patch: Partial<SummaryFacts> = {}): SummaryFacts {
     options: options(),
     varDir: '/srv/ts/var',
     plan: [{ id: 'node-1', port: 3001, weight: 1 }] as SummaryFacts['plan'],
-    pids: { nginx: 10, redis: 11, postgres: 12, watchdog: 13, nodes: new Map([['node-1', 14]]), workers: [15] },
+    children: [
+      { role: 'watchdog', name: 'watchdog', pid: 13, cmdlineHas: ['w'], upPid: 1 },
+      { role: 'redis', name: 'redis', pid: 11, cmdlineHas: ['r'], upPid: 1 },
+      { role: 'postgres', name: 'postgres', pid: 12, cmdlineHas: ['p'], upPid: 1 },
+      { role: 'node', name: 'node-1', pid: 14, cmdlineHas: ['n'], upPid: 1, port: 3001, weight: 1 },
+      { role: 'orders-worker', name: 'orders-worker-1', pid: 15, cmdlineHas: ['o'], upPid: 1 },
+      { role: 'orders-worker', name: 'orders-worker-2', pid: 16, cmdlineHas: ['o'], upPid: 1 },
+      { role: 'nginx', name: 'nginx', pid: 10, cmdlineHas: ['x'], upPid: 1 },
+    ],
     embeddedRedis: true,
     embeddedPostgres: true,
-    redisUrl: 'redis://127.0.0.1:6380',
+    redisUrl: `redis://:${REDIS_PASSWORD}@127.0.0.1:6380`,
     redisDataDir: '/srv/ts/var/redis',
     databaseUrl: `postgresql://postgres:${PASSWORD}@127.0.0.1:5433/postgres`,
     postgresDataDir: '/srv/ts/var/postgres',
@@ -37,6 +46,22 @@ t.test('the embedded PostgreSQL: its URL with the password masked, and where the
   t.match(text, /postgres postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:5433\/postgres  pid 12/, 'the URL, masked');
   t.match(text, /password in \/srv\/ts\/var\/postgres\.password and \/srv\/ts\/var\/up\.json \(databaseUrl\), both mode 0600/, 'where it is');
   t.match(text, /Admin token \(generated; set ADMIN_TOKEN to choose one\): admin-token-shown/, 'the admin token is printed, as before: the operator needs it for the dashboard');
+});
+
+t.test('the embedded Redis: its URL with the password masked, and where the password is kept', async (t) => {
+  const text = upSummary(facts());
+  t.notOk(text.includes(REDIS_PASSWORD), 'the password is not printed');
+  t.match(text, /redis   redis:\/\/:\*\*\*@127\.0\.0\.1:6380  pid 11 /, 'the URL, masked');
+  t.match(text, /password in \/srv\/ts\/var\/redis\.password and \/srv\/ts\/var\/up\.json \(redisUrl\), both mode 0600/, 'where it is');
+});
+
+t.test("every child's pid comes from up.json's children", async (t) => {
+  const text = upSummary(facts());
+  t.match(text, /nginx   http:\/\/127\.0\.0\.1:8080   pid 10 /);
+  t.match(text, /node-1    http:\/\/127\.0\.0\.1:3001  weight 1  pid 14 /);
+  t.match(text, /orders  2 workers \(pid 15, 16\)/);
+  t.match(text, /watchdog pid 13:/);
+  t.match(upSummary(facts({ children: [] })), /orders  0 workers \(pid -\)[^\n]*\n[^\n]*watchdog pid -:/, 'none running: no pid');
 });
 
 t.test('external URLs: a password in the userinfo or as a parameter is masked too', async (t) => {

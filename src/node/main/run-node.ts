@@ -246,6 +246,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     const onRefreshError = onLoopError('sale refresh');
     refreshTimer = setInterval(() => void loadAll().catch(onRefreshError), config.refreshMs);
   }
+  // The target may carry Redis's password (up's embedded Redis has one): never in the log.
   log.info({ port: config.port, threads: config.threads, redis: redactRedisTarget(config.redisUrl), sales: registry.list().length }, 'node listening');
   if (config.parentPid !== null) {
     // The same path as a SIGTERM from `up` (drain, then exit 0): the handler below is installed by then.
