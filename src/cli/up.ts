@@ -22,6 +22,11 @@ export const UP_COMMAND = {
     threads: { type: 'int', min: 1, max: 256, help: 'uWS threads per node (default max(1, cores / nodes))' },
     redis: { type: 'text', env: 'REDIS_URL', value: 'URL', check: checkRedisUrl, url: 'may-carry-password', help: 'use this Redis instead of the embedded one; not supervised' },
     'redis-port': { type: 'int', min: PORT.min, max: PORT.max, value: 'P', help: 'embedded Redis port (default 6380, or a free port if 6380 is taken)' },
+    'redis-replicas': {
+      type: 'int', min: 0, max: 4, default: 0, value: 'N',
+      help: 'embedded Redis replicas: a master, N replicas and three Sentinels (0 = one Redis); a write is confirmed once all N have it',
+    },
+    'redis-down-after-ms': { type: 'int', min: 100, max: 600_000, default: 5000, value: 'MS', help: "with --redis-replicas: how long the Sentinels wait for a silent master before a failover" },
     database: { type: 'text', env: 'DATABASE_URL', value: 'URL', check: checkDatabaseUrl, url: 'may-carry-password', help: 'use this PostgreSQL (order store) instead of the embedded one; not supervised' },
     'postgres-port': { type: 'int', min: PORT.min, max: PORT.max, value: 'P', help: 'embedded PostgreSQL port (default 5433, or a free port if 5433 is taken)' },
     'orders-workers': { type: 'int', min: 0, max: 16, default: 1, value: 'N', help: 'order workers carrying orders from Redis into PostgreSQL (0 = none: orders stay in Redis)' },
@@ -72,6 +77,9 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = avai
   if (v.redis !== undefined && v['redis-port'] !== undefined) {
     throw new ConfigError('--redis-port', 'is for the embedded Redis; it cannot be combined with --redis / REDIS_URL');
   }
+  if (v.redis !== undefined && v['redis-replicas'] > 0) {
+    throw new ConfigError('--redis-replicas', 'is for the embedded Redis; with --redis / REDIS_URL give the nodes your own replicated Redis (redis-sentinel://...)');
+  }
   if (v.database !== undefined && v['postgres-port'] !== undefined) {
     throw new ConfigError('--postgres-port', 'is for the embedded PostgreSQL; it cannot be combined with --database / DATABASE_URL');
   }
@@ -90,6 +98,8 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = avai
     portBase: v['port-base'],
     redisPort: v['redis-port'] ?? 'auto',
     redisUrl: v.redis,
+    redisReplicas: v['redis-replicas'],
+    redisDownAfterMs: v['redis-down-after-ms'],
     postgresPort: v['postgres-port'] ?? 'auto',
     ordersWorkers: v['orders-workers'],
     databaseUrl: v.database === '' ? undefined : v.database,

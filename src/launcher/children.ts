@@ -12,6 +12,8 @@ export interface RoleFields {
   node: { port: number; weight: number };
   'orders-worker': Record<never, never>;
   redis: Record<never, never>;
+  /** `up --redis-replicas N`: the Sentinels watching the embedded master and its replicas. */
+  sentinel: Record<never, never>;
   postgres: Record<never, never>;
 }
 
@@ -56,7 +58,7 @@ export interface RolePolicy {
  * nginx first (no new buyers), the nodes (they drain: the last purchases reach Redis), the order workers after
  * the nodes (SIGTERM: they finish the batch in hand — commit, retire, ack — which needs Redis and PostgreSQL),
  * Redis and PostgreSQL last (Redis SIGTERM: it fsyncs the AOF and exits, every sale it recorded is there at the
- * next start; PostgreSQL SIGINT, its fast shutdown: a checkpoint, then exit).
+ * next start; PostgreSQL SIGINT, its fast shutdown: a checkpoint, then exit), the Sentinels just before them.
  */
 export const ROLES: Record<ChildRole, RolePolicy> = {
   watchdog: { rank: 0, leftover: { selfExitMs: 20_000, signal: 'SIGTERM', timeoutMs: 2000 } },
@@ -67,8 +69,10 @@ export const ROLES: Record<ChildRole, RolePolicy> = {
   // A worker also stops by itself when its `up` is gone (after its batch); one that does not (stuck, or stopped
   // with SIGSTOP) gets SIGTERM, and the time a batch against a slow PostgreSQL takes.
   'orders-worker': { rank: 3, leftover: { selfExitMs: 3000, signal: 'SIGTERM', timeoutMs: 15_000 } },
-  redis: { rank: 4, leftover: { selfExitMs: 0, signal: 'SIGTERM', timeoutMs: 10_000 } },
-  postgres: { rank: 4, leftover: { selfExitMs: 0, signal: 'SIGINT', timeoutMs: 15_000 } },
+  // The Sentinels before the data nodes: a Sentinel that saw the master stop would start a failover.
+  sentinel: { rank: 4, leftover: { selfExitMs: 0, signal: 'SIGTERM', timeoutMs: 10_000 } },
+  redis: { rank: 5, leftover: { selfExitMs: 0, signal: 'SIGTERM', timeoutMs: 10_000 } },
+  postgres: { rank: 5, leftover: { selfExitMs: 0, signal: 'SIGINT', timeoutMs: 15_000 } },
 };
 
 /** The ranks in stop order, each with its roles. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DEMO_SALE, ensureDemoSale } from './demo-sale.js';
 import { embeddedPostgresSpec, migrateDatabase, postgresUrl, preparePostgres } from './embedded-postgres.js';
 import { freshPostgres } from './postgres-data.js';
-import { embeddedRedisSpec, embeddedRedisUrl, redisPassword } from './embedded-redis.js';
+import { embeddedRedisPlan } from './redis-plan.js';
 import { LaunchError } from './errors.js';
 import type { Logger } from './log.js';
 import { nginxSpec, readNginxTemplate, renderNginxConf, testNginxConf, writeNginxConf } from './nginx.js';
@@ -47,6 +47,7 @@ export class Launcher {
   readonly adminToken: string;
   private readonly tokenGenerated: boolean;
   redisUrl = '';
+  confirmReplicas = 0; // replicas a write must reach (the nodes' and workers' CONFIRM_REPLICAS); 0 = one Redis
   redisDataDir: string | undefined;
   databaseUrl = '';
   postgresDataDir: string | undefined;
@@ -146,13 +147,14 @@ export class Launcher {
     await this.startChild(this.supervise('watchdog', watchdogSpec(this.projectRoot, process.pid, this.varDir, join(logs, 'watchdog.log')), {}));
     this.checkpoint();
 
-    // 6. Redis.
+    // 6. Redis: one, or a master with replicas and three Sentinels (src/launcher/redis-plan.ts).
     if (redisBin !== undefined && redisPort !== undefined) {
-      this.redisDataDir = join(this.varDir, 'redis');
-      const password = redisPassword(this.varDir);
-      this.redisUrl = embeddedRedisUrl(redisPort, password);
-      const spec = embeddedRedisSpec({ binary: redisBin, port: redisPort, dataDir: this.redisDataDir, logFile: join(logs, 'redis.log'), password });
-      await this.startChild(this.supervise('redis', spec, {}));
+      const taken = [o.port, ...this.plan.map((n) => n.port)];
+      const plan = await embeddedRedisPlan({ binary: redisBin, port: redisPort, varDir: this.varDir, logDir: logs, replicas: o.redisReplicas, downAfterMs: o.redisDownAfterMs, taken });
+      for (const group of plan.startGroups) await Promise.all(group.map(({ role, spec }) => this.startChild(this.supervise(role, spec, {}))));
+      this.redisDataDir = plan.dataDir;
+      this.redisUrl = plan.url;
+      this.confirmReplicas = plan.confirmReplicas;
     } else {
       this.redisUrl = o.redisUrl as string;
     }
@@ -199,6 +201,7 @@ export class Launcher {
         logFile: join(logs, `${n.id}.log`),
         parentPid: process.pid,
         ticketKeysDir,
+        confirmReplicas: this.confirmReplicas,
       });
       this.supervise('node', spec, { port: n.port, weight: n.weight });
     }
@@ -207,7 +210,7 @@ export class Launcher {
 
     // 8b. The order workers: every order from the sales' streams into PostgreSQL (they watch this process too).
     for (let i = 0; i < o.ordersWorkers; i++) {
-      const spec = ordersWorkerSpec({ projectRoot: this.projectRoot, index: i, redisUrl: this.redisUrl, databaseUrl: this.databaseUrl, logFile: join(logs, `orders-worker-${i + 1}.log`), parentPid: process.pid, ticketKeysDir });
+      const spec = ordersWorkerSpec({ projectRoot: this.projectRoot, index: i, redisUrl: this.redisUrl, databaseUrl: this.databaseUrl, logFile: join(logs, `orders-worker-${i + 1}.log`), parentPid: process.pid, ticketKeysDir, confirmReplicas: this.confirmReplicas });
       this.supervise('orders-worker', spec, {});
     }
     await Promise.all(this.childrenOf('orders-worker').map((w) => this.startChild(w)));
@@ -245,12 +248,9 @@ export class Launcher {
   }
 
   private async startChild(child: SupervisedChild): Promise<void> {
-    try {
-      await child.start();
-    } catch (err) {
-      if (err instanceof ChildStartError) throw new LaunchError('START_FAILED', err.message);
-      throw err;
-    }
+    await child.start().catch((err: unknown) => {
+      throw err instanceof ChildStartError ? new LaunchError('START_FAILED', err.message) : err;
+    });
   }
 
   private update(patch: Partial<UpState>): void {

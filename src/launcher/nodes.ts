@@ -50,6 +50,8 @@ export interface NodeSpecOptions {
   node: NodePlan;
   totalWeight: number;
   redisUrl: string;
+  /** With `up --redis-replicas N`: a write is confirmed once N replicas have it (CONFIRM_REPLICAS). */
+  confirmReplicas?: number;
   /** The order store; '' = none (the node runs with its PostgreSQL features off). */
   databaseUrl?: string;
   adminToken: string;
@@ -90,7 +92,13 @@ export function nodeSpec(o: NodeSpecOptions): ChildSpec {
     cwd: o.projectRoot,
     // The admin token and the Redis and database URLs (their passwords) go by environment, not argv (argv is
     // visible in ps to every user; a node refuses a URL with a password as a flag).
-    env: { ...process.env, REDIS_URL: o.redisUrl, ADMIN_TOKEN: o.adminToken, ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}) },
+    env: {
+      ...process.env,
+      REDIS_URL: o.redisUrl,
+      ADMIN_TOKEN: o.adminToken,
+      ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
+      ...(o.confirmReplicas ? { CONFIRM_REPLICAS: String(o.confirmReplicas) } : {}),
+    },
     logFile: o.logFile,
     // SIGTERM: the node stops accepting, drains in-flight purchases, closes its listen sockets, exits 0.
     stopSignal: 'SIGTERM',

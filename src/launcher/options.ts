@@ -10,6 +10,13 @@ export interface UpOptions {
   redisPort: number | 'auto';
   /** An external Redis (REDIS_URL or --redis): then no embedded one, and it is not supervised. */
   redisUrl: string | undefined;
+  /**
+   * The embedded Redis's replicas (0: one Redis). With N > 0: a master, N replicas and three Sentinels; the nodes and
+   * workers confirm a write once all N replicas have it (src/launcher/embedded-replicas.ts).
+   */
+  redisReplicas: number;
+  /** Sentinel's down-after-milliseconds for the embedded topology. */
+  redisDownAfterMs: number;
   /** Embedded PostgreSQL port; `auto` = 5433, or a free port when 5433 is taken. */
   postgresPort: number | 'auto';
   /** Order workers (Redis stream -> PostgreSQL) `up` runs; 0 = none. */

@@ -14,6 +14,8 @@ export interface WorkerSpecOptions {
   parentPid: number;
   /** The nodes' e-ticket keys: paid orders are stored with their ticket. */
   ticketKeysDir: string;
+  /** With `up --redis-replicas N`: an order reaches PostgreSQL once N replicas have it (CONFIRM_REPLICAS). */
+  confirmReplicas?: number;
 }
 
 /** How `up` runs one `ticket-spike orders-worker` (the orders' way from Redis to PostgreSQL). */
@@ -30,7 +32,7 @@ export function ordersWorkerSpec(o: WorkerSpecOptions): ChildSpec {
     cmdlineHas: [main, flags.join(' ')],
     cwd: o.projectRoot,
     // The database URL carries a password: by environment, never argv (visible in ps).
-    env: { ...process.env, REDIS_URL: o.redisUrl, DATABASE_URL: o.databaseUrl },
+    env: { ...process.env, REDIS_URL: o.redisUrl, DATABASE_URL: o.databaseUrl, ...(o.confirmReplicas ? { CONFIRM_REPLICAS: String(o.confirmReplicas) } : {}) },
     logFile: o.logFile,
     background: BACKGROUND_NICE,
     // SIGTERM: it finishes the batch in hand (commit, retire, ack) and exits 0.

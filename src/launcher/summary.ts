@@ -6,6 +6,7 @@ import { STATE_FILE } from './state.js';
 import { childrenOf, type ChildRecord, type ChildRole } from './children.js';
 import { PASSWORD_FILE } from './embedded-postgres.js';
 import { REDIS_PASSWORD_FILE } from './embedded-redis.js';
+import { EMBEDDED_MASTER_NAME } from './embedded-replicas.js';
 import { rangesContain } from '../rules/address-ranges.js';
 
 /** What the summary `up` prints once everything runs is made of. */
@@ -38,7 +39,14 @@ export function upSummary(f: SummaryFacts): string {
     '',
     `  nginx   ${url}   pid ${pid('nginx')}   conf ${join(f.varDir, 'nginx', 'nginx.conf')}`,
     ...f.plan.map((n) => `  ${n.id.padEnd(9)} http://127.0.0.1:${n.port}  weight ${n.weight}  pid ${pid('node', n.id)}  threads ${o.threads}`),
-    ...(f.embeddedRedis
+    ...(f.embeddedRedis && o.redisReplicas > 0
+      ? [
+          `  redis   ${o.redisReplicas + 1} data nodes (AOF, appendfsync always; a write is confirmed once all ${o.redisReplicas} replicas have it):`,
+          ...childrenOf(f.children, 'redis').map((c) => `          ${c.name.padEnd(16)} ${c.cmdlineHas[1] ?? ''}  pid ${c.pid}`),
+          `          Sentinels (master "${EMBEDDED_MASTER_NAME}", down after ${o.redisDownAfterMs} ms): ${childrenOf(f.children, 'sentinel').map((c) => `${c.cmdlineHas[1] ?? ''} pid ${c.pid}`).join(', ')}`,
+          `          password in ${join(f.varDir, REDIS_PASSWORD_FILE)}; the nodes reach the master through the Sentinels (up.json redisUrl)`,
+        ]
+      : f.embeddedRedis
       ? [
           `  redis   ${withoutPassword(f.redisUrl)}  pid ${pid('redis')}  data ${f.redisDataDir} (AOF, appendfsync always)`,
           `          password in ${join(f.varDir, REDIS_PASSWORD_FILE)} and ${join(f.varDir, STATE_FILE)} (redisUrl), both mode 0600; redis-cli: REDISCLI_AUTH=$(cat ${join(f.varDir, REDIS_PASSWORD_FILE)})`,
@@ -101,7 +109,7 @@ export function withoutPassword(url: string): string {
 }
 
 /** The roles with a line of their own above. */
-const DESCRIBED: readonly ChildRole[] = ['nginx', 'node', 'redis', 'postgres', 'orders-worker', 'watchdog'];
+const DESCRIBED: readonly ChildRole[] = ['nginx', 'node', 'redis', 'sentinel', 'postgres', 'orders-worker', 'watchdog'];
 
 /** A kind of child the summary has no line for yet still shows, by name and pid. */
 function otherChildren(children: ChildRecord[]): string[] {
