@@ -31,12 +31,29 @@ export type PurchaseCode = 1 | -1 | -2 | -4;
 export type Purchase = (user: string, orderId: string) => Promise<PurchaseCode>;
 
 /** An ioredis client (defaults, like most services) with the script as one EVALSHA per call. */
-export function purchaseClient(url: string, sale: string): { redis: Redis; purchase: Purchase } {
+/**
+ * `waitReplicas` > 0: each purchase is followed by WAIT on the same connection (one pipeline), as ticket-spike's
+ * confirmation rule does, so a comparison with replicas gives both the same durability; fewer replicas in 500 ms
+ * is an error (the purchase is answered 503).
+ */
+export function purchaseClient(url: string, sale: string, waitReplicas = 0): { redis: Redis; purchase: Purchase } {
   const redis = new Redis(url);
   redis.defineCommand('purchase', { numberOfKeys: 3, lua: LUA });
   const k = baselineKeys(sale);
   const call = (redis as unknown as { purchase(...args: string[]): Promise<number> }).purchase.bind(redis);
-  return { redis, purchase: async (user, orderId) => (await call(k.meta, k.orders, k.stream, user, orderId)) as PurchaseCode };
+  if (waitReplicas === 0) return { redis, purchase: async (user, orderId) => (await call(k.meta, k.orders, k.stream, user, orderId)) as PurchaseCode };
+  return {
+    redis,
+    purchase: async (user, orderId) => {
+      const pipeline = redis.pipeline() as unknown as { purchase(...args: string[]): unknown; call(...args: (string | number)[]): unknown; exec(): Promise<[Error | null, unknown][] | null> };
+      pipeline.purchase(k.meta, k.orders, k.stream, user, orderId);
+      pipeline.call('WAIT', waitReplicas, 500);
+      const [[err, code], [, acked]] = (await pipeline.exec()) as [[Error | null, unknown], [Error | null, unknown]];
+      if (err !== null) throw err;
+      if (Number(acked) < waitReplicas) throw new Error(`reached ${String(acked)} of ${waitReplicas} replicas`);
+      return code as PurchaseCode;
+    },
+  };
 }
 
 /** 128 random bits, like ticket-spike's order ids: the baseline pays the same for unguessable ids. */
