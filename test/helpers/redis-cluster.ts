@@ -11,7 +11,7 @@ import { ping } from './redis-server.js';
 const run = promisify(execFile);
 
 /**
- * A real 3-master Redis Cluster on 127.0.0.1 (no replicas), data in a temp dir. Each node also needs its
+ * A real Redis Cluster on 127.0.0.1 (3 masters by default, replicas per master on request), data in a temp dir. Each node also needs its
  * cluster bus port (port + 10000) free. stop() kills only the pids this helper started.
  */
 export class RedisCluster {
@@ -29,9 +29,10 @@ export class RedisCluster {
     return this.children.map((c) => c.pid!).filter((p) => p !== undefined);
   }
 
-  static async start(masters = 3): Promise<RedisCluster> {
+  /** `replicas`: replicas per master (the issue-19 rule confirms a write per shard on them). */
+  static async start(masters = 3, replicas = 0): Promise<RedisCluster> {
     const ports: number[] = [];
-    while (ports.length < masters) {
+    while (ports.length < masters * (1 + replicas)) {
       const p = await freePort();
       if (p + 10000 > 65535 || ports.includes(p)) continue;
       if (!(await portFree(p + 10000))) continue;
@@ -41,14 +42,20 @@ export class RedisCluster {
     try {
       for (const port of ports) await cluster.launch(port);
       await run('redis-cli', [
-        '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes',
+        '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes',
       ]);
       await cluster.waitOk();
+      if (replicas > 0) await cluster.waitReplicasInSync();
     } catch (err) {
       await cluster.stop();
       throw err;
     }
     return cluster;
+  }
+
+  /** The pid of the node on `port` (to stop or kill it). */
+  pidOf(port: number): number | undefined {
+    return this.children[this.ports.indexOf(port)]?.pid;
   }
 
   private async launch(port: number): Promise<void> {
@@ -87,6 +94,18 @@ export class RedisCluster {
       await sleep(100);
     }
     throw new Error('cluster did not reach cluster_state:ok within 20 s');
+  }
+
+  /** Every replica has its master link up (a fresh replica's first sync takes a moment after the create). */
+  private async waitReplicasInSync(): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const infos = await Promise.all(this.ports.map(async (p) => (await run('redis-cli', ['-p', String(p), 'info', 'replication'])).stdout));
+      const replicas = infos.filter((i) => /role:slave/.test(i));
+      if (replicas.length > 0 && replicas.every((i) => /master_link_status:up/.test(i) && !/master_sync_in_progress:1/.test(i))) return;
+      await sleep(100);
+    }
+    throw new Error('cluster replicas not in sync within 20 s');
   }
 
   async stop(): Promise<void> {
