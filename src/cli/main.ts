@@ -28,6 +28,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await (await import('./orders.js')).runOrdersCommand(rest, env);
       case 'tickets':
         return (await import('./tickets.js')).runTicketsCommand(rest, env);
+      case 'nodes':
+        return await (await import('./nodes.js')).runNodesCommand(rest, env);
+      case 'nginx-conf':
+        return await (await import('./nginx-conf.js')).runNginxConfCommand(rest, env);
       case 'up':
         return await (await import('./up.js')).runUp(rest, env);
       default:

@@ -18,6 +18,7 @@ import {
 } from '../rules/input-rules.js';
 import { AUTHORITY_OPTIONS, authorityOf } from './authority-options.js';
 import { ConfigError } from './errors.js';
+import { checkNodeAddress } from '../rules/node-address.js';
 import { parseCommand, type CommandSpec } from './options.js';
 import { parseRedisTarget } from '../rules/redis-target.js';
 
@@ -44,6 +45,12 @@ export interface NodeConfig {
   id: string;
   weight: number;
   totalWeight: number;
+  /** --total-weight was given: the split's total is fixed, not the roster's sum. */
+  totalWeightPinned: boolean;
+  /** Node roster beat period (src/node/main/weight-split.ts); 0 = off. */
+  rosterMs: number;
+  /** host:port nginx reaches this node at. */
+  advertise: string;
   defaultSale: string;
   statLog: string | null;
   batchSize: number;
@@ -112,6 +119,12 @@ export function checkDatabaseUrl(raw: string): Checked<string> {
   return { ok: true, value: raw };
 }
 
+/** --advertise: checked by the node-address rule, kept as written. */
+const checkAdvertise = (raw: string): Checked<string> => {
+  const checked = checkNodeAddress(raw);
+  return checked.ok ? { ok: true, value: raw } : checked;
+};
+
 const text = (rule: Parameters<typeof checkText>[0]) => (value: string) => checkText(rule, value);
 
 export const NODE_COMMAND = {
@@ -126,9 +139,11 @@ export const NODE_COMMAND = {
     ...AUTHORITY_OPTIONS,
     'allow-unsafe-redis': { type: 'flag', help: 'run on a Redis without maxmemory-policy noeviction or appendonly yes (a warning); without it the process refuses to start (exit 2)' },
     database: { type: 'text', env: 'DATABASE_URL', value: 'URL', check: checkDatabaseUrl, url: 'may-carry-password', help: 'the order store, PostgreSQL (default: none; a URL with a password only by the variable)' },
-    id: { type: 'text', value: 'NAME', check: text(NODE_ID), help: 'node id, sent as X-Served-By (default node-<port>)' },
+    id: { type: 'text', value: 'NAME', check: text(NODE_ID), help: 'node id, sent as X-Served-By and the key of its roster entry (default node-<port> on loopback, else node-<advertise>)' },
     weight: { type: 'int', min: 1, max: 1_000_000, default: 1, value: 'W', help: "this node's nginx weight" },
-    'total-weight': { type: 'int', min: 1, max: 1_000_000_000, value: 'T', help: "sum of all nodes' weights (default: --weight, i.e. a single node)" },
+    'total-weight': { type: 'int', min: 1, max: 1_000_000_000, value: 'T', help: "sum of all nodes' weights, fixed (default: the live nodes' sum from the node roster, or --weight with --roster-ms 0)" },
+    'roster-ms': { type: 'int', min: 0, max: 60_000, default: 1000, help: "beat into the node roster in Redis (live nodes, their weights and addresses; the weighted split follows nodes joining, leaving and `ticket-spike nodes weight`), 0 = off" },
+    advertise: { type: 'text', value: 'HOST:PORT', check: checkAdvertise, help: 'where nginx reaches this node, listed in the roster (default: --host:--port; give it when --host is 0.0.0.0)' },
     'default-sale': { type: 'text', default: 'default', env: 'DEFAULT_SALE', value: 'ID', check: text(SALE_ID), help: 'sale used by /buy/ticket without ?sale=' },
     'stat-log': { type: 'text', value: 'PATH', help: 'append one line per purchase outcome here, in batches (default: off)' },
     'batch-size': { type: 'int', min: BATCH_SIZE.min, max: BATCH_SIZE.max, default: 64, help: 'purchases per Redis call, at most' },
@@ -205,9 +220,13 @@ export function buildNodeConfig(argv: string[], env: NodeJS.ProcessEnv, fallback
     ...authorityOf(v, v.redis, fallbackRedisUrl, v['deadline-ms'] - 100),
     allowUnsafeRedis: v['allow-unsafe-redis'],
     databaseUrl: v.database === undefined || v.database === '' ? null : v.database,
-    id: v.id ?? `node-${v.port}`,
+    // Nodes on several hosts share ports: off loopback the default names the address, so ids stay unique.
+    id: v.id ?? (v.advertise === undefined && /^127\./.test(v.host) ? `node-${v.port}` : `node-${v.advertise ?? `${v.host}:${v.port}`}`),
     weight: v.weight,
     totalWeight,
+    totalWeightPinned: v['total-weight'] !== undefined,
+    rosterMs: v['roster-ms'],
+    advertise: v.advertise ?? `${v.host}:${v.port}`,
     defaultSale: v['default-sale'],
     statLog: v['stat-log'] === undefined || v['stat-log'] === '' ? null : v['stat-log'],
     batchSize: v['batch-size'],

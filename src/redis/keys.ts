@@ -37,6 +37,11 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *   {ts:dash}:nodes         hash   node id -> the node's latest dashboard heartbeat (JSON with its own `at`),
  *                                  written by each node's main thread every --dashboard-ms; the key expires
  *                                  when no node has written for DASHBOARD_KEEP_MS, a field older is pruned
+ *   {ts:nodes}:roster       hash   node id -> "<weight> <expiresAt ms> <host:port>": the live nodes and their
+ *                                  weights (lua/node-roster-2.lua, every --roster-ms); the weighted split of
+ *                                  the stock sums it, `ticket-spike nginx-conf --from-roster` lists it
+ *   {ts:nodes}:weights      hash   node id -> the weight an operator set for it (`ticket-spike nodes weight`),
+ *                                  in effect at the node's next beat instead of its --weight
  */
 export const SALES_SET = 'ts:sales';
 
@@ -45,6 +50,9 @@ export const REGISTRY = { places: '{ts:registry}:places', capacity: '{ts:registr
 
 /** The live dashboard's heartbeats of every node (src/redis/node-beats.ts). */
 export const DASHBOARD_NODES = '{ts:dash}:nodes';
+
+/** The node roster's two keys share the hash tag {ts:nodes}: lua/node-roster-2.lua runs on Cluster. */
+export const NODE_ROSTER = { members: '{ts:nodes}:roster', weights: '{ts:nodes}:weights' } as const;
 
 export interface SaleKeys {
   meta: string;

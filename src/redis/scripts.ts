@@ -96,6 +96,7 @@ export interface ScriptCommands {
   checkIn: ScriptCall;
   releaseClaim: ScriptCall;
   restoreSale: ScriptCall;
+  nodeRoster: ScriptCall;
 }
 
 export function scriptsOf(client: Redis | Cluster): ScriptCommands {

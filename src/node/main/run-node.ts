@@ -5,6 +5,8 @@ import { createLogger } from '../../log/logger.js';
 import { createMetricsBuffer } from '../../metrics/layout.js';
 import { createMetricsRegistry } from '../../metrics/registry.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
+import { beat } from '../../redis/node-roster.js';
+import { scriptsOf } from '../../redis/scripts.js';
 import { redactRedisTarget } from '../../rules/redis-target.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
@@ -30,6 +32,7 @@ import { resetSlot } from './slot-reset.js';
 import { onShutdownSignals } from './shutdown.js';
 import { startThread } from './start-thread.js';
 import { TicketKeyWatch } from './ticket-keys.js';
+import { WeightSplit } from './weight-split.js';
 import { Sweeper } from './sweeper.js';
 
 /** This node cannot hold as many sales as the registry in Redis allows. */
@@ -65,11 +68,14 @@ export async function runNode(config: NodeConfig): Promise<number> {
   /** A status read reaches shared memory: the orders count first, then quota and flags (see OrdersSeen). */
   const refresh = (sale: KnownSale, facts: SaleFacts) => {
     ordersSeen.raise(sale.info.slot, facts.ordersMade);
-    applyFacts(stock, inFlight, sale.info.slot, facts, config);
+    applyFacts(stock, inFlight, sale.info.slot, facts, split);
     registry.follow(sale, facts); // an operator's close or added stock (src/sale/operations.ts)...
     openFlags.follow(sale.info, facts.paused); // ...and pause: the open flag is window && !paused
     holderSync.check(facts);
   };
+
+  // The weighted split follows the live nodes (the roster in Redis); a change re-reads every sale at once.
+  const split = WeightSplit.forNode(config, (b) => beat(scriptsOf(redis), b), log, () => reReadAll());
 
   const redisGate = new RedisGate(redis, config.allowUnsafeRedis, log);
   // A new master (failover) or a restarted Redis: nothing read from the old one may answer from memory
@@ -116,6 +122,9 @@ export async function runNode(config: NodeConfig): Promise<number> {
     log.flush();
     return 2;
   }
+  // The first beat before the first sale is read, so the first quotas already split over the live nodes.
+  await split.tick();
+  split.start();
   // Redis may not be up yet: start anyway (readyz says 503 and purchases of unknown sales 503 until it is).
   // Every node must be able to hold every live sale: its --max-sales at least the registry's capacity.
   let capacityOk = false;
@@ -262,6 +271,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
         shuttingDown = true;
         log.info({ signal }, 'shutting down: closing listen sockets, finishing in-flight purchases');
         reconciler.stop();
+        await split.leave();
         masterWatch.stop();
         sweeper.stop();
         lagWatch.stop();
