@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ import {
 import { isPortFree } from '../../src/launcher/ports.js';
 import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
+import { inHost, type HostPlace } from './hosts/place.js';
+import { tcpOpen } from './hosts/tcp-open.js';
 
 export interface NginxOptions {
   upstreams: Upstream[];
@@ -30,11 +32,17 @@ export interface NginxOptions {
   trustedProxies?: readonly string[];
   /** Edit the rendered config (to break it on purpose in a test). */
   transform?: (conf: string) => string;
+  /**
+   * Run inside this harness host (test/helpers/hosts.ts), listening on its address. Buyers from the test then come
+   * from the harness's root address (hosts.rootAddress), not loopback: exempt it from the per-address limit with
+   * rateExempt when that matters. Default: the test's own 127.0.0.1.
+   */
+  host?: HostPlace;
 }
 
 /**
  * A real nginx running the project's template (nginx/nginx.conf) for the given upstreams, in a temp
- * prefix, in the foreground (daemon off) as our child. stop() sends QUIT, then KILL to its process group.
+ * prefix, in the foreground (daemon off) as our child (inside a harness host with `host`). stop() sends QUIT, then KILL to its process group.
  */
 export class NginxProcess {
   private constructor(
@@ -43,14 +51,20 @@ export class NginxProcess {
     readonly confFile: string,
     private readonly child: ChildProcess,
     private readonly exited: Promise<void>,
+    readonly host: HostPlace | undefined,
   ) {}
+
+  /** Where the test reaches it: 127.0.0.1, or its host's address. */
+  get address(): string {
+    return this.host?.address ?? '127.0.0.1';
+  }
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.address}:${this.port}`;
   }
 
   static binary(): string {
@@ -63,6 +77,7 @@ export class NginxProcess {
     const conf = renderNginxConf(readNginxTemplate(), {
       prefix: options.prefix,
       port: options.port,
+      ...(options.host !== undefined ? { host: options.host.address } : {}),
       upstreams: options.upstreams,
       workerProcesses: options.workerProcesses ?? 1,
       ipRate: options.ipRate ?? 0,
@@ -78,8 +93,9 @@ export class NginxProcess {
     const port = options.port ?? (await freePort());
     const prefix = mkdtempSync(join(tmpdir(), 'ts-nginx-'));
     const confFile = writeNginxConf(NginxProcess.render({ ...options, prefix, port }), prefix);
-    testNginxConf(binary, prefix, confFile);
-    const child = spawn(binary, nginxArgs(prefix, confFile), { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: childEnv() });
+    if (options.host === undefined) testNginxConf(binary, prefix, confFile);
+    else testInHost(options.host, binary, prefix, confFile);
+    const child = spawn(...inHost(options.host, binary, nginxArgs(prefix, confFile)), { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: childEnv() });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -88,7 +104,9 @@ export class NginxProcess {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (gone) throw new Error(`nginx exited at start: ${stderr} ${readLog(prefix)}`);
-      if (!(await isPortFree(port))) return new NginxProcess(port, prefix, confFile, child, exited);
+      // Inside a host the port cannot be tried from here (binding its address fails in our namespace): connect.
+      const listening = options.host === undefined ? !(await isPortFree(port)) : await tcpOpen(options.host.address, port, 500);
+      if (listening) return new NginxProcess(port, prefix, confFile, child, exited, options.host);
       await sleep(25);
     }
     child.kill('SIGKILL');
@@ -124,6 +142,15 @@ export class NginxProcess {
     }
     rmSync(this.prefix, { recursive: true, force: true });
   }
+}
+
+/**
+ * `nginx -t` inside the host: nginx -t binds the listen addresses, and the host's address exists only in its
+ * namespace ("bind() ... failed (99: Cannot assign requested address)" anywhere else).
+ */
+function testInHost(host: HostPlace, binary: string, prefix: string, confFile: string): void {
+  const result = spawnSync(...inHost(host, binary, ['-t', '-q', ...nginxArgs(prefix, confFile)]), { encoding: 'utf8', timeout: 10_000 });
+  if (result.status !== 0) throw new Error(`nginx -t in ${host.netns} rejected ${confFile}: ${`${result.stderr ?? ''}${result.stdout ?? ''}`.trim()}`);
 }
 
 function readLog(prefix: string): string {

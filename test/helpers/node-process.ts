@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
+import { inHost, type HostPlace } from './hosts/place.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -17,6 +18,12 @@ export interface NodeProcessOptions {
   waitReady?: boolean;
   /** Listen on this port (to restart a node in place); by default a free one. */
   port?: number;
+  /**
+   * Run inside this harness host (test/helpers/hosts.ts): `--host <its address>`, probed there from the test.
+   * Its redisUrl must then name an address the host reaches (another host's, not 127.0.0.1). Default: the test's
+   * own 127.0.0.1.
+   */
+  host?: HostPlace;
 }
 
 /**
@@ -31,6 +38,7 @@ export class NodeProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    readonly host: HostPlace | undefined,
   ) {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -46,8 +54,13 @@ export class NodeProcess {
     child.stderr?.on('data', keep);
   }
 
+  /** Where the test reaches it: 127.0.0.1, or its host's address. */
+  get address(): string {
+    return this.host?.address ?? '127.0.0.1';
+  }
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.address}:${this.port}`;
   }
 
   get pid(): number | undefined {
@@ -57,18 +70,18 @@ export class NodeProcess {
   static async start(options: NodeProcessOptions): Promise<NodeProcess> {
     const port = options.port ?? (await freePort());
     const child = spawn(
-      process.execPath,
-      cliArgs([
+      ...inHost(options.host, process.execPath, cliArgs([
         'node',
         '--port', String(port),
+        ...(options.host !== undefined ? ['--host', options.host.address] : []),
         '--threads', String(options.threads ?? 2),
         '--redis', options.redisUrl,
         '--log-level', 'warn',
         ...(options.args ?? []),
-      ]),
+      ])),
       { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const node = new NodeProcess(child, port);
+    const node = new NodeProcess(child, port, options.host);
     await node.waitFor(options.waitReady === false ? '/healthz' : '/readyz', 30_000);
     return node;
   }
@@ -87,7 +100,7 @@ export class NodeProcess {
       }
       await sleep(50);
     }
-    throw new Error(`node on ${this.port}: ${path} not 200 within ${timeoutMs} ms:\n${this.output}`);
+    throw new Error(`node on ${this.address}:${this.port}: ${path} not 200 within ${timeoutMs} ms:\n${this.output}`);
   }
 
   /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with the exit code (-1 when killed by a signal). */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +9,7 @@ import { databaseReady } from '../../src/store/connection.js';
 import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 import { descendants } from './up-process.js';
+import { inHost, type HostPlace } from './hosts/place.js';
 
 export interface PostgresServerOptions {
   /** Reuse this directory (its `data` dir is the cluster); by default a new temp dir, removed by stop(). */
@@ -17,6 +18,11 @@ export interface PostgresServerOptions {
   port?: number;
   /** Server settings (`-c name=value`), kept for restart(): e.g. shared_preload_libraries=pg_stat_statements. */
   settings?: Record<string, string>;
+  /**
+   * Run inside this harness host (test/helpers/hosts.ts): listening on its address and its own 127.0.0.1, the
+   * harness's /24 trusted in pg_hba.conf. Default: the test's own 127.0.0.1.
+   */
+  host?: HostPlace;
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -26,8 +32,9 @@ function asServerUser(binary: string, args: string[]): [string, string[]] {
   return isRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
 }
 
-function run(binary: string, args: string[], what: string): string {
-  const [command, argv] = asServerUser(binary, args);
+function run(binary: string, args: string[], what: string, host?: HostPlace): string {
+  // `ip netns exec` outside runuser: entering a namespace needs root; the server then runs as postgres in it.
+  const [command, argv] = inHost(host, ...asServerUser(binary, args));
   const result = spawnSync(command, argv, { encoding: 'utf8', env: childEnv(), timeout: 60_000 });
   if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
   return result.stdout;
@@ -61,8 +68,19 @@ function templateDir(): string {
 }
 
 /**
+ * Lets the harness's hosts in: the template trusts loopback only. Trust, as for loopback: the /24 is private to
+ * one test's namespaces and the test's own address on their bridge.
+ */
+function trustSubnet(dataDir: string, subnet: string): void {
+  const file = join(dataDir, 'pg_hba.conf');
+  const line = `host all all ${subnet} trust`;
+  if (!readFileSync(file, 'utf8').split('\n').includes(line)) appendFileSync(file, `${line}\n`);
+}
+
+/**
  * A real PostgreSQL on 127.0.0.1 (trust authentication: tests only, loopback only), its cluster in a temp
- * dir owned by the `postgres` user when we are root. Each test file starts its own.
+ * dir owned by the `postgres` user when we are root. Each test file starts its own. With `host`, inside a harness
+ * host, reached at its address.
  */
 export class PostgresServer {
   /** What freeze() stopped (postmaster first). */
@@ -73,14 +91,20 @@ export class PostgresServer {
     readonly dir: string,
     private readonly ownsDir: boolean,
     private readonly settings: Record<string, string> = {},
+    readonly host?: HostPlace,
   ) {}
+
+  /** Where the test reaches it: 127.0.0.1, or its host's address. */
+  get address(): string {
+    return this.host?.address ?? '127.0.0.1';
+  }
 
   get dataDir(): string {
     return join(this.dir, 'data');
   }
 
   get url(): string {
-    return `postgresql://postgres@127.0.0.1:${this.port}/postgres`;
+    return `postgresql://postgres@${this.address}:${this.port}/postgres`;
   }
 
   /** The postmaster's pid (first line of postmaster.pid), or undefined when it is not running. */
@@ -103,20 +127,22 @@ export class PostgresServer {
       cpSync(join(templateDir(), 'data'), join(dir, 'data'), { recursive: true, preserveTimestamps: true });
       if (isRoot) spawnSync('chown', ['-R', 'postgres:postgres', join(dir, 'data')]);
     }
-    const server = new PostgresServer(port, dir, ownsDir, options.settings);
+    if (options.host !== undefined) trustSubnet(join(dir, 'data'), options.host.subnet);
+    const server = new PostgresServer(port, dir, ownsDir, options.settings, options.host);
     await server.launch();
     return server;
   }
 
   private async launch(): Promise<void> {
     const extra = Object.entries(this.settings).map(([name, value]) => ` -c ${name}=${value}`).join('');
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c fsync=on${extra}`;
-    run(binary('pg_ctl'), ['start', '-w', '-t', '30', '-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-o', options], 'pg_ctl start');
+    const listen = this.host === undefined ? '127.0.0.1' : `${this.host.address},127.0.0.1`;
+    const options = `-p ${this.port} -c listen_addresses=${listen} -c unix_socket_directories=${this.dir} -c fsync=on${extra}`;
+    run(binary('pg_ctl'), ['start', '-w', '-t', '30', '-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-o', options], 'pg_ctl start', this.host);
     const deadline = Date.now() + 10_000;
     for (;;) {
       const ready = await databaseReady(this.url);
       if (ready === true) return;
-      if (Date.now() > deadline) throw new Error(`PostgreSQL on ${this.port} did not answer: ${ready}`);
+      if (Date.now() > deadline) throw new Error(`PostgreSQL on ${this.address}:${this.port} did not answer: ${ready}`);
       await sleep(50);
     }
   }

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 import { redisPing } from '../../src/launcher/probe.js';
+import { inHost, type HostPlace } from './hosts/place.js';
 
 export interface RedisServerOptions {
   /** Extra `redis-server` arguments, e.g. ['--appendfsync', 'everysec']. */
@@ -14,11 +15,17 @@ export interface RedisServerOptions {
   dir?: string;
   /** Reuse this port (to restart in place); by default a free one. */
   port?: number;
+  /**
+   * Run inside this harness host (test/helpers/hosts.ts), listening on its address and its own 127.0.0.1, with
+   * protected mode off (Redis 7 answers a client from any address but loopback only with DENIED when there is no
+   * password). Default: the test's own 127.0.0.1.
+   */
+  host?: HostPlace;
 }
 
 /**
- * A real `redis-server` child on 127.0.0.1, with AOF on (appendfsync always) and its data in a temp dir.
- * Each test file starts its own, so tests never share keys or state.
+ * A real `redis-server` child on 127.0.0.1 (or inside a harness host, `host`), with AOF on (appendfsync always)
+ * and its data in a temp dir. Each test file starts its own, so tests never share keys or state.
  */
 export class RedisServer {
   private child: ChildProcess | undefined;
@@ -27,10 +34,16 @@ export class RedisServer {
     readonly dir: string,
     private readonly ownsDir: boolean,
     private readonly args: string[],
+    readonly host: HostPlace | undefined,
   ) {}
 
+  /** Where the test reaches it: 127.0.0.1, or its host's address. */
+  get address(): string {
+    return this.host?.address ?? '127.0.0.1';
+  }
+
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.address}:${this.port}`;
   }
 
   get pid(): number | undefined {
@@ -41,7 +54,7 @@ export class RedisServer {
     const port = options.port ?? (await freePort());
     const ownsDir = options.dir === undefined;
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ts-redis-'));
-    const server = new RedisServer(port, dir, ownsDir, options.args ?? []);
+    const server = new RedisServer(port, dir, ownsDir, options.args ?? [], options.host);
     await server.launch();
     return server;
   }
@@ -53,11 +66,11 @@ export class RedisServer {
   }
 
   private async launch(): Promise<void> {
+    const bind = this.host === undefined ? ['--bind', '127.0.0.1'] : ['--bind', this.host.address, '127.0.0.1', '--protected-mode', 'no'];
     const child = spawn(
-      'redis-server',
-      [
+      ...inHost(this.host, 'redis-server', [
         '--port', String(this.port),
-        '--bind', '127.0.0.1',
+        ...bind,
         '--dir', this.dir,
         '--appendonly', 'yes',
         '--appendfsync', 'always',
@@ -66,7 +79,7 @@ export class RedisServer {
         '--logfile', '',
         '--loglevel', 'warning',
         ...this.args,
-      ],
+      ]),
       { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() },
     );
     let stderr = '';
@@ -78,10 +91,10 @@ export class RedisServer {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (this.child === undefined) throw new Error(`redis-server exited at start: ${stderr}`);
-      if (await ping(this.port)) return;
+      if (await ping(this.port, this.address)) return;
       await sleep(25);
     }
-    throw new Error(`redis-server on ${this.port} did not answer PING within 10 s: ${stderr}`);
+    throw new Error(`redis-server on ${this.address}:${this.port} did not answer PING within 10 s: ${stderr}`);
   }
 
   /** Sends a signal (SIGKILL by default) and waits for the process to go away. */

@@ -2,6 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from './env.js';
 import { cliArgs } from './cli-entry.js';
+import { inHost, type HostPlace } from './hosts/place.js';
+
+export interface WorkerProcessOptions {
+  /**
+   * Run inside this harness host (test/helpers/hosts.ts); its metrics, when --metrics-port is given, listen on
+   * the host's address. The URLs must then name addresses the host reaches. Default: the test's namespace.
+   */
+  host?: HostPlace;
+}
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -23,10 +32,10 @@ export class WorkerProcess {
     child.stderr?.on('data', keep);
   }
 
-  static start(redisUrl: string, databaseUrl: string, args: string[] = []): WorkerProcess {
+  static start(redisUrl: string, databaseUrl: string, args: string[] = [], options: WorkerProcessOptions = {}): WorkerProcess {
+    const metricsHost = options.host !== undefined ? ['--metrics-host', options.host.address] : [];
     const child = spawn(
-      process.execPath,
-      cliArgs(['orders-worker', '--redis', redisUrl, '--log-level', 'warn', ...args]),
+      ...inHost(options.host, process.execPath, cliArgs(['orders-worker', '--redis', redisUrl, '--log-level', 'warn', ...metricsHost, ...args])),
       { cwd: ROOT, env: childEnv({ DATABASE_URL: databaseUrl }), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     return new WorkerProcess(child);
