@@ -25,6 +25,10 @@ export interface ChaosOptions {
   cluster?: ChaosCluster;
   /** Start a replicated cluster (when `cluster` is not given): a master, two replicas, three Sentinels. */
   replicated?: boolean;
+  /** Start the layout across hosts (when `cluster` is not given): test/chaos/hosts-layout.ts. */
+  hosts?: boolean;
+  /** How long a partition or a database outage lasts (default 10 s). */
+  cutSeconds?: number;
 }
 
 export interface ChaosResult extends Verdict {
@@ -50,7 +54,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? (() => {});
   const rng = new Rng(options.seed);
   const journal = new Journal();
-  const cluster = options.cluster ?? (await startChaosCluster(options.nodes, options.replicated === true));
+  const cluster = options.cluster ?? (await startChaosCluster(options.nodes, options.replicated === true, options.hosts === true));
   // Straight to Redis (not the proxy); in the replicated layout, to whichever server the Sentinels name master.
   const admin = connectRedis(cluster.auditorUrl, { commandTimeoutMs: 5000, name: 'chaos-admin' }) as Redis;
   admin.on('error', () => {});
@@ -94,7 +98,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     );
     const start = journal.now();
     const [faults] = await Promise.all([
-      runFaults(options.faults, { cluster, crowd, journal, admin, commandTimeoutMs: COMMAND_TIMEOUT_MS }, rng.fork(2), start + 500, start + loadMs - 1000),
+      runFaults(options.faults, { cluster, crowd, journal, admin, commandTimeoutMs: COMMAND_TIMEOUT_MS, sale, cutSeconds: options.cutSeconds ?? 10 }, rng.fork(2), start + 500, start + loadMs - 1000),
       crowd.load(start + loadMs),
     ]);
     for (const f of faults) log(`fault ${f.fault} at ${(f.from / 1000).toFixed(1)} s: ${f.detail}`);
@@ -116,7 +120,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     // the final read: both refuse commands while offline rather than queue them.
     await Promise.all([whenReady(admin, 10_000), whenReady(engineConnection, 10_000)]);
     const final = await readFinal(admin, engine, sale);
+    // Across hosts the order worker runs: PostgreSQL must agree, and the final orders it retired from Redis are
+    // still the sale's (the auditor finds every confirmed order in one place or the other).
+    const storeProblems: string[] = [];
+    if (cluster.layout() !== undefined) {
+      const agreement = await cluster.hosts().postgresAgrees(sale, final.orders);
+      for (const [id, order] of agreement.retired) final.orders.set(id, order);
+      storeProblems.push(...agreement.problems.map((p) => `PostgreSQL disagrees: ${p}`));
+    }
     const verdict = judge(journal.attempts, journal.samples, faults, final, PER_USER_LIMIT, true, { paid: crowd.paid, refusals: crowd.payRefusals });
+    verdict.violations.push(...storeProblems);
     return {
       ...verdict,
       seed: options.seed,
@@ -134,8 +147,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
-export function startChaosCluster(nodes: number, replicated = false): Promise<ChaosCluster> {
-  return ChaosCluster.start({ nodes, threads: 1, dropHoldMs: COMMAND_TIMEOUT_MS + 500, nodeArgs: [], replicated });
+export function startChaosCluster(nodes: number, replicated = false, hosts = false): Promise<ChaosCluster> {
+  return ChaosCluster.start({ nodes, threads: 1, dropHoldMs: COMMAND_TIMEOUT_MS + 500, nodeArgs: [], replicated, hosts });
 }
 
 async function readFinal(admin: Redis, engine: SaleEngine, sale: string): Promise<FinalState> {

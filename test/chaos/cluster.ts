@@ -4,7 +4,9 @@ import { NodeProcess } from '../helpers/node-process.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { SentinelGroup } from '../helpers/redis-sentinel-group.js';
 import { sentinelTarget } from '../../src/rules/redis-target.js';
+import type { HostPlace } from '../helpers/hosts.js';
 import { DropProxy } from './proxy.js';
+import { appHost, FRONT, HostsLayout } from './hosts-layout.js';
 
 export interface ClusterOptions {
   nodes: number;
@@ -18,12 +20,19 @@ export interface ClusterOptions {
    * master through the Sentinels and confirm a write once both replicas have it (--confirm-replicas 2).
    */
   replicated?: boolean;
+  /**
+   * Across hosts (network namespaces, test/chaos/hosts-layout.ts): nginx on a front host, each node on its own app
+   * host with a Redis data node and a Sentinel, PostgreSQL and the order worker on a database host; the nodes
+   * confirm on every replica. Implies the replicated authority (its faults work here too).
+   */
+  hosts?: boolean;
 }
 
 /** What the nodes and the auditor talk to: one Redis behind the drop proxy, or a replicated one. */
 export type Authority =
   | { kind: 'single'; redis: RedisServer; proxy: DropProxy }
-  | { kind: 'replicated'; group: SentinelGroup };
+  | { kind: 'replicated'; group: SentinelGroup }
+  | { kind: 'hosts'; group: SentinelGroup; layout: HostsLayout };
 
 /** Sentinel's down-after in chaos runs: a dead or hung master is replaced within a few seconds. */
 export const CHAOS_DOWN_AFTER_MS = 1000;
@@ -51,7 +60,13 @@ export class ChaosCluster {
       let authority: Authority;
       let nodeRedisUrl: string;
       let nodeArgs = options.nodeArgs;
-      if (options.replicated === true) {
+      if (options.hosts === true) {
+        const layout = await HostsLayout.start(options.nodes, CHAOS_DOWN_AFTER_MS);
+        started.push(layout);
+        authority = { kind: 'hosts', group: layout.group, layout };
+        nodeRedisUrl = layout.redisUrl;
+        nodeArgs = ['--confirm-replicas', String(options.nodes - 1), '--confirm-timeout-ms', '800', '--database', layout.postgres.url, ...nodeArgs];
+      } else if (options.replicated === true) {
         const group = await SentinelGroup.start({ replicas: 2, sentinels: 3, downAfterMs: CHAOS_DOWN_AFTER_MS });
         started.push(group);
         authority = { kind: 'replicated', group };
@@ -68,14 +83,17 @@ export class ChaosCluster {
       const nodeOptions = { ...options, nodeArgs };
       const nodes = await Promise.all(
         Array.from({ length: options.nodes }, async (_, i) => {
-          const node = await startNode(nodeRedisUrl, nodeOptions, undefined, i);
+          const node = await startNode(nodeRedisUrl, nodeOptions, undefined, i, placeOf(authority, i));
           started.push({ stop: () => node.stop(5000) });
           return node;
         }),
       );
+      const front = authority.kind === 'hosts' ? authority.layout.place(FRONT) : undefined;
       const nginx = await NginxProcess.start({
-        upstreams: nodes.map((n, i) => ({ host: '127.0.0.1', port: n.port, weight: i + 1 })),
+        upstreams: nodes.map((n, i) => ({ host: n.address, port: n.port, weight: i + 1 })),
         workerProcesses: 1,
+        // Buyers come from the test's namespace: through the bridge, from the harness's own address.
+        ...(front !== undefined ? { host: front, rateExempt: [authority.kind === 'hosts' ? authority.layout.hosts.rootAddress : '127.0.0.1'] } : {}),
       });
       return new ChaosCluster(authority, nodes, nodes.map((n) => n.port), nginx, nodeOptions, nodeRedisUrl);
     } catch (err) {
@@ -90,6 +108,10 @@ export class ChaosCluster {
   }
 
   describe(): string {
+    if (this.authority.kind === 'hosts') {
+      const { hosts } = this.authority.layout;
+      return `hosts ${hosts.names.map((n) => `${n} ${hosts.address(n)}`).join(', ')}`;
+    }
     return this.authority.kind === 'single'
       ? `redis ${this.authority.redis.port}, proxy ${this.authority.proxy.port}`
       : `master and replicas ${this.authority.group.nodes.map((n) => n.port).join(',')}, Sentinels ${this.authority.group.sentinelAddresses.map((a) => a.port).join(',')}`;
@@ -103,8 +125,37 @@ export class ChaosCluster {
 
   /** The Sentinel group; a fault of the replicated layout asks for it. */
   replicated(): SentinelGroup {
-    if (this.authority.kind !== 'replicated') throw new Error('this fault needs the replicated layout (--replicated)');
+    if (this.authority.kind === 'single') throw new Error('this fault needs the replicated layout (--replicated or --hosts)');
     return this.authority.group;
+  }
+
+  /** The layout across hosts, when this is one. */
+  layout(): HostsLayout | undefined {
+    return this.authority.kind === 'hosts' ? this.authority.layout : undefined;
+  }
+
+  /** The hosts; a fault of the layout across hosts asks for them. */
+  hosts(): HostsLayout {
+    if (this.authority.kind !== 'hosts') throw new Error('this fault needs the layout across hosts (--hosts)');
+    return this.authority.layout;
+  }
+
+  /**
+   * A power loss on app host `index`: its node, Redis data node and Sentinel killed at once; the host comes back
+   * after `downMs` (its Redis and Sentinel first, then the node on its port).
+   */
+  async hostPowerLoss(index: number, downMs: number): Promise<void> {
+    const layout = this.hosts();
+    const node = this.nodes[index];
+    this.nodes[index] = undefined;
+    await layout.powerLoss(index, downMs);
+    await node?.wait();
+    this.nodes[index] = await startNode(this.nodeRedisUrl, this.options, this.nodePorts[index], index, placeOf(this.authority, index));
+  }
+
+  /** The node on app host `index` (to buy from inside that host). */
+  node(index: number): NodeProcess | undefined {
+    return this.nodes[index];
   }
 
   get url(): string {
@@ -119,7 +170,7 @@ export class ChaosCluster {
     node.child.kill('SIGKILL');
     await node.wait();
     await sleep(downMs);
-    this.nodes[index] = await startNode(this.nodeRedisUrl, this.options, this.nodePorts[index], index);
+    this.nodes[index] = await startNode(this.nodeRedisUrl, this.options, this.nodePorts[index], index, placeOf(this.authority, index));
   }
 
   /** SIGKILL Redis, then restart it on the same port and AOF: every reply it sent was fsynced first. */
@@ -200,15 +251,22 @@ export class ChaosCluster {
     if (this.authority.kind === 'single') {
       await this.authority.proxy.stop();
       await this.authority.redis.stop();
+    } else if (this.authority.kind === 'hosts') {
+      await this.authority.layout.stop();
     } else {
       await this.authority.group.stop();
     }
   }
 }
 
-function startNode(redisUrl: string, options: ClusterOptions, port: number | undefined, index: number): Promise<NodeProcess> {
+function placeOf(authority: Authority, index: number): HostPlace | undefined {
+  return authority.kind === 'hosts' ? authority.layout.place(appHost(index)) : undefined;
+}
+
+function startNode(redisUrl: string, options: ClusterOptions, port: number | undefined, index: number, host?: HostPlace): Promise<NodeProcess> {
   return NodeProcess.start({
     redisUrl,
+    ...(host !== undefined ? { host } : {}),
     threads: options.threads,
     port,
     args: ['--id', `chaos-${index + 1}`, '--weight', String(index + 1), '--total-weight', String((options.nodes * (options.nodes + 1)) / 2), ...options.nodeArgs],

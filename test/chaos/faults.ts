@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { ChaosCluster } from './cluster.js';
 import type { Crowd } from './crowd.js';
+import { databaseOutage, hostPartition, hostPowerLoss, masterCutOff } from './host-faults.js';
 import type { Journal } from './journal.js';
 import type { Rng } from './rng.js';
 
@@ -9,9 +10,12 @@ import type { Rng } from './rng.js';
 export const FAULTS = ['node-kill', 'redis-kill', 'redis-pause', 'client-abort', 'idle-reuse', 'drop-reply', 'script-flush'] as const;
 /** The faults of the replicated layout (`--replicated`): the master lost, hung, switched; a replica lost. */
 export const REPLICATED_FAULTS = ['master-kill', 'master-pause', 'planned-failover', 'replica-kill', 'node-kill', 'client-abort', 'script-flush'] as const;
-export type Fault = (typeof FAULTS)[number] | (typeof REPLICATED_FAULTS)[number];
+/** The faults of the layout across hosts (`--hosts`): a host's power, its cable, the master cut off with its own
+ *  node (split brain), the database host away; the replicated faults work there too. */
+export const HOST_FAULTS = ['host-power-loss', 'host-partition', 'master-cut-off', 'db-outage'] as const;
+export type Fault = (typeof FAULTS)[number] | (typeof REPLICATED_FAULTS)[number] | (typeof HOST_FAULTS)[number];
 /** Faults after which the authority may be another server, which may lack writes nobody was told about. */
-export const MASTER_CHANGES: ReadonlySet<Fault> = new Set(['master-kill', 'master-pause', 'planned-failover']);
+export const MASTER_CHANGES: ReadonlySet<Fault> = new Set(['master-kill', 'master-pause', 'planned-failover', 'host-power-loss', 'host-partition', 'master-cut-off']);
 
 /** A fault that happened, with when it started and ended (journal ms), so the auditor can tell whether an
  *  error a buyer saw overlaps one. */
@@ -30,6 +34,10 @@ export interface FaultContext {
   admin: Redis;
   /** The nodes' command deadline: pauses and dropped replies outlast it. */
   commandTimeoutMs: number;
+  /** The run's sale (buyers a fault adds buy in it). */
+  sale: string;
+  /** How long a partition or a database outage lasts, seconds. */
+  cutSeconds: number;
 }
 
 /** Runs one fault to its end and reports what it did. */
@@ -74,6 +82,14 @@ async function inject(fault: Fault, ctx: FaultContext, rng: Rng): Promise<string
       return ctx.cluster.plannedFailover();
     case 'replica-kill':
       return ctx.cluster.killReplica(rng.int(0, 1), rng.int(500, 2000));
+    case 'host-power-loss':
+      return hostPowerLoss(ctx.cluster, rng);
+    case 'host-partition':
+      return hostPartition(ctx.cluster, rng, ctx.cutSeconds);
+    case 'master-cut-off':
+      return masterCutOff(ctx.cluster, ctx.journal, ctx.sale, ctx.crowd.userPrefix);
+    case 'db-outage':
+      return databaseOutage(ctx.cluster, ctx.cutSeconds);
     case 'script-flush': {
       await ctx.admin.script('FLUSH');
       await sleep(200);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runChaos } from './chaos.js';
-import { FAULTS, REPLICATED_FAULTS, type Fault } from './faults.js';
+import { FAULTS, HOST_FAULTS, REPLICATED_FAULTS, type Fault } from './faults.js';
 import { randomSeed } from './rng.js';
 
 /**
@@ -9,7 +9,9 @@ import { randomSeed } from './rng.js';
  * rerun with `--seed`; exits 1 when any invariant was broken.
  */
 const USAGE = `usage: npm run chaos -- [--seed N] [--seconds S (default 120)] [--faults ${FAULTS.join(',')}] [--total T] [--nodes N]
-       npm run chaos -- --replicated [--faults ${REPLICATED_FAULTS.join(',')}] ...   (a master, two replicas, three Sentinels)\n`;
+       npm run chaos -- --replicated [--faults ${REPLICATED_FAULTS.join(',')}] ...   (a master, two replicas, three Sentinels)
+       npm run chaos -- --hosts [--faults ${[...HOST_FAULTS, ...REPLICATED_FAULTS].join(',')}] [--cut-seconds 10] ...
+           (as root: a front host, one app host per node with a node, a Redis data node and a Sentinel, a database host)\n`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -18,6 +20,8 @@ async function main(): Promise<number> {
       seconds: { type: 'string', default: '120' },
       faults: { type: 'string' },
       replicated: { type: 'boolean', default: false },
+      hosts: { type: 'boolean', default: false },
+      'cut-seconds': { type: 'string', default: '10' },
       total: { type: 'string' },
       nodes: { type: 'string', default: '3' },
       workers: { type: 'string', default: '24' },
@@ -33,13 +37,13 @@ async function main(): Promise<number> {
     if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} ${text}: expected an integer ${min}..${max}`);
     return n;
   };
-  const known: readonly string[] = values.replicated === true ? REPLICATED_FAULTS : FAULTS;
-  const faults = (values.faults ?? known.join(',')).split(',').filter((f) => f !== '');
+  const known: readonly string[] = values.hosts === true ? [...HOST_FAULTS, ...REPLICATED_FAULTS] : values.replicated === true ? REPLICATED_FAULTS : FAULTS;
+  const faults = (values.faults ?? (values.hosts === true ? HOST_FAULTS : known).join(',')).split(',').filter((f) => f !== '');
   for (const f of faults) if (!known.includes(f)) throw new UsageError(`--faults: unknown fault ${f} for this layout; known: ${known.join(', ')}`);
   const seconds = int('seconds', values.seconds, 5, 3600);
   const seed = values.seed !== undefined ? int('seed', values.seed, 0, 2 ** 32 - 1) : randomSeed();
   const total = values.total !== undefined ? int('total', values.total, 10, 1_000_000) : seconds * 40;
-  const layout = values.replicated === true ? ' --replicated' : '';
+  const layout = values.hosts === true ? ' --hosts' : values.replicated === true ? ' --replicated' : '';
   process.stdout.write(`chaos: seed ${seed} (rerun: npm run chaos --${layout} --seed ${seed} --seconds ${seconds} --faults ${faults.join(',')})\n`);
   const result = await runChaos({
     seed,
@@ -49,6 +53,8 @@ async function main(): Promise<number> {
     nodes: int('nodes', values.nodes, 1, 8),
     workers: int('workers', values.workers, 1, 256),
     replicated: values.replicated === true,
+    hosts: values.hosts === true,
+    cutSeconds: int('cut-seconds', values['cut-seconds'], 1, 600),
     log: (line) => process.stdout.write(`chaos: ${line}\n`),
   });
   process.stdout.write(`chaos: ${result.attempts} requests ${JSON.stringify(result.counts)}; sale ${result.sale} ${JSON.stringify(result.final)}\n`);

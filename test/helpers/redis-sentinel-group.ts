@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
+import { inHost, type HostPlace } from './hosts/place.js';
 import { RedisServer } from './redis-server.js';
 
 export interface SentinelGroupOptions {
@@ -18,6 +19,11 @@ export interface SentinelGroupOptions {
   /** Extra redis-server arguments for every data node (master and replicas). */
   args?: string[];
   masterName?: string;
+  /**
+   * Spread over harness hosts (test/helpers/hosts.ts): data node i and Sentinel i run in places[i] (one each per
+   * host, e.g. three app hosts), listening on the host's address. Default: everything on the test's 127.0.0.1.
+   */
+  places?: HostPlace[];
 }
 
 /**
@@ -30,15 +36,19 @@ export class SentinelGroup {
   private constructor(
     readonly masterName: string,
     readonly nodes: RedisServer[],
-    private readonly sentinels: { port: number; child: ChildProcess; dir: string }[],
+    private readonly sentinels: { host: string; port: number; child: ChildProcess; dir: string; place: HostPlace | undefined; conf: string }[],
   ) {}
 
   static async start(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
     const masterName = options.masterName ?? 'ts-master';
     const replicaArgs = ['--repl-diskless-sync-delay', '0', '--min-replicas-to-write', '0', ...(options.args ?? [])];
-    const master = await RedisServer.start({ args: replicaArgs });
+    const places = options.places ?? [];
+    const placeOf = (i: number) => (places.length === 0 ? {} : { host: places[i % places.length] });
+    const master = await RedisServer.start({ args: replicaArgs, ...placeOf(0) });
     const replicas = await Promise.all(
-      Array.from({ length: options.replicas ?? 2 }, () => RedisServer.start({ args: [...replicaArgs, '--replicaof', '127.0.0.1', String(master.port)] })),
+      Array.from({ length: options.replicas ?? 2 }, (_, i) =>
+        RedisServer.start({ args: [...replicaArgs, '--replicaof', master.address, String(master.port)], ...placeOf(i + 1) }),
+      ),
     );
     const nodes = [master, ...replicas];
     const group = new SentinelGroup(masterName, nodes, []);
@@ -46,23 +56,25 @@ export class SentinelGroup {
     const count = options.sentinels ?? 3;
     for (let i = 0; i < count; i++) {
       const port = await freePort();
+      const place = places.length === 0 ? undefined : places[i % places.length];
+      const host = place?.address ?? '127.0.0.1';
       const dir = mkdtempSync(join(tmpdir(), 'ts-sentinel-'));
       const conf = join(dir, 'sentinel.conf');
       writeFileSync(
         conf,
         [
           `port ${port}`,
-          'bind 127.0.0.1',
+          `bind ${host}${place === undefined ? '' : ' 127.0.0.1'}`,
+          ...(place === undefined ? [] : ['protected-mode no']),
           `dir ${dir}`,
-          `sentinel monitor ${masterName} 127.0.0.1 ${master.port} ${Math.floor(count / 2) + 1}`,
+          `sentinel monitor ${masterName} ${master.address} ${master.port} ${Math.floor(count / 2) + 1}`,
           `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${masterName} 10000`,
           `sentinel parallel-syncs ${masterName} 1`,
           '',
         ].join('\n'),
       );
-      const child = spawn('redis-server', [conf, '--sentinel', '--loglevel', 'warning', '--logfile', ''], { stdio: ['ignore', 'ignore', 'ignore'], env: childEnv() });
-      group.sentinels.push({ port, child, dir });
+      group.sentinels.push({ host, port, child: spawnSentinel(place, conf), dir, place, conf });
     }
     await group.waitForSentinels();
     return group;
@@ -70,14 +82,14 @@ export class SentinelGroup {
 
   /** host:port of every Sentinel, as `--redis-sentinels` takes them. */
   get sentinelAddresses(): { host: string; port: number }[] {
-    return this.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port }));
+    return this.sentinels.map((s) => ({ host: s.host, port: s.port }));
   }
 
   /** The data node the Sentinels name master now. */
   async master(): Promise<RedisServer> {
-    const [, port] = await this.askSentinel(['SENTINEL', 'get-master-addr-by-name', this.masterName]) as [string, string];
-    const node = this.nodes.find((n) => n.port === Number(port));
-    if (node === undefined) throw new Error(`the Sentinels name an unknown master port ${port}`);
+    const [host, port] = await this.askSentinel(['SENTINEL', 'get-master-addr-by-name', this.masterName]) as [string, string];
+    const node = this.nodes.find((n) => n.port === Number(port) && n.address === host);
+    if (node === undefined) throw new Error(`the Sentinels name an unknown master ${host}:${port}`);
     return node;
   }
 
@@ -86,10 +98,23 @@ export class SentinelGroup {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const now = await this.master().catch(() => old);
-      if (now !== old && (await role(now.port)) === 'master') return now;
+      if (now !== old && (await role(now.port, now.address)) === 'master') return now;
       await sleep(100);
     }
     throw new Error(`no new master within ${timeoutMs} ms`);
+  }
+
+  /**
+   * A host that lost power comes back: its data node starts again on its data (as what its config last said; the
+   * Sentinels turn an old master into a replica) and its Sentinel on the config Sentinel rewrote. Only processes of
+   * that host that are not running.
+   */
+  async restartAt(address: string): Promise<void> {
+    for (const s of this.sentinels) {
+      if (s.host === address && s.child.exitCode === null && s.child.signalCode === null) continue;
+      if (s.host === address) s.child = spawnSentinel(s.place, s.conf);
+    }
+    await Promise.all(this.nodes.filter((n) => n.address === address && n.pid === undefined).map((n) => n.restart()));
   }
 
   /** A planned switch (SENTINEL FAILOVER). */
@@ -101,7 +126,7 @@ export class SentinelGroup {
   async waitInSync(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const up = await Promise.all(this.nodes.slice(1).map((n) => info(n.port, 'replication').then((i) => /master_link_status:up/.test(i)).catch(() => false)));
+      const up = await Promise.all(this.nodes.slice(1).map((n) => info(n.port, 'replication', n.address).then((i) => /master_link_status:up/.test(i)).catch(() => false)));
       if (up.every(Boolean)) return;
       await sleep(50);
     }
@@ -121,7 +146,7 @@ export class SentinelGroup {
     const want = this.sentinels.length - 1;
     while (Date.now() < deadline) {
       const seen = await Promise.all(
-        this.sentinels.map((s) => command(s.port, ['SENTINEL', 'master', this.masterName]).then((r) => Number(field(r, 'num-other-sentinels'))).catch(() => -1)),
+        this.sentinels.map((s) => command(s.port, ['SENTINEL', 'master', this.masterName], s.host).then((r) => Number(field(r, 'num-other-sentinels'))).catch(() => -1)),
       );
       if (seen.every((n) => n >= want)) return;
       await sleep(100);
@@ -133,7 +158,7 @@ export class SentinelGroup {
     let last: unknown;
     for (const s of this.sentinels) {
       try {
-        return await command(s.port, args);
+        return await command(s.port, args, s.host);
       } catch (err) {
         last = err;
       }
@@ -142,8 +167,12 @@ export class SentinelGroup {
   }
 }
 
-async function command(port: number, args: string[]): Promise<unknown> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 2000, retryStrategy: () => null });
+function spawnSentinel(place: HostPlace | undefined, conf: string): ChildProcess {
+  return spawn(...inHost(place, 'redis-server', [conf, '--sentinel', '--loglevel', 'warning', '--logfile', '']), { stdio: ['ignore', 'ignore', 'ignore'], env: childEnv() });
+}
+
+async function command(port: number, args: string[], host = '127.0.0.1'): Promise<unknown> {
+  const client = new Redis({ port, host, lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 2000, retryStrategy: () => null });
   client.on('error', () => undefined); // a refused connection fails the command below; nothing else to report
   try {
     await client.connect();
@@ -159,11 +188,11 @@ function field(reply: unknown, name: string): string | undefined {
   return i >= 0 ? (reply as string[])[i + 1] : undefined;
 }
 
-export async function info(port: number, section: string): Promise<string> {
-  return String(await command(port, ['INFO', section]));
+export async function info(port: number, section: string, host = '127.0.0.1'): Promise<string> {
+  return String(await command(port, ['INFO', section], host));
 }
 
-export async function role(port: number): Promise<string> {
-  const reply = await command(port, ['ROLE']).catch(() => []);
+export async function role(port: number, host = '127.0.0.1'): Promise<string> {
+  const reply = await command(port, ['ROLE'], host).catch(() => []);
   return Array.isArray(reply) ? String(reply[0]) : '';
 }
