@@ -83,7 +83,7 @@ async function inject(fault: Fault, ctx: FaultContext, rng: Rng): Promise<string
     case 'replica-kill':
       return ctx.cluster.killReplica(rng.int(0, 1), rng.int(500, 2000));
     case 'host-power-loss':
-      return hostPowerLoss(ctx.cluster, rng);
+      return hostPowerLoss(ctx.cluster, ctx.journal, rng);
     case 'host-partition':
       return hostPartition(ctx.cluster, rng, ctx.cutSeconds);
     case 'master-cut-off':

@@ -10,7 +10,7 @@ import type { Rng } from './rng.js';
  */
 
 /** Every process of one app host killed at once (a power cut), the host back after `downMs`. */
-export async function hostPowerLoss(cluster: ChaosCluster, rng: Rng): Promise<string> {
+export async function hostPowerLoss(cluster: ChaosCluster, journal: Journal, rng: Rng): Promise<string> {
   const layout = cluster.hosts();
   // Three times in four the master's host: the loss that costs the most (a failover on top of a node lost).
   const master = await layout.masterHost();
@@ -18,8 +18,17 @@ export async function hostPowerLoss(cluster: ChaosCluster, rng: Rng): Promise<st
   const wasMaster = master === index;
   const downMs = rng.int(1500, 3000);
   const t0 = Date.now();
+  const cutAt = journal.now();
   await cluster.hostPowerLoss(index, downMs);
-  return `power loss on ${appHost(index)}${wasMaster ? ' (the master\'s host)' : ''}: node, Redis and Sentinel killed at once, back after ${downMs} ms (node ready ${Date.now() - t0} ms after the cut)`;
+  const nodeBack = Date.now() - t0;
+  // The failover time buyers feel: from the cut to the first purchase sent after it that was confirmed.
+  let again: number | undefined;
+  for (let i = 0; i < 100 && again === undefined; i++) {
+    again = journal.attempts.find((a) => a.seen === 'ok' && a.sentAt > cutAt)?.doneAt;
+    if (again === undefined) await sleep(100);
+  }
+  const confirmed = again === undefined ? 'no purchase confirmed within 10 s of the node' : `purchases confirmed again ${Math.round(again - cutAt)} ms after the cut`;
+  return `power loss on ${appHost(index)}${wasMaster ? ' (the master\'s host)' : ''}: node, Redis and Sentinel killed at once, back after ${downMs} ms (node ready ${nodeBack} ms after the cut); ${confirmed}`;
 }
 
 /** One app host's cable pulled for `seconds` and plugged back: connections to and from it hang, nothing is refused. */

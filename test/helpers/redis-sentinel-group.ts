@@ -105,16 +105,21 @@ export class SentinelGroup {
   }
 
   /**
-   * A host that lost power comes back: its data node starts again on its data (as what its config last said; the
-   * Sentinels turn an old master into a replica) and its Sentinel on the config Sentinel rewrote. Only processes of
-   * that host that are not running.
+   * A host that lost power comes back: its Sentinel on the config Sentinel rewrote, and its data node on its data as
+   * a replica of the master the Sentinels name now — what a node started from the config file Sentinel rewrites
+   * does (docs/deploy.md, `up`): it never comes back as a second master. Only processes of that host not running.
    */
   async restartAt(address: string): Promise<void> {
     for (const s of this.sentinels) {
       if (s.host === address && s.child.exitCode === null && s.child.signalCode === null) continue;
       if (s.host === address) s.child = spawnSentinel(s.place, s.conf);
     }
-    await Promise.all(this.nodes.filter((n) => n.address === address && n.pid === undefined).map((n) => n.restart()));
+    const master = await this.master().catch(() => undefined);
+    await Promise.all(
+      this.nodes
+        .filter((n) => n.address === address && n.pid === undefined)
+        .map((n) => n.restart(master !== undefined && master !== n ? ['--replicaof', master.address, String(master.port)] : [])),
+    );
   }
 
   /** A planned switch (SENTINEL FAILOVER). */

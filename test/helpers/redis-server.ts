@@ -60,12 +60,14 @@ export class RedisServer {
   }
 
   /** Starts the process again on the same port and data dir (after kill()). */
-  async restart(): Promise<void> {
+  /** Starts the process again on the same port and data dir (after kill()); `extraArgs` go last, so they win
+   *  over the start's (e.g. a `--replicaof` of the master it should follow now). */
+  async restart(extraArgs: string[] = []): Promise<void> {
     if (this.child !== undefined) throw new Error('RedisServer.restart: still running; kill() it first');
-    await this.launch();
+    await this.launch(extraArgs);
   }
 
-  private async launch(): Promise<void> {
+  private async launch(extraArgs: string[] = []): Promise<void> {
     const bind = this.host === undefined ? ['--bind', '127.0.0.1'] : ['--bind', this.host.address, '127.0.0.1', '--protected-mode', 'no'];
     const child = spawn(
       ...inHost(this.host, 'redis-server', [
@@ -79,6 +81,7 @@ export class RedisServer {
         '--logfile', '',
         '--loglevel', 'warning',
         ...this.args,
+        ...extraArgs,
       ]),
       { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() },
     );
