@@ -38,8 +38,9 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *                                  written by each node's main thread every --dashboard-ms; the key expires
  *                                  when no node has written for DASHBOARD_KEEP_MS, a field older is pruned
  *   {ts:nodes}:roster       hash   node id -> "<weight> <expiresAt ms> <host:port>": the live nodes and their
- *                                  weights (lua/node-roster-2.lua, every --roster-ms); the weighted split of
- *                                  the stock sums it, `ticket-spike nginx-conf --from-roster` lists it
+ *                                  weights (src/redis/node-roster.ts, every --roster-ms; an entry counts
+ *                                  until expiresAt by Redis TIME, is removed a minute after); the weighted
+ *                                  split sums it, `ticket-spike nginx-conf --from-roster` lists it
  *   {ts:nodes}:weights      hash   node id -> the weight an operator set for it (`ticket-spike nodes weight`),
  *                                  in effect at the node's next beat instead of its --weight
  */
@@ -51,7 +52,7 @@ export const REGISTRY = { places: '{ts:registry}:places', capacity: '{ts:registr
 /** The live dashboard's heartbeats of every node (src/redis/node-beats.ts). */
 export const DASHBOARD_NODES = '{ts:dash}:nodes';
 
-/** The node roster's two keys share the hash tag {ts:nodes}: lua/node-roster-2.lua runs on Cluster. */
+/** The node roster's two keys share the hash tag {ts:nodes}: one slot on Cluster, so a beat is one pipeline to one node. */
 export const NODE_ROSTER = { members: '{ts:nodes}:roster', weights: '{ts:nodes}:weights' } as const;
 
 export interface SaleKeys {

@@ -96,7 +96,6 @@ export interface ScriptCommands {
   checkIn: ScriptCall;
   releaseClaim: ScriptCall;
   restoreSale: ScriptCall;
-  nodeRoster: ScriptCall;
 }
 
 export function scriptsOf(client: Redis | Cluster): ScriptCommands {

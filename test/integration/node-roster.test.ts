@@ -104,13 +104,13 @@ t.test('--total-weight pins the split: the roster does not move it', async (t) =
 });
 
 t.test('nginx-conf renders the front host from the roster, and refuses what is not an address', async (t) => {
-  const e = await start('E', 2);
+  const a = nodes[0]; // A, alive since the first test, back to its own weight 1
   await start('F', 5, ['--advertise', '127.0.0.1:65000']);
   const written = await runCli(['nginx-conf', '--from-roster', '--prefix', prefix, '--listen', '127.0.0.1:18080', '--nginx', '/usr/sbin/nginx', '--redis', server.url]);
   t.equal(written.code, 0, `${written.stdout}${written.stderr}`);
   t.notMatch(written.stderr, /not tested/, 'nginx -t ran on it');
   const conf = readFileSync(join(prefix, 'nginx.conf'), 'utf8');
-  t.match(conf, new RegExp(`server 127\\.0\\.0\\.1:${e.port} weight=2 `), 'E at its address and weight');
+  t.match(conf, new RegExp(`server 127\\.0\\.0\\.1:${a.port} weight=1 `), 'A at its address and weight');
   t.match(conf, /server 127\.0\.0\.1:65000 weight=5 /, "F at its --advertise address");
   t.match(conf, /listen 127\.0\.0\.1:18080/);
   t.notMatch(conf, /weight=3 /, 'the dead B (weight 3) is not listed');

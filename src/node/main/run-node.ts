@@ -6,7 +6,6 @@ import { createMetricsBuffer } from '../../metrics/layout.js';
 import { createMetricsRegistry } from '../../metrics/registry.js';
 import { connectRedis, whenReady } from '../../redis/connection.js';
 import { beat } from '../../redis/node-roster.js';
-import { scriptsOf } from '../../redis/scripts.js';
 import { redactRedisTarget } from '../../rules/redis-target.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { InFlight } from '../../sale/in-flight.js';
@@ -75,7 +74,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   };
 
   // The weighted split follows the live nodes (the roster in Redis); a change re-reads every sale at once.
-  const split = WeightSplit.forNode(config, (b) => beat(scriptsOf(redis), b), log, () => reReadAll());
+  const split = WeightSplit.forNode(config, (b) => beat(redis, b), log, () => reReadAll());
 
   const redisGate = new RedisGate(redis, config.allowUnsafeRedis, log);
   // A new master (failover) or a restarted Redis: nothing read from the old one may answer from memory
