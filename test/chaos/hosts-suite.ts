@@ -4,7 +4,7 @@ import { runChaos, startChaosCluster } from './chaos.js';
 import type { Fault } from './faults.js';
 
 /**
- * Issue 20's multi-host test, shared by the files that run it in parallel (test/integration/hosts-chaos-*.test.ts):
+ * Issue 20's multi-host test (test/integration/hosts-chaos.test.ts):
  * the layout across hosts (test/chaos/hosts-layout.ts: a front host, three app hosts with a node, a Redis data node
  * and a Sentinel each, a database host with PostgreSQL and the order worker), buyers over the network through the
  * front host, each fault alone and seeded, then the auditor and PostgreSQL's agreement. Skipped, with the reason,
@@ -17,7 +17,7 @@ export function hostFaultsTest(t: Test, faults: { fault: Fault; cutSeconds: numb
     const cluster = await startChaosCluster(3, false, true);
     t.teardown(() => cluster.stop());
     for (const [i, { fault, cutSeconds }] of faults.entries()) {
-      const result = await runChaos({ seed: seed + i, seconds: 5, faults: [fault], total: 160, nodes: 3, workers: 8, cluster, cutSeconds });
+      const result = await runChaos({ seed: seed + i, seconds: 4, faults: [fault], total: 150, nodes: 3, workers: 8, cluster, cutSeconds });
       const summary = `${result.attempts} requests ${JSON.stringify(result.counts)}; ${result.faults.map((f) => f.detail).join('; ')}`;
       t.same(result.violations, [], `${fault} (seed ${seed + i}): ${summary}`);
       t.ok(result.faults.some((f) => f.fault === fault), `${fault} was injected`);

@@ -10,12 +10,6 @@ import { claim } from '../helpers/hosts/claim.js';
 import { ip } from '../helpers/hosts/ip.js';
 import { ipBinary } from '../helpers/hosts/place.js';
 import { ping, RedisServer } from '../helpers/redis-server.js';
-import { PostgresServer } from '../helpers/postgres-server.js';
-import { NginxProcess } from '../helpers/nginx.js';
-import { NodeProcess } from '../helpers/node-process.js';
-import { WorkerProcess } from '../helpers/worker-process.js';
-import { freePort } from '../helpers/free-port.js';
-import { databaseReady } from '../../src/store/connection.js';
 
 // The harness of test/helpers/hosts.ts for real: namespaces, a bridge, veths, a Redis in one host reached from
 // another and from the test, a pulled cable, a power loss, and the clean-up (its own and a crashed run's).
@@ -125,44 +119,6 @@ t.test('two instances created at the same time get their own /24 and names, and 
   t.match(route.stderr, /unreachable/i, "one's hosts have no route to the other's");
 });
 
-t.test('the helpers run inside hosts: buyers -> nginx (front) -> node (app) -> Redis and PostgreSQL (db)', async (t) => {
-  const hosts = await Hosts.create({ names: ['front', 'app', 'db'] });
-  t.teardown(() => hosts.destroy());
-  const redis = await RedisServer.start({ host: hosts.place('db') });
-  t.teardown(() => redis.stop());
-  // The two slow starts side by side.
-  const [pg, node] = await Promise.all([
-    PostgresServer.start({ host: hosts.place('db') }),
-    NodeProcess.start({ host: hosts.place('app'), redisUrl: redis.url, threads: 1 }),
-  ]);
-  t.teardown(() => Promise.all([node.stop(), pg.stop()]));
-  t.equal(pg.url, `postgresql://postgres@${hosts.address('db')}:${pg.port}/postgres`, 'PostgreSQL is named at its host');
-  t.ok(hosts.pids('db').includes(pg.pid ?? -1), 'the postmaster runs in db');
-  t.equal(await databaseReady(pg.url), true, 'the test reaches PostgreSQL (pg_hba trusts the /24)');
-  t.ok(hosts.pids('app').includes(node.pid ?? -1), 'the node runs in app, ready (its Redis in db answered)');
-  const metricsPort = await freePort();
-  const worker = WorkerProcess.start(redis.url, pg.url, ['--metrics-port', String(metricsPort)], { host: hosts.place('app') });
-  t.teardown(() => worker.stop());
-  const nginx = await NginxProcess.start({ host: hosts.place('front'), upstreams: [{ host: node.address, port: node.port, weight: 1 }] });
-  t.teardown(() => nginx.stop());
-  t.equal(nginx.url, `http://${hosts.address('front')}:${nginx.port}`, 'nginx is named at its host');
-  const ready = await fetch(`${nginx.url}/readyz`, { signal: AbortSignal.timeout(5000) });
-  t.equal(ready.status, 200, 'a buyer from the test goes through nginx in front to the node in app');
-  t.match(await ready.text(), `node-${node.address}:${node.port}`, 'to that node');
-  let metrics = 0;
-  for (const deadline = Date.now() + 15_000; metrics !== 200 && Date.now() < deadline; await sleep(100)) {
-    metrics = await fetch(`http://${hosts.address('app')}:${metricsPort}/metrics`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status, () => 0);
-  }
-  t.equal(metrics, 200, 'the order worker runs in app, its metrics on the host address', { output: worker.output });
-  hosts.linkDown('db');
-  const cutAt = Date.now();
-  let answer = '';
-  for (const deadline = Date.now() + 10_000; !answer.startsWith('503') && Date.now() < deadline; await sleep(100)) {
-    answer = await fetch(`${nginx.url}/readyz`, { signal: AbortSignal.timeout(3000) }).then(async (r) => `${r.status} ${await r.text()}`, (e: Error) => e.message);
-  }
-  t.match(answer, /^503 .*REDIS_UNAVAILABLE/, `db cut off: the node says Redis is unreachable (after ${Date.now() - cutAt} ms)`);
-  hosts.linkUp('db');
-});
 
 /** A separate test process that builds hosts, starts a `sleep` in one and prints {index, sleepPid}. */
 async function ownerProcess(): Promise<{ child: ChildProcess; index: number; sleepPid: number }> {
