@@ -86,13 +86,18 @@ t.test('bad input gets a clear 4xx; sold out is answered without Redis; aborts d
 
   t.test('Idempotency-Key: replay, in flight (409), scoped to its buyer', async (t) => {
     const key = { 'idempotency-key': 'k-123' };
-    const [a, b] = await Promise.all([
-      http(agent, 'GET', `${base}/buy/ticket?user=idem1&sale=IN1`, undefined, key),
-      (async () => {
-        await sleep(5);
-        return http(agent, 'GET', `${base}/buy/ticket?user=idem1&sale=IN1`, undefined, key);
-      })(),
-    ]);
+    // Redis held still (SIGSTOP) keeps the first purchase in flight for as long as the second takes to arrive: 5 ms
+    // of sleep between them was not enough on a busy machine (the first had been answered already).
+    process.kill(redis.pid!, 'SIGSTOP');
+    let b;
+    const first = http(agent, 'GET', `${base}/buy/ticket?user=idem1&sale=IN1`, undefined, key);
+    try {
+      await sleep(100);
+      b = await http(agent, 'GET', `${base}/buy/ticket?user=idem1&sale=IN1`, undefined, key);
+    } finally {
+      process.kill(redis.pid!, 'SIGCONT');
+    }
+    const a = await first;
     t.equal(a.json?.code, 1, 'first purchase succeeds');
     t.equal(b.status, 409, 'same key while the first is in flight -> 409');
     t.equal(b.json?.error, 'IDEMPOTENCY_KEY_IN_FLIGHT');
