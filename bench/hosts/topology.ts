@@ -10,7 +10,7 @@
  * Run (root, for the namespaces; build first: the nodes run from dist/):
  *   npx tsc -b && node --import tsx --conditions=ticket-spike-source bench/hosts/topology.ts
  *     [--seconds 8] [--warm-s 2] [--connections 100] [--apps 1,2,3] [--placements loopback,hosts]
- *     [--replicas 0|2] [--nginx-workers 1] [--out bench/results/hosts-topology.json]
+ *     [--replicas 0|2] [--nginx-workers 1] [--front-tw-reuse] [--out bench/results/hosts-topology.json]
  * Hosts (test/helpers/hosts.ts): front, redis (redis2, redis3 with --replicas 2), app1..app3, one /24 on a bridge;
  * wrk runs in the root namespace (the harness's .1) against the front host's address, 2 threads, 100 connections,
  * bench/wrk/buyers.lua (each purchase a new buyer, answers sorted by code, wrk's latency histogram). nginx is the
@@ -27,7 +27,34 @@
  * (also on Ctrl-C). Writes bench/results/hosts-topology.json and prints a markdown table.
  * On two cores for everything (wrk, nginx, the nodes, Redis, the kernel's forwarding) more app hosts add no CPU:
  * the figures are the cost of the hop and of the topology, not how it scales.
- * Measured: see the end of this comment (filled in from the run in bench/results/hosts-topology.json).
+ * --front-tw-reuse sets net.ipv4.tcp_tw_reuse=1 in the front host, as docs/deploy.md tells operators to (below: why).
+ *
+ * Measured (`--replicas 2`, the defaults otherwise, 8 s a point, 2 cores otherwise idle — the CPU no measured
+ * process was charged with was 0.00-0.07 cores at every point; bench/results/hosts-topology.json):
+ *   The hop costs the sale path nothing measurable: hosts / loopback 0.93-1.10x purchases/s with one Redis and
+ *   0.94-1.29x with master + 2 replicas (p99 0.82-1.15x); a purchase waits for Redis's fsync, not for the bridge.
+ *   On hosts, one Redis: 9,036 / 6,612 / 6,629 purchases/s with 1 / 2 / 3 app hosts (p99 18.4 / 28.9 / 27.6 ms);
+ *   master + 2 replicas, WAIT 2: 7,238 / 5,839 / 5,043 (p99 23.2 / 30.9 / 34.3 ms). More nodes are slower here, and
+ *   not only for want of cores: each node batches only its own purchases, so batches shrink (Redis script calls per
+ *   purchase 0.040 / 0.076 / 0.105) and the cost per purchase grows — Redis 38.5 / 53.4 / 52.8 µs, nodes 59 / 112 /
+ *   126 µs in all.
+ *   Sold out with 3 app hosts: 15,987 answers/s on hosts against 17,755 on loopback (0.90x, p99 14.8 vs 13.1 ms);
+ *   with the replicas 20,703 vs 21,120 (0.98x). With ONE app host the front host ran out of ports: 9,825/s and p99
+ *   111 ms against 20,585/s and 11 ms (0.48x; the replicas layout 0.38x; with 2 app hosts 0.94x and 0.69x). nginx
+ *   keeps 64 idle upstream connections per worker, fewer than 100 clients need, so it opens ~2,600 connections a
+ *   second to the node (measured apart: TIME_WAIT 0 -> 10,659 in 4 s at 21,400 answers/s); their TIME_WAIT fills
+ *   the 28,232 ephemeral ports toward that one address in ~10 s, and answers/s then fell to 3,500-5,000. On loopback
+ *   Linux reuses those ports (net.ipv4.tcp_tw_reuse defaults to 2: loopback only); across hosts it does not, and
+ *   more app hosts spread the ports over more addresses. With --front-tw-reuse (`--apps 1 --replicas 2
+ *   --front-tw-reuse`, one run right after): sold out 21,134 vs 23,105/s (0.91x, p99 9.9 vs 10.5 ms), replicas
+ *   21,933 vs 21,926 (1.00x); sale path 0.97x and 1.05x.
+ *   Sizing, per answer, that run on hosts: a node 26 µs of CPU per sold-out answer (24 on loopback), 45 µs per
+ *   purchase with one Redis and 62 with WAIT 2; Redis 27 µs per purchase (one Redis), the master 36 + each replica
+ *   20 (WAIT 2), 0.3 µs per sold-out answer (0.0006 script calls per answer: answered from the nodes' memory); nginx
+ *   39-45 µs per request with one worker, more than the node; the hop's own CPU: node +9 %, nginx +12 %, softirq
+ *   0.43 vs 0.36 cores on the sold-out path. Bytes per answer through each link (rx + tx): the front host's
+ *   1,290-1,390 (buyers' side and nodes' side), an app host's 730-860, the Redis host's 120-160 per purchase with
+ *   one Redis, 1,000-1,120 with two replicas (the replication stream: 420-470 B per purchase), ~0 per sold-out answer.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +94,8 @@ if (APPS.some((n) => !Number.isInteger(n) || n < 1 || n > 3)) throw new RangeErr
 const PLACEMENTS = text('placements', 'loopback,hosts').split(',') as Placement[];
 if (PLACEMENTS.some((p) => p !== 'loopback' && p !== 'hosts')) throw new RangeError('--placements: loopback,hosts or one of them');
 const OUT = text('out', 'bench/results/hosts-topology.json');
+/** net.ipv4.tcp_tw_reuse=1 in the front host (docs/deploy.md): nginx's new connections to a node may reuse TIME_WAIT ports. */
+const FRONT_TW_REUSE = process.argv.includes('--front-tw-reuse');
 const WRK_THREADS = 2;
 const ADMIN = 'hosts-topology-bench-admin';
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -442,6 +471,10 @@ try {
     if (!availability.ok) throw new Error(`hosts: ${availability.reason} (run with --placements loopback)`);
     const names = ['front', 'redis', ...Array.from({ length: REPLICAS }, (_, i) => `redis${i + 2}`), ...Array.from({ length: Math.max(...APPS) }, (_, i) => `app${i + 1}`)];
     hosts = await Hosts.create({ names });
+    if (FRONT_TW_REUSE) {
+      const set = await hosts.run('front', 'sysctl', ['-qw', 'net.ipv4.tcp_tw_reuse=1']);
+      if (set.code !== 0) throw new Error(`sysctl in the front host: ${set.stderr}`);
+    }
     console.log(`hosts: ${names.map((n) => `${n} ${hosts!.address(n)}`).join(', ')}; wrk from ${hosts.rootAddress}`);
   }
   console.log(
@@ -528,7 +561,7 @@ writeFileSync(
       command: `node --import tsx --conditions=ticket-spike-source bench/hosts/topology.ts ${process.argv.slice(2).join(' ')}`.trim(),
       cpus: cpus().length,
       loadavgAtStart: load,
-      settings: { seconds: SECONDS, warmS: WARM_S, connections: CONNECTIONS, wrkThreads: WRK_THREADS, nginxWorkers: NGINX_WORKERS, nodeThreads: 1, redis: 'appendonly yes, appendfsync always' },
+      settings: { seconds: SECONDS, warmS: WARM_S, connections: CONNECTIONS, wrkThreads: WRK_THREADS, nginxWorkers: NGINX_WORKERS, nodeThreads: 1, redis: 'appendonly yes, appendfsync always', frontTwReuse: FRONT_TW_REUSE },
       note: 'two cores shared by everything: the cost of the hop and of the topology, not scale',
       rows,
       hostsOverLoopback: ratios,
