@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { guardMaster, keepConnecting } from './master-guard.js';
 import { defineScripts } from './scripts.js';
 import { parseRedisTarget } from '../rules/redis-target.js';
 
@@ -101,7 +102,15 @@ export function connectRedis(target: RedisTarget | string, options: ConnectOptio
         // reconnects through the Sentinels (ioredis issues #1314, #556: otherwise it stays on the hung master).
         socketTimeout: Math.max(SENTINEL_SOCKET_TIMEOUT_MS, 2 * (base.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS)),
         sentinelRetryStrategy: reconnectDelay,
+        // A client that missed +switch-master (its Sentinel was cut off with the old master) is still connected to
+        // the old master once the link is back — now a replica, refusing every write with READONLY. Reconnecting
+        // asks the Sentinels again. 1: reconnect without re-sending (a refused command did nothing; its caller sees
+        // the error, an unknown outcome its retry resolves). Found by the split brain across hosts (issue 20): the
+        // order worker stayed on the demoted master and carried nothing more.
+        reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 1 : false),
       });
+      guardMaster(client);
+      keepConnecting(client, reconnectDelay);
     } else {
       client = new Redis(parsed.url, base);
     }

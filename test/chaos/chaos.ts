@@ -127,6 +127,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const agreement = await cluster.hosts().postgresAgrees(sale, final.orders);
       for (const [id, order] of agreement.retired) final.orders.set(id, order);
       storeProblems.push(...agreement.problems.map((p) => `PostgreSQL disagrees: ${p}`));
+      if (agreement.problems.length > 0) log(`the order worker's last output:\n${cluster.hosts().workerOutput().slice(-4000)}`);
     }
     const verdict = judge(journal.attempts, journal.samples, faults, final, PER_USER_LIMIT, true, { paid: crowd.paid, refusals: crowd.payRefusals });
     verdict.violations.push(...storeProblems);

@@ -33,7 +33,9 @@ export class HostsLayout {
       const places = Array.from({ length: apps }, (_, i) => hosts.place(appHost(i)));
       const [postgres, group] = await Promise.all([
         PostgresServer.start({ host: hosts.place(DB) }),
-        SentinelGroup.start({ replicas: apps - 1, sentinels: apps, downAfterMs, places }),
+        // failover-timeout 4 s: faults a few seconds apart may each need a failover of the same master name, and
+        // Sentinel waits twice this after the last one before it tries again (20 s with the default).
+        SentinelGroup.start({ replicas: apps - 1, sentinels: apps, downAfterMs, failoverTimeoutMs: 4000, places }),
       ]);
       const worker = WorkerProcess.start(sentinelTarget(group.sentinelAddresses, group.masterName), postgres.url, ['--confirm-replicas', String(apps - 1)], { host: hosts.place(DB) });
       return new HostsLayout(hosts, group, postgres, worker, apps);
@@ -41,6 +43,11 @@ export class HostsLayout {
       await hosts.destroy();
       throw err;
     }
+  }
+
+  /** What the order worker printed last (for a failed check's report). */
+  workerOutput(): string {
+    return this.worker.output;
   }
 
   get redisUrl(): string {

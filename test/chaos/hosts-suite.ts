@@ -19,7 +19,7 @@ export function hostFaultsTest(t: Test, faults: { fault: Fault; cutSeconds: numb
     for (const [i, { fault, cutSeconds }] of faults.entries()) {
       const result = await runChaos({ seed: seed + i, seconds: 4, faults: [fault], total: 150, nodes: 3, workers: 8, cluster, cutSeconds });
       const summary = `${result.attempts} requests ${JSON.stringify(result.counts)}; ${result.faults.map((f) => f.detail).join('; ')}`;
-      t.same(result.violations, [], `${fault} (seed ${seed + i}): ${summary}`);
+      t.same(result.violations, [], `${fault} (seed ${seed + i}): ${summary}`, result.violations.length > 0 ? { workerLog: cluster.hosts().workerOutput().slice(-3000) } : {});
       t.ok(result.faults.some((f) => f.fault === fault), `${fault} was injected`);
       t.equal(result.final.held + result.final.paid, result.final.total, `${fault}: the sale sold out exactly`);
     }

@@ -16,6 +16,8 @@ export interface SentinelGroupOptions {
   sentinels?: number;
   /** Sentinel's down-after-milliseconds (default 1000: tests want a failover within seconds). */
   downAfterMs?: number;
+  /** Sentinel's failover-timeout (default 10000); a new failover of the same master waits twice this after the last. */
+  failoverTimeoutMs?: number;
   /** Extra redis-server arguments for every data node (master and replicas). */
   args?: string[];
   masterName?: string;
@@ -69,7 +71,7 @@ export class SentinelGroup {
           `dir ${dir}`,
           `sentinel monitor ${masterName} ${master.address} ${master.port} ${Math.floor(count / 2) + 1}`,
           `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
-          `sentinel failover-timeout ${masterName} 10000`,
+          `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 10000}`,
           `sentinel parallel-syncs ${masterName} 1`,
           '',
         ].join('\n'),
@@ -85,11 +87,19 @@ export class SentinelGroup {
     return this.sentinels.map((s) => ({ host: s.host, port: s.port }));
   }
 
-  /** The data node the Sentinels name master now. */
+  /**
+   * The data node the Sentinels name master now: the answer most Sentinels give. One alone may be stale — a
+   * Sentinel that was cut off with the old master still names it for a moment after its link is back.
+   */
   async master(): Promise<RedisServer> {
-    const [host, port] = await this.askSentinel(['SENTINEL', 'get-master-addr-by-name', this.masterName]) as [string, string];
-    const node = this.nodes.find((n) => n.port === Number(port) && n.address === host);
-    if (node === undefined) throw new Error(`the Sentinels name an unknown master ${host}:${port}`);
+    const answers = await Promise.all(
+      this.sentinels.map((s) => command(s.port, ['SENTINEL', 'get-master-addr-by-name', this.masterName], s.host).then((r) => (r as [string, string]).join(':'), () => '')),
+    );
+    const votes = new Map<string, number>();
+    for (const a of answers) if (a !== '') votes.set(a, (votes.get(a) ?? 0) + 1);
+    const [winner] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0] ?? [''];
+    const node = this.nodes.find((n) => `${n.address}:${n.port}` === winner);
+    if (node === undefined) throw new Error(`the Sentinels name an unknown master ${winner || '(none answered)'}`);
     return node;
   }
 
