@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { RestorableOrder } from '../store/order-rows.js';
 import { EngineError, ScriptCode } from '../redis/codes.js';
 import { SALES_SET, buyerKeyClaim, saleKeys } from '../redis/keys.js';
 import type { ScriptCommands } from '../redis/scripts.js';
@@ -13,16 +14,8 @@ export interface RestoreSource {
   restorableOrders(saleId: string, afterId: string, limit: number): Promise<RestoredOrder[]>;
 }
 
-export interface RestoredOrder {
-  orderId: string;
-  user: string;
-  status: 'held' | 'paid' | 'cancelled' | 'expired';
-  reservedAt: number;
-  expiresAt: number;
-  paidAt?: number;
-  idempotencyKey?: string;
-  checkedIn?: { at: number; gate: string };
-}
+/** One order as PostgreSQL gives it back for a restore (the store's reading, src/store/order-rows.ts). */
+export type RestoredOrder = RestorableOrder;
 
 export interface RestoreReport {
   sale: string;
