@@ -13,26 +13,12 @@ import { orderLag, ORDER_GROUP } from '../../src/redis/order-stream.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 import type { OrderView } from '../../src/sale/types.js';
-import { createPool } from '../../src/store/connection.js';
-import { migrate } from '../../src/store/migrations.js';
 import { OrderStore } from '../../src/store/order-store.js';
 import { freePort } from '../helpers/free-port.js';
-import { PostgresServer } from '../helpers/postgres-server.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { startOrderStack } from '../helpers/order-stack.js';
 import { WorkerProcess } from '../helpers/worker-process.js';
 
-const redisServer = await RedisServer.start();
-const pg = await PostgresServer.start();
-t.teardown(async () => {
-  await redisServer.stop();
-  await pg.stop();
-});
-const redis = (await connectRedisReady(redisServer.url, { commandTimeoutMs: 10_000 })) as Redis;
-t.teardown(() => redis.disconnect());
-const engine = new SaleEngine(redis);
-const pool = createPool(pg.url, { max: 2, onError: () => {} });
-t.teardown(() => pool.end());
-await migrate(pool);
+const { redisServer, pg, redis, engine, pool } = await startOrderStack(t);
 
 /** Polls `check` every 100 ms until it returns true; false after `ms` (the caller asserts). */
 async function waitFor(ms: number, check: () => Promise<boolean> | boolean): Promise<boolean> {

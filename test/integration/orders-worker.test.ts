@@ -4,34 +4,17 @@
 // PostgreSQL restarted and Redis restarted;
 // and once a sale is final and consumed, Redis keeps under a fifth of what it held (INFO used_memory).
 import t from 'tap';
-import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ORDER_GROUP, orderLag } from '../../src/redis/order-stream.js';
-import { connectRedisReady } from '../../src/redis/connection.js';
 import { saleKeys } from '../../src/redis/keys.js';
-import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
-import { createPool } from '../../src/store/connection.js';
-import { migrate } from '../../src/store/migrations.js';
 import { OrderStore } from '../../src/store/order-store.js';
 import { makeFinalSale } from '../helpers/final-sale.js';
-import { PostgresServer } from '../helpers/postgres-server.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { startOrderStack } from '../helpers/order-stack.js';
 import { WorkerProcess } from '../helpers/worker-process.js';
 import { OrderWorker } from '../../src/node/worker/order-worker.js';
 
-const redisServer = await RedisServer.start();
-const pg = await PostgresServer.start();
-t.teardown(async () => {
-  await redisServer.stop();
-  await pg.stop();
-});
-const redis = (await connectRedisReady(redisServer.url, { commandTimeoutMs: 10_000 })) as Redis;
-t.teardown(() => redis.disconnect());
-const engine = new SaleEngine(redis);
-const pool = createPool(pg.url, { max: 2, onError: () => {} });
-t.teardown(() => pool.end());
-await migrate(pool);
+const { redisServer, pg, redis, engine, pool } = await startOrderStack(t);
 
 /** Waits until no sale has pending or unread entries (the workers caught up), or throws after `ms`. */
 async function caughtUp(sales: string[], ms: number): Promise<void> {
