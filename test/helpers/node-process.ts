@@ -68,6 +68,13 @@ export class NodeProcess {
   }
 
   static async start(options: NodeProcessOptions): Promise<NodeProcess> {
+    const node = await NodeProcess.spawn(options);
+    await node.waitFor(options.waitReady === false ? '/healthz' : '/readyz', 30_000);
+    return node;
+  }
+
+  /** Starts the process without waiting for it to answer (a test of what happens while it starts). */
+  static async spawn(options: NodeProcessOptions): Promise<NodeProcess> {
     const port = options.port ?? (await freePort());
     const child = spawn(
       ...inHost(options.host, process.execPath, cliArgs([
@@ -81,9 +88,17 @@ export class NodeProcess {
       ])),
       { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const node = new NodeProcess(child, port, options.host);
-    await node.waitFor(options.waitReady === false ? '/healthz' : '/readyz', 30_000);
-    return node;
+    return new NodeProcess(child, port, options.host);
+  }
+
+  /** Waits until the process has printed `text` (its log is JSON lines on stdout/stderr). */
+  async waitForOutput(text: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.output.includes(text)) {
+      if (this.exitCode !== undefined) throw new Error(`node exited (${this.exitCode}) before printing ${JSON.stringify(text)}:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`node did not print ${JSON.stringify(text)} within ${timeoutMs} ms:\n${this.output}`);
+      await sleep(20);
+    }
   }
 
   /** Polls a path until it answers 200. */

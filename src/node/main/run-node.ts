@@ -28,7 +28,7 @@ import { watchParent } from './parent-watch.js';
 import { Reconciler } from './reconciler.js';
 import { SaleRegistry, type KnownSale } from './registry.js';
 import { resetSlot } from './slot-reset.js';
-import { onShutdownSignals } from './shutdown.js';
+import { ShutdownSignals } from './shutdown.js';
 import { startThread } from './start-thread.js';
 import { TicketKeyWatch } from './ticket-keys.js';
 import { WeightSplit } from './weight-split.js';
@@ -44,6 +44,7 @@ class CapacityError extends Error {}
  */
 export async function runNode(config: NodeConfig): Promise<number> {
   const log = createLogger('ticket-spike-node', config.logLevel, { node: config.id, thread: 'main' });
+  const signals = new ShutdownSignals((msg) => log.warn(msg));
   const workers: Worker[] = [];
   const broadcast = (message: MainToThread) => {
     for (const worker of workers) worker.postMessage(message);
@@ -265,31 +266,30 @@ export async function runNode(config: NodeConfig): Promise<number> {
   }
 
   return new Promise<number>((resolveExit) => {
-    onShutdownSignals(
-      async (signal) => {
-        shuttingDown = true;
-        log.info({ signal }, 'shutting down: closing listen sockets, finishing in-flight purchases');
-        reconciler.stop();
-        await split.leave();
-        masterWatch.stop();
-        sweeper.stop();
-        lagWatch.stop();
-        await dashboard.stop();
-        openFlags.stop();
-        ticketKeys.stop();
-        clearInterval(retireTimer);
-        if (refreshTimer !== undefined) clearInterval(refreshTimer);
-        const stopped = workers.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
-        for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies MainToThread);
-        await Promise.all(stopped);
-        await closeRedis(redis);
-        log.info('stopped');
-        log.flush();
-        resolveExit(redisGate.exitCode);
-        return redisGate.exitCode;
-      },
-      (msg) => log.warn(msg),
-    );
+    signals.ready(async (signal) => {
+      shuttingDown = true;
+      log.info({ signal }, 'shutting down: closing listen sockets, finishing in-flight purchases');
+      // The threads first: they close their listen sockets at once (the sooner, the fewer connections wait in a
+      // closed socket's backlog to be reset) and drain while the main thread stops its own loops.
+      const stopped = workers.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+      for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies MainToThread);
+      reconciler.stop();
+      await split.leave();
+      masterWatch.stop();
+      sweeper.stop();
+      lagWatch.stop();
+      await dashboard.stop();
+      openFlags.stop();
+      ticketKeys.stop();
+      clearInterval(retireTimer);
+      if (refreshTimer !== undefined) clearInterval(refreshTimer);
+      await Promise.all(stopped);
+      await closeRedis(redis);
+      log.info('stopped');
+      log.flush();
+      resolveExit(redisGate.exitCode);
+      return redisGate.exitCode;
+    });
     // A Redis refused after start (it was not reachable then) stops the node the same way, with exit 2.
     redisGate.onRefusal(() => process.kill(process.pid, 'SIGTERM'));
   });
