@@ -25,7 +25,10 @@ export interface PurchasePort {
   readonly defaultSale: string;
   readonly maxBodyBytes: number;
   readonly auth: BuyerAuthPort;
+  /** The desk's verdict comes to `done`, which answers it and hands it to `counted`. */
   buy(ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void): void;
+  /** Counts a verdict (metrics, the stat log): the route calls it once per verdict, beside its answer. */
+  counted(verdict: PurchaseVerdict): void;
   /** A purchase refused for its input before it reached the desk (counted; never logged per request). */
   refused(): void;
 }

@@ -14,10 +14,25 @@ export interface ReplyHooks {
   onFault?(code: string, cause: unknown): void;
 }
 
+/** What every Reply of a thread shares: one object, so a Reply carries only what is its own. */
+export interface ReplyContext {
+  /** X-Served-By of every answer. */
+  readonly servedBy: string;
+  /** Exactly one of onEnd and onAbort is called per Reply, once. */
+  readonly hooks?: ReplyHooks;
+  /** True while the node is shutting down: every answer then closes its connection so the client goes elsewhere. */
+  closing?(): boolean;
+}
+
 /**
  * One request's answer channel. uWS frees `res` when the client goes away (onAborted) or once it has been
  * ended; touching it after either is a use-after-free that kills the thread. Every write goes through
  * `send`, which checks both flags, and corks so status, headers and body leave in one syscall.
+ *
+ * onAborted is registered by `watchAbort()`, which the router calls when the handler returns without having
+ * answered — not in the constructor. uWS delivers an abort only from its event loop, never while a handler runs,
+ * so registering it as the handler returns is as safe as registering it first; and the answers given at once
+ * (sold out, not open, every 4xx — most of a flash sale) skip a native call and a closure each (issue 21).
  */
 export class Reply {
   aborted = false;
@@ -26,16 +41,15 @@ export class Reply {
   readonly startedAt = performance.now();
   constructor(
     readonly res: HttpResponse,
-    private readonly servedBy: string,
-    /** Exactly one of onEnd and onAbort is called, once. One object for every request of a thread. */
-    private readonly hooks?: ReplyHooks,
-    /** When the node is shutting down: answer and close the connection so the client goes elsewhere. */
-    readonly closing = false,
-  ) {
-    // Registered before anything asynchronous can happen (the hot path's rule 1).
-    res.onAborted(() => {
+    private readonly context: ReplyContext,
+  ) {}
+
+  /** Before the handler returns unanswered (the hot path's rule 1: an async answer needs onAborted). */
+  watchAbort(): void {
+    if (this.done) return;
+    this.res.onAborted(() => {
       this.aborted = true;
-      if (!this.done) hooks?.onAbort();
+      if (!this.done) this.context.hooks?.onAbort();
     });
   }
 
@@ -54,14 +68,16 @@ export class Reply {
     if (!this.open) return;
     this.done = true;
     const res = this.res;
+    const context = this.context;
+    const close = closeConnection || context.closing?.() === true;
     res.cork(() => {
       res.writeStatus(STATUS_LINES[status] ?? String(status));
       res.writeHeader('Content-Type', contentType);
-      res.writeHeader('X-Served-By', this.servedBy);
+      res.writeHeader('X-Served-By', context.servedBy);
       if (headers !== undefined) for (const [name, value] of headers) res.writeHeader(name, value);
-      res.end(body, closeConnection || this.closing);
+      res.end(body, close);
     });
-    this.hooks?.onEnd(status, this.startedAt);
+    context.hooks?.onEnd(status, this.startedAt);
   }
 
   /**
@@ -85,7 +101,7 @@ export class Reply {
    * internal error behind it, is logged (ReplyHooks.onFault) and never sent.
    */
   unavailable(error: string, msg: string, data?: unknown, cause?: unknown): void {
-    if (cause !== undefined) this.hooks?.onFault?.(error, cause);
+    if (cause !== undefined) this.context.hooks?.onFault?.(error, cause);
     this.error({ status: 503, error, msg }, [['Retry-After', '1']], data);
   }
 
@@ -115,7 +131,7 @@ export class Reply {
 
   /** 500 for a throw no route foresaw: the error is logged, the client is told to retry and report it. */
   internal(cause: unknown): void {
-    this.hooks?.onFault?.('INTERNAL', cause);
+    this.context.hooks?.onFault?.('INTERNAL', cause);
     this.error({ status: 500, error: 'INTERNAL', msg: 'internal error (logged on this node): retry, and report it if it lasts' });
   }
 }

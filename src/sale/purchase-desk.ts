@@ -39,8 +39,11 @@ export interface PurchaseAsk {
    * demo anyone can type any name, and an order id is all it takes to cancel the order.
    */
   buyerProven: boolean;
-  /** False once the buyer has gone (connection closed): then no unit is taken for them. */
-  stillWanted(): boolean;
+  /**
+   * The buyer's connection: `open` is false once they have gone, and then no unit is taken for them. The HTTP
+   * layer passes its Reply itself (an object it has anyway, not a closure per purchase).
+   */
+  client: { readonly open: boolean };
 }
 
 /**
@@ -97,10 +100,10 @@ export function scopedKeyOf(user: string, key: string): string {
 /**
  * The hot path between a checked request and its verdict, for one uWS thread:
  *
- *  0. a named buyer takes a token from their bucket (shared memory, one CAS); an empty bucket is 429
- *  1. find the sale (known: synchronously; unknown: ask the main thread once)
+ *  1. find the sale (known: synchronously; unknown: the buyer's token first, then ask the main thread once)
  *  2. closed by its window -> "not open"; sold out per the authority and the buyer holds nothing -> "sold out";
- *     both from shared memory, no Redis
+ *     both from shared memory, no Redis, no token (they cost less than taking one)
+ *  2b. a named buyer takes a token from their bucket (shared memory, one CAS); an empty bucket is 429
  *  3. one CAS take of the node's quota (partition = this thread). An empty quota is no verdict: the stock may
  *     be left on other nodes, so the purchase goes to Redis without a unit (local stock is a throttle)
  *  4. batcher.reserve -> one EVALSHA per batch decides it; the reply carries the sale's global remaining
@@ -113,28 +116,37 @@ export class PurchaseDesk {
   constructor(private readonly parts: PurchaseDeskParts) {}
 
   buy(ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void): void {
-    // Before anything that costs: a lookup, a unit, a Redis call. A replay (same Idempotency-Key) counts like
-    // any purchase — it costs the same Redis call; refused here nothing is recorded, so the same key retried
-    // after Retry-After still gets its order back.
-    if (ask.user !== '') {
-      const waitUs = this.parts.buyers.take(ask.user);
-      if (waitUs > 0) return done({ kind: 'rate_limited', waitUs });
-    }
     const known = this.parts.directory.get(ask.saleId);
-    if (known !== undefined) return this.decide(known, ask, done);
+    if (known !== undefined) return this.decide(known, ask, done, false);
+    // An unknown sale costs a question to the main thread (and it may ask Redis): the buyer's token first.
+    if (this.rateLimited(ask, done)) return;
     this.parts.directory.find(ask.saleId, (sale, error) => {
       if (error !== undefined) return done({ kind: 'lookup_failed', saleId: ask.saleId, reason: error });
       if (sale === null) return done({ kind: 'unknown_sale', saleId: ask.saleId });
       // A finished sale has no slot (slot < 0): closed, answered without shared memory or Redis.
       if (sale.slot < 0) return done({ kind: 'not_open', sale });
-      this.decide(sale, ask, done);
+      this.decide(sale, ask, done, true);
     });
   }
 
-  private decide(sale: SaleInfo, ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void): void {
+  /**
+   * The buyer's token (src/sale/buyer-buckets.ts), taken before anything that costs: a lookup, a unit, a Redis
+   * call. A replay (same Idempotency-Key) counts like any purchase — it costs the same Redis call; refused here
+   * nothing is recorded, so the same key retried after Retry-After still gets its order back. Answers from
+   * shared memory alone (not open, sold out) cost less than the token would and take none.
+   */
+  private rateLimited(ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void): boolean {
+    if (ask.user === '') return false;
+    const waitUs = this.parts.buyers.take(ask.user);
+    if (waitUs <= 0) return false;
+    done({ kind: 'rate_limited', waitUs });
+    return true;
+  }
+
+  private decide(sale: SaleInfo, ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void, tokenTaken: boolean): void {
     const { stock, partition } = this.parts;
     const slot = sale.slot;
-    if (!ask.stillWanted()) return done({ kind: 'abandoned', sale });
+    if (!ask.client.open) return done({ kind: 'abandoned', sale });
     if (this.parts.draining()) return done({ kind: 'shutting_down', sale });
     if (ask.user === '' && !sale.anonymous) return done({ kind: 'user_required', sale });
     // Both flags are written by other threads with Atomics.store and read here with Atomics.load (seq-cst):
@@ -144,6 +156,7 @@ export class PurchaseDesk {
     if (!stock.isOpen(slot)) return done({ kind: 'not_open', sale });
     const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey || ask.requestKey);
     if (stock.isSoldOut(slot) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done({ kind: 'sold_out', sale });
+    if (!tokenTaken && this.rateLimited(ask, done)) return;
     const flightKey = scopedKey === '' ? '' : `${sale.id}\n${scopedKey}`;
     if (flightKey !== '' && this.keysInFlight.has(flightKey)) return done({ kind: 'key_in_flight', sale });
     // One CAS on the shared buffer. false = this node's quota is used up right now: no unit, but no verdict.

@@ -39,7 +39,7 @@ t.test('a throw anywhere in a route is one 500 INTERNAL, and the app keeps servi
     { pattern: '/throw/on-error', get: (reply) => reply.settle(Promise.reject(new Error('first')), () => {}, () => boom()) },
   ];
   const app = App();
-  mount(app, routes, (res) => new Reply(res, 'faults-test', hooks));
+  mount(app, routes, (res) => new Reply(res, { servedBy: 'faults-test', hooks }));
   const listening = await new Promise<us_listen_socket>((resolve, reject) =>
     app.listen('127.0.0.1', 0, (socket) => (socket === false ? reject(new Error('could not listen')) : resolve(socket))),
   );

@@ -58,7 +58,7 @@ function setup(quota = 10) {
     draining: () => draining,
     onSoldOut: (sale) => soldOut.push(sale.id),
   });
-  const askOf = (ask: Partial<PurchaseAsk>) => ({ saleId: 'S', user: 'u1', idempotencyKey: '', requestKey: '', stillWanted: () => true, ...ask }) as PurchaseAsk;
+  const askOf = (ask: Partial<PurchaseAsk>) => ({ saleId: 'S', user: 'u1', idempotencyKey: '', requestKey: '', client: { open: true }, ...ask }) as PurchaseAsk;
   const buy = (ask: Partial<PurchaseAsk> = {}) => new Promise<PurchaseVerdict>((done) => desk.buy(askOf(ask), done));
   /**
    * Starts a purchase of a known sale and says what the desk did before returning: the verdict it decided from
@@ -99,7 +99,7 @@ t.test('decided from shared memory, no Redis: closed, sold out, unknown sale, dr
   t.match(await s.buy({ saleId: 'NOPE' }), { kind: 'unknown_sale', saleId: 'NOPE' });
   t.match(await s.buy({ saleId: 'DOWN' }), { kind: 'lookup_failed', reason: 'Redis is away' });
   t.same(s.lookups, ['NOPE', 'DOWN'], 'unknown ids are looked up; the known ones are not');
-  t.match(await s.buy({ stillWanted: () => false }), { kind: 'abandoned' }, 'a buyer who left takes nothing');
+  t.match(await s.buy({ client: { open: false } }), { kind: 'abandoned' }, 'a buyer who left takes nothing');
   s.drain();
   t.match(await s.buy(), { kind: 'shutting_down' });
   t.equal(s.sent.length, 0, 'none of them reached the batcher');
@@ -226,6 +226,21 @@ t.test('the per-buyer limit comes first: a limited buyer costs no lookup, no uni
   t.match(await person, { kind: 'success' });
   void s.buy({ user: '' });
   t.same(s.asked, ['bot', 'bot', 'person'], 'anonymous purchases are not asked (nginx limits them per address)');
+});
+
+t.test('answers from shared memory alone take no token: a sold-out or not-open crowd costs no bucket CAS', async (t) => {
+  const s = setup(5);
+  s.limited.add('bot');
+  s.stock.setOpen(0, false);
+  t.match(await s.buy({ user: 'bot' }), { kind: 'not_open' }, 'not open: answered before the bucket');
+  s.stock.setOpen(0, true);
+  s.stock.setSoldOut(0, true);
+  s.holders.learned('S', filterOf(0, ['holder']));
+  t.match(await s.buy({ user: 'bot' }), { kind: 'sold_out' }, 'sold out, holds nothing: answered before the bucket');
+  t.same(s.asked, [], 'the bucket was not asked for either');
+  t.same(await s.buy({ user: 'bot', idempotencyKey: 'k1' }).then((v) => v.kind), 'sold_out', 'a key the index never saw: still memory');
+  t.equal(s.startBuy({ user: 'holder' }), 'sent', 'a possible holder goes on to Redis');
+  t.same(s.asked, ['holder'], 'the possible holder, who goes on to Redis, takes a token');
 });
 
 t.test('a code this version does not know is Redis trouble, never a sale: 503 material, its unit given back', async (t) => {

@@ -27,11 +27,11 @@ t.test('internal() and unavailable(..., cause): the cause to the hooks, not to t
   const hooks: ReplyHooks = { onEnd: () => {}, onAbort: () => {}, onFault: (code, cause) => faults.push([code, cause]) };
   const secret = new Error('connect ECONNREFUSED 10.1.2.3:6379 at Socket.internal (/srv/app/node_modules/ioredis)');
   const a = fakeResponse();
-  new Reply(a.res, 'n1', hooks).internal(secret);
+  new Reply(a.res, { servedBy: 'n1', hooks }).internal(secret);
   t.match(a.written.status, /^500/);
   t.same(JSON.parse(a.written.body!), { code: 500, msg: 'internal error (logged on this node): retry, and report it if it lasts', error: 'INTERNAL' });
   const b = fakeResponse();
-  new Reply(b.res, 'n1', hooks).unavailable('REDIS_UNAVAILABLE', 'Redis did not confirm in time; retry', undefined, secret);
+  new Reply(b.res, { servedBy: 'n1', hooks }).unavailable('REDIS_UNAVAILABLE', 'Redis did not confirm in time; retry', undefined, secret);
   t.notMatch(b.written.body!, /ECONNREFUSED|10\.1\.2\.3|node_modules/, 'the 503 body names nothing internal');
   t.same(faults.map(([code]) => code), ['INTERNAL', 'REDIS_UNAVAILABLE']);
   t.equal(faults[0][1], secret, 'the cause itself reaches the log hook');

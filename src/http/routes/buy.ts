@@ -9,9 +9,9 @@ import type { Route } from '../router.js';
 
 /**
  * GET /buy/ticket?user=U&sale=S and POST /buy/ticket {"user","sale"} (+ Idempotency-Key): the hot path's
- * HTTP ends. Everything is copied from the request synchronously and checked here (the Reply registered
- * onAborted already); the purchase itself is decided by the port (src/sale/purchase-desk.ts) and its verdict
- * answered inside cork by Reply.
+ * HTTP ends. Everything is copied from the request synchronously and checked here (an answer given later has
+ * onAborted: the router registers it as the handler returns); the purchase itself is decided by the port
+ * (src/sale/purchase-desk.ts) and its verdict answered inside cork by Reply.
  */
 export function buyRoutes(port: PurchasePort): Route[] {
   return [
@@ -20,15 +20,16 @@ export function buyRoutes(port: PurchasePort): Route[] {
       get: (reply, req) => {
         const user = req.getQuery('user') ?? '';
         const sale = req.getQuery('sale') ?? '';
-        const keys = keysOf(req);
+        // Read into locals, not a Keys object: this handler answers a sold-out crowd, allocation by allocation.
+        const idempotencyKey = req.getHeader('idempotency-key');
+        const requestKey = req.getHeader('x-request-key');
         const authorization = port.auth.required ? req.getHeader('authorization') : '';
-        const bad = checkUser(user) ?? (sale === '' ? null : checkSale(sale));
+        const bad = checkUser(user) ?? (sale === '' ? null : checkSale(sale)) ?? checkKeys(idempotencyKey, requestKey);
         if (bad !== null) return refuse(port, reply, bad);
-        if (isRejection(keys)) return refuse(port, reply, keys);
         const saleId = sale === '' ? port.defaultSale : sale;
         // Without buyer authentication the buyer is the `user` named: no closure, no wait (the common path).
-        if (!port.auth.required) return buy(port, reply, user, saleId, keys);
-        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, saleId, keys));
+        if (!port.auth.required) return buy(port, reply, user, saleId, idempotencyKey, requestKey);
+        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, saleId, idempotencyKey, requestKey));
       },
       post: (reply, req) => {
         const contentType = req.getHeader('content-type');
@@ -50,8 +51,8 @@ export function buyRoutes(port: PurchasePort): Route[] {
         readBody(reply, contentLength, port.maxBodyBytes, (text) => {
           const input = parsePurchaseBody(text, port.defaultSale);
           if (isRejection(input)) return refuse(port, reply, input);
-          if (!port.auth.required) return buy(port, reply, input.user, input.sale, keys);
-          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, keys));
+          if (!port.auth.required) return buy(port, reply, input.user, input.sale, keys.idempotencyKey, keys.requestKey);
+          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, keys.idempotencyKey, keys.requestKey));
         });
       },
     },
@@ -68,7 +69,11 @@ interface Keys {
 function keysOf(req: HttpRequest): Keys | Rejection {
   const idempotencyKey = req.getHeader('idempotency-key');
   const requestKey = req.getHeader('x-request-key');
-  return checkIdempotencyKey(idempotencyKey) ?? checkRequestKey(requestKey) ?? { idempotencyKey, requestKey };
+  return checkKeys(idempotencyKey, requestKey) ?? { idempotencyKey, requestKey };
+}
+
+function checkKeys(idempotencyKey: string, requestKey: string): Rejection | null {
+  return checkIdempotencyKey(idempotencyKey) ?? checkRequestKey(requestKey);
 }
 
 function refuse(port: PurchasePort, reply: Reply, rejection: Rejection): void {
@@ -93,12 +98,21 @@ function asBuyer(port: PurchasePort, reply: Reply, authorization: string, user: 
   );
 }
 
-function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, keys: Keys): void {
+function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, idempotencyKey: string, requestKey: string): void {
   port.buy(
-    { saleId, user, idempotencyKey: keys.idempotencyKey, requestKey: keys.requestKey, buyerProven: port.auth.required, stillWanted: () => reply.open },
-    // The batcher calls back from its own continuation: a throw here must not escape into it.
-    (verdict) => reply.guard(() => answer(reply, verdict)),
+    { saleId, user, idempotencyKey, requestKey, buyerProven: port.auth.required, client: reply },
+    (verdict) => answerGuarded(port, reply, verdict),
   );
+}
+
+/** The batcher calls back from its own continuation: a throw here must not escape into it (Reply.guard, inline). */
+function answerGuarded(port: PurchasePort, reply: Reply, verdict: PurchaseVerdict): void {
+  try {
+    port.counted(verdict);
+    answer(reply, verdict);
+  } catch (err) {
+    reply.internal(err);
+  }
 }
 
 /** One verdict, one answer. Business outcomes are HTTP 200 with a code (1, -1, -2, -3); errors use the status. */

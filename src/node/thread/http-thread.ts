@@ -122,10 +122,11 @@ const replyHooks = {
   onAbort: () => openReplies.closed(),
   onFault: (code: string, cause: unknown) => faults.fault(code, cause),
 };
+// While draining, every answer also closes its connection, so keep-alive clients move to another node.
+const replyContext = { servedBy: config.id, hooks: replyHooks, closing: () => draining };
 const newReply = (res: HttpResponse): Reply => {
   openReplies.opened();
-  // While draining, every answer also closes its connection, so keep-alive clients move to another node.
-  return new Reply(res, config.id, replyHooks, draining);
+  return new Reply(res, replyContext);
 };
 
 const app = App();
