@@ -1,11 +1,13 @@
-// Runs one Plan: start the system on free ports, warm it up, load it, read its books, judge, and stop it —
-// stopped whatever happened, so the next run has the cores to itself.
+// Runs one Plan (one round of it): start the system on free ports, warm it up, load it — the servers' and Redis's
+// CPU read just before and after the load — read its books, judge, and stop it — stopped whatever happened, so the
+// next run has the cores to itself.
 import { startBaseline } from './baselines.js';
 import { trackSystem } from './children.js';
+import { cpuSince, cpuSnapshot, type CpuUse } from './cpu.js';
 import { judgeMixed, judgeSale } from './judge.js';
 import { combined, type LoadResult } from './load-result.js';
 import type { BenchOptions } from './options.js';
-import type { Plan } from './plan.js';
+import { connectionsOf, type Plan } from './plan.js';
 import { runAb } from './run-ab.js';
 import { runWrk, warmUp } from './run-wrk.js';
 import type { Books, RunningSystem } from './system.js';
@@ -13,9 +15,15 @@ import { startTicketSpike } from './ticket-spike.js';
 
 export interface Measurement {
   plan: Plan;
+  /** 0-based round of the plan's scenario (bench/lib/rounds.ts). */
+  round: number;
+  /** The measured load's connections (wrk -c, ab -c). */
+  connections: number;
   layout: string;
   load: LoadResult;
   books: Books;
+  /** CPU the servers and Redis used during the measured load (not the warm-up, not a sell-out); null when /proc could not be read or a process exited. */
+  cpu: CpuUse | null;
   /** Empty when the run's audit passed. */
   problems: string[];
 }
@@ -28,7 +36,7 @@ function start(plan: Plan, workDir: string, o: BenchOptions): Promise<RunningSys
 async function load(plan: Plan, url: string, o: BenchOptions, workDir: string, run: string): Promise<LoadResult> {
   const l = plan.load;
   if (l.tool === 'ab') return runAb(`${url}/buy/ticket?sale=${plan.sale.id}`, l.requests, l.concurrency, workDir);
-  const base = { url, threads: o.threads, connections: o.connections, seconds: l.seconds };
+  const base = { url, threads: o.threads, connections: connectionsOf(plan, o), seconds: l.seconds };
   if (l.script === 'mixed') return runWrk({ ...base, script: 'mixed', args: [plan.sale.id, run] });
   const wrkRun = { ...base, script: 'buyers' as const, args: [plan.sale.id, run, l.mode, String(l.budgetPerThread ?? 0)] };
   return runWrk(l.budgetPerThread === undefined ? wrkRun : { ...wrkRun, budgetPerThread: l.budgetPerThread });
@@ -51,11 +59,11 @@ function sellOut(plan: Plan, url: string, o: BenchOptions): Promise<LoadResult> 
   });
 }
 
-export async function measure(plan: Plan, o: BenchOptions, workDir: string, report: (step: string) => void): Promise<Measurement> {
+export async function measure(plan: Plan, round: number, o: BenchOptions, workDir: string, report: (step: string) => void): Promise<Measurement> {
   let last = Date.now();
   // BENCH_DEBUG=1: how long each step took (start, warm-up, load, drain, audit, stop), on stderr.
   const onStep = (step: string) => {
-    if (process.env['BENCH_DEBUG']) process.stderr.write(`  [${plan.scenario}/${plan.system}] +${Date.now() - last} ms -> ${step}\n`);
+    if (process.env['BENCH_DEBUG']) process.stderr.write(`  [${plan.scenario}/${plan.system}/r${round + 1}] +${Date.now() - last} ms -> ${step}\n`);
     last = Date.now();
     report(step);
   };
@@ -64,15 +72,19 @@ export async function measure(plan: Plan, o: BenchOptions, workDir: string, repo
   const untrack = trackSystem(system);
   try {
     onStep('warming up');
-    await warmUp(system.url, o.warmup, o.connections);
+    const connections = connectionsOf(plan, o);
+    // As many connections as the load: a server's accept queue and per-connection state warmed for it.
+    await warmUp(system.url, o.warmup, connections);
     let soldBefore: LoadResult | null = null;
     if (plan.sellOutFirst === true) {
       onStep('selling out');
       soldBefore = await sellOut(plan, system.url, o);
     }
     onStep(plan.load.tool === 'ab' ? `ab -n ${plan.load.requests}` : 'loading');
+    const before = cpuSnapshot(system.serverPids, system.redisPid);
     // Each run has its own Redis, so buyer ids need only be distinct within the run (u-<thread>-<n>).
     const result = await load(plan, system.url, o, workDir, 'u');
+    const cpu = cpuSince(before);
     // Stopped before the count: a baseline's lock still has queued purchases when wrk hangs up, and a node
     // drains its in-flight batches on SIGTERM; counted while they run, the books would not add up.
     onStep('draining');
@@ -82,7 +94,7 @@ export async function measure(plan: Plan, o: BenchOptions, workDir: string, repo
     // hello sells nothing: it has no books to judge, only figures.
     const judged = soldBefore === null ? result : combined(soldBefore, result);
     const problems = plan.system === 'hello' ? [] : plan.judge === 'mixed' ? judgeMixed(judged, books) : judgeSale(plan.sale.stock, judged, books);
-    return { plan, layout: system.layout, load: result, books, problems };
+    return { plan, round, connections, layout: system.layout, load: result, books, cpu, problems };
   } finally {
     onStep('stopping');
     await system.stop();

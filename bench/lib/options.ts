@@ -1,14 +1,16 @@
 // `npm run bench` options: parsed with node:util parseArgs, every one checked with a message that names it.
-// --quick shrinks every size so that the whole set runs in under a minute (CI's smoke run).
+// --quick shrinks every size so that the whole set runs in about a minute (CI's smoke run), in one round.
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['sale-path', 'sold-out', 'million', 'article', 'mixed'] as const;
+export const SCENARIOS = ['sale-path', 'sale-path-400', 'sale-path-1000', 'sold-out', 'million', 'article', 'mixed'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
   scenarios: ScenarioName[];
   quick: boolean;
-  /** Seconds of each duration-bounded run. */
+  /** Rounds of each duration-bounded scenario, its systems in ABBA order (bench/lib/rounds.ts). */
+  rounds: number;
+  /** Seconds of each duration-bounded run (one round of one system). */
   duration: number;
   /** Seconds of warm-up before each run (a sale nobody sells: no Redis writes). */
   warmup: number;
@@ -31,17 +33,21 @@ export interface BenchOptions {
 
 export const USAGE = `npm run bench -- [options]
   --scenario S[,S]     ${SCENARIOS.join(', ')} (default: all)
-  --duration SECONDS   each duration-bounded run (default 10; --quick 1)
-  --connections N      wrk -c and ab -c (default 100)
+  --rounds N           rounds of each duration-bounded scenario (sale-path, sale-path-400, sale-path-1000,
+                       sold-out, mixed), the systems' order reversed every other round (ABBA); the report gives
+                       each figure's median over the rounds and each ratio's spread (default 3; --quick 1).
+                       million and article are bounded by their buyers and run once
+  --duration SECONDS   each duration-bounded run, i.e. one round of one system (default 4; --quick 1)
+  --connections N      wrk -c and ab -c (default 100; sale-path-400 and sale-path-1000 keep their own)
   --threads N          wrk -t (default 2)
-  --warmup SECONDS     warm-up before each run (default 2; --quick 0)
+  --warmup SECONDS     warm-up before each run (default 1; --quick 0)
   --buyers N           million: distinct buyers (default 1000000; --quick 20000)
   --article-buyers N   million: the article's buyers, the first N of them (default 250000; --quick 20000)
   --million-stock N    million: tickets (default 10000; --quick 1000)
   --sold-out-stock N   sold-out: tickets (default 10000; --quick 1000)
   --ab-requests N      article: ab -n, and its stock (default 10000; --quick 1000)
   --nginx-workers N    nginx worker_processes (default 1)
-  --quick              every size small: the whole set in about a minute (CI)
+  --quick              every size small, one round: the whole set in about a minute (CI)
   --out DIR            report directory (default bench/results/<date>, or <date>-quick)
   --help`;
 
@@ -59,6 +65,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     strict: true,
     options: {
       scenario: { type: 'string', multiple: true },
+      rounds: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
       threads: { type: 'string' },
@@ -83,8 +90,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   const options: BenchOptions = {
     scenarios: names.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((s) => names.includes(s)),
     quick,
-    duration: whole('duration', values.duration, quick ? 1 : 10, 1),
-    warmup: whole('warmup', values.warmup, quick ? 0 : 2, 0),
+    // 3 rounds of 4 s (+1 s of warm-up) measure each system 12 s, as one 10 s run did, and keep the full set
+    // under 10 minutes with the two high-concurrency scenarios added (bench/run.ts's header).
+    rounds: whole('rounds', values.rounds, quick ? 1 : 3, 1),
+    duration: whole('duration', values.duration, quick ? 1 : 4, 1),
+    warmup: whole('warmup', values.warmup, quick ? 0 : 1, 0),
     connections: whole('connections', values.connections, 100, 1),
     threads: whole('threads', values.threads, 2, 1),
     buyers: whole('buyers', values.buyers, quick ? 20_000 : 1_000_000, 1),

@@ -2,9 +2,10 @@
 import type { BenchOptions } from './options.js';
 import type { Layout, SaleSpec, SystemName } from './system.js';
 
+/** `connections` (wrk): this run's -c whatever --connections says (the high-concurrency sale paths); its warm-up too. */
 export type LoadPlan =
-  | { tool: 'wrk'; script: 'buyers'; mode: 'user' | 'anon'; seconds: number; budgetPerThread?: number }
-  | { tool: 'wrk'; script: 'mixed'; seconds: number }
+  | { tool: 'wrk'; script: 'buyers'; mode: 'user' | 'anon'; seconds: number; budgetPerThread?: number; connections?: number }
+  | { tool: 'wrk'; script: 'mixed'; seconds: number; connections?: number }
   | { tool: 'ab'; requests: number; concurrency: number };
 
 export interface Plan {
@@ -19,6 +20,26 @@ export interface Plan {
    * the figures are then those of the answers after a sell-out alone. The audit counts both loads.
    */
   sellOutFirst?: boolean;
+  /**
+   * Every purchase of the measured load commits (stock never runs out): the report sets its committed/s beside
+   * the bound Redis's fsync puts on any design with appendfsync always (bench/lib/fsync.ts).
+   */
+  commitsEveryPurchase?: boolean;
+}
+
+/** The connections the measured load keeps open: the plan's own, else --connections (ab: its -c). */
+export function connectionsOf(plan: Plan, o: BenchOptions): number {
+  const l = plan.load;
+  return l.tool === 'ab' ? l.concurrency : (l.connections ?? o.connections);
+}
+
+/**
+ * A load bounded by time (wrk -d without a purchase budget): the same run again measures the same thing, so it
+ * can be repeated in rounds. A budgeted or ab load is bounded by its buyers and runs once.
+ */
+export function durationBounded(plan: Plan): boolean {
+  const l = plan.load;
+  return l.tool === 'wrk' && (l.script === 'mixed' || l.budgetPerThread === undefined);
 }
 
 export interface Scenario {

@@ -1,5 +1,6 @@
 // report.svg: two charts drawn by code, self-contained (no script, no CDN): answered/s per scenario and system
-// (grouped bars), and p50 / p99 / p99.9 per scenario and system (log scale: 0.1 ms and 100 ms on one axis). Pure.
+// (grouped bars), and p50 / p99 / p99.9 per scenario and system (log scale: 0.1 ms and 100 ms on one axis); each
+// the row's median over its rounds. As wide as its bars need (at least 960). Pure.
 import type { Report, Row } from './report.js';
 
 const COLORS: Record<string, string> = { hello: '#9aa0a6', 'ticket-spike': '#1a73e8', typical: '#f29900', article: '#d93025' };
@@ -22,16 +23,23 @@ function groups(rows: Row[]): Group[] {
   return out;
 }
 
-const W = 960;
 const LEFT = 80;
 const BAR = 22;
 const GAP = 28;
+/** The latency chart's bars per row (three percentiles of 7 px, 4 px apart) are the wider of the two charts. */
+const LATENCY_ROW = 3 * 7 + 4;
 
-function throughputChart(gs: Group[], top: number): { svg: string; height: number } {
+/** The svg's width: 960, or what the bars of every row need. */
+function widthFor(gs: Group[]): number {
+  const rows = gs.reduce((n, g) => n + g.rows.length, 0);
+  return Math.max(960, LEFT + 10 + rows * Math.max(BAR + 2, LATENCY_ROW) + gs.length * GAP + 10);
+}
+
+function throughputChart(gs: Group[], top: number, W: number): { svg: string; height: number } {
   const h = 260;
   const max = Math.max(1, ...gs.flatMap((g) => g.rows.map((r) => r.answeredPerSec)));
   const scale = (v: number) => (v / max) * h;
-  const parts: string[] = [`<text x="${LEFT}" y="${top - 12}" font-size="15" font-weight="bold">answered/s per scenario and system</text>`];
+  const parts: string[] = [`<text x="${LEFT}" y="${top - 12}" font-size="15" font-weight="bold">answered/s per scenario and system (median of its rounds)</text>`];
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
     const y = top + h - scale(v);
@@ -52,7 +60,7 @@ function throughputChart(gs: Group[], top: number): { svg: string; height: numbe
   return { svg: parts.join('\n'), height: h + 40 };
 }
 
-function latencyChart(gs: Group[], top: number): { svg: string; height: number } {
+function latencyChart(gs: Group[], top: number, W: number): { svg: string; height: number } {
   const h = 260;
   const lo = Math.log10(0.1);
   const hi = Math.log10(Math.max(10, ...gs.flatMap((g) => g.rows.map((r) => r.p999Ms))));
@@ -71,7 +79,7 @@ function latencyChart(gs: Group[], top: number): { svg: string; height: number }
         parts.push(`<rect x="${x + i * w}" y="${y(v)}" width="${w - 1}" height="${top + h - y(v)}" fill="${PCT_SHADES[i]}"><title>${esc(`${r.scenario} ${r.system} p${['50', '99', '99.9'][i]}: ${v} ms`)}</title></rect>`);
       });
       parts.push(`<rect x="${x}" y="${top + h + 2}" width="${3 * w - 1}" height="4" fill="${COLORS[r.system] ?? '#555'}"/>`);
-      x += 3 * w + 4;
+      x += LATENCY_ROW;
     }
     parts.push(`<text x="${(start + x) / 2}" y="${top + h + 20}" font-size="11" text-anchor="middle">${esc(g.scenario)}</text>`);
     x += GAP;
@@ -87,8 +95,9 @@ function legend(top: number): string {
 
 export function reportSvg(report: Report): string {
   const gs = groups(report.rows);
-  const t = throughputChart(gs, 90);
-  const l = latencyChart(gs, 90 + t.height + 50);
+  const W = widthFor(gs);
+  const t = throughputChart(gs, 90, W);
+  const l = latencyChart(gs, 90 + t.height + 50, W);
   const height = 90 + t.height + 50 + l.height + 30;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif">`,

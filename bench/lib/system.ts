@@ -40,8 +40,15 @@ export interface RunningSystem {
   layout: string;
   /** The system's Redis (none for hello). */
   redis: Redis | undefined;
-  /** pids whose CPU time the report charges to the system (nodes, workers' primary, Redis). */
-  pids: number[];
+  /**
+   * The server processes the bench started (nodes, the typical cluster's primary, the article): their CPU time is
+   * the system's "server" share. A node's uWS threads and pool are threads of its process, counted with it; a
+   * cluster's workers are child processes, found under these pids when the CPU is read (bench/lib/cpu.ts).
+   * nginx is in neither share.
+   */
+  serverPids: number[];
+  /** The system's redis-server, whose CPU time is its "Redis" share (none for hello). */
+  redisPid: number | undefined;
   /** Stops the servers (drained: purchases in flight are decided) and nginx; Redis stays up for books(). */
   stopServers(): Promise<void>;
   /** Read after stopServers(), so that nothing moves while they are counted. */

@@ -46,13 +46,13 @@ export async function startTicketSpike(layout: Layout, sale: SaleSpec, workDir: 
     }
     await Promise.all(nodes.map((node, i) => waitHttp(node, `http://127.0.0.1:${ports[i]}/readyz`)));
     if (layout.nginx) front = await startFront(ports, layout.weights, nginxWorkers);
-    const pids = [...nodes.map((n) => n.proc.pid!), redis.server.pid!];
     return {
       system: 'ticket-spike',
       url: front?.url ?? `http://127.0.0.1:${ports[0]}`,
       layout: describeLayout('ticket-spike', layout),
       redis: redis.client,
-      pids,
+      serverPids: nodes.map((n) => n.proc.pid!),
+      redisPid: redis.server.pid,
       stopServers,
       books: () => ticketSpikeBooks(engine, sale.id),
       stop,

@@ -113,9 +113,12 @@ function measurement(scenario: string, system: SystemName, answeredPerSec: numbe
   const answered = answeredPerSec * 10;
   return {
     plan: { scenario, system, layout: oneNode(), sale: { id: 'S', stock: 100, anonymous: false }, load: { tool: 'wrk', script: 'buyers', mode: 'user', seconds: 10 }, judge: 'sale' },
+    round: 0,
+    connections: 100,
     layout: '1 node x 2 threads, direct',
     load: { ...load(answered, answered, { ok: 100, soldOut: answered - 100 }), latencyMs: { p50: 1, p99, p999: 2 * p99, max: 3 * p99 } },
     books: books(system === 'hello' ? 0 : 100),
+    cpu: null,
     problems,
   };
 }
@@ -151,7 +154,7 @@ t.test('rows: ratios to hello and typical of the same scenario; targets from one
   const report = buildReport(ms, { when: '2030-01-02T03:04:05Z', command: 'npm run bench', machine: { cpus: 2, model: 'cpu', loadAverage: [1, 2, 3] }, settings: { redis: 'AOF' }, seconds: 300 });
   t.equal(report.auditsPassed, false);
   const md = reportMarkdown(report);
-  t.match(md, /\| sale-path \| ticket-spike \| 1 node x 2 threads, direct \| 600,000 \| 60,000 \|/);
+  t.match(md, /\| sale-path \| ticket-spike \| 1 node x 2 threads, direct \| 1 \| 600,000 \| 60,000 \|/);
   t.match(md, /\*\*sold-out \/ ticket-spike FAILED\*\*: oversold/);
   t.match(md, /\| sold-out: ticket-spike p99 at 100 connections \| <= 2 ms \| 2.5 ms \| \*\*no\*\* \|/);
   const svg = reportSvg(report);
@@ -163,8 +166,8 @@ t.test('rows: ratios to hello and typical of the same scenario; targets from one
 t.test('options: defaults, --quick, and errors that name the option', async (t) => {
   const full = parseBenchOptions([]);
   if (full === 'help') throw new Error('unexpected');
-  t.same(full.scenarios, ['sale-path', 'sold-out', 'million', 'article', 'mixed']);
-  t.equal(full.duration, 10);
+  t.same(full.scenarios, ['sale-path', 'sale-path-400', 'sale-path-1000', 'sold-out', 'million', 'article', 'mixed']);
+  t.equal(full.duration, 4, 'one round of 4 s: three rounds measure each system 12 s');
   t.equal(full.buyers, 1_000_000);
   t.equal(full.connections, 100);
   const quick = parseBenchOptions(['--quick', '--scenario', 'million,sale-path']);
