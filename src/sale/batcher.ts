@@ -127,27 +127,38 @@ export class ReservationBatcher {
    * or purchase, so one bad request never fails its batch; otherwise resolves, never rejects.
    */
   reserve(saleId: string, purchase: PurchaseRequest): Promise<ReserveOutcome> {
-    try {
-      assertSaleId(saleId);
-      checkPurchase(saleId, purchase);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return new Promise<ReserveOutcome>((resolve) => {
-      let q = this.queues.get(saleId);
-      if (q === undefined) {
-        q = { items: [], timer: undefined, immediate: false, inFlight: 0 };
-        this.queues.set(saleId, q);
+    return new Promise<ReserveOutcome>((resolve, reject) => {
+      try {
+        this.reserveTo(saleId, purchase, resolve);
+      } catch (err) {
+        reject(err);
       }
-      this.pendingCount++;
-      q.items.push({ purchase, enqueuedAt: performance.now(), resolve });
-      if (q.items.length >= this.options.maxBatch) {
-        this.flush(saleId);
-      } else if (q.timer === undefined && q.inFlight < this.options.maxInFlight) {
-        this.arm(saleId, q);
-      }
-      // else: a reply of this sale is on its way; settle() sends what queued up meanwhile.
     });
+  }
+
+  /**
+   * reserve() without a promise per purchase (the hot path: a thread's every purchase): `onOutcome` is called
+   * exactly once with the outcome — from the batch's reply, its error or its deadline, or at once when the batch
+   * it joins had already waited past its deadline. Throws EngineError (ERR_INVALID_ARGUMENT) on a malformed sale
+   * id or purchase, and then never calls `onOutcome`. A throw from `onOutcome` does not keep the rest of its batch
+   * from theirs: it is rethrown afterwards, on its own, as an uncaught error (a bug, as before with a promise).
+   */
+  reserveTo(saleId: string, purchase: PurchaseRequest, onOutcome: (outcome: ReserveOutcome) => void): void {
+    assertSaleId(saleId);
+    checkPurchase(saleId, purchase);
+    let q = this.queues.get(saleId);
+    if (q === undefined) {
+      q = { items: [], timer: undefined, immediate: false, inFlight: 0 };
+      this.queues.set(saleId, q);
+    }
+    this.pendingCount++;
+    q.items.push({ purchase, enqueuedAt: performance.now(), resolve: onOutcome });
+    if (q.items.length >= this.options.maxBatch) {
+      this.flush(saleId);
+    } else if (q.timer === undefined && q.inFlight < this.options.maxInFlight) {
+      this.arm(saleId, q);
+    }
+    // else: a reply of this sale is on its way; settle() sends what queued up meanwhile.
   }
 
   private arm(saleId: string, q: SaleQueue): void {
@@ -181,9 +192,7 @@ export class ReservationBatcher {
     if (left <= 0) {
       // Waited out its deadline in the queue behind a stuck batch: never sent, so it surely did not run.
       this.pendingCount -= batch.length;
-      for (const item of batch) {
-        item.resolve({ outcome: 'unknown', orderId: item.purchase.orderId, reason: 'Redis is not answering; not sent' });
-      }
+      resolveAll(batch, (item) => ({ outcome: 'unknown', orderId: item.purchase.orderId, reason: 'Redis is not answering; not sent' }));
       return;
     }
     q.inFlight++;
@@ -195,7 +204,7 @@ export class ReservationBatcher {
       timers.clearTimeout(deadline);
       this.pendingCount -= batch.length;
       q.inFlight--;
-      batch.forEach((item, i) => item.resolve(outcomeOf(item, i)));
+      resolveAll(batch, outcomeOf);
       // Group commit: what queued while this batch was on the wire leaves now, as one batch.
       if (q.items.length > 0 && q.timer === undefined) this.flush(saleId);
       else if (q.items.length === 0 && q.inFlight === 0 && q.timer === undefined) this.queues.delete(saleId);
@@ -217,5 +226,19 @@ export class ReservationBatcher {
       )
       .finally(() => this.inFlight.delete(call));
     this.inFlight.add(call);
+  }
+}
+
+/** Each purchase of a batch gets its outcome, whatever one of their callbacks throws (rethrown on its own after). */
+function resolveAll(batch: Queued[], outcomeOf: (item: Queued, i: number) => ReserveOutcome): void {
+  for (let i = 0; i < batch.length; i++) {
+    const item = batch[i];
+    try {
+      item.resolve(outcomeOf(item, i));
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
   }
 }

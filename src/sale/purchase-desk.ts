@@ -80,7 +80,7 @@ export interface PurchaseDeskParts {
   ordersSeen: OrdersSeen;
   /** This thread's partition of the stock buffer. */
   partition: number;
-  batcher: Pick<ReservationBatcher, 'reserve'>;
+  batcher: Pick<ReservationBatcher, 'reserveTo'>;
   directory: SaleDirectory;
   holders: HolderIndex;
   /** Per-buyer rate limit, shared by the node's threads; anonymous purchases are not asked (nginx limits them per address). */
@@ -106,7 +106,7 @@ export function scopedKeyOf(user: string, key: string): string {
  *  2b. a named buyer takes a token from their bucket (shared memory, one CAS); an empty bucket is 429
  *  3. one CAS take of the node's quota (partition = this thread). An empty quota is no verdict: the stock may
  *     be left on other nodes, so the purchase goes to Redis without a unit (local stock is a throttle)
- *  4. batcher.reserve -> one EVALSHA per batch decides it; the reply carries the sale's global remaining
+ *  4. batcher.reserveTo -> one EVALSHA per batch decides it; the reply carries the sale's global remaining
  *  5. settle: a new success keeps its unit, anything else gives it back; lower the quota to the reply
  */
 export class PurchaseDesk {
@@ -167,10 +167,12 @@ export class PurchaseDesk {
     const request: PurchaseRequest = { orderId, user: ask.user };
     if (ask.idempotencyKey !== '') request.idempotencyKey = ask.idempotencyKey;
     else if (ask.requestKey !== '') request.requestKey = ask.requestKey;
-    this.parts.batcher.reserve(sale.id, request).then(
-      (outcome) => done(this.settle(sale, orderId, flightKey, unit, outcome, ask.buyerProven)),
-      (err: unknown) => done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message }, ask.buyerProven)),
-    );
+    try {
+      this.parts.batcher.reserveTo(sale.id, request, (outcome) => done(this.settle(sale, orderId, flightKey, unit, outcome, ask.buyerProven)));
+    } catch (err) {
+      // A malformed purchase (the batcher's own check): nothing was queued.
+      done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message }, ask.buyerProven));
+    }
   }
 
   /** Unit bookkeeping once Redis has decided (or the deadline passed). */

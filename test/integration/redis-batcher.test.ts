@@ -142,3 +142,31 @@ t.test('command timeout before the deadline -> "unknown" with the Redis error as
   const r = await whilePaused(() => b.reserve(sale, { orderId: newOrderId(sale), user: 'q' }));
   t.match(r, { outcome: 'unknown', reason: /timed out/i });
 });
+
+t.test('reserveTo: a callback that throws does not keep the rest of its batch from their outcomes', async (t) => {
+  const sale = await newSale();
+  const b = new ReservationBatcher(engine, { maxBatch: 3, windowMs: 1000 });
+  const uncaught: unknown[] = [];
+  const onUncaught = (err: unknown) => uncaught.push(err);
+  // The rethrow is queued as a microtask: it lands here as an uncaught exception (a thread would end on it).
+  process.prependListener('uncaughtException', onUncaught);
+  t.teardown(() => process.off('uncaughtException', onUncaught));
+  const got: ReserveOutcome[] = [];
+  const all = new Promise<void>((resolve) => {
+    b.reserveTo(sale, { orderId: newOrderId(sale), user: 'r1' }, (o) => got.push(o));
+    b.reserveTo(sale, { orderId: newOrderId(sale), user: 'r2' }, () => {
+      throw new Error('a bug in one purchase callback');
+    });
+    b.reserveTo(sale, { orderId: newOrderId(sale), user: 'r3' }, (o) => {
+      got.push(o);
+      resolve();
+    });
+  });
+  await all;
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(got.length, 2, 'the purchases before and after the throwing one got their outcomes');
+  t.ok(got.every((o) => o.outcome === Outcome.Success));
+  t.match(String(uncaught[0]), /a bug in one purchase callback/, 'the throw is not swallowed: rethrown on its own');
+  t.throws(() => b.reserveTo('bad sale id', { orderId: 'x', user: 'u' }, () => t.fail('never called')), 'a malformed purchase throws, its callback is never called');
+  t.equal(b.pending, 0);
+});

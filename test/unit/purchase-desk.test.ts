@@ -25,7 +25,7 @@ function setup(quota = 10) {
   const holders = new ThreadHolderIndex(ordersSeen);
   const sent: Array<{ saleId: string; request: PurchaseRequest; reply: (o: ReserveOutcome) => void }> = [];
   const batcher = {
-    reserve: (saleId: string, request: PurchaseRequest) => new Promise<ReserveOutcome>((reply) => sent.push({ saleId, request, reply })),
+    reserveTo: (saleId: string, request: PurchaseRequest, reply: (o: ReserveOutcome) => void) => void sent.push({ saleId, request, reply }),
   };
   let draining = false;
   const lookups: string[] = [];

@@ -184,9 +184,9 @@ parentPort?.on('message', (message: MainToThread) => {
 
 /**
  * Acknowledges a retired sale once no purchase of it is left in the batcher. After directory.forget() no new
- * purchase can reach the slot (decide() runs synchronously from the directory to batcher.reserve()), and a
- * purchase's settle — its last write to the slot — runs in the microtask right after the batcher resolves it,
- * so by the next timer tick after busy() turned false every one of them has run.
+ * purchase can reach the slot (decide() runs synchronously from the directory to batcher.reserveTo()), and a
+ * purchase's settle — its last write to the slot — runs inside the batcher's callback, before the batcher drops
+ * the sale's queue: by the time busy() turns false every one of them has run.
  */
 function forgotWhenSettled(saleId: string, slot: number): void {
   if (batcher.busy(saleId)) {
