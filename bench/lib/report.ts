@@ -26,38 +26,8 @@ export interface CpuFigures {
   cpuTicks: { server: number; redis: number | null } | null;
 }
 
-/** One round of one system: what a Row was before rounds. */
-export interface RoundFigures extends CpuFigures {
-  /** 1-based, in the order the rounds ran. */
-  round: number;
-  seconds: number;
-  sent: number;
-  answered: number;
-  answeredPerSec: number;
-  committedPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  errors: number;
-  sold: number;
-  /** answered/s over the same round's hello / typical. */
-  ratioToHello: number | null;
-  ratioToTypical: number | null;
-  audit: 'ok' | 'FAILED' | 'n/a';
-  problems: string[];
-  books: Record<string, number | boolean | string>;
-}
-
-export interface Row extends CpuFigures {
-  scenario: string;
-  system: string;
-  layout: string;
-  command: string;
-  /** Rounds this row is the median of. */
-  rounds: number;
-  /** The measured load's connections (wrk -c, ab -c). */
-  connections: number;
-  // Medians over the rounds, each round's own figure.
+/** The load's figures, of one round (RoundFigures) or the median of the rounds (Row). */
+interface LoadFigures {
   seconds: number;
   sent: number;
   answered: number;
@@ -67,9 +37,33 @@ export interface Row extends CpuFigures {
   p50Ms: number;
   p99Ms: number;
   p999Ms: number;
-  /** Socket errors + non-2xx answers (a 429/409 of the mixed crowd is an answer, not an error), over all rounds. */
+  /** Socket errors + non-2xx answers (a 429/409 of the mixed crowd is an answer, not an error); a Row sums its rounds'. */
   errors: number;
   sold: number;
+}
+
+/** One round of one system: what a Row was before rounds. */
+export interface RoundFigures extends CpuFigures, LoadFigures {
+  /** 1-based, in the order the rounds ran. */
+  round: number;
+  /** answered/s over the same round's hello / typical. */
+  ratioToHello: number | null;
+  ratioToTypical: number | null;
+  audit: 'ok' | 'FAILED' | 'n/a';
+  problems: string[];
+  books: Record<string, number | boolean | string>;
+}
+
+/** One scenario and system: the LoadFigures are medians over its rounds (errors: their sum). */
+export interface Row extends CpuFigures, LoadFigures {
+  scenario: string;
+  system: string;
+  layout: string;
+  command: string;
+  /** Rounds this row is the median of. */
+  rounds: number;
+  /** The measured load's connections (wrk -c, ab -c). */
+  connections: number;
   stock: number;
   /** Median over rounds of the round's answered/s over the same round's hello's; the spread [min, max] beside it. */
   ratioToHello: number | null;
