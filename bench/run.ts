@@ -97,7 +97,7 @@ const report = buildReport(measurements, {
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadAverage: loadavg() },
   settings: {
     redis: REDIS_SETTINGS,
-    wrk: `-t${options.threads} -c${options.connections} (sale-path-400, sale-path-1000: -c400, -c1000), ${options.duration} s per run after ${options.warmup} s of warm-up (a sale nobody sells, as many connections); every purchase a new buyer`,
+    wrk: `-t${options.threads} -c${options.connections} (sale-path-400, sale-path-1000: -c400, -c1000), ${options.duration} s per run after ${options.warmup} s of warm-up (as many connections; in the sale paths new buyers of the measured sale, whose purchases are not counted as the load's, elsewhere a sale nobody sells); every purchase a new buyer`,
     rounds: `${options.rounds} of each duration-bounded scenario (sale-path, sale-path-400, sale-path-1000, sold-out, mixed), the systems in order, then reversed, then in order ...; million and article once. Rows: the median of their rounds; ratios taken within a round, median and spread [min, max]`,
     cpu: `user + sys clock ticks (CLK_TCK ${ticksPerSecond()}) of /proc/<pid>/stat just before and after the measured load: servers (nodes with their threads, a cluster's primary and workers, the article) and redis-server apart; nginx in neither. Figures from fewer than ${EXACT_TICKS} ticks in some round: 2 significant digits ("~" in report.md)`,
     fsync,

@@ -12,7 +12,7 @@ export interface BenchOptions {
   rounds: number;
   /** Seconds of each duration-bounded run (one round of one system). */
   duration: number;
-  /** Seconds of warm-up before each run (a sale nobody sells: no Redis writes). */
+  /** Seconds of warm-up before each run: in the sale paths new buyers of the measured sale, elsewhere a sale nobody sells. */
   warmup: number;
   connections: number;
   /** wrk threads. */

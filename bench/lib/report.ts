@@ -119,10 +119,15 @@ interface RawCpu {
   redisTicks: number | null;
 }
 
+/** Purchases committed during the measured load: what Redis sold, less what a selling warm-up sold before it. */
+export function committedDuringLoad(m: Measurement): number {
+  return Math.max(0, m.books.sold - (m.soldBeforeLoad ?? 0));
+}
+
 function rawCpu(m: Measurement): RawCpu {
   const c = m.cpu;
   // A sale sold out before the load committed nothing during it (per-commit figures would divide by the sell-out's).
-  const commits = m.plan.sellOutFirst === true ? 0 : m.books.sold;
+  const commits = m.plan.sellOutFirst === true ? 0 : committedDuringLoad(m);
   return {
     serverPerAnswer: cpuPerItemUs(c?.serverSeconds, m.load.answered),
     redisPerAnswer: cpuPerItemUs(c?.redisSeconds, m.load.answered),
@@ -168,7 +173,7 @@ function roundFigures(m: Measurement): RoundFigures {
     sent: l.sent,
     answered: l.answered,
     answeredPerSec: round(answeredPerSecond(l)),
-    committedPerSec: l.seconds > 0 ? round(m.books.sold / l.seconds) : 0,
+    committedPerSec: l.seconds > 0 ? round(committedDuringLoad(m) / l.seconds) : 0,
     p50Ms: round(l.latencyMs.p50, 3),
     p99Ms: round(l.latencyMs.p99, 3),
     p999Ms: round(l.latencyMs.p999, 3),
