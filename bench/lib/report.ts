@@ -199,6 +199,13 @@ export function ratioOverRounds(mine: RoundFigures[], peer: RoundFigures[] | und
   return mid === null ? null : { median: round(mid, 3), spread: spread(ratios)!, rounds: ratios.length };
 }
 
+/** The median and spread of a row's per-round ratios (already taken round by round); null when none was. */
+function overRounds(ratios: (number | null)[]): { median: number; spread: [number, number] } | null {
+  const taken = present(ratios);
+  const mid = median(taken);
+  return mid === null ? null : { median: round(mid, 3), spread: spread(taken)! };
+}
+
 export function buildRows(measurements: Measurement[], fsync: FsyncTiming | null = null): Row[] {
   // One group per scenario and system, in the order of their first run (round 0 runs the scenario's order).
   const groups = new Map<string, Measurement[]>();
@@ -219,8 +226,8 @@ export function buildRows(measurements: Measurement[], fsync: FsyncTiming | null
       f.ratioToHello = system === 'hello' ? null : ratio(f.answeredPerSec, peerRound('hello'));
       f.ratioToTypical = system === 'typical' ? null : ratio(f.answeredPerSec, peerRound('typical'));
     }
-    const toHello = system === 'hello' ? null : ratioOverRounds(figures, peerOf(scenario, 'hello'), 'answeredPerSec');
-    const toTypical = system === 'typical' ? null : ratioOverRounds(figures, peerOf(scenario, 'typical'), 'answeredPerSec');
+    const toHello = overRounds(figures.map((f) => f.ratioToHello));
+    const toTypical = overRounds(figures.map((f) => f.ratioToTypical));
     const mid = (pick: (f: RoundFigures) => number, digits = 0) => round(median(figures.map(pick)) ?? 0, digits);
     const failed = figures.filter((f) => f.audit === 'FAILED');
     const counts: Record<string, number> = {};
