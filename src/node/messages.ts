@@ -9,8 +9,8 @@ export interface ThreadData {
   index: number;
   config: NodeConfig;
   stockBuffer: SharedArrayBuffer;
-  inFlightBuffer: SharedArrayBuffer;
-  ordersSeenBuffer: SharedArrayBuffer;
+  /** Per-slot orders seen and in-flight units (src/sale/slot-memory.ts). */
+  slotBuffer: SharedArrayBuffer;
   metricsBuffer: SharedArrayBuffer;
   /** The node's per-buyer token buckets (src/sale/buyer-buckets.ts), shared by every thread. */
   buyerBuffer: SharedArrayBuffer;

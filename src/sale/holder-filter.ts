@@ -15,7 +15,7 @@
  * Atomics.store; a thread loads SYNCED with Atomics.load before it reads any bit (Atomics.load too). All are
  * sequentially consistent, so a thread that reads SYNCED = n sees every bit set before n was published: the
  * filter is complete for every order up to n. Bits set after (for later orders) may or may not be seen — a
- * thread that sees fewer is no worse off, since an order made after n is known to be missing (OrdersSeen
+ * thread that sees fewer is no worse off, since an order made after n is known to be missing (SlotMemory.ordersSeen
  * tells the thread there are orders past n, and it then asks Redis).
  */
 const SYNCED = 0;

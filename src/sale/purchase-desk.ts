@@ -3,8 +3,7 @@ import { Outcome } from '../redis/codes.js';
 import type { ReservationBatcher, ReserveOutcome } from './batcher.js';
 import type { BuyerLimit } from './buyer-buckets.js';
 import { newOrderId } from './ids.js';
-import type { InFlight } from './in-flight.js';
-import type { OrdersSeen } from './orders-seen.js';
+import type { SlotMemory } from './slot-memory.js';
 import { clampFromReply, type QuotaPolicy } from './quota.js';
 import type { PurchaseRequest, SaleInfo } from './types.js';
 
@@ -76,8 +75,8 @@ export type VerdictKind = PurchaseVerdict['kind'];
 
 export interface PurchaseDeskParts {
   stock: StockCounters;
-  inFlight: InFlight;
-  ordersSeen: OrdersSeen;
+  /** Orders seen and in-flight units per slot; this thread writes its own in-flight line (`partition`). */
+  slots: SlotMemory;
   /** This thread's partition of the stock buffer. */
   partition: number;
   batcher: Pick<ReservationBatcher, 'reserveTo'>;
@@ -161,7 +160,7 @@ export class PurchaseDesk {
     if (flightKey !== '' && this.keysInFlight.has(flightKey)) return done({ kind: 'key_in_flight', sale });
     // One CAS on the shared buffer. false = this node's quota is used up right now: no unit, but no verdict.
     const unit = stock.take(slot, partition);
-    if (unit) this.parts.inFlight.add(slot);
+    if (unit) this.parts.slots.addInFlight(slot, partition);
     if (flightKey !== '') this.keysInFlight.add(flightKey);
     const orderId = newOrderId(sale.id, sale.idKey);
     const request: PurchaseRequest = { orderId, user: ask.user };
@@ -177,7 +176,7 @@ export class PurchaseDesk {
 
   /** Unit bookkeeping once Redis has decided (or the deadline passed). */
   private settle(sale: SaleInfo, orderId: string, flightKey: string, unit: boolean, outcome: ReserveOutcome, buyerProven: boolean): PurchaseVerdict {
-    const { stock, partition, inFlight } = this.parts;
+    const { stock, partition, slots } = this.parts;
     const slot = sale.slot;
     if (flightKey !== '') this.keysInFlight.delete(flightKey);
     const keep = outcome.outcome === Outcome.Success && outcome.replayed !== true;
@@ -185,13 +184,13 @@ export class PurchaseDesk {
       // Not kept (refused, replayed, or undecided — the script may have run; Redis stays the authority, an
       // extra local unit only costs a doomed call): back to the quota.
       if (!keep) stock.give(slot, partition);
-      inFlight.done(slot);
+      slots.doneInFlight(slot, partition);
     }
     if (outcome.outcome === 'unknown') return { kind: 'undecided', sale, orderId, reason: outcome.reason };
     // NaN counts: the batch never reached the script (every key in it belonged to another sale).
     if (Number.isFinite(outcome.remaining)) {
       // The count first, the flag after: a thread that sees sold out also sees the orders that made it so.
-      this.parts.ordersSeen.raise(slot, outcome.ordersMade);
+      slots.raiseOrdersSeen(slot, outcome.ordersMade);
       const wasSoldOut = stock.isSoldOut(slot);
       clampFromReply(stock, slot, outcome.remaining, this.parts.policy);
       if (!wasSoldOut && stock.isSoldOut(slot)) this.parts.onSoldOut(sale);

@@ -1,5 +1,5 @@
 import type { StockCounters } from 'native-free-shm';
-import type { InFlight } from './in-flight.js';
+import type { SlotMemory } from './slot-memory.js';
 import type { SaleFacts } from './types.js';
 
 /** A node's place in the weighted split (nginx weights) and its slack. */
@@ -53,9 +53,9 @@ export function localTarget(quota: number, inFlight: number): number {
  * neither, so the quota can be one unit per such purchase too high until the next refresh — that only costs a
  * purchase that Redis answers sold out. Never an oversell: Redis decides every unit.
  */
-export function applyFacts(stock: StockCounters, inFlight: InFlight, slot: number, facts: SaleFacts, policy: QuotaPolicy): void {
+export function applyFacts(stock: StockCounters, slots: SlotMemory, slot: number, facts: SaleFacts, policy: QuotaPolicy): void {
   const quota = quotaFor(facts.remaining, policy.weight, policy.totalWeight, policy.quotaBuffer);
-  const target = localTarget(quota, inFlight.get(slot));
+  const target = localTarget(quota, slots.inFlight(slot));
   if (stock.available(slot) !== target) stock.setQuota(slot, target);
   stock.setSoldOut(slot, facts.remaining <= 0);
 }

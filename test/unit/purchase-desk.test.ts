@@ -5,8 +5,7 @@ import { StockCounters } from 'native-free-shm';
 import { Outcome } from '../../src/redis/codes.js';
 import type { DecidedPurchase, ReserveOutcome } from '../../src/sale/batcher.js';
 import { orderIdTagValid } from '../../src/sale/ids.js';
-import { InFlight } from '../../src/sale/in-flight.js';
-import { OrdersSeen } from '../../src/sale/orders-seen.js';
+import { SlotMemory } from '../../src/sale/slot-memory.js';
 import { PurchaseDesk, type PurchaseAsk, type PurchaseVerdict } from '../../src/sale/purchase-desk.js';
 import type { PurchaseRequest, PurchaseSuccess, SaleInfo } from '../../src/sale/types.js';
 import { ThreadHolderIndex } from '../../src/node/thread/holder-index.js';
@@ -20,9 +19,8 @@ function setup(quota = 10) {
   const stock = StockCounters.create({ sales: 2, partitions: 2 });
   stock.setQuota(0, quota);
   stock.setOpen(0, true);
-  const inFlight = InFlight.create(2);
-  const ordersSeen = OrdersSeen.create(2);
-  const holders = new ThreadHolderIndex(ordersSeen);
+  const slots = SlotMemory.create({ slots: 2, threads: 2 });
+  const holders = new ThreadHolderIndex(slots);
   const sent: Array<{ saleId: string; request: PurchaseRequest; reply: (o: ReserveOutcome) => void }> = [];
   const batcher = {
     reserveTo: (saleId: string, request: PurchaseRequest, reply: (o: ReserveOutcome) => void) => void sent.push({ saleId, request, reply }),
@@ -35,8 +33,7 @@ function setup(quota = 10) {
   const limited = new Set<string>();
   const desk = new PurchaseDesk({
     stock,
-    inFlight,
-    ordersSeen,
+    slots,
     partition: 1,
     batcher,
     directory: {
@@ -72,7 +69,7 @@ function setup(quota = 10) {
     if (got.verdict !== undefined) return got.verdict;
     return sent.length === before + 1 ? 'sent' : 'nothing';
   };
-  return { stock, inFlight, ordersSeen, holders, sent, desk, buy, startBuy, lookups, soldOut, asked, limited, drain: () => (draining = true) };
+  return { stock, slots, holders, sent, desk, buy, startBuy, lookups, soldOut, asked, limited, drain: () => (draining = true) };
 }
 
 /** A holder filter as the main thread publishes it: these entries, complete up to ordersMade. */
@@ -121,13 +118,13 @@ t.test('an empty node quota is no verdict: the purchase goes to Redis without a 
   const second = s.buy({ user: 'u2' });
   t.equal(s.sent.length, 2, 'both purchases went to Redis');
   t.equal(s.stock.available(0), 0, 'the first took the one unit');
-  t.equal(s.inFlight.get(0), 1, 'only the unit-holding purchase is in flight');
+  t.equal(s.slots.inFlight(0), 1, 'only the unit-holding purchase is in flight');
   s.sent[1].reply(decided({ outcome: Outcome.Success, orderId: s.sent[1].request.orderId, expiresAt: 5, replayed: false, remaining: 40 }));
   t.match(await second, { kind: 'success', replayed: false }, 'Redis sold it: stock was left elsewhere');
   s.sent[0].reply(decided({ outcome: Outcome.LimitReached, remaining: 40 }));
   t.match(await first, { kind: 'limit' });
   t.equal(s.stock.available(0), 1, 'the refused purchase gave its unit back; the unit-less success gave nothing');
-  t.equal(s.inFlight.get(0), 0);
+  t.equal(s.slots.inFlight(0), 0);
 });
 
 t.test('a new success keeps its unit; a replay, a refusal or an unknown outcome gives it back', async (t) => {
@@ -137,7 +134,7 @@ t.test('a new success keeps its unit; a replay, a refusal or an unknown outcome 
   const limit = s.buy({ user: 'c' });
   const unknown = s.buy({ user: 'd' });
   t.equal(s.stock.available(0), 6, 'four units taken');
-  t.equal(s.inFlight.get(0), 4, 'and counted in flight');
+  t.equal(s.slots.inFlight(0), 4, 'and counted in flight');
   const [a, b, c, d] = s.sent;
   a.reply(decided({ outcome: Outcome.Success, orderId: a.request.orderId, expiresAt: 5, replayed: false, status: 'held', remaining: 90 }));
   b.reply(decided({ outcome: Outcome.Success, orderId: 'S.earlier', expiresAt: 4, replayed: true, status: 'paid', remaining: 90 }));
@@ -148,7 +145,7 @@ t.test('a new success keeps its unit; a replay, a refusal or an unknown outcome 
   t.match(await limit, { kind: 'limit' });
   t.match(await unknown, { kind: 'undecided', orderId: d.request.orderId, reason: 'timeout' });
   t.equal(s.stock.available(0), 9, 'only the new success kept its unit');
-  t.equal(s.inFlight.get(0), 0, 'nothing left in flight');
+  t.equal(s.slots.inFlight(0), 0, 'nothing left in flight');
   t.match(a.request.orderId, /^S\.[A-Za-z0-9_-]{22}$/, 'order ids carry the sale and 128 random bits');
 });
 
@@ -175,14 +172,14 @@ t.test("the batch's remaining lowers the quota; 0 marks sold out once, and says 
   t.match(await q, { kind: 'sold_out' });
   await r;
   t.ok(s.stock.isSoldOut(0), 'sold out from the reply');
-  t.equal(s.ordersSeen.get(0), 7, 'the orders count came with it');
+  t.equal(s.slots.ordersSeen(0), 7, 'the orders count came with it');
   t.same(s.soldOut, ['S'], 'the transition is reported once');
 });
 
 t.test('sold out: buyers who may hold an order still reach Redis, everyone else is answered from memory', async (t) => {
   const s = setup(0);
   s.stock.setSoldOut(0, true);
-  s.ordersSeen.raise(0, 3);
+  s.slots.raiseOrdersSeen(0, 3);
   t.equal(s.startBuy({ user: 'stranger' }), 'sent', 'no current holder index yet: to Redis');
   s.holders.learned('S', filterOf(2, ['alice', 'bob KB', ' AK']));
   t.equal(s.startBuy({ user: 'stranger2' }), 'sent', 'an index older than the orders seen is not trusted: to Redis');
@@ -249,5 +246,5 @@ t.test('a code this version does not know is Redis trouble, never a sale: 503 ma
   s.sent[0].reply({ outcome: 'unrecognized', code: -99, remaining: 40, ordersMade: 2 });
   t.same(await p, { kind: 'unexpected', sale: SALE, orderId: s.sent[0].request.orderId, outcome: '-99' });
   t.equal(s.stock.available(0), 5, 'its unit came back');
-  t.equal(s.inFlight.get(0), 0);
+  t.equal(s.slots.inFlight(0), 0);
 });

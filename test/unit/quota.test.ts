@@ -1,7 +1,7 @@
 import t from 'tap';
 import { StockCounters } from 'native-free-shm';
 import { applyFacts, clampFromReply, localTarget, quotaFor } from '../../src/sale/quota.js';
-import { InFlight } from '../../src/sale/in-flight.js';
+import { SlotMemory } from '../../src/sale/slot-memory.js';
 import type { SaleFacts } from '../../src/sale/types.js';
 
 t.test('quotaFor: weighted share of the remaining plus a buffer, never more than exists', async (t) => {
@@ -45,14 +45,14 @@ const facts = (remaining: number): SaleFacts => ({
 
 t.test('applyFacts (main thread) raises and lowers; clampFromReply (threads) only lowers', async (t) => {
   const stock = StockCounters.create({ sales: 2, partitions: 2 });
-  const inFlight = InFlight.create(2);
+  const slots = SlotMemory.create({ slots: 2, threads: 2 });
   const policy = { weight: 1, totalWeight: 2, quotaBuffer: 0 };
-  applyFacts(stock, inFlight, 0, facts(100), policy);
+  applyFacts(stock, slots, 0, facts(100), policy);
   t.equal(stock.available(0), 50, 'half of 100 for weight 1 of 2');
   t.notOk(stock.isSoldOut(0));
   t.ok(stock.take(0, 0));
-  inFlight.add(0);
-  applyFacts(stock, inFlight, 0, facts(100), policy);
+  slots.addInFlight(0, 0);
+  applyFacts(stock, slots, 0, facts(100), policy);
   t.equal(stock.available(0), 49, 'an in-flight unit is not handed out twice');
   clampFromReply(stock, 0, 200, policy);
   t.equal(stock.available(0), 49, 'a reply never raises the quota');
@@ -61,8 +61,8 @@ t.test('applyFacts (main thread) raises and lowers; clampFromReply (threads) onl
   clampFromReply(stock, 0, 0, policy);
   t.equal(stock.available(0), 0);
   t.ok(stock.isSoldOut(0), 'remaining 0 -> sold out');
-  inFlight.done(0);
-  applyFacts(stock, inFlight, 0, facts(3), policy);
+  slots.doneInFlight(0, 0);
+  applyFacts(stock, slots, 0, facts(3), policy);
   t.notOk(stock.isSoldOut(0), 'stock came back (expired holds) -> reopened');
   t.equal(stock.available(0), 2, 'ceil(3/2)');
 });

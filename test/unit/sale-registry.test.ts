@@ -2,8 +2,7 @@ import t from 'tap';
 import { StockCounters } from 'native-free-shm';
 import { NO_SLOT, RETIRE_AFTER_MS, SaleRegistry, type RegistryHooks } from '../../src/node/main/registry.js';
 import { resetSlot } from '../../src/node/main/slot-reset.js';
-import { InFlight } from '../../src/sale/in-flight.js';
-import { OrdersSeen } from '../../src/sale/orders-seen.js';
+import { SlotMemory } from '../../src/sale/slot-memory.js';
 import { REGISTRY_GRACE_MS } from '../../src/sale/places.js';
 import type { SaleFacts } from '../../src/sale/types.js';
 
@@ -109,18 +108,17 @@ t.test('a thread that never acknowledges delays reuse by the quarantine only', a
 
 t.test("resetSlot leaves nothing of the old sale: quota, flags, in-flight, orders seen", async (t) => {
   const stock = StockCounters.create({ sales: 2, partitions: 2 });
-  const inFlight = InFlight.create(2);
-  const seen = OrdersSeen.create(2);
+  const slots = SlotMemory.create({ slots: 2, threads: 2 });
   for (const slot of [0, 1]) {
     stock.setQuota(slot, 7);
     stock.setOpen(slot, true);
     stock.setSoldOut(slot, true);
-    inFlight.add(slot);
-    seen.raise(slot, 42);
+    slots.addInFlight(slot, 1);
+    slots.raiseOrdersSeen(slot, 42);
   }
-  resetSlot(stock, inFlight, seen, 0);
-  t.same([stock.available(0), stock.isOpen(0), stock.isSoldOut(0), inFlight.get(0), seen.get(0)], [0, false, false, 0, 0]);
-  t.same([stock.available(1), stock.isOpen(1), stock.isSoldOut(1), inFlight.get(1), seen.get(1)], [7, true, true, 1, 42], 'other slots untouched');
+  resetSlot(stock, slots, 0);
+  t.same([stock.available(0), stock.isOpen(0), stock.isSoldOut(0), slots.inFlight(0), slots.ordersSeen(0)], [0, false, false, 0, 0]);
+  t.same([stock.available(1), stock.isOpen(1), stock.isSoldOut(1), slots.inFlight(1), slots.ordersSeen(1)], [7, true, true, 1, 42], 'other slots untouched');
 });
 
 t.test("Redis frees a place only after every node could have freed the slot", async (t) => {

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { StockCounters } from 'native-free-shm';
-import type { OrdersSeen } from '../../sale/orders-seen.js';
+import type { SlotMemory } from '../../sale/slot-memory.js';
 import type { MainToThread } from '../messages.js';
 import type { HolderSync } from './holder-sync.js';
 import type { KnownSale } from './registry.js';
@@ -107,14 +107,14 @@ export class MasterWatch {
 export function forgetOldMaster(p: {
   sales: readonly KnownSale[];
   stock: StockCounters;
-  ordersSeen: OrdersSeen;
+  slots: SlotMemory;
   holderSync: HolderSync;
   broadcast: (message: MainToThread) => void;
 }): void {
   p.holderSync.forgetAll();
   for (const sale of p.sales) {
     p.stock.setSoldOut(sale.info.slot, false);
-    p.ordersSeen.reset(sale.info.slot);
+    p.slots.resetOrdersSeen(sale.info.slot);
   }
   p.broadcast({ type: 'holders-reset' });
 }

@@ -8,8 +8,7 @@ import { connectRedis, whenReady } from '../../redis/connection.js';
 import { beat } from '../../redis/node-roster.js';
 import { redactRedisTarget } from '../../rules/redis-target.js';
 import { SaleEngine } from '../../sale/engine.js';
-import { InFlight } from '../../sale/in-flight.js';
-import { OrdersSeen } from '../../sale/orders-seen.js';
+import { SlotMemory } from '../../sale/slot-memory.js';
 import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { applyFacts } from '../../sale/quota.js';
 import type { SaleFacts } from '../../sale/types.js';
@@ -52,8 +51,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   // First, before anything keeps the process up: a key directory that cannot be used is a ConfigError (exit 2).
   const ticketKeys = TicketKeyWatch.start(config.ticketKeysDir, config.ticketKeysReloadMs, log, (keys) => broadcast({ type: 'ticket-keys', keys }));
   const stock = StockCounters.create({ sales: config.maxSales, partitions: config.threads });
-  const inFlight = InFlight.create(config.maxSales);
-  const ordersSeen = OrdersSeen.create(config.maxSales);
+  const slots = SlotMemory.create({ slots: config.maxSales, threads: config.threads });
   const metricsBuffer = createMetricsBuffer(config.threads);
   const buyers = BuyerBuckets.create({ rate: config.buyerRate, burst: config.buyerBurst });
   const redis = connectRedis(config.redisUrl, { commandTimeoutMs: 1000, name: `${config.id}-main` });
@@ -65,10 +63,10 @@ export async function runNode(config: NodeConfig): Promise<number> {
     (saleId, filter) => broadcast({ type: 'holders', saleId, filter }),
     (err) => log.warn({ err: (err as Error).message }, 'could not read who holds what in a sold-out sale; retrying'),
   );
-  /** A status read reaches shared memory: the orders count first, then quota and flags (see OrdersSeen). */
+  /** A status read reaches shared memory: the orders count first, then quota and flags (see SlotMemory.raiseOrdersSeen). */
   const refresh = (sale: KnownSale, facts: SaleFacts) => {
-    ordersSeen.raise(sale.info.slot, facts.ordersMade);
-    applyFacts(stock, inFlight, sale.info.slot, facts, split);
+    slots.raiseOrdersSeen(sale.info.slot, facts.ordersMade);
+    applyFacts(stock, slots, sale.info.slot, facts, split);
     registry.follow(sale, facts); // an operator's close or added stock (src/sale/operations.ts)...
     openFlags.follow(sale.info, facts.paused); // ...and pause: the open flag is window && !paused
     holderSync.check(facts);
@@ -86,7 +84,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
     redis,
     (from, to) => {
       log.warn({ from, to }, 'Redis is another server now (a failover or a restart): re-reading every sale before answering from memory');
-      forgetOldMaster({ sales: registry.list(), stock, ordersSeen, holderSync, broadcast });
+      forgetOldMaster({ sales: registry.list(), stock, slots, holderSync, broadcast });
       reReadAll();
     },
     loopErrors(log)('master check'),
@@ -108,7 +106,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
         broadcast({ type: 'forget', saleId: sale.info.id, slot: sale.info.slot });
       },
       clearSlot: (slot, quarantined) => {
-        resetSlot(stock, inFlight, ordersSeen, slot);
+        resetSlot(stock, slots, slot);
         if (quarantined) log.warn({ slot }, 'a thread did not let go of a finished sale in time; its slot is reused anyway');
       },
     },
@@ -186,8 +184,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
       index,
       config,
       stockBuffer: stock.buffer,
-      inFlightBuffer: inFlight.buffer,
-      ordersSeenBuffer: ordersSeen.buffer,
+      slotBuffer: slots.buffer,
       metricsBuffer,
       buyerBuffer: buyers.buffer,
       sales: registry.list().map((sale) => sale.info),

@@ -1,6 +1,5 @@
 import type { StockCounters } from 'native-free-shm';
-import type { InFlight } from '../../sale/in-flight.js';
-import type { OrdersSeen } from '../../sale/orders-seen.js';
+import type { SlotMemory } from '../../sale/slot-memory.js';
 
 /**
  * Zeroes a stock slot before it is given to a new sale: quota, open and sold-out flags, in-flight units and
@@ -19,10 +18,9 @@ import type { OrdersSeen } from '../../sale/orders-seen.js';
  * a reply may lower its quota or set sold out. Each of these only changes the local throttle — Redis decides
  * every purchase — and the next reconcile (--reconcile-ms) rewrites quota and sold-out from Redis.
  */
-export function resetSlot(stock: StockCounters, inFlight: InFlight, ordersSeen: OrdersSeen, slot: number): void {
+export function resetSlot(stock: StockCounters, slots: SlotMemory, slot: number): void {
   stock.setOpen(slot, false);
   stock.setSoldOut(slot, false);
   stock.setQuota(slot, 0);
-  inFlight.reset(slot);
-  ordersSeen.reset(slot);
+  slots.reset(slot);
 }

@@ -22,9 +22,8 @@ import { connectRedis, whenReady } from '../../redis/connection.js';
 import { ReservationBatcher } from '../../sale/batcher.js';
 import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { SaleEngine } from '../../sale/engine.js';
-import { InFlight } from '../../sale/in-flight.js';
 import { OrderLookup } from '../../sale/order-lookup.js';
-import { OrdersSeen } from '../../sale/orders-seen.js';
+import { SlotMemory } from '../../sale/slot-memory.js';
 import { PurchaseDesk } from '../../sale/purchase-desk.js';
 import { BuyerTokens } from '../../auth/buyer-tokens.js';
 import { LazyOrderStore } from '../../store/lazy-store.js';
@@ -75,12 +74,11 @@ const directory = new ThreadSaleDirectory(data.sales, post);
 const counters = new ThreadCounters(data.metricsBuffer, data.index);
 const openReplies = new OpenReplies();
 let draining = false;
-const ordersSeen = new OrdersSeen(data.ordersSeenBuffer);
-const holders = new ThreadHolderIndex(ordersSeen);
+const slots = SlotMemory.attach(data.slotBuffer);
+const holders = new ThreadHolderIndex(slots);
 const desk = new PurchaseDesk({
   stock,
-  inFlight: new InFlight(data.inFlightBuffer),
-  ordersSeen,
+  slots,
   partition: data.index,
   batcher,
   directory,
