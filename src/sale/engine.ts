@@ -1,11 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
-import { EngineError, Outcome, ScriptCode, errorFromCode } from '../redis/codes.js';
-import { SALES_SET, assertSaleId, batchKey, buyerKeyClaim, saleKeys } from '../redis/keys.js';
+import { EngineError, ScriptCode, errorFromCode } from '../redis/codes.js';
+import { SALES_SET, assertSaleId, saleKeys } from '../redis/keys.js';
 import { confirmedScripts, NO_CONFIRMATION, type Confirmation } from '../redis/confirmed-scripts.js';
 import type { ScriptCommands } from '../redis/scripts.js';
 import { BATCH_ID, BATCH_SIZE, DEFAULT_MAX_SALES, DEFAULT_SALE_PAGE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
 import { checkSaleConfig } from '../rules/sale-config.js';
-import { parseBatchReply } from './batch-reply.js';
+import { ClusterBatches, StandaloneBatches, type BatchAuthority } from './batch-authority.js';
+import { isErrorTuple, unexpectedReply } from './reserve-batch.js';
 import { newIdKey } from './ids.js';
 import { findOrder } from './order-read.js';
 import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
@@ -17,25 +18,15 @@ import { retireOrders, trimStream, type RetireReply, type TrimReply } from './re
 import { readHolderLogPage } from './holder-log.js';
 import { restoreSale, type RestoreReport, type RestoreSource } from './restore.js';
 import { cancelOrder, checkInOrder, payOrder } from './order-transitions.js';
-import { IDEMPOTENCY_KEY_WINDOW_SECONDS, claimBuyerKeys, releaseRefusedClaims } from './key-claims.js';
 import type { AuditOptions, AuditReport, BatchReply, CheckIn, ExpireReply, HolderLogPage, KeyedSaleStatus, OrderFound, OrderView, PaidOrder, PurchaseRequest, SaleConfig, SaleStatus } from './types.js';
 
-/** How long a decided batch is kept for replays (ioredis re-sends after a reconnect within seconds). */
-export const BATCH_RECORD_TTL = 600;
 export const DEFAULT_EXPIRE_LIMIT = 200;
 export { IDEMPOTENCY_KEY_WINDOW_SECONDS } from './key-claims.js';
-
-function isErrorTuple(reply: unknown): reply is [ScriptCode, string] {
-  return Array.isArray(reply) && typeof reply[0] === 'number' && reply[0] < 0 && reply.length === 2;
-}
-
-function unexpected(subject: string, reply: unknown): EngineError {
-  return new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected reply ${JSON.stringify(reply)}`);
-}
 
 /** Typed wrappers over the lua/ scripts. One instance per client; cheap. */
 export class SaleEngine {
   private readonly scripts: ScriptCommands;
+  private readonly batches: BatchAuthority;
 
   /**
    * `confirm`: how many replicas must have a confirming write (a purchase, pay, cancel, check-in, a sale's creation
@@ -46,6 +37,7 @@ export class SaleEngine {
     options: { confirm?: Confirmation } = {},
   ) {
     this.scripts = confirmedScripts(redis, options.confirm ?? NO_CONFIRMATION);
+    this.batches = redis.isCluster ? new ClusterBatches(redis, this.scripts) : new StandaloneBatches(this.scripts);
   }
 
   /**
@@ -69,7 +61,7 @@ export class SaleEngine {
     if (reply !== ScriptCode.Ok && reply !== ScriptCode.Exists) {
       if (placed === 'new') await releasePlace(this.redis, c.id); // refused: nothing of the sale was written
       if (isErrorTuple(reply)) throw errorFromCode(reply[0], reply[1], `sale ${c.id}`);
-      throw unexpected(`sale ${c.id}`, reply);
+      throw unexpectedReply(`sale ${c.id}`, reply);
     }
     if (reply === ScriptCode.Exists && placed === 'new') {
       // The place was taken with this request's closesAt; the sale that exists keeps its own.
@@ -123,49 +115,8 @@ export class SaleEngine {
       );
     }
     for (let i = 0; i < purchases.length; i++) checkPurchase(saleId, purchases[i], i);
-    // Standalone Redis: the script claims the buyers' keys itself, atomically with the purchases and in the
-    // same round trip. Cluster: the claims live in other slots, so they go first, one command each.
-    const elsewhere =
-      this.redis.isCluster && purchases.some((p) => p.idempotencyKey !== undefined && p.idempotencyKey !== '')
-        ? await claimBuyerKeys(this.redis, saleId, purchases)
-        : null;
-    const sent = elsewhere === null ? purchases : purchases.filter((_, i) => elsewhere[i] === null);
-    // Nothing left to decide: the counts are unknown here (NaN), and the caller leaves its quota alone.
-    const reply = sent.length === 0 ? { remaining: NaN, ordersMade: NaN, results: [] } : await this.runReserve(saleId, batchId, sent);
-    if (sent === purchases) return reply;
-    let next = 0;
-    const results = purchases.map((_, i) => {
-      const otherSale = elsewhere![i];
-      if (otherSale === null || otherSale === undefined) return reply.results[next++];
-      return { outcome: Outcome.IdempotencyMismatch as const, otherSale, remaining: reply.remaining, ordersMade: reply.ordersMade };
-    });
-    await releaseRefusedClaims(this.scripts, saleId, purchases, elsewhere!, results);
-    return { ...reply, results };
+    return this.batches.reserve(saleId, batchId, purchases);
   }
-
-  private async runReserve(saleId: string, batchId: string, purchases: PurchaseRequest[]): Promise<BatchReply> {
-    const k = saleKeys(saleId);
-    const args: (string | number)[] = [
-      k.meta, k.holders, k.orders, k.idem, k.deadlines, k.stream, batchKey(saleId, batchId), k.mayHold,
-      saleId, batchId, BATCH_RECORD_TTL, purchases.length,
-    ];
-    const claims: (string | number)[] = [];
-    purchases.forEach((p, i) => {
-      args.push(p.orderId, p.user, p.idempotencyKey || p.requestKey || '');
-      if (!this.redis.isCluster && p.idempotencyKey) claims.push(i, buyerKeyClaim(p.user, p.idempotencyKey));
-    });
-    args.push(IDEMPOTENCY_KEY_WINDOW_SECONDS, claims.length / 2, ...claims);
-    const reply = await this.scripts.reserveBatch(...args);
-    if (typeof reply === 'string') return parseBatchReply(reply, purchases);
-    if (isErrorTuple(reply)) {
-      if (reply[0] === ScriptCode.UnknownSale) {
-        return { remaining: 0, ordersMade: 0, results: purchases.map(() => ({ outcome: Outcome.UnknownSale, remaining: 0, ordersMade: 0 })) };
-      }
-      throw errorFromCode(reply[0], reply[1], `reserve on sale ${saleId}`);
-    }
-    throw unexpected(`reserve on sale ${saleId}`, reply);
-  }
-
 
   /**
    * Pays a live hold; paying a paid order returns it (`replayed` true when `signature` — a signed callback's
@@ -212,7 +163,7 @@ export class SaleEngine {
     }
     const reply = await this.scripts.expireHolds(k.meta, k.holders, k.orders, k.deadlines, k.stream, limit);
     if (isErrorTuple(reply)) throw errorFromCode(reply[0], saleId, `sale ${saleId}`);
-    if (!Array.isArray(reply) || reply.length !== 3) throw unexpected(`expire on sale ${saleId}`, reply);
+    if (!Array.isArray(reply) || reply.length !== 3) throw unexpectedReply(`expire on sale ${saleId}`, reply);
     const [expired, remaining, more] = reply as [number, number, number];
     return { expired, remaining, more: more === 1 };
   }

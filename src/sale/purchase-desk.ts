@@ -4,7 +4,7 @@ import type { ReservationBatcher, ReserveOutcome } from './batcher.js';
 import type { BuyerLimit } from './buyer-buckets.js';
 import { newOrderId } from './ids.js';
 import type { SlotMemory } from './slot-memory.js';
-import { clampFromReply, type QuotaPolicy } from './quota.js';
+import type { Inventory } from './inventory.js';
 import type { PurchaseRequest, SaleInfo } from './types.js';
 
 /** The sales one uWS thread knows, and how it learns one it does not. */
@@ -74,17 +74,19 @@ export type PurchaseVerdict =
 export type VerdictKind = PurchaseVerdict['kind'];
 
 export interface PurchaseDeskParts {
+  /** The open flags (the sale's window and pause), in the stock buffer. */
   stock: StockCounters;
-  /** Orders seen and in-flight units per slot; this thread writes its own in-flight line (`partition`). */
+  /** Orders seen per slot (src/sale/slot-memory.ts). */
   slots: SlotMemory;
-  /** This thread's partition of the stock buffer. */
+  /** What each sale has left, as this node knows it (src/sale/inventory.ts); `partition` is this thread's part. */
+  inventory: Inventory;
+  /** This thread's index: its partition of the stock buffer and its in-flight line. */
   partition: number;
   batcher: Pick<ReservationBatcher, 'reserveTo'>;
   directory: SaleDirectory;
   holders: HolderIndex;
   /** Per-buyer rate limit, shared by the node's threads; anonymous purchases are not asked (nginx limits them per address). */
   buyers: BuyerLimit;
-  policy: QuotaPolicy;
   /** True while the node drains for shutdown: new purchases are sent to another node. */
   draining(): boolean;
   /** A batch reply turned the sale sold out on this node (the main thread then reads who holds what). */
@@ -143,7 +145,7 @@ export class PurchaseDesk {
   }
 
   private decide(sale: SaleInfo, ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void, tokenTaken: boolean): void {
-    const { stock, partition } = this.parts;
+    const { stock, inventory, partition } = this.parts;
     const slot = sale.slot;
     if (!ask.client.open) return done({ kind: 'abandoned', sale });
     if (this.parts.draining()) return done({ kind: 'shutting_down', sale });
@@ -154,13 +156,12 @@ export class PurchaseDesk {
     // accuracy (node/main/open-flags.ts); sold out is set only from the authority's remaining == 0.
     if (!stock.isOpen(slot)) return done({ kind: 'not_open', sale });
     const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey || ask.requestKey);
-    if (stock.isSoldOut(slot) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done({ kind: 'sold_out', sale });
+    if (inventory.soldOut(slot) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done({ kind: 'sold_out', sale });
     if (!tokenTaken && this.rateLimited(ask, done)) return;
     const flightKey = scopedKey === '' ? '' : `${sale.id}\n${scopedKey}`;
     if (flightKey !== '' && this.keysInFlight.has(flightKey)) return done({ kind: 'key_in_flight', sale });
-    // One CAS on the shared buffer. false = this node's quota is used up right now: no unit, but no verdict.
-    const unit = stock.take(slot, partition);
-    if (unit) this.parts.slots.addInFlight(slot, partition);
+    // Counter sale: one CAS on the shared buffer. false = this node's quota is used up right now: no unit, but no verdict.
+    const unit = inventory.take(slot, partition);
     if (flightKey !== '') this.keysInFlight.add(flightKey);
     const orderId = newOrderId(sale.id, sale.idKey);
     const request: PurchaseRequest = { orderId, user: ask.user };
@@ -176,24 +177,16 @@ export class PurchaseDesk {
 
   /** Unit bookkeeping once Redis has decided (or the deadline passed). */
   private settle(sale: SaleInfo, orderId: string, flightKey: string, unit: boolean, outcome: ReserveOutcome, buyerProven: boolean): PurchaseVerdict {
-    const { stock, partition, slots } = this.parts;
+    const { inventory, partition, slots } = this.parts;
     const slot = sale.slot;
     if (flightKey !== '') this.keysInFlight.delete(flightKey);
-    const keep = outcome.outcome === Outcome.Success && outcome.replayed !== true;
-    if (unit) {
-      // Not kept (refused, replayed, or undecided — the script may have run; Redis stays the authority, an
-      // extra local unit only costs a doomed call): back to the quota.
-      if (!keep) stock.give(slot, partition);
-      slots.doneInFlight(slot, partition);
-    }
+    inventory.settle(slot, partition, unit, outcome.outcome === Outcome.Success && outcome.replayed !== true);
     if (outcome.outcome === 'unknown') return { kind: 'undecided', sale, orderId, reason: outcome.reason };
     // NaN counts: the batch never reached the script (every key in it belonged to another sale).
     if (Number.isFinite(outcome.remaining)) {
       // The count first, the flag after: a thread that sees sold out also sees the orders that made it so.
       slots.raiseOrdersSeen(slot, outcome.ordersMade);
-      const wasSoldOut = stock.isSoldOut(slot);
-      clampFromReply(stock, slot, outcome.remaining, this.parts.policy);
-      if (!wasSoldOut && stock.isSoldOut(slot)) this.parts.onSoldOut(sale);
+      if (inventory.applyReply(slot, outcome.remaining)) this.parts.onSoldOut(sale);
     }
     switch (outcome.outcome) {
       case Outcome.Success: {

@@ -6,6 +6,7 @@ import { Outcome } from '../../src/redis/codes.js';
 import type { DecidedPurchase, ReserveOutcome } from '../../src/sale/batcher.js';
 import { orderIdTagValid } from '../../src/sale/ids.js';
 import { SlotMemory } from '../../src/sale/slot-memory.js';
+import { CounterInventory } from '../../src/sale/counter-inventory.js';
 import { PurchaseDesk, type PurchaseAsk, type PurchaseVerdict } from '../../src/sale/purchase-desk.js';
 import type { PurchaseRequest, PurchaseSuccess, SaleInfo } from '../../src/sale/types.js';
 import { ThreadHolderIndex } from '../../src/node/thread/holder-index.js';
@@ -34,6 +35,7 @@ function setup(quota = 10) {
   const desk = new PurchaseDesk({
     stock,
     slots,
+    inventory: new CounterInventory(stock, slots, { weight: 1, totalWeight: 1, quotaBuffer: 0 }),
     partition: 1,
     batcher,
     directory: {
@@ -51,7 +53,6 @@ function setup(quota = 10) {
         return limited.has(buyer) ? 250_000 : 0;
       },
     },
-    policy: { weight: 1, totalWeight: 1, quotaBuffer: 0 },
     draining: () => draining,
     onSoldOut: (sale) => soldOut.push(sale.id),
   });

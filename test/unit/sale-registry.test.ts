@@ -3,6 +3,7 @@ import { StockCounters } from 'native-free-shm';
 import { NO_SLOT, RETIRE_AFTER_MS, SaleRegistry, type RegistryHooks } from '../../src/node/main/registry.js';
 import { resetSlot } from '../../src/node/main/slot-reset.js';
 import { SlotMemory } from '../../src/sale/slot-memory.js';
+import { CounterInventory } from '../../src/sale/counter-inventory.js';
 import { REGISTRY_GRACE_MS } from '../../src/sale/places.js';
 import type { SaleFacts } from '../../src/sale/types.js';
 
@@ -116,7 +117,7 @@ t.test("resetSlot leaves nothing of the old sale: quota, flags, in-flight, order
     slots.addInFlight(slot, 1);
     slots.raiseOrdersSeen(slot, 42);
   }
-  resetSlot(stock, slots, 0);
+  resetSlot(stock, new CounterInventory(stock, slots, { weight: 1, totalWeight: 1, quotaBuffer: 0 }), 0);
   t.same([stock.available(0), stock.isOpen(0), stock.isSoldOut(0), slots.inFlight(0), slots.ordersSeen(0)], [0, false, false, 0, 0]);
   t.same([stock.available(1), stock.isOpen(1), stock.isSoldOut(1), slots.inFlight(1), slots.ordersSeen(1)], [7, true, true, 1, 42], 'other slots untouched');
 });

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { StockCounters } from 'native-free-shm';
+import type { Inventory } from '../../sale/inventory.js';
 import type { SlotMemory } from '../../sale/slot-memory.js';
 import type { MainToThread } from '../messages.js';
 import type { HolderSync } from './holder-sync.js';
@@ -106,14 +106,14 @@ export class MasterWatch {
  */
 export function forgetOldMaster(p: {
   sales: readonly KnownSale[];
-  stock: StockCounters;
+  inventory: Inventory;
   slots: SlotMemory;
   holderSync: HolderSync;
   broadcast: (message: MainToThread) => void;
 }): void {
   p.holderSync.forgetAll();
   for (const sale of p.sales) {
-    p.stock.setSoldOut(sale.info.slot, false);
+    p.inventory.forgetSoldOut(sale.info.slot);
     p.slots.resetOrdersSeen(sale.info.slot);
   }
   p.broadcast({ type: 'holders-reset' });

@@ -1,5 +1,5 @@
 import type { StockCounters } from 'native-free-shm';
-import type { SlotMemory } from '../../sale/slot-memory.js';
+import type { Inventory } from '../../sale/inventory.js';
 
 /**
  * Zeroes a stock slot before it is given to a new sale: quota, open and sold-out flags, in-flight units and
@@ -18,9 +18,7 @@ import type { SlotMemory } from '../../sale/slot-memory.js';
  * a reply may lower its quota or set sold out. Each of these only changes the local throttle — Redis decides
  * every purchase — and the next reconcile (--reconcile-ms) rewrites quota and sold-out from Redis.
  */
-export function resetSlot(stock: StockCounters, slots: SlotMemory, slot: number): void {
+export function resetSlot(stock: StockCounters, inventory: Inventory, slot: number): void {
   stock.setOpen(slot, false);
-  stock.setSoldOut(slot, false);
-  stock.setQuota(slot, 0);
-  slots.reset(slot);
+  inventory.reset(slot);
 }

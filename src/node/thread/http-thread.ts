@@ -24,6 +24,7 @@ import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { OrderLookup } from '../../sale/order-lookup.js';
 import { SlotMemory } from '../../sale/slot-memory.js';
+import { CounterInventory } from '../../sale/counter-inventory.js';
 import { PurchaseDesk } from '../../sale/purchase-desk.js';
 import { BuyerTokens } from '../../auth/buyer-tokens.js';
 import { LazyOrderStore } from '../../store/lazy-store.js';
@@ -79,12 +80,12 @@ const holders = new ThreadHolderIndex(slots);
 const desk = new PurchaseDesk({
   stock,
   slots,
+  inventory: new CounterInventory(stock, slots, config),
   partition: data.index,
   batcher,
   directory,
   holders,
   buyers: new BuyerBuckets(data.buyerBuffer),
-  policy: config,
   draining: () => draining,
   onSoldOut: (sale) => post({ type: 'sold-out', saleId: sale.id }),
 });
