@@ -26,33 +26,13 @@
   from listSales()).
 ]]
 --@include "includes/common.lua"
-
-local function int(i, lo, hi)
-  local n = toInt(ARGV[i])
-  if n == nil or n < lo or n > hi then return nil end
-  return n
-end
+--@include "includes/sale-fields.lua"
 
 if #ARGV ~= 7 then return {C.INVALID_SALE, 'argument count'} end
-local total = int(1, 1, 100000000)
-if not total then return {C.INVALID_SALE, 'total'} end
-local limit = int(2, 1, 1000000)
-if not limit then return {C.INVALID_SALE, 'perUserLimit'} end
-local hold = int(3, 1, 604800)
-if not hold then return {C.INVALID_SALE, 'holdSeconds'} end
-local opensAt = int(4, 0, 9999999999999)
-if not opensAt then return {C.INVALID_SALE, 'opensAt'} end
-local closesAt = int(5, 0, 9999999999999)
-if not closesAt or (closesAt ~= 0 and closesAt <= opensAt) then return {C.INVALID_SALE, 'closesAt'} end
-local anon = ARGV[6]
-if anon ~= '0' and anon ~= '1' then return {C.INVALID_SALE, 'anonymous'} end
-local idKey = ARGV[7]
-if not isIdKey(idKey) then return {C.INVALID_SALE, 'idKey'} end
+local f, err = readSaleFields()
+if not f then return err end
 
 if redis.call('EXISTS', KEYS[1]) == 1 then return C.EXISTS end
 
-redis.call('HSET', KEYS[1],
-  'total', fmt(total), 'perUserLimit', fmt(limit), 'holdSeconds', fmt(hold),
-  'opensAt', fmt(opensAt), 'closesAt', fmt(closesAt), 'anonymous', anon,
-  'held', '0', 'paid', '0', 'createdAt', fmt(nowMs()), 'idKey', idKey, 'holderLog', '1')
+writeSaleMeta(KEYS[1], f, {})
 return C.OK

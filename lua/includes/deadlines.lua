@@ -4,7 +4,7 @@
   by that expiresAt (ms). The member names the batch's stream entry, whose fields list its orders:
     "<streamId>"      the whole batch is still to be swept
     "<streamId>/<k>"  a sweep stopped after the first k orders of the entry; resume at order k + 1
-  Stream entry fields: b <batchId> then <orderId> <user> per new hold (reserve-batch-8.lua), so order j
+  Stream entry fields: b <batchId> then <orderId> <user> per new hold (reserve-batch-12.lua), so order j
   (1-based) is field 2 + 2j - 1 and its user the field after it.
   A hold leaves its batch's entry only when the sweep passes it: pay/cancel just change the order's
   status, and the sweep moves only status 'held' to 'expired', so each unit returns exactly once.

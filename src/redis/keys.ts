@@ -21,6 +21,10 @@ import { SALE_ID, matches } from '../rules/input-rules.js';
  *   {sale:S}:mayhold        list   who may hold something: per new hold its user (if any) and its idempotency record's
  *                                  field "<user> <key>" (if any), appended by reserve-batch; a sold-out node reads it
  *                                  from where it left off (lua/holder-log-4.lua). meta holderLog=1: kept since create
+ *   {sale:S}:seats          hash   a train sale's seats: seat index -> occupancy, one character per segment ('1' sold or held)
+ *   {sale:S}:free           zset   a train sale's free stretches, "<class>|<kind>|<len>|<from>|<seat>" (lua/includes/seats.lua)
+ *   {sale:S}:stretch        hash   "<class>|<kind>" -> JSON counts of seats per maximal free stretch (the F table)
+ *   {sale:S}:items          hash   a train order's seats: orderId -> "<from>|<to>|<seat>,<seat>,..."
  *   {sale:S}:checkins       hash   orderId -> "<checkedInAt ms>|<gate>": tickets a gate admitted (kept for good:
  *                                  the order's own record leaves Redis once final, the check-in must not)
  *   {sale:S}:paysig:<hex>   string a signed payment callback that paid an order -> that order id, EX 600 (written by
@@ -65,6 +69,11 @@ export interface SaleKeys {
   stream: string;
   checkins: string;
   mayHold: string;
+  /** A train sale's seat book (lua/includes/seats.lua) and its orders' seats. */
+  seats: string;
+  free: string;
+  stretch: string;
+  items: string;
 }
 
 export function assertSaleId(saleId: string): void {
@@ -90,6 +99,10 @@ export function saleKeys(saleId: string): SaleKeys {
     stream: `${tag}:stream`,
     checkins: `${tag}:checkins`,
     mayHold: `${tag}:mayhold`,
+    seats: `${tag}:seats`,
+    free: `${tag}:free`,
+    stretch: `${tag}:stretch`,
+    items: `${tag}:items`,
   };
 }
 

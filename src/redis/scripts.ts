@@ -5,7 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Script loader, BullMQ style: every lua/<name>-<numKeys>.lua becomes an ioredis custom command named
- * camelCase(<name>) (reserve-batch-8.lua -> reserveBatch, 8 keys). A line `--@include "includes/x.lua"`
+ * camelCase(<name>) (reserve-batch-12.lua -> reserveBatch, 8 keys). A line `--@include "includes/x.lua"`
  * pastes that file in (paths relative to the including file, each file at most once per script).
  *
  * ioredis custom commands send EVAL the first time on each socket and EVALSHA after; a NOSCRIPT reply
@@ -75,6 +75,7 @@ export function defineScripts(client: Redis | Cluster): void {
 export type ScriptCall = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
 export interface ScriptCommands {
   createSale: ScriptCall;
+  createTrain: ScriptCall;
   reserveBatch: ScriptCall;
   pay: ScriptCall;
   cancel: ScriptCall;

@@ -8,6 +8,7 @@ import {
   checkText,
   type IntRule,
 } from './input-rules.js';
+import { checkTrainConfig, seatCatalogue, type TrainConfig } from './train-config.js';
 
 /** A sale as an operator creates it. Times are ms since the epoch. */
 export interface SaleConfig {
@@ -20,12 +21,17 @@ export interface SaleConfig {
   opensAt?: number;
   /** ms; absent = never closes; else later than opensAt. */
   closesAt?: number;
+  /**
+   * A train sale (seats sold per segment of the route, src/rules/train-config.ts); absent = a counter sale. A
+   * train's total is its seat-segments, seats x (stations - 1), computed here.
+   */
+  train?: TrainConfig;
 }
 
 /** What an operator may leave out. */
 export const SALE_DEFAULTS = { perUserLimit: 1, holdSeconds: 900, anonymous: false } as const;
 
-export type SaleField = keyof SaleConfig;
+export type SaleField = keyof SaleConfig | 'kind';
 
 /** A checked sale, or the first field at fault and what to send instead. */
 export type SaleCheck = { ok: true; value: SaleConfig } | { ok: false; field: SaleField; problem: string };
@@ -37,6 +43,17 @@ export type SaleCheck = { ok: true; value: SaleConfig } | { ok: false; field: Sa
 export function checkSaleConfig(config: Partial<Record<SaleField, unknown>>): SaleCheck {
   const id = checkText(SALE_ID, config.id);
   if (!id.ok) return { ok: false, field: 'id', problem: id.problem };
+  let train: TrainConfig | undefined;
+  if (config.train !== undefined) {
+    const checked = checkTrainConfig((config.train ?? {}));
+    if (!checked.ok) return { ok: false, field: 'train', problem: `${checked.field}: ${checked.problem}` };
+    train = checked.value;
+    const seatSegments = seatCatalogue(train).length * (train.stations.length - 1);
+    if (config.total !== undefined && config.total !== seatSegments) {
+      return { ok: false, field: 'total', problem: `a train sale counts seat-segments (${seatSegments} here): leave total out` };
+    }
+    config = { ...config, total: seatSegments };
+  }
   const ints: Array<[SaleField, IntRule]> = [
     ['total', SALE_TOTAL],
     ['perUserLimit', PER_USER_LIMIT],
@@ -67,6 +84,7 @@ export function checkSaleConfig(config: Partial<Record<SaleField, unknown>>): Sa
   };
   if (opensAt !== undefined && opensAt !== 0) value.opensAt = opensAt;
   if (closesAt !== undefined && closesAt !== 0) value.closesAt = closesAt;
+  if (train !== undefined) value.train = train;
   return { ok: true, value };
 }
 
@@ -86,6 +104,9 @@ export function checkSaleInput(fields: Record<string, unknown>): SaleCheck {
   }
   const orDefault = (field: 'perUserLimit' | 'holdSeconds' | 'anonymous') =>
     fields[field] === undefined || fields[field] === null ? SALE_DEFAULTS[field] : fields[field];
+  const kind = fields['kind'] ?? 'counter';
+  if (kind !== 'counter' && kind !== 'train') return { ok: false, field: 'kind', problem: 'send "counter" (the default) or "train"' };
+  const train = kind === 'train' ? { train: { stations: fields['stations'], coaches: fields['coaches'] } } : {};
   return checkSaleConfig({
     id: fields['id'],
     total: fields['total'] ?? undefined,
@@ -93,6 +114,7 @@ export function checkSaleInput(fields: Record<string, unknown>): SaleCheck {
     holdSeconds: orDefault('holdSeconds'),
     anonymous: orDefault('anonymous'),
     ...times,
+    ...train,
   });
 }
 

@@ -10,7 +10,8 @@ import { isErrorTuple, unexpectedReply } from './reserve-batch.js';
 import { newIdKey } from './ids.js';
 import { findOrder } from './order-read.js';
 import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
-import { checkPurchase } from './purchase-checks.js';
+import { checkBatchShape, checkPurchase } from './purchase-checks.js';
+import { trainArgs } from './train-catalogue.js';
 import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
@@ -55,9 +56,12 @@ export class SaleEngine {
     if (!checked.ok) throw new EngineError('ERR_INVALID_SALE', `sale ${checked.field}: ${checked.problem}`, checked.field);
     const c = checked.value;
     const placed = await reservePlace(this.scripts, c.id, c.closesAt, capacity);
-    const reply = await this.scripts.createSale(
-      saleKeys(c.id).meta, c.total, c.perUserLimit, c.holdSeconds, c.opensAt ?? 0, c.closesAt ?? 0, c.anonymous ? 1 : 0, newIdKey(),
-    );
+    const k = saleKeys(c.id);
+    const fields = [c.total, c.perUserLimit, c.holdSeconds, c.opensAt ?? 0, c.closesAt ?? 0, c.anonymous ? 1 : 0, newIdKey()];
+    const reply =
+      c.train === undefined
+        ? await this.scripts.createSale(k.meta, ...fields)
+        : await this.scripts.createTrain(k.meta, k.seats, k.free, k.stretch, ...fields, ...trainArgs(c.train));
     if (reply !== ScriptCode.Ok && reply !== ScriptCode.Exists) {
       if (placed === 'new') await releasePlace(this.redis, c.id); // refused: nothing of the sale was written
       if (isErrorTuple(reply)) throw errorFromCode(reply[0], reply[1], `sale ${c.id}`);
@@ -115,6 +119,7 @@ export class SaleEngine {
       );
     }
     for (let i = 0; i < purchases.length; i++) checkPurchase(saleId, purchases[i], i);
+    checkBatchShape(purchases);
     return this.batches.reserve(saleId, batchId, purchases);
   }
 
@@ -161,7 +166,7 @@ export class SaleEngine {
     if (!Number.isInteger(limit) || limit < EXPIRE_PER_CALL.min || limit > EXPIRE_PER_CALL.max) {
       throw new EngineError('ERR_INVALID_ARGUMENT', `expire limit ${limit} is invalid: use ${EXPIRE_PER_CALL.min}..${EXPIRE_PER_CALL.max}`, 'limit');
     }
-    const reply = await this.scripts.expireHolds(k.meta, k.holders, k.orders, k.deadlines, k.stream, limit);
+    const reply = await this.scripts.expireHolds(k.meta, k.holders, k.orders, k.deadlines, k.stream, k.seats, k.free, k.stretch, k.items, limit);
     if (isErrorTuple(reply)) throw errorFromCode(reply[0], saleId, `sale ${saleId}`);
     if (!Array.isArray(reply) || reply.length !== 3) throw unexpectedReply(`expire on sale ${saleId}`, reply);
     const [expired, remaining, more] = reply as [number, number, number];

@@ -45,8 +45,8 @@ const NOT_IN_REDIS = -1;
  * Redis does not have, the order store, where a retired order (final, committed, then dropped from Redis by
  * the order worker, src/sale/retention.ts) still is. `store` null = no database: Redis's answer stands.
  *
- * Pay and cancel of a retired order answer what Redis answered while it had the order (lua/pay-5.lua,
- * lua/cancel-4.lua): the order is final, so nothing is written anywhere. Paid: pay returns it, cancel is
+ * Pay and cancel of a retired order answer what Redis answered while it had the order (lua/pay-9.lua,
+ * lua/cancel-8.lua): the order is final, so nothing is written anywhere. Paid: pay returns it, cancel is
  * ORDER_PAID. Cancelled: cancel returns it, pay is ORDER_CANCELLED. Expired: both HOLD_EXPIRED. A stored
  * order that is still 'held' but not in Redis is not retired (only final orders are): Redis lost it, and as
  * Redis decides live orders, it stays ORDER_NOT_FOUND.

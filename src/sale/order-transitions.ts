@@ -5,7 +5,7 @@ import { decodeOrder } from './order-codec.js';
 import type { CheckIn, OrderView, PaidOrder } from './types.js';
 
 /**
- * The scripts that move one order on (lua/pay-5.lua, cancel-4.lua, check-in-4.lua), each one atomic call that
+ * The scripts that move one order on (lua/pay-9.lua, cancel-8.lua, check-in-4.lua), each one atomic call that
  * is safe to repeat: paying a paid order returns it, cancelling a cancelled one returns it, a second check-in
  * answers the first. `saleId` is the order's sale, already checked by the engine.
  */
@@ -27,7 +27,7 @@ function reply4(subject: string, reply: unknown): [ScriptCode, string, number?, 
  */
 export async function payOrder(scripts: ScriptCommands, saleId: string, orderId: string, signature: string | null): Promise<PaidOrder> {
   const k = saleKeys(saleId);
-  const raw = await scripts.pay(k.meta, k.holders, k.orders, k.stream, paymentSignatureKey(saleId, signature), orderId, signature ?? '', PAYMENT_SIGNATURE_MEMORY_SECONDS);
+  const raw = await scripts.pay(k.meta, k.holders, k.orders, k.stream, paymentSignatureKey(saleId, signature), k.seats, k.free, k.stretch, k.items, orderId, signature ?? '', PAYMENT_SIGNATURE_MEMORY_SECONDS);
   const [code, enc, , replayed] = reply4(`pay order ${orderId}`, raw);
   if (code === ScriptCode.Ok) return { ...decodeOrder(orderId, enc), replayed: replayed === 1 };
   throw errorFromCode(code, String(enc ?? ''), `order ${orderId}`);
@@ -35,7 +35,7 @@ export async function payOrder(scripts: ScriptCommands, saleId: string, orderId:
 
 export async function cancelOrder(scripts: ScriptCommands, saleId: string, orderId: string): Promise<OrderView> {
   const k = saleKeys(saleId);
-  const [code, enc] = reply4(`cancel order ${orderId}`, await scripts.cancel(k.meta, k.holders, k.orders, k.stream, orderId));
+  const [code, enc] = reply4(`cancel order ${orderId}`, await scripts.cancel(k.meta, k.holders, k.orders, k.stream, k.seats, k.free, k.stretch, k.items, orderId));
   if (code === ScriptCode.Ok) return decodeOrder(orderId, enc);
   throw errorFromCode(code, String(enc ?? ''), `order ${orderId}`);
 }

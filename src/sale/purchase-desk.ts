@@ -93,7 +93,7 @@ export interface PurchaseDeskParts {
   onSoldOut(sale: SaleInfo): void;
 }
 
-/** The buyer's key in its scope: "<user> <key>" (lua/reserve-batch-8.lua keeps records under the same field). */
+/** The buyer's key in its scope: "<user> <key>" (lua/reserve-batch-12.lua keeps records under the same field). */
 export function scopedKeyOf(user: string, key: string): string {
   return key === '' ? '' : `${user} ${key}`;
 }

@@ -1,5 +1,6 @@
 import type { Outcome } from '../redis/codes.js';
 import type { SaleState } from './schedule.js';
+import type { SeatItem, Trip } from './trip.js';
 
 export type { SaleConfig } from '../rules/sale-config.js';
 
@@ -17,6 +18,8 @@ export interface PurchaseRequest {
   /** A proxy's key for one request (nginx's $request_id): a re-sent request replays within this sale. Used only
    *  when there is no idempotencyKey. */
   requestKey?: string;
+  /** A train sale: what the purchase asks for (every purchase of a train sale has one; a counter sale's none). */
+  trip?: Trip;
 }
 
 /**
@@ -45,6 +48,8 @@ export interface PurchaseSuccess {
    * name is no secret, so the caller shows such an order only to a buyer whose name is proven.
    */
   byUser?: boolean;
+  /** A train order: its seats (a replay of an order whose seats left Redis has none). */
+  seats?: SeatItem;
 }
 
 export interface PurchaseKeyElsewhere {
@@ -75,6 +80,14 @@ export interface BatchReply {
   /** Orders the sale has ever made, after the batch: grows with every new hold, never shrinks. */
   ordersMade: number;
   results: BatchResult[];
+  /** A train batch that changed the seat book: what a node mirrors of it (src/sale/seat-board.ts). */
+  board?: SeatBoardUpdate;
+}
+
+/** The seat book's version (grows with every change) and, per class, the F table summed over seat kinds. */
+export interface SeatBoardUpdate {
+  version: number;
+  classes: Record<string, number[]>;
 }
 
 export type OrderStatus = 'held' | 'paid' | 'cancelled' | 'expired';

@@ -53,7 +53,7 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     const tag = /^[A-Za-z0-9_-]{1,48}$/.test(saleId) ? saleId : SALE;
     const keys = saleKeys(tag);
     const bk = /^[A-Za-z0-9_-]+$/.test(batchId) ? batchKey(tag, batchId) : batchKey(tag, 'x');
-    return scripts.reserveBatch(keys.meta, keys.holders, keys.orders, keys.idem, keys.deadlines, keys.stream, bk, keys.mayHold, ...args);
+    return scripts.reserveBatch(keys.meta, keys.holders, keys.orders, keys.idem, keys.deadlines, keys.stream, bk, keys.mayHold, keys.seats, keys.free, keys.stretch, keys.items, ...args);
   };
   const refused = (reply: unknown, detail: string) => Array.isArray(reply) && reply[0] === ScriptCode.InvalidArgument && reply[1] === detail;
   const accepted = (reply: unknown) => typeof reply === 'string' || (Array.isArray(reply) && reply[0] !== ScriptCode.InvalidArgument && reply[0] !== ScriptCode.BatchTooLarge);
@@ -150,7 +150,7 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
   });
 
   t.test('expire-holds and get-order', async (t) => {
-    const expire = (limit: number) => scripts.expireHolds(k.meta, k.holders, k.orders, k.deadlines, k.stream, limit);
+    const expire = (limit: number) => scripts.expireHolds(k.meta, k.holders, k.orders, k.deadlines, k.stream, k.seats, k.free, k.stretch, k.items, limit);
     const atMax = await expire(EXPIRE_PER_CALL.max);
     t.ok(Array.isArray(atMax) && atMax.length === 3 && atMax[0] === 0, `limit ${EXPIRE_PER_CALL.max} accepted (nothing due)`);
     t.same(await expire(EXPIRE_PER_CALL.max + 1), [ScriptCode.InvalidArgument, 'limit'], `limit ${EXPIRE_PER_CALL.max + 1} refused`);
@@ -165,7 +165,7 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
 
   t.test('pay and check-in: the signature, the record TTL and the gate; a refusal writes nothing', async (t) => {
     const orderId = `${SALE}.never-sold`;
-    const pay = (sig: string, ttl: string) => scripts.pay(k.meta, k.holders, k.orders, k.stream, paymentSignatureKey(SALE, null), orderId, sig, ttl);
+    const pay = (sig: string, ttl: string) => scripts.pay(k.meta, k.holders, k.orders, k.stream, paymentSignatureKey(SALE, null), k.seats, k.free, k.stretch, k.items, orderId, sig, ttl);
     t.same(await pay('a'.repeat(64), '86400'), [ScriptCode.OrderNotFound, ''], 'a 64-hex signature and a day accepted (no such order)');
     t.same(await pay('', '1'), [ScriptCode.OrderNotFound, ''], 'no signature and 1 s accepted');
     t.same(await pay('a'.repeat(63), '600'), [ScriptCode.InvalidArgument, 'signature'], '63 hex refused');

@@ -388,9 +388,9 @@ t.test('bad arguments: a clear EngineError and nothing written', async (t) => {
     return out;
   };
   const b1 = newBatchId();
-  t.same(await s.reserveBatch(...keys, batchKey(sale, b1), k.mayHold, sale, b1, 600, 513, ...args(513)), [ScriptCode.BatchTooLarge, '512']);
-  t.same(await s.reserveBatch(...keys, batchKey(sale, b1), k.mayHold, sale, b1, 600, 3, ...args(3, 2)), [ScriptCode.InvalidArgument, 'purchases[2].orderId']);
-  t.same(await s.reserveBatch(...keys, batchKey(sale, b1), k.mayHold, sale, b1, 600, 3, ...args(2)), [ScriptCode.InvalidArgument, 'argument count']);
+  t.same(await s.reserveBatch(...keys, batchKey(sale, b1), k.mayHold, k.seats, k.free, k.stretch, k.items, sale, b1, 600, 513, ...args(513)), [ScriptCode.BatchTooLarge, '512']);
+  t.same(await s.reserveBatch(...keys, batchKey(sale, b1), k.mayHold, k.seats, k.free, k.stretch, k.items, sale, b1, 600, 3, ...args(3, 2)), [ScriptCode.InvalidArgument, 'purchases[2].orderId']);
+  t.same(await s.reserveBatch(...keys, batchKey(sale, b1), k.mayHold, k.seats, k.free, k.stretch, k.items, sale, b1, 600, 3, ...args(2)), [ScriptCode.InvalidArgument, 'argument count']);
   // an empty user on a sale that is not anonymous: refused per purchase, nothing written
   const anon = await engine.reserveBatch(sale, newBatchId(), [{ orderId: newOrderId(sale), user: '' }]);
   t.equal(anon.results[0].outcome, Outcome.AnonymousNotAllowed);

@@ -25,7 +25,7 @@ interface Applied {
  * its timer edges and reconciler reads run one at a time on its event loop, each storing the whole value
  * computed from the current (window, paused) — no read-modify-write of the flag, so an edge cannot undo a
  * pause or a pause an edge. A purchase that read the flag just before a store goes to Redis, which judges
- * paused and the window itself (lua/reserve-batch-8.lua); one that read it just before a resume is answered -3
+ * paused and the window itself (lua/reserve-batch-12.lua); one that read it just before a resume is answered -3
  * as it would have been a moment earlier.
  */
 export class OpenFlags {

@@ -14,6 +14,9 @@
     KEYS[8] {sale:S}:mayhold     list: who may hold something, appended per new hold — its user (if any), then its
                                  record's field "<user> <key>" (if it has a key). Read by the nodes from where they
                                  left off (lua/holder-log-4.lua), so a sold-out node learns new holders, not all again
+    KEYS[9]  {sale:S}:seats      KEYS[10] {sale:S}:free      KEYS[11] {sale:S}:stretch
+                                 a train sale's seat book (includes/seats.lua); untouched for a counter sale
+    KEYS[12] {sale:S}:items      hash orderId -> "<from>|<to>|<seat>,<seat>,...": a train order's seats
     ARGV[1] saleId
     ARGV[2] batchId              [A-Za-z0-9_-]{1,160}
     ARGV[3] batch record TTL (s) 1..86400
@@ -29,10 +32,14 @@
             (src/redis/keys.ts buyerKeyClaim): read before the purchases are decided, bound to this sale with
             the other writes at the end — only for a purchase that bought (or replayed its order of this
             sale): a key refused here (sold out, not open, limit) named nothing and stays free for another sale
+    ARGV[7 + 3n + 2c + i]  (i = 0..n-1) train sales only, absent for a counter sale: what purchase i asks for,
+            "<from>|<to>|<class>|<pref>|<passengers>": stations 0 <= from < to <= segments, a class of the
+            train, pref '' | w (window) | a (aisle), passengers 1..5
 
   Output (success): a JSON string  [remaining, expiresAt, ordersMade, r1, ..., rn]  one r per purchase in
     request order, kept short (it is built, stored in the batch record, sent and parsed once per purchase):
       1                           a new hold under the REQUESTED order id, deadline expiresAt (shared by the batch)
+      [1, "item"]                 the same for a train sale, with its seats: "<from>|<to>|<seat>,<seat>,..."
       ["orderId", expiresAt, "s"] a replay (known idempotency key of this buyer, or known orderId): the STORED
                                   order, whose id may differ from the requested one, in its current state s: h held,
                                   p paid, c cancelled, e expired (or past its deadline). An order retired by
@@ -42,10 +49,16 @@
       ["orderId", expiresAt, "s", "u"]  the same, found by the USER alone (at limit 1, without the buyer's key):
                                   the caller shows it only to a buyer whose name is proven (buyer authentication);
                                   anyone else only learns "limit reached" (a name is no secret)
-      -1 sold out, -2 limit reached, -3 not open, -4 idempotency mismatch, -6 anonymous not allowed
+      ["orderId", expiresAt, "s", "u" or "", "item"]  a replayed train order, with its seats
+      -1 sold out (a train: no seat of the class free on every segment of [from, to) for every passenger),
+      -2 limit reached, -3 not open, -4 idempotency mismatch, -6 anonymous not allowed
       [-4, "S"]                   the buyer's key already names a purchase in sale S (the claim)
     remaining = total - held - paid after the batch; ordersMade = orders the sale has ever made (a node knows
-    from it whether its copy of the holders is current). src/sale/batch-reply.ts reads it.
+    from it whether its copy of the holders is current). A train counts seat-segments: total = seats x
+    segments, and a hold of k passengers from a to b holds k x (b - a). A train batch that changed the seat
+    book ends with one more element: {"v": seatVersion, "c": {"<class>": F summed over the seat kinds}} for
+    each class it touched (includes/seats.lua), so the node that sent it answers availability from memory.
+    src/sale/batch-reply.ts reads it.
   Output (error, nothing written): {code, detail}
     -5 UNKNOWN_SALE, -11 INVALID_ARGUMENT '<arg>', -12 BATCH_TOO_LARGE '512', -14 BATCH_ID_CONFLICT '<batchId>'
 
@@ -54,8 +67,10 @@
     2. orderId known: same user -> the stored order (replayed); other user -> -4
     3. user '' and the sale is not anonymous -> -6
     4. paused, or outside [opensAt, closesAt) by Redis TIME -> -3
-    5. user at limit: limit 1 -> the user's live order (replayed, marked "u"); else -2  (anonymous: no limit)
-    6. held + paid < total (strictly) -> new hold; else -1
+    5. user at limit: limit 1 -> the user's live order (replayed, marked "u"); else -2  (anonymous: no limit);
+       a train counts passengers: the user's count + passengers > limit -> -2
+    6. counter: held + paid < total (strictly) -> new hold; else -1
+       train: seats for every passenger (includes/seats.lua pickSeats, best fit) -> new hold; else -1
 
   Replays: a batch that recorded anything stores its reply under KEYS[7] (SET NX EX) and a second call with
   the same batch id (ioredis re-sends in-flight commands after a reconnect) returns it verbatim and writes
@@ -74,6 +89,7 @@
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"
+--@include "includes/seats.lua"
 
 -- 1. Validate every argument before the first write.
 local saleId, batchId = ARGV[1], ARGV[2]
@@ -89,7 +105,9 @@ local claimTtl = toInt(ARGV[5 + 3 * n])
 if not claimTtl or claimTtl < 1 or claimTtl > 604800 then return {C.INVALID_ARGUMENT, 'claimTtl'} end
 local c = toInt(ARGV[6 + 3 * n])
 if not c or c > n then return {C.INVALID_ARGUMENT, 'claim count'} end
-if #ARGV ~= 6 + 3 * n + 2 * c then return {C.INVALID_ARGUMENT, 'argument count'} end
+local itemsAt = 7 + 3 * n + 2 * c      -- train sales: the first purchase's item
+local withItems = #ARGV == 6 + 3 * n + 2 * c + n
+if #ARGV ~= 6 + 3 * n + 2 * c and not withItems then return {C.INVALID_ARGUMENT, 'argument count'} end
 local claimOf = {}          -- purchase index (1-based) -> claim key
 for j = 0, c - 1 do
   local at, key = toInt(ARGV[7 + 3 * n + 2 * j]), ARGV[8 + 3 * n + 2 * j]
@@ -147,13 +165,33 @@ end
 
 -- Every key this script may write must have its type (or not exist): Redis does not roll back a script that
 -- errors halfway, so a wrong type found at the XADD would leave the units already taken.
-local badType = wrongKeyType({'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string', 'list'})
+local badType = wrongKeyType({'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string', 'list', 'hash', 'zset', 'hash', 'hash'})
 if badType then return badType end
 
 -- paused rides in the HMGET the batch makes anyway: the pause costs the hot path no extra call.
 local m = redis.call('HMGET', KEYS[1], 'total', 'perUserLimit', 'holdSeconds', 'opensAt', 'closesAt',
-  'anonymous', 'held', 'paid', 'ordersMade', 'paused')
+  'anonymous', 'held', 'paid', 'ordersMade', 'paused', 'kind')
 if not m[1] then return {C.UNKNOWN_SALE, saleId} end
+-- A train sale: every purchase says what it asks for; a counter sale takes no item.
+local book, asks = nil, {}
+if m[11] == 'train' then
+  if not withItems then return {C.INVALID_ARGUMENT, 'items: a train sale needs from, to, class for each purchase'} end
+  local t = redis.call('HMGET', KEYS[1], 'segments', 'seatKinds', 'coachStarts', 'coachClasses')
+  book = openSeatBook({seats = KEYS[9], free = KEYS[10], stretch = KEYS[11]},
+    {segments = t[1], seatKinds = t[2], coachStarts = t[3], coachClasses = t[4]})
+  local known = {}
+  for _, class in ipairs(book.classes) do known[class] = true end
+  for i = 0, n - 1 do
+    local a, b, class, pref, k = string.match(ARGV[itemsAt + i], '^(%d+)|(%d+)|([%w_%-]+)|([wa]?)|(%d)$')
+    a, b, k = tonumber(a), tonumber(b), tonumber(k)
+    if not a or a >= b or b > book.S or not known[class] or k < 1 or k > 5 then
+      return {C.INVALID_ARGUMENT, 'purchases[' .. i .. '].item'}
+    end
+    asks[i + 1] = {a = a, b = b, class = class, pref = pref, k = k}
+  end
+elseif withItems then
+  return {C.INVALID_ARGUMENT, 'items: a counter sale takes none'}
+end
 local total, limit, holdMs = tonumber(m[1]), tonumber(m[2]), tonumber(m[3]) * 1000
 local opensAt, closesAt, anonymous = tonumber(m[4]), tonumber(m[5]), m[6] == '1'
 local held, paid, ordersMade = tonumber(m[7]), tonumber(m[8]), tonumber(m[9] or '0')
@@ -172,6 +210,7 @@ local holderDirty = {}      -- users whose entry changed, in order
 local idemNew = {}          -- "<user> <key>" -> "orderId|user", this batch
 local idemArgs = {}
 local mayHoldArgs = {}       -- RPUSH mayhold: the users and record fields of this batch's new holds
+local itemArgs = {}          -- HSET items: a train order's seats
 local streamArgs = {'b', batchId}
 local added = 0
 local out = {}
@@ -210,7 +249,9 @@ end
 -- deadline, not yet swept, is expired already). An order whose record retire-orders removed is final and in
 -- PostgreSQL: it replays in `retired`, the final state its idempotency record was marked with (a holder entry
 -- at the limit names a paid one: cancelled and expired orders leave the count), or r when nothing tells.
+local itemOf = {}            -- train: orderId -> item, this batch's and those read for replays
 local function replay(oid, enc, retired)
+  if book and itemOf[oid] == nil then itemOf[oid] = redis.call('HGET', KEYS[12], oid) or '' end
   if not enc then return C.OK, oid, 0, retired or 'r' end
   local o = decodeOrder(enc)
   -- Nothing is written before the last purchase is decided: stopping here leaves the sale as it was.
@@ -271,6 +312,8 @@ for i = 0, n - 1 do
   if not code and not open then code = C.NOT_OPEN end
 
   local h = nil
+  local ask = asks[i + 1]
+  local need = ask and ask.k or 1   -- units of the user's limit: a train counts passengers
   if not code and user ~= '' then
     h = holders[user]
     if not h then
@@ -278,18 +321,22 @@ for i = 0, n - 1 do
       h = {hn, hl}
       holders[user] = h
     end
-    if h[1] >= limit then
-      if limit == 1 and h[2] ~= '' then
-        code, rid, rexp, rep = replay(h[2], orderOf(h[2]), 'p')
-        byUser = true
-      else
-        code = C.LIMIT_REACHED
-      end
+    if h[1] >= limit and limit == 1 and h[2] ~= '' then
+      code, rid, rexp, rep = replay(h[2], orderOf(h[2]), 'p')
+      byUser = true
+    elseif h[1] + need > limit then
+      code = C.LIMIT_REACHED
     end
   end
 
+  local seats = nil
+  if not code and book then
+    seats = pickSeats(book, ask.class, ask.pref, ask.a, ask.b, ask.k)
+    if not seats then code = C.SOLD_OUT end
+  end
+
   if not code then
-    if held + paid < total then
+    if book or held + paid < total then
       local enc = heldPrefix .. #user .. '|' .. user .. idem   -- = encodeOrder(held order), inlined
       newOrders[oid] = enc
       orderArgs[#orderArgs + 1] = oid
@@ -299,7 +346,7 @@ for i = 0, n - 1 do
       if user ~= '' then mayHoldArgs[#mayHoldArgs + 1] = user end
       if h then
         if not h.dirty then h.dirty = true; holderDirty[#holderDirty + 1] = user end
-        h[1] = h[1] + 1
+        h[1] = h[1] + need
         h[2] = oid
       end
       if field then
@@ -308,16 +355,32 @@ for i = 0, n - 1 do
         idemArgs[#idemArgs + 1] = oid .. '|' .. user
         mayHoldArgs[#mayHoldArgs + 1] = field
       end
-      held = held + 1
       added = added + 1
-      out[i + 1] = '1'
+      if seats then
+        local list = {}
+        for j, c in ipairs(seats) do
+          takeSeat(book, c[1], c[2], c[3], ask.a, ask.b)
+          list[j] = fmt(c[1])
+        end
+        local item = fmt(ask.a) .. '|' .. fmt(ask.b) .. '|' .. table.concat(list, ',')
+        itemOf[oid] = item
+        itemArgs[#itemArgs + 1] = oid
+        itemArgs[#itemArgs + 1] = item
+        held = held + ask.k * (ask.b - ask.a)
+        out[i + 1] = '[1,"' .. item .. '"]'
+      else
+        held = held + 1
+        out[i + 1] = '1'
+      end
     else
       code = C.SOLD_OUT
     end
   end
 
   if not out[i + 1] then
-    if code == C.OK then
+    if code == C.OK and book then
+      out[i + 1] = '["' .. rid .. '",' .. fmt(rexp) .. ',"' .. rep .. '","' .. (byUser and 'u' or '') .. '","' .. (itemOf[rid] or '') .. '"]'
+    elseif code == C.OK then
       out[i + 1] = '["' .. rid .. '",' .. fmt(rexp) .. ',"' .. rep .. (byUser and '","u"]' or '"]')
     else
       out[i + 1] = fmt(code)
@@ -330,10 +393,16 @@ for i = 0, n - 1 do
   end
 end
 
+-- 4. Write: a handful of commands for the whole batch (and for a train, what the seat book changed).
+local boardTail = ''
+if book then
+  local version = flushSeats(book, KEYS[1])
+  if version then boardTail = ',' .. seatBoard(book, version) end
+  if #itemArgs > 0 then redis.call('HSET', KEYS[12], unpack(itemArgs)) end
+end
 local reply = '[' .. fmt(total - held - paid) .. ',' .. expStr .. ',' .. fmt(ordersMade + added) .. ','
-  .. table.concat(out, ',') .. ']'
+  .. table.concat(out, ',') .. boardTail .. ']'
 
--- 4. Write: a handful of commands for the whole batch.
 for _, claim in ipairs(newClaims) do redis.call('SET', claim, saleId, 'EX', claimTtl) end
 if added > 0 then
   redis.call('HSET', KEYS[3], unpack(orderArgs))

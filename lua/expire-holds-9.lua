@@ -8,6 +8,10 @@
   Input:
     KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders
     KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:deadlines    KEYS[5] {sale:S}:stream
+    KEYS[6] {sale:S}:seats      KEYS[7] {sale:S}:free         KEYS[8] {sale:S}:stretch
+    KEYS[9] {sale:S}:items      a train sale's seat book and order seats (includes/seats.lua): an expired train
+                                order gives back exactly its seats' segments, once; held drops by its seat-segments
+                                and the user's count by its passengers
     ARGV[1] limit               1..1000
 
   Work per call: at most `limit` holds released and at most 4 x `limit` orders looked at (orders already
@@ -28,11 +32,19 @@
 --@include "includes/order.lua"
 --@include "includes/deadlines.lua"
 --@include "includes/events.lua"
+--@include "includes/seats.lua"
 
 local limit = toInt(ARGV[1])
 if not limit or limit < 1 or limit > 1000 then return {C.INVALID_ARGUMENT, 'limit'} end
-local m = redis.call('HMGET', KEYS[1], 'total', 'held', 'paid')
+local m = redis.call('HMGET', KEYS[1], 'total', 'held', 'paid', 'kind', 'segments', 'seatKinds', 'coachStarts', 'coachClasses')
 if not m[1] then return {C.UNKNOWN_SALE, KEYS[1]} end
+local book = nil
+if m[4] == 'train' then
+  book = openSeatBook({seats = KEYS[6], free = KEYS[7], stretch = KEYS[8]},
+    {segments = m[5], seatKinds = m[6], coachStarts = m[7], coachClasses = m[8]})
+end
+local releasedItems = {}            -- train: the items of the orders released
+local units = 0                     -- what held drops by: holds (counter) or seat-segments (train)
 local total, held, paid = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
 if not streamWritable(KEYS[5]) then return {C.INVALID_ARGUMENT, 'stream'} end
 
@@ -59,6 +71,7 @@ for d = 1, #due, 2 do
   local stop = last                 -- orders of the entry handled after this call
   if last > done then
     local encs = redis.call('HMGET', KEYS[3], unpack(oids, done + 1, last))
+    local items = book and redis.call('HMGET', KEYS[9], unpack(oids, done + 1, last)) or {}
     for j = done + 1, last do
       if count >= limit then stop = j - 1; break end
       local enc = encs[j - done]
@@ -71,9 +84,20 @@ for d = 1, #due, 2 do
         orderArgs[#orderArgs + 1] = encodeOrder(o)
         expiredPairs[#expiredPairs + 1] = oids[j]
         expiredPairs[#expiredPairs + 1] = o.user
+        local need = 1
+        if book then
+          local item = items[j - done]
+          local a, b, seats = parseItem(item)
+          if not a then return {C.INVALID_ARGUMENT, 'order item ' .. oids[j]} end
+          releasedItems[#releasedItems + 1] = item
+          need = #seats
+          units = units + #seats * (b - a)
+        else
+          units = units + 1
+        end
         if o.user ~= '' then
           if not perUser[o.user] then perUser[o.user] = 0; users[#users + 1] = o.user end
-          perUser[o.user] = perUser[o.user] + 1
+          perUser[o.user] = perUser[o.user] + need
         end
         count = count + 1
       end
@@ -91,8 +115,12 @@ if #dropped > 0 then redis.call('ZREM', KEYS[4], unpack(dropped)) end
 if #resumed > 0 then redis.call('ZADD', KEYS[4], unpack(resumed)) end
 if count > 0 then
   redis.call('HSET', KEYS[3], unpack(orderArgs))
-  redis.call('HINCRBY', KEYS[1], 'held', -count)
-  held = held - count
+  if book then
+    releaseItems(book, releasedItems)
+    flushSeats(book, KEYS[1])
+  end
+  redis.call('HINCRBY', KEYS[1], 'held', -units)
+  held = held - units
   for _, user in ipairs(users) do releaseHolder(KEYS[2], user, perUser[user]) end
   appendEvent(KEYS[5], 'expired', expiredPairs)
 end

@@ -5,6 +5,9 @@
   Input:
     KEYS[1] {sale:S}:meta       KEYS[2] {sale:S}:holders
     KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:stream
+    KEYS[5] {sale:S}:seats      KEYS[6] {sale:S}:free       KEYS[7] {sale:S}:stretch
+    KEYS[8] {sale:S}:items      a train sale's seat book and order seats (includes/seats.lua): a train order
+                                gives back exactly its seats' segments, once, and held drops by its seat-segments
     ARGV[1] orderId
   The deadline entry is per batch (includes/deadlines.lua) and stays: the sweep skips orders not 'held'.
   A change appends one event entry (includes/events.lua): `ev cancelled <orderId> <user>`, or
@@ -20,6 +23,7 @@
 --@include "includes/common.lua"
 --@include "includes/order.lua"
 --@include "includes/events.lua"
+--@include "includes/seats.lua"
 
 local oid = ARGV[1]
 local enc, o = readOrder(KEYS[3], oid)
@@ -36,9 +40,13 @@ if nowMs() >= o.expiresAt then
 else
   o.status = 'cancelled'
 end
+local held = orderUnits(KEYS[1], KEYS[8], oid)
+if not held then return {C.INVALID_ARGUMENT, 'order item'} end
+-- Once, with the status change: a second cancel finds the order cancelled above and writes nothing.
+releaseOrderSeats(KEYS[1], {seats = KEYS[5], free = KEYS[6], stretch = KEYS[7]}, held)
 enc = encodeOrder(o)
 redis.call('HSET', KEYS[3], oid, enc)
-redis.call('HINCRBY', KEYS[1], 'held', -1)
-releaseHolder(KEYS[2], o.user, 1)
+redis.call('HINCRBY', KEYS[1], 'held', -held.units)
+releaseHolder(KEYS[2], o.user, held.passengers)
 appendEvent(KEYS[4], o.status, {oid, o.user})
 return {code, enc, 1}

@@ -8,6 +8,9 @@
     KEYS[3] {sale:S}:orders     KEYS[4] {sale:S}:stream
     KEYS[5] {sale:S}:paysig:<hex>   the signed callback's record (src/redis/keys.ts paymentSignatureKey), or
                                 {sale:S}:paysig:- when the call carries no signature (never written)
+    KEYS[6] {sale:S}:seats      KEYS[7] {sale:S}:free       KEYS[8] {sale:S}:stretch
+    KEYS[9] {sale:S}:items      a train order (includes/seats.lua): paid and held move by its seat-segments, and
+                                a hold expired on the spot gives its seats back
     ARGV[1] orderId             "<saleId>.<unique>"
     ARGV[2] signature           64 hex characters of the callback's Payment-Signature, or '' (admin, demo)
     ARGV[3] record TTL (s)      1..86400: how long a used signature is remembered (longer than it is valid)
@@ -33,6 +36,7 @@
 --@include "includes/common.lua"
 --@include "includes/order.lua"
 --@include "includes/events.lua"
+--@include "includes/seats.lua"
 
 local oid, sig = ARGV[1], ARGV[2]
 if sig ~= '' and not string.match(sig, '^' .. string.rep('[0-9a-f]', 64) .. '$') then return {C.INVALID_ARGUMENT, 'signature'} end
@@ -50,11 +54,14 @@ if not streamWritable(KEYS[4]) then return {C.INVALID_ARGUMENT, 'stream'} end
 local sigType = redis.call('TYPE', KEYS[5]).ok
 if sigType ~= 'none' and sigType ~= 'string' then return {C.INVALID_ARGUMENT, 'signature record'} end
 
+local held = orderUnits(KEYS[1], KEYS[9], oid)
+if not held then return {C.INVALID_ARGUMENT, 'order item'} end
 local now = nowMs()
-redis.call('HINCRBY', KEYS[1], 'held', -1)
+redis.call('HINCRBY', KEYS[1], 'held', -held.units)
 if now >= o.expiresAt then
   o.status = 'expired'
-  releaseHolder(KEYS[2], o.user, 1)
+  releaseHolder(KEYS[2], o.user, held.passengers)
+  releaseOrderSeats(KEYS[1], {seats = KEYS[6], free = KEYS[7], stretch = KEYS[8]}, held)
   enc = encodeOrder(o)
   redis.call('HSET', KEYS[3], oid, enc)
   appendEvent(KEYS[4], 'expired', {oid, o.user})
@@ -64,7 +71,7 @@ o.status = 'paid'
 o.paidAt = now
 enc = encodeOrder(o)
 redis.call('HSET', KEYS[3], oid, enc)
-redis.call('HINCRBY', KEYS[1], 'paid', 1)
+redis.call('HINCRBY', KEYS[1], 'paid', held.units)
 appendEvent(KEYS[4], 'paid', {oid, o.user})
 if sig ~= '' then redis.call('SET', KEYS[5], oid, 'EX', sigTtl) end
 return {C.OK, enc, 1, 0}

@@ -1,0 +1,50 @@
+import { seatCatalogue, trainClasses, type CatalogueSeat, type TrainConfig } from '../rules/train-config.js';
+import type { SeatItem } from './trip.js';
+
+/**
+ * A train sale as the parts that sell it read it: the route, the classes, and the seat catalogue (seat index ->
+ * coach, label, class, kind) that turns the authority's seat indexes into what a ticket prints.
+ */
+export interface TrainView {
+  stations: string[];
+  classes: string[];
+  catalogue: CatalogueSeat[];
+}
+
+export function trainView(train: TrainConfig): TrainView {
+  return { stations: train.stations, classes: trainClasses(train), catalogue: seatCatalogue(train) };
+}
+
+/** lua/create-train-4.lua's ARGV[8..12]: the train as JSON, segments, seat kinds, coach starts, coach classes. */
+export function trainArgs(train: TrainConfig): (string | number)[] {
+  const kinds = seatCatalogue(train).map((s) => s.kind).join('');
+  const starts: number[] = [];
+  let at = 0;
+  for (const c of train.coaches) {
+    starts.push(at);
+    at += c.seats;
+  }
+  return [JSON.stringify(train), train.stations.length - 1, kinds, starts.join(','), train.coaches.map((c) => c.class).join(',')];
+}
+
+/** A seat as a buyer and a ticket see it. */
+export interface SeatView {
+  coach: string;
+  seat: string;
+  from: string;
+  to: string;
+}
+
+/** The seats of an order, as the catalogue names them; null when an index is not in the catalogue. */
+export function seatsOf(view: TrainView, item: SeatItem): SeatView[] | null {
+  const from = view.stations[item.from];
+  const to = view.stations[item.to];
+  if (from === undefined || to === undefined) return null;
+  const out: SeatView[] = [];
+  for (const index of item.seats) {
+    const seat = view.catalogue[index];
+    if (seat === undefined) return null;
+    out.push({ coach: seat.coach, seat: seat.label, from, to });
+  }
+  return out;
+}
