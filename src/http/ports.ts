@@ -1,4 +1,5 @@
 import type { PurchaseAsk, PurchaseVerdict } from '../sale/purchase-desk.js';
+import type { AvailabilityAnswer } from '../sale/availability.js';
 import type { Changed, Closed, Restocked, SalePage } from '../sale/operations.js';
 import type { CheckIn, OrderView, PaidOrder, SaleConfig, SaleStatus } from '../sale/types.js';
 import type { Ticket } from '../tickets/format.js';
@@ -74,6 +75,11 @@ export interface TicketPort {
 /** /sales/{id} */
 export interface SalePort {
   status(saleId: string): Promise<SaleStatus | null>;
+  /**
+   * A train sale's seats left per class, from the node's shared memory (src/sale/availability.ts); null for an
+   * unknown sale, 'counter' for a sale that sells no seats. Rejects when the sale could not be looked up.
+   */
+  availability(saleId: string, from: string | undefined, to: string | undefined): Promise<AvailabilityAnswer | 'counter' | null>;
   /** Units this node may still take for the sale without asking Redis; null when it does not know the sale. */
   localQuota(saleId: string): number | null;
 }

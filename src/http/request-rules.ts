@@ -7,6 +7,7 @@ import {
   SALE_ID,
   SALE_PAGE,
   USER,
+  checkInt,
   checkStockChange,
   checkText,
   matches,
@@ -14,6 +15,8 @@ import {
   type TextRule,
 } from '../rules/input-rules.js';
 import { checkSaleInput, type SaleConfig } from '../rules/sale-config.js';
+import { PASSENGERS, SEAT_CLASS, SEAT_PREFERENCE, STATION_NAME, type SeatPreference } from '../rules/train-config.js';
+import type { TripAsk } from '../sale/trip.js';
 
 /**
  * What a client sends, checked by the input rules (src/rules) and turned into 4xx answers: a status, a stable
@@ -67,6 +70,34 @@ export function checkRequestKey(key: string): Rejection | null {
 export interface PurchaseInput {
   user: string;
   sale: string;
+  /** A train purchase's trip (from, to, class, seat, passengers); undefined when the request names none. */
+  trip?: TripAsk;
+}
+
+/**
+ * A train purchase's fields as sent (query strings or JSON values; absent = undefined): undefined when none is
+ * sent (a counter purchase), else the trip — from, to and class required, seat "window" | "aisle", passengers
+ * 1..5 (default 1) — or what is wrong with it. Whether the stations and class are the train's is the sale's to
+ * say (src/sale/trip.ts resolveTrip).
+ */
+export function checkTripFields(from: unknown, to: unknown, cls: unknown, seat: unknown, passengers: unknown): TripAsk | undefined | Rejection {
+  if (from === undefined && to === undefined && cls === undefined && seat === undefined && passengers === undefined) return undefined;
+  for (const [field, value] of [['from', from], ['to', to]] as const) {
+    if (!matches(STATION_NAME, value)) return reject(400, 'BAD_TRIP', `${field} must be a station of the train: ${STATION_NAME.shape}`);
+  }
+  if (!matches(SEAT_CLASS, cls)) return reject(400, 'BAD_TRIP', `class must be a seat class of the train: ${SEAT_CLASS.shape}`);
+  if (seat !== undefined && !(typeof seat === 'string' && Object.hasOwn(SEAT_PREFERENCE, seat))) {
+    return reject(400, 'BAD_TRIP', 'seat must be "window" or "aisle", or left out');
+  }
+  let count = 1;
+  if (passengers !== undefined) {
+    const checked = typeof passengers === 'string' ? parseIntText(PASSENGERS, passengers) : checkInt(PASSENGERS, passengers);
+    if (!checked.ok) return reject(400, 'BAD_TRIP', `passengers ${checked.problem}`);
+    count = checked.value;
+  }
+  const trip: TripAsk = { from: from as string, to: to as string, class: cls, passengers: count };
+  if (seat !== undefined) trip.seat = seat as SeatPreference;
+  return trip;
 }
 
 /** Parses and checks the JSON body of POST /buy/ticket: {"user": "...", "sale": "..."}; sale may be omitted. */
@@ -81,7 +112,10 @@ export function parsePurchaseBody(text: string, defaultSale: string): PurchaseIn
   if (sale !== undefined && sale !== null && typeof sale !== 'string') {
     return reject(400, 'BAD_SALE', `sale must be a string: a sale id of ${SALE_ID.shape}`);
   }
-  const input = { user: user ?? '', sale: sale ?? defaultSale };
+  const trip = checkTripFields(...(['from', 'to', 'class', 'seat', 'passengers'] as const).map((f) => (parsed[f] === null ? undefined : parsed[f])) as [unknown, unknown, unknown, unknown, unknown]);
+  if (isRejection(trip)) return trip;
+  const input: PurchaseInput = { user: user ?? '', sale: sale ?? defaultSale };
+  if (trip !== undefined) input.trip = trip;
   return checkUser(input.user) ?? checkSale(input.sale) ?? input;
 }
 

@@ -45,10 +45,12 @@ export function parseBatchReply(json: string, purchases: PurchaseRequest[]): Bat
       throw new EngineError('ERR_UNEXPECTED_REPLY', `reserve-batch replied ${JSON.stringify(r)} for purchase ${i}`);
     }
   }
-  return board === undefined ? { remaining, ordersMade, results } : { remaining, ordersMade, results, board };
+  if (board === undefined) return { remaining, ordersMade, results };
+  for (const r of results) r.board = board;
+  return { remaining, ordersMade, results, board };
 }
 
-function readBoard(raw: unknown): SeatBoardUpdate | undefined {
+export function readBoard(raw: unknown): SeatBoardUpdate | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const { v, c } = raw as { v?: unknown; c?: unknown };
   if (typeof v !== 'number' || c === null || typeof c !== 'object') return undefined;

@@ -2,7 +2,7 @@ import type { StockCounters } from 'native-free-shm';
 import type { Inventory } from './inventory.js';
 import { applyFacts, clampFromReply, type QuotaPolicy } from './quota.js';
 import type { SlotMemory } from './slot-memory.js';
-import type { SaleFacts } from './types.js';
+import type { SaleFacts, SaleInfo } from './types.js';
 
 /**
  * A counter sale's local view: the node's weighted quota in native-free-shm (one CAS per take), the units
@@ -16,36 +16,36 @@ export class CounterInventory implements Inventory {
     private readonly policy: QuotaPolicy,
   ) {}
 
-  soldOut(slot: number): boolean {
-    return this.stock.isSoldOut(slot);
+  soldOut(sale: SaleInfo): boolean {
+    return this.stock.isSoldOut(sale.slot);
   }
 
-  take(slot: number, thread: number): boolean {
-    if (!this.stock.take(slot, thread)) return false;
-    this.slots.addInFlight(slot, thread);
+  take(sale: SaleInfo, thread: number): boolean {
+    if (!this.stock.take(sale.slot, thread)) return false;
+    this.slots.addInFlight(sale.slot, thread);
     return true;
   }
 
-  settle(slot: number, thread: number, unit: boolean, kept: boolean): void {
+  settle(sale: SaleInfo, thread: number, unit: boolean, kept: boolean): void {
     if (!unit) return;
     // Not kept (refused, replayed, or undecided — the script may have run; Redis stays the authority, an extra
     // local unit only costs a doomed call): back to the quota.
-    if (!kept) this.stock.give(slot, thread);
-    this.slots.doneInFlight(slot, thread);
+    if (!kept) this.stock.give(sale.slot, thread);
+    this.slots.doneInFlight(sale.slot, thread);
   }
 
-  applyReply(slot: number, remaining: number): boolean {
-    const wasSoldOut = this.stock.isSoldOut(slot);
-    clampFromReply(this.stock, slot, remaining, this.policy);
-    return !wasSoldOut && this.stock.isSoldOut(slot);
+  applyReply(sale: SaleInfo, reply: { remaining: number }): boolean {
+    const wasSoldOut = this.stock.isSoldOut(sale.slot);
+    clampFromReply(this.stock, sale.slot, reply.remaining, this.policy);
+    return !wasSoldOut && this.stock.isSoldOut(sale.slot);
   }
 
-  applyFacts(slot: number, facts: SaleFacts): void {
-    applyFacts(this.stock, this.slots, slot, facts, this.policy);
+  applyFacts(sale: SaleInfo, facts: SaleFacts): void {
+    applyFacts(this.stock, this.slots, sale.slot, facts, this.policy);
   }
 
-  forgetSoldOut(slot: number): void {
-    this.stock.setSoldOut(slot, false);
+  forgetSoldOut(sale: SaleInfo): void {
+    this.stock.setSoldOut(sale.slot, false);
   }
 
   reset(slot: number): void {

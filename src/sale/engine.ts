@@ -180,7 +180,8 @@ export class SaleEngine {
 
   /** status() and the sale's order-id key (null: legacy), for the node's registry and the order worker only. */
   async keyedStatus(saleId: string): Promise<KeyedSaleStatus | null> {
-    return statusFromReply(saleId, await this.scripts.saleStatus(saleKeys(saleId).meta));
+    const k = saleKeys(saleId);
+    return statusFromReply(saleId, await this.scripts.saleStatus(k.meta, k.stretch));
   }
 
   /** Pauses (true) or resumes (false) a sale; `changed` false: it already was. Throws ERR_UNKNOWN_SALE, ERR_SALE_CLOSED. */

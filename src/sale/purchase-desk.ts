@@ -4,6 +4,7 @@ import type { ReservationBatcher, ReserveOutcome } from './batcher.js';
 import type { BuyerLimit } from './buyer-buckets.js';
 import { newOrderId } from './ids.js';
 import type { SlotMemory } from './slot-memory.js';
+import { resolveTrip, type SeatItem, type Trip, type TripAsk } from './trip.js';
 import type { Inventory } from './inventory.js';
 import type { PurchaseRequest, SaleInfo } from './types.js';
 
@@ -43,6 +44,8 @@ export interface PurchaseAsk {
    * layer passes its Reply itself (an object it has anyway, not a closure per purchase).
    */
   client: { readonly open: boolean };
+  /** A train purchase: the stations, class, seat kind and passengers the buyer asked for (resolved against the sale here). */
+  trip?: TripAsk;
 }
 
 /**
@@ -53,10 +56,14 @@ export interface PurchaseAsk {
  */
 export type PurchaseVerdict =
   /** A new hold, or a replay of this buyer's live order (held or paid) or of an order retired from Redis (archived: final, in PostgreSQL). */
-  | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean; status: 'held' | 'paid' | 'archived' }
+  | { kind: 'success'; sale: SaleInfo; orderId: string; expiresAt: number; replayed: boolean; status: 'held' | 'paid' | 'archived'; seats?: SeatItem }
   /** A replay of this buyer's order that is over: it was cancelled or its hold expired. */
   | { kind: 'replayed_final'; sale: SaleInfo; orderId: string; status: 'cancelled' | 'expired' }
-  | { kind: 'sold_out' | 'not_open' | 'user_required' | 'key_in_flight' | 'shutting_down'; sale: SaleInfo }
+  | { kind: 'not_open' | 'user_required' | 'key_in_flight' | 'shutting_down'; sale: SaleInfo }
+  /** Nothing left — for a train purchase (`trip`), no seat of its class free on every segment of its trip. */
+  | { kind: 'sold_out'; sale: SaleInfo; trip?: TripAsk }
+  /** A trip this sale cannot take (a station not on the route, a class it has not; a trip for a counter sale): `problem` says what to send. */
+  | { kind: 'bad_trip'; sale: SaleInfo; problem: string }
   /** The per-user limit; `holdsOne`: the buyer named holds an order here, which is not shown (buyerProven false). */
   | { kind: 'limit'; sale: SaleInfo; holdsOne?: boolean }
   /** The buyer's key already names a purchase: in `otherSale`, or (undefined) under another buyer. */
@@ -92,6 +99,13 @@ export interface PurchaseDeskParts {
   /** A batch reply turned the sale sold out on this node (the main thread then reads who holds what). */
   onSoldOut(sale: SaleInfo): void;
 }
+
+function soldOut(sale: SaleInfo, ask: PurchaseAsk): PurchaseVerdict {
+  return ask.trip === undefined ? { kind: 'sold_out', sale } : { kind: 'sold_out', sale, trip: ask.trip };
+}
+
+/** A counter sale's purchase without a trip: nothing to resolve (the hot path allocates nothing for it). */
+const NO_TRIP: { trip?: Trip; problem?: string } = Object.freeze({});
 
 /** The buyer's key in its scope: "<user> <key>" (lua/reserve-batch-12.lua keeps records under the same field). */
 export function scopedKeyOf(user: string, key: string): string {
@@ -155,49 +169,54 @@ export class PurchaseDesk {
     // own clock and counters. The open flag follows the sale's window within the main thread's timer
     // accuracy (node/main/open-flags.ts); sold out is set only from the authority's remaining == 0.
     if (!stock.isOpen(slot)) return done({ kind: 'not_open', sale });
+    const { trip, problem } = sale.train === null && ask.trip === undefined ? NO_TRIP : resolveTrip(sale.train, ask.trip);
+    if (problem !== undefined) return done({ kind: 'bad_trip', sale, problem });
     const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey || ask.requestKey);
-    if (inventory.soldOut(slot) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done({ kind: 'sold_out', sale });
+    if (inventory.soldOut(sale, trip) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done(soldOut(sale, ask));
     if (!tokenTaken && this.rateLimited(ask, done)) return;
     const flightKey = scopedKey === '' ? '' : `${sale.id}\n${scopedKey}`;
     if (flightKey !== '' && this.keysInFlight.has(flightKey)) return done({ kind: 'key_in_flight', sale });
     // Counter sale: one CAS on the shared buffer. false = this node's quota is used up right now: no unit, but no verdict.
-    const unit = inventory.take(slot, partition);
+    const unit = inventory.take(sale, partition);
     if (flightKey !== '') this.keysInFlight.add(flightKey);
     const orderId = newOrderId(sale.id, sale.idKey);
     const request: PurchaseRequest = { orderId, user: ask.user };
     if (ask.idempotencyKey !== '') request.idempotencyKey = ask.idempotencyKey;
     else if (ask.requestKey !== '') request.requestKey = ask.requestKey;
+    if (trip !== undefined) request.trip = trip;
     try {
-      this.parts.batcher.reserveTo(sale.id, request, (outcome) => done(this.settle(sale, orderId, flightKey, unit, outcome, ask.buyerProven)));
+      this.parts.batcher.reserveTo(sale.id, request, (outcome) => done(this.settle(sale, orderId, flightKey, unit, outcome, ask)));
     } catch (err) {
       // A malformed purchase (the batcher's own check): nothing was queued.
-      done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message }, ask.buyerProven));
+      done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message }, ask));
     }
   }
 
   /** Unit bookkeeping once Redis has decided (or the deadline passed). */
-  private settle(sale: SaleInfo, orderId: string, flightKey: string, unit: boolean, outcome: ReserveOutcome, buyerProven: boolean): PurchaseVerdict {
+  private settle(sale: SaleInfo, orderId: string, flightKey: string, unit: boolean, outcome: ReserveOutcome, ask: PurchaseAsk): PurchaseVerdict {
     const { inventory, partition, slots } = this.parts;
     const slot = sale.slot;
     if (flightKey !== '') this.keysInFlight.delete(flightKey);
-    inventory.settle(slot, partition, unit, outcome.outcome === Outcome.Success && outcome.replayed !== true);
+    inventory.settle(sale, partition, unit, outcome.outcome === Outcome.Success && outcome.replayed !== true);
     if (outcome.outcome === 'unknown') return { kind: 'undecided', sale, orderId, reason: outcome.reason };
     // NaN counts: the batch never reached the script (every key in it belonged to another sale).
     if (Number.isFinite(outcome.remaining)) {
       // The count first, the flag after: a thread that sees sold out also sees the orders that made it so.
       slots.raiseOrdersSeen(slot, outcome.ordersMade);
-      if (inventory.applyReply(slot, outcome.remaining)) this.parts.onSoldOut(sale);
+      if (inventory.applyReply(sale, outcome)) this.parts.onSoldOut(sale);
     }
     switch (outcome.outcome) {
       case Outcome.Success: {
         // Found by the name alone, which proves nothing without buyer authentication: no order id for it.
-        if (outcome.byUser === true && !buyerProven) return { kind: 'limit', sale, holdsOne: true };
+        if (outcome.byUser === true && !ask.buyerProven) return { kind: 'limit', sale, holdsOne: true };
         const status = outcome.status;
         if (status === 'cancelled' || status === 'expired') return { kind: 'replayed_final', sale, orderId: outcome.orderId, status };
-        return { kind: 'success', sale, orderId: outcome.orderId, expiresAt: outcome.expiresAt, replayed: outcome.replayed, status };
+        const verdict: PurchaseVerdict = { kind: 'success', sale, orderId: outcome.orderId, expiresAt: outcome.expiresAt, replayed: outcome.replayed, status };
+        if (outcome.seats !== undefined) verdict.seats = outcome.seats;
+        return verdict;
       }
       case Outcome.SoldOut:
-        return { kind: 'sold_out', sale };
+        return soldOut(sale, ask);
       case Outcome.LimitReached:
         return { kind: 'limit', sale };
       case Outcome.NotOpen:

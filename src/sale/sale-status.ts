@@ -1,16 +1,29 @@
 import { EngineError } from '../redis/codes.js';
 import { ID_KEY, matches } from '../rules/input-rules.js';
 import { saleState } from './schedule.js';
-import type { KeyedSaleStatus } from './types.js';
+import { checkTrainConfig, type TrainConfig } from '../rules/train-config.js';
+import { readBoard } from './batch-reply.js';
+import type { KeyedSaleStatus, SeatBoardUpdate } from './types.js';
 
 /**
- * lua/sale-status-1.lua's reply (17 strings, or nil for an unknown sale) as a SaleStatus, its state judged by
- * Redis's clock, and the sale's order-id key beside it ('' in Redis: a legacy sale, null).
+ * lua/sale-status-2.lua's reply (20 strings, or nil for an unknown sale) as a SaleStatus, its state judged by
+ * Redis's clock, and the sale's order-id key beside it ('' in Redis: a legacy sale, null); a train sale's route
+ * and seat board too.
  */
 export function statusFromReply(saleId: string, reply: unknown): KeyedSaleStatus | null {
   if (reply === null) return null;
   const unexpected = () => new EngineError('ERR_UNEXPECTED_REPLY', `status of sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
-  if (!Array.isArray(reply) || reply.length !== 17) throw unexpected();
+  if (!Array.isArray(reply) || reply.length !== 20) throw unexpected();
+  let train: TrainConfig | undefined;
+  let board: SeatBoardUpdate | undefined;
+  if (reply[17] === 'train') {
+    const checked = checkTrainConfig(parseJson(reply[18]) as { stations?: unknown; coaches?: unknown });
+    board = readBoard(parseJson(reply[19]));
+    if (!checked.ok || board === undefined) throw unexpected();
+    train = checked.value;
+  } else if (reply[17] !== 'counter') {
+    throw unexpected();
+  }
   const rawKey: unknown = reply[16];
   const idKey = rawKey === '' ? null : rawKey;
   if (idKey !== null && (typeof idKey !== 'string' || !matches(ID_KEY, idKey))) throw unexpected();
@@ -35,6 +48,16 @@ export function statusFromReply(saleId: string, reply: unknown): KeyedSaleStatus
     ordersMade,
     retired: { paid: rPaid, cancelled: rCancelled, expired: rExpired },
     checkedIn,
+    kind: train === undefined ? ('counter' as const) : ('train' as const),
+    ...(train === undefined ? {} : { train }),
   };
-  return { status, idKey };
+  return board === undefined ? { status, idKey } : { status, idKey, board };
+}
+
+function parseJson(text: unknown): unknown {
+  try {
+    return typeof text === 'string' ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
 }

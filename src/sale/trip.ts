@@ -1,4 +1,4 @@
-import type { SeatKind } from '../rules/train-config.js';
+import { SEAT_PREFERENCE, type SeatKind, type SeatPreference } from '../rules/train-config.js';
 
 /**
  * What a train purchase asks for, in the authority's terms: stations by index along the route (0 <= from < to <=
@@ -32,4 +32,31 @@ export function parseSeatItem(item: unknown): SeatItem | null {
   const m = /^(\d+)\|(\d+)\|(\d+(?:,\d+)*)$/.exec(item);
   if (m === null) return null;
   return { from: Number(m[1]), to: Number(m[2]), seats: m[3].split(',').map(Number) };
+}
+
+/** A train purchase as the buyer sends it: stations by name (src/http/request-rules.ts checks the shapes). */
+export interface TripAsk {
+  from: string;
+  to: string;
+  class: string;
+  seat?: SeatPreference;
+  passengers: number;
+}
+
+/**
+ * The buyer's trip in the sale's terms: station names to indexes along the route, the class checked against the
+ * train. A counter sale takes no trip and a train sale needs one. `problem` says what to send instead (a 400).
+ */
+export function resolveTrip(train: { stations: string[]; classes: string[] } | null, asked: TripAsk | undefined): { trip?: Trip; problem?: string } {
+  if (train === null) return asked === undefined ? {} : { problem: 'this sale sells no seats on a route: leave from, to, class, seat and passengers out' };
+  if (asked === undefined) return { problem: `this is a train sale: send from and to (stations of ${train.stations.join(', ')}) and class (${train.classes.join(', ')})` };
+  const from = train.stations.indexOf(asked.from);
+  const to = train.stations.indexOf(asked.to);
+  if (from < 0) return { problem: `from: ${JSON.stringify(asked.from)} is not a station of this train (${train.stations.join(', ')})` };
+  if (to < 0) return { problem: `to: ${JSON.stringify(asked.to)} is not a station of this train (${train.stations.join(', ')})` };
+  if (to <= from) return { problem: `to: ${asked.to} comes before ${asked.from} on this train: send stations in the train's direction` };
+  if (!train.classes.includes(asked.class)) return { problem: `class: this train has ${train.classes.join(', ')}, not ${JSON.stringify(asked.class)}` };
+  const trip: Trip = { from, to, class: asked.class, passengers: asked.passengers };
+  if (asked.seat !== undefined) trip.seat = SEAT_PREFERENCE[asked.seat];
+  return { trip };
 }

@@ -1,6 +1,8 @@
 import type { Outcome } from '../redis/codes.js';
 import type { SaleState } from './schedule.js';
 import type { SeatItem, Trip } from './trip.js';
+import type { TrainConfig } from '../rules/train-config.js';
+import type { TrainView } from './train-catalogue.js';
 
 export type { SaleConfig } from '../rules/sale-config.js';
 
@@ -72,6 +74,8 @@ export interface PurchaseUnrecognized {
 export type BatchResult = PurchaseResult & {
   remaining: number;
   ordersMade: number;
+  /** A train batch that changed the seat book: the book as it left it (the same object for every result of the batch). */
+  board?: SeatBoardUpdate;
 };
 
 export interface BatchReply {
@@ -148,6 +152,10 @@ export interface SaleStatus {
   retired: { paid: number; cancelled: number; expired: number };
   /** Tickets a gate admitted (POST /tickets/check-in, lua/check-in-4.lua). */
   checkedIn: number;
+  /** 'train': seats sold per segment of the route (total, held, paid and remaining count seat-segments). */
+  kind: 'counter' | 'train';
+  /** A train sale's route and coaches. */
+  train?: TrainConfig;
 }
 
 /**
@@ -158,6 +166,8 @@ export interface SaleStatus {
 export interface KeyedSaleStatus {
   status: SaleStatus;
   idKey: string | null;
+  /** A train sale's seat book as a node mirrors it (every class). */
+  board?: SeatBoardUpdate;
 }
 
 /** A sale's status in the terms a node keeps: "no opening / closing time" is null. */
@@ -166,6 +176,8 @@ export type SaleFacts = Omit<SaleStatus, 'opensAt' | 'closesAt' | 'createdAt' | 
   closesAt: number | null;
   /** The sale's order-id key, null for a legacy sale (KeyedSaleStatus). */
   idKey: string | null;
+  /** A train sale's seat book (KeyedSaleStatus). */
+  board?: SeatBoardUpdate;
 };
 
 /** What every uWS thread knows about a sale (the main thread broadcasts it; the stock lives in shared memory). */
@@ -182,7 +194,12 @@ export interface SaleInfo {
   closesAt: number | null;
   /** The key of the tag in the sale's order ids (src/sale/ids.ts newOrderId); null for a legacy sale: no tag. */
   idKey: string | null;
+  /** A train sale: its route, classes, seat catalogue and the node's shared seat board; null for a counter sale. */
+  train: TrainInfo | null;
 }
+
+/** What a node's threads know of a train sale (src/sale/train-catalogue.ts) and its seat board (src/sale/seat-board.ts). */
+export type TrainInfo = TrainView & { board: SharedArrayBuffer };
 
 export interface AuditReport {
   /** No problem found and the accounting closes (see `closes`). */

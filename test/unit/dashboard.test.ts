@@ -78,6 +78,7 @@ const facts = (over: Partial<SaleFacts>): SaleFacts => ({
   ordersMade: 5,
   checkedIn: 0,
   idKey: null,
+  kind: 'counter',
   ...over,
 });
 

@@ -15,6 +15,7 @@ const info = (slot: number, opensAt: number | null, closesAt: number | null): Sa
   opensAt,
   closesAt,
   idKey: null,
+  train: null,
 });
 
 t.test('the window is [opensAt, closesAt) and its next edge is the next change', async (t) => {

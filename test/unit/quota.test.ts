@@ -41,6 +41,7 @@ const facts = (remaining: number): SaleFacts => ({
   ordersMade: 100 - remaining,
   checkedIn: 0,
   idKey: null,
+  kind: 'counter',
 });
 
 t.test('applyFacts (main thread) raises and lowers; clampFromReply (threads) only lowers', async (t) => {

@@ -12,7 +12,7 @@ import type { SaleFacts } from '../../src/sale/types.js';
 
 const facts = (id: string, closesAt: number | null = null): SaleFacts => ({
   id, total: 10, held: 0, paid: 0, remaining: 10, open: true, paused: false, state: 'open', perUserLimit: 1, holdSeconds: 60, anonymous: false,
-  opensAt: null, closesAt, ordersMade: 0, checkedIn: 0, idKey: null,
+  opensAt: null, closesAt, ordersMade: 0, checkedIn: 0, idKey: null, kind: 'counter',
 });
 
 function setup(threads = 2, slots = 2) {

@@ -12,6 +12,9 @@ import { saleOperationRoutes } from './admin-operations.js';
  * POST /admin/sales creates a sale (201; 409 if the id exists); GET /admin/sales?after=&limit= lists every sale
  * with its counters, a page at a time; the operations on one sale are in admin-operations.ts.
  */
+/** A sale's body may hold a train of 64 stations and 64 coaches (~8 KB of JSON): room for it, bounded. */
+export const SALE_BODY_BYTES = 65_536;
+
 export function adminRoutes(port: AdminPort): Route[] {
   return [
     {
@@ -37,7 +40,8 @@ export function adminRoutes(port: AdminPort): Route[] {
         if (!isJson(contentType)) {
           return reply.error({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', msg: 'send Content-Type: application/json' });
         }
-        readBody(reply, contentLength, port.maxBodyBytes, (text) => {
+        // Behind the admin token: a train's route and coaches may need more than the purchase routes' body cap.
+        readBody(reply, contentLength, Math.max(port.maxBodyBytes, SALE_BODY_BYTES), (text) => {
           const config = parseSaleBody(text);
           if (isRejection(config)) return reply.error(config);
           reply.settle(

@@ -1,10 +1,12 @@
 import type { HttpRequest } from 'uWebSockets.js';
 import { retryAfterSeconds } from '../../sale/buyer-buckets.js';
-import type { PurchaseVerdict } from '../../sale/purchase-desk.js';
+import type { PurchaseAsk, PurchaseVerdict } from '../../sale/purchase-desk.js';
+import { seatsOf } from '../../sale/train-catalogue.js';
+import type { SeatItem, TripAsk } from '../../sale/trip.js';
 import { contentLengthOf, isJson, readBody } from '../body.js';
 import type { PurchasePort } from '../ports.js';
 import type { Reply } from '../reply.js';
-import { checkIdempotencyKey, checkRequestKey, checkSale, checkUser, isRejection, parsePurchaseBody, reject, type Rejection } from '../request-rules.js';
+import { checkIdempotencyKey, checkRequestKey, checkSale, checkTripFields, checkUser, isRejection, parsePurchaseBody, reject, type Rejection } from '../request-rules.js';
 import type { Route } from '../router.js';
 
 /**
@@ -24,12 +26,16 @@ export function buyRoutes(port: PurchasePort): Route[] {
         const idempotencyKey = req.getHeader('idempotency-key');
         const requestKey = req.getHeader('x-request-key');
         const authorization = port.auth.required ? req.getHeader('authorization') : '';
-        const bad = checkUser(user) ?? (sale === '' ? null : checkSale(sale)) ?? checkKeys(idempotencyKey, requestKey);
+        // A train purchase names its stations; a counter purchase reads one query field more, not five.
+        const from = req.getQuery('from');
+        const trip = from === undefined ? undefined : checkTripFields(from, req.getQuery('to'), req.getQuery('class'), req.getQuery('seat'), req.getQuery('passengers'));
+        const bad = checkUser(user) ?? (sale === '' ? null : checkSale(sale)) ?? checkKeys(idempotencyKey, requestKey) ?? (isRejection(trip) ? trip : null);
         if (bad !== null) return refuse(port, reply, bad);
         const saleId = sale === '' ? port.defaultSale : sale;
+        const asked = trip as TripAsk | undefined;
         // Without buyer authentication the buyer is the `user` named: no closure, no wait (the common path).
-        if (!port.auth.required) return buy(port, reply, user, saleId, idempotencyKey, requestKey);
-        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, saleId, idempotencyKey, requestKey));
+        if (!port.auth.required) return buy(port, reply, user, saleId, idempotencyKey, requestKey, asked);
+        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, saleId, idempotencyKey, requestKey, asked));
       },
       post: (reply, req) => {
         const contentType = req.getHeader('content-type');
@@ -51,8 +57,8 @@ export function buyRoutes(port: PurchasePort): Route[] {
         readBody(reply, contentLength, port.maxBodyBytes, (text) => {
           const input = parsePurchaseBody(text, port.defaultSale);
           if (isRejection(input)) return refuse(port, reply, input);
-          if (!port.auth.required) return buy(port, reply, input.user, input.sale, keys.idempotencyKey, keys.requestKey);
-          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, keys.idempotencyKey, keys.requestKey));
+          if (!port.auth.required) return buy(port, reply, input.user, input.sale, keys.idempotencyKey, keys.requestKey, input.trip);
+          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, keys.idempotencyKey, keys.requestKey, input.trip));
         });
       },
     },
@@ -98,11 +104,10 @@ function asBuyer(port: PurchasePort, reply: Reply, authorization: string, user: 
   );
 }
 
-function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, idempotencyKey: string, requestKey: string): void {
-  port.buy(
-    { saleId, user, idempotencyKey, requestKey, buyerProven: port.auth.required, client: reply },
-    (verdict) => answerGuarded(port, reply, verdict),
-  );
+function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, idempotencyKey: string, requestKey: string, trip: TripAsk | undefined): void {
+  const ask: PurchaseAsk = { saleId, user, idempotencyKey, requestKey, buyerProven: port.auth.required, client: reply };
+  if (trip !== undefined) ask.trip = trip;
+  port.buy(ask, (verdict) => answerGuarded(port, reply, verdict));
 }
 
 /** The batcher calls back from its own continuation: a throw here must not escape into it (Reply.guard, inline). */
@@ -121,6 +126,7 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
     case 'success':
       // The common answer, written without JSON.stringify: an order id is [A-Za-z0-9_.-] only (ORDER_ID), so it
       // needs no escaping; test/integration/buyer-contract.test.ts parses it like any other answer.
+      if (v.seats !== undefined) return business(reply, 1, v.replayed ? `replayed: your order is ${v.status}` : 'success', trainOrder(v, v.seats));
       if (!v.replayed) {
         const body = `{"code":1,"msg":"success","data":{"orderId":"${v.orderId}","expiresAt":${v.expiresAt},"status":"${v.status}","replayed":false}}`;
         return reply.send(200, body.padEnd(PURCHASE_ANSWER_BYTES));
@@ -143,7 +149,12 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
         { orderId: v.orderId, status: v.status, replayed: true },
       );
     case 'sold_out':
+      if (v.trip !== undefined) {
+        return business(reply, -1, `sold out from ${v.trip.from} to ${v.trip.to} in ${v.trip.class}`, { from: v.trip.from, to: v.trip.to, class: v.trip.class });
+      }
       return reply.send(200, SOLD_OUT_BODY);
+    case 'bad_trip':
+      return reply.error({ status: 400, error: 'BAD_TRIP', msg: v.problem });
     case 'limit':
       // Without the order's Idempotency-Key (or a proven buyer) the order itself is not shown: a name is no secret.
       if (v.holdsOne === true) return reply.send(200, HOLDS_ONE_BODY);
@@ -201,6 +212,12 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
       // one still gets an answer instead of a request left hanging.
       return reply.internal(new Error(`no answer for purchase verdict ${JSON.stringify(v satisfies never)}`));
   }
+}
+
+/** A train order's answer: the order and its seats as the catalogue names them (coach, seat, from, to). */
+function trainOrder(v: Extract<PurchaseVerdict, { kind: 'success' }>, item: SeatItem): unknown {
+  const seats = v.sale.train === null ? null : seatsOf(v.sale.train, item);
+  return { orderId: v.orderId, expiresAt: v.expiresAt, status: v.status, replayed: v.replayed, seats };
 }
 
 function business(reply: Reply, code: number, msg: string, data?: unknown): void {

@@ -2,8 +2,8 @@ import type { SaleEngine } from '../../sale/engine.js';
 import type { KeyedSaleStatus, SaleFacts } from '../../sale/types.js';
 
 /** The engine's SaleStatus and order-id key in the registry's terms (0 = no opening / closing time -> null). */
-export function factsOf({ status, idKey }: KeyedSaleStatus): SaleFacts {
-  return {
+export function factsOf({ status, idKey, board }: KeyedSaleStatus): SaleFacts {
+  const facts: SaleFacts = {
     id: status.id,
     total: status.total,
     held: status.held,
@@ -20,7 +20,11 @@ export function factsOf({ status, idKey }: KeyedSaleStatus): SaleFacts {
     ordersMade: status.ordersMade,
     checkedIn: status.checkedIn,
     idKey,
+    kind: status.kind,
   };
+  if (status.train !== undefined) facts.train = status.train;
+  if (board !== undefined) facts.board = board;
+  return facts;
 }
 
 export async function readFacts(engine: SaleEngine, id: string): Promise<SaleFacts | null> {

@@ -39,7 +39,9 @@ export class HolderSync {
 
   /** After a status read. */
   check(facts: SaleFacts): void {
-    if (facts.remaining <= 0 && this.synced(facts.id) < facts.ordersMade) this.refresh(facts.id);
+    // A train answers "sold out for this part of the route" while seats are left elsewhere on it: its buyers'
+    // filter is kept current from the first order on, not only once the whole sale is sold out.
+    if ((facts.remaining <= 0 || facts.kind === 'train') && this.synced(facts.id) < facts.ordersMade) this.refresh(facts.id);
   }
 
   /** The orders count the sale's filter is complete up to; -1 without one. */

@@ -113,7 +113,7 @@ export function forgetOldMaster(p: {
 }): void {
   p.holderSync.forgetAll();
   for (const sale of p.sales) {
-    p.inventory.forgetSoldOut(sale.info.slot);
+    p.inventory.forgetSoldOut(sale.info);
     p.slots.resetOrdersSeen(sale.info.slot);
   }
   p.broadcast({ type: 'holders-reset' });

@@ -1,4 +1,12 @@
-import type { SaleFacts, SaleInfo } from '../../sale/types.js';
+import type { SaleFacts, SaleInfo, TrainInfo } from '../../sale/types.js';
+import type { TrainConfig } from '../../rules/train-config.js';
+import { SeatBoard } from '../../sale/seat-board.js';
+import { trainView } from '../../sale/train-catalogue.js';
+
+function trainInfo(train: TrainConfig): TrainInfo {
+  const view = trainView(train);
+  return { ...view, board: SeatBoard.create(train.stations.length - 1, view.classes.length).buffer };
+}
 
 export interface KnownSale {
   info: SaleInfo;
@@ -130,6 +138,9 @@ export class SaleRegistry {
       closesAt: facts.closesAt,
       // Every thread makes the sale's order ids with it (src/sale/ids.ts); it never changes, so follow() leaves it.
       idKey: facts.idKey,
+      // A train's seat board is made once per node and shared with the threads through the 'sale' message (a
+      // SharedArrayBuffer is shared, not copied); the reconciler and the threads' batch replies fill it.
+      train: facts.train === undefined ? null : trainInfo(facts.train),
     };
     this.misses.delete(facts.id);
     if (isFinished(facts.closesAt, this.now())) {

@@ -10,7 +10,7 @@ import { redactRedisTarget } from '../../rules/redis-target.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { SlotMemory } from '../../sale/slot-memory.js';
 import { BuyerBuckets } from '../../sale/buyer-buckets.js';
-import { CounterInventory } from '../../sale/counter-inventory.js';
+import { Inventories } from '../../sale/inventories.js';
 import type { SaleFacts } from '../../sale/types.js';
 import { closeRedis } from '../close-redis.js';
 import { DashboardFeed } from './dashboard-feed.js';
@@ -66,7 +66,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   /** A status read reaches shared memory: the orders count first, then quota and flags (see SlotMemory.raiseOrdersSeen). */
   const refresh = (sale: KnownSale, facts: SaleFacts) => {
     slots.raiseOrdersSeen(sale.info.slot, facts.ordersMade);
-    inventory.applyFacts(sale.info.slot, facts);
+    inventory.applyFacts(sale.info, facts);
     registry.follow(sale, facts); // an operator's close or added stock (src/sale/operations.ts)...
     openFlags.follow(sale.info, facts.paused); // ...and pause: the open flag is window && !paused
     holderSync.check(facts);
@@ -74,7 +74,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
 
   // The weighted split follows the live nodes (the roster in Redis); a change re-reads every sale at once.
   const split = WeightSplit.forNode(config, (b) => beat(redis, b), log, () => reReadAll());
-  const inventory = new CounterInventory(stock, slots, split);
+  const inventory = new Inventories(stock, slots, split);
 
   const redisGate = new RedisGate(redis, config.allowUnsafeRedis, log);
   // A new master (failover) or a restarted Redis: nothing read from the old one may answer from memory

@@ -24,7 +24,7 @@ import { BuyerBuckets } from '../../sale/buyer-buckets.js';
 import { SaleEngine } from '../../sale/engine.js';
 import { OrderLookup } from '../../sale/order-lookup.js';
 import { SlotMemory } from '../../sale/slot-memory.js';
-import { CounterInventory } from '../../sale/counter-inventory.js';
+import { Inventories } from '../../sale/inventories.js';
 import { PurchaseDesk } from '../../sale/purchase-desk.js';
 import { BuyerTokens } from '../../auth/buyer-tokens.js';
 import { LazyOrderStore } from '../../store/lazy-store.js';
@@ -77,10 +77,11 @@ const openReplies = new OpenReplies();
 let draining = false;
 const slots = SlotMemory.attach(data.slotBuffer);
 const holders = new ThreadHolderIndex(slots);
+const inventories = new Inventories(stock, slots, config);
 const desk = new PurchaseDesk({
   stock,
   slots,
-  inventory: new CounterInventory(stock, slots, config),
+  inventory: inventories,
   partition: data.index,
   batcher,
   directory,
@@ -99,6 +100,7 @@ const parts: ThreadParts = {
   engine,
   orders: new OrderLookup(engine, orderStore === null ? null : () => orderStore.get()),
   desk,
+  inventories,
   stock,
   directory,
   counters,

@@ -1,4 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
+import { availabilityOf } from '../../sale/availability.js';
+import type { Inventories } from '../../sale/inventories.js';
+import type { SaleInfo } from '../../sale/types.js';
 import type { StockCounters } from 'native-free-shm';
 import type { NodeConfig } from '../../config/node-config.js';
 import { AuthError, type BuyerTokens } from '../../auth/buyer-tokens.js';
@@ -25,6 +28,8 @@ export interface ThreadParts {
   /** Orders in Redis, else (with a database) in PostgreSQL: GET /orders/{id}, pay and cancel. */
   orders: OrderLookup;
   desk: PurchaseDesk;
+  /** Each sale's local view of what it has left (the desk's too): a train's seat board answers availability. */
+  inventories: Inventories;
   stock: StockCounters;
   directory: ThreadSaleDirectory;
   counters: ThreadCounters;
@@ -48,6 +53,7 @@ const COUNTED: { readonly [K in VerdictKind]: { readonly metric: OutcomeName | n
   success: { metric: 'success', stat: 'success' },
   replayed_final: { metric: 'replayed', stat: null },
   sold_out: { metric: 'sold_out', stat: 'sold_out' },
+  bad_trip: { metric: 'bad_request', stat: null },
   limit: { metric: 'limit', stat: 'limit' },
   not_open: { metric: 'not_open', stat: 'not_open' },
   user_required: { metric: 'bad_request', stat: null },
@@ -135,8 +141,20 @@ export function ticketPort(parts: ThreadParts): TicketPort {
 }
 
 export function salePort(parts: ThreadParts): SalePort {
+  const answer = (sale: SaleInfo | null, from: string | undefined, to: string | undefined) => {
+    if (sale === null) return null;
+    if (sale.train === null) return 'counter' as const;
+    return availabilityOf(sale.train, parts.inventories.train.board(sale), from, to);
+  };
   return {
     status: (saleId) => parts.engine.status(saleId),
+    availability: (saleId, from, to) => {
+      const known = parts.directory.get(saleId);
+      if (known !== undefined) return Promise.resolve(answer(known, from, to));
+      return new Promise((resolve, reject) =>
+        parts.directory.find(saleId, (sale, error) => (error !== undefined ? reject(new Error(error)) : resolve(answer(sale, from, to)))),
+      );
+    },
     localQuota: (saleId) => {
       const known = parts.directory.get(saleId);
       return known === undefined ? null : parts.stock.available(known.slot);
