@@ -15,7 +15,7 @@
     {-11 INVALID_ARGUMENT, '<arg>'}
 
   Checks per record ("<user> <key>" -> "orderId|user"): it names an existing order of that user that
-  carries that key — or, once the sale has retired orders (meta retired*, lua/retire-orders-4.lua), an order
+  carries that key — or, once the sale has retired orders (meta retired*, lua/retire-orders-5.lua), an order
   that is gone: a retired order's record is kept for its idempotency window, marked with the order's final
   state ("orderId|user|s", s = p, c or e), and a marked record must name an order that is gone.
 ]]

@@ -17,7 +17,7 @@
     missing, events: [orderId, user, ...], problemCount, problems}
     done = true when the stream ended in this call (cursor = its last entry)
     orders: the orders of reserve entries ("b <batchId> ..."), counted by status when their record is here;
-    missing: how many of them have no record (retired by lua/retire-orders-4.lua: the caller compares with the
+    missing: how many of them have no record (retired by lua/retire-orders-5.lua: the caller compares with the
     sale's retired counters); events: the pairs of event entries ("ev <event> ...", includes/events.lua), not
     counted (they are not orders).
     {-11 INVALID_ARGUMENT, '<arg>'}

@@ -19,7 +19,7 @@
   Output: JSON {users, moving: [user, ...], problemCount, problems}
     {-5 UNKNOWN_SALE, metaKey}   {-11 INVALID_ARGUMENT, '<arg>'}
 
-  After retention (lua/retire-orders-4.lua) a holder's count also covers its retired paid orders, which have
+  After retention (lua/retire-orders-5.lua) a holder's count also covers its retired paid orders, which have
   left Redis, and its latest may name a retired order: while the sale has retired paid orders the check is
   n >= the live orders found (not ==); a latest that is gone is taken as retired when the sale has retired
   orders.

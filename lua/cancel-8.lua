@@ -18,7 +18,7 @@
      -8  HOLD_EXPIRED: already expired, or its deadline passed and it is expired here on the spot (changed 1)
     -10  ORDER_PAID: a paid order cannot be cancelled (changed 0)
     {-7 ORDER_NOT_FOUND, ''}   {-11 INVALID_ARGUMENT, 'orderId' | 'stream'}   nothing written
-  An order retired by lua/retire-orders-4.lua (final, in PostgreSQL) is ORDER_NOT_FOUND here.
+  An order retired by lua/retire-orders-5.lua (final, in PostgreSQL) is ORDER_NOT_FOUND here.
 ]]
 --@include "includes/common.lua"
 --@include "includes/order.lua"

@@ -16,7 +16,7 @@
                                 of an order no longer in Redis (one still there names its own)
 
   The check-in record is kept in Redis for good (one short field per admitted ticket): it is what makes the
-  second scan refused, and an order's own record leaves Redis once it is final (lua/retire-orders-4.lua).
+  second scan refused, and an order's own record leaves Redis once it is final (lua/retire-orders-5.lua).
   A first check-in appends `ev checkedin <orderId> <user>` (includes/events.lua): the order worker copies
   the record into PostgreSQL with the order (orders.checked_in_at, checked_in_gate).
 

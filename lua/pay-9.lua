@@ -20,8 +20,9 @@
   'held'. A change appends one event entry (includes/events.lua): `ev paid <orderId> <user>`, or
   `ev expired ...` for an expiry on the spot; a call that changes nothing writes nothing.
 
-  Output: {code, encodedOrder, changed, replayed}   (encodedOrder as in includes/order.lua, after the call;
-                                replayed 1 when this signature paid the order before)
+  Output: {code, encodedOrder, changed, replayed, item}   (encodedOrder as in includes/order.lua, after the call;
+                                replayed 1 when this signature paid the order before; item a train order's
+                                seats "<from>|<to>|<seat>,...", '' for a counter order)
      1  paid (changed 1) or already paid (changed 0)
     -8  HOLD_EXPIRED: the hold's deadline passed. A hold not yet swept is expired here, on the spot
         (status expired, held - 1, the user's count - 1): changed 1. No grace: the seat may be sold again
@@ -30,7 +31,7 @@
     {-7 ORDER_NOT_FOUND, ''}   {-11 INVALID_ARGUMENT, 'orderId' | 'signature' | 'signatureTtl' | 'stream' |
     'signature record'}
     nothing written
-  An order retired by lua/retire-orders-4.lua (final, in PostgreSQL) is ORDER_NOT_FOUND here.
+  An order retired by lua/retire-orders-5.lua (final, in PostgreSQL) is ORDER_NOT_FOUND here.
   A hold is live while Redis TIME < expiresAt.
 ]]
 --@include "includes/common.lua"
@@ -46,7 +47,7 @@ local enc, o = readOrder(KEYS[3], oid)
 if not enc then return o end
 if o.status == 'paid' then
   local again = sig ~= '' and redis.call('GET', KEYS[5]) == oid
-  return {C.OK, enc, 0, again and 1 or 0}
+  return {C.OK, enc, 0, again and 1 or 0, redis.call('HGET', KEYS[9], oid) or ''}
 end
 if o.status == 'cancelled' then return {C.ORDER_CANCELLED, enc, 0, 0} end
 if o.status == 'expired' then return {C.HOLD_EXPIRED, enc, 0, 0} end
@@ -74,4 +75,4 @@ redis.call('HSET', KEYS[3], oid, enc)
 redis.call('HINCRBY', KEYS[1], 'paid', held.units)
 appendEvent(KEYS[4], 'paid', {oid, o.user})
 if sig ~= '' then redis.call('SET', KEYS[5], oid, 'EX', sigTtl) end
-return {C.OK, enc, 1, 0}
+return {C.OK, enc, 1, 0, held.item or ''}

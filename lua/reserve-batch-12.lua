@@ -43,7 +43,7 @@
       ["orderId", expiresAt, "s"] a replay (known idempotency key of this buyer, or known orderId): the STORED
                                   order, whose id may differ from the requested one, in its current state s: h held,
                                   p paid, c cancelled, e expired (or past its deadline). An order retired by
-                                  lua/retire-orders-4.lua (final, committed in PostgreSQL, its record gone) replays
+                                  lua/retire-orders-5.lua (final, committed in PostgreSQL, its record gone) replays
                                   in its final state p, c or e with expiresAt 0 (read from its idempotency record,
                                   which the retire marked "orderId|user|s"; a record from before that mark: r)
       ["orderId", expiresAt, "s", "u"]  the same, found by the USER alone (at limit 1, without the buyer's key):

@@ -9,7 +9,7 @@
     retiredPaid, retiredCancelled, retiredExpired, paused, checkedIn, idKey, kind, train, board}
     as strings (nowMs is Redis TIME, so "open" is judged by the same clock as reserve-batch; ordersMade
     counts every order the sale ever made, so a node can tell whether its copy of the holders is current),
-    or nil when the sale does not exist. retired* count orders whose records lua/retire-orders-4.lua removed
+    or nil when the sale does not exist. retired* count orders whose records lua/retire-orders-5.lua removed
     (final and in PostgreSQL); paid still counts retired paid orders. paused is '1' while an operator has paused
     the sale (lua/pause-sale-1.lua), else '0'. checkedIn counts the tickets gates admitted (lua/check-in-4.lua).
     idKey is the key of the tag in the sale's order ids (lua/create-sale-1.lua), '' for a legacy sale made

@@ -55,7 +55,7 @@ const NOT_IN_REDIS = -1;
  * Redis stopped having between the two reads is in PostgreSQL by then.
  *
  * Orders that cannot exist cost no order query (issue 17), decided in `stored` from what the one Redis call
- * said of the sale (lua/get-order-2.lua): a sale Redis has with an id whose tag its key rejects (src/sale/ids.ts),
+ * said of the sale (lua/get-order-3.lua): a sale Redis has with an id whose tag its key rejects (src/sale/ids.ts),
  * or none of whose orders ever left Redis, is 404 at once; a sale Redis does not have is asked of PostgreSQL's
  * sales table, read whole at most once per few seconds (so a flood of made-up sale ids costs one query, not one
  * each), and an unknown one is 404. What passes is asked of PostgreSQL

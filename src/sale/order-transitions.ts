@@ -2,6 +2,7 @@ import { EngineError, ScriptCode, errorFromCode } from '../redis/codes.js';
 import { paymentSignatureKey, saleKeys } from '../redis/keys.js';
 import type { ScriptCommands } from '../redis/scripts.js';
 import { decodeOrder } from './order-codec.js';
+import { withSeats } from './order-read.js';
 import type { CheckIn, OrderView, PaidOrder } from './types.js';
 
 /**
@@ -13,11 +14,11 @@ import type { CheckIn, OrderView, PaidOrder } from './types.js';
 /** How long a signed payment callback that paid is remembered: longer than a signature stays valid (300 s). */
 export const PAYMENT_SIGNATURE_MEMORY_SECONDS = 600;
 
-function reply4(subject: string, reply: unknown): [ScriptCode, string, number?, number?] {
+function reply4(subject: string, reply: unknown): [ScriptCode, string, number?, number?, string?] {
   if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
     throw new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected reply ${JSON.stringify(reply)}`);
   }
-  return reply as [ScriptCode, string, number?, number?];
+  return reply as [ScriptCode, string, number?, number?, string?];
 }
 
 /**
@@ -28,8 +29,8 @@ function reply4(subject: string, reply: unknown): [ScriptCode, string, number?, 
 export async function payOrder(scripts: ScriptCommands, saleId: string, orderId: string, signature: string | null): Promise<PaidOrder> {
   const k = saleKeys(saleId);
   const raw = await scripts.pay(k.meta, k.holders, k.orders, k.stream, paymentSignatureKey(saleId, signature), k.seats, k.free, k.stretch, k.items, orderId, signature ?? '', PAYMENT_SIGNATURE_MEMORY_SECONDS);
-  const [code, enc, , replayed] = reply4(`pay order ${orderId}`, raw);
-  if (code === ScriptCode.Ok) return { ...decodeOrder(orderId, enc), replayed: replayed === 1 };
+  const [code, enc, , replayed, item] = reply4(`pay order ${orderId}`, raw);
+  if (code === ScriptCode.Ok) return withSeats({ ...decodeOrder(orderId, enc), replayed: replayed === 1 }, item);
   throw errorFromCode(code, String(enc ?? ''), `order ${orderId}`);
 }
 

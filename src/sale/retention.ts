@@ -4,7 +4,7 @@ import type { ScriptCommands } from '../redis/scripts.js';
 import { saleOfOrderId } from '../rules/input-rules.js';
 
 /**
- * Retention (lua/retire-orders-4.lua, lua/trim-stream-3.lua): once an order is final and committed in
+ * Retention (lua/retire-orders-5.lua, lua/trim-stream-3.lua): once an order is final and committed in
  * PostgreSQL, Redis lets go of what no longer serves the sale. The order worker, per batch of stream entries:
  * COMMIT, then `retireOrders` with the orders it committed in a final state, then XACK, then now and then
  * `trimStream` with the oldest entry it has not acknowledged. Kept: the sale counters (meta paid still counts
@@ -50,7 +50,7 @@ export async function retireOrders(scripts: ScriptCommands, saleId: string, orde
   if (!Number.isInteger(idemWindowMs) || idemWindowMs < 0 || idemWindowMs > MAX_IDEM_WINDOW_MS) {
     throw invalid('idemWindowMs', `idemWindowMs ${idemWindowMs} is invalid: use 0..${MAX_IDEM_WINDOW_MS}`);
   }
-  const reply = await scripts.retireOrders(k.meta, k.orders, k.idem, k.idemDue, saleId, idemWindowMs, ids.length, ...ids);
+  const reply = await scripts.retireOrders(k.meta, k.orders, k.idem, k.idemDue, k.items, saleId, idemWindowMs, ids.length, ...ids);
   if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === 'number' && reply[0] < 0) {
     throw errorFromCode(reply[0], String(reply[1]), `retire on sale ${saleId}`);
   }

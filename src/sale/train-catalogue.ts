@@ -1,5 +1,6 @@
 import { seatCatalogue, trainClasses, type CatalogueSeat, type TrainConfig } from '../rules/train-config.js';
 import type { SeatItem } from './trip.js';
+import type { OrderView } from './types.js';
 
 /**
  * A train sale as the parts that sell it read it: the route, the classes, and the seat catalogue (seat index ->
@@ -33,6 +34,17 @@ export interface SeatView {
   seat: string;
   from: string;
   to: string;
+}
+
+/**
+ * An order as a buyer sees it: a train order's seats named by the catalogue (`seats`), the indexes (`item`)
+ * dropped. `train` null (a counter sale, or not known here): the order as it is, without `item`.
+ */
+export function namedOrder<T extends OrderView>(order: T, train: TrainView | null): T {
+  if (order.item === undefined) return order;
+  const { item, ...rest } = order;
+  const seats = train === null ? null : seatsOf(train, item);
+  return (seats === null ? rest : { ...rest, seats }) as T;
 }
 
 /** The seats of an order, as the catalogue names them; null when an index is not in the catalogue. */

@@ -2,7 +2,7 @@ import type { Outcome } from '../redis/codes.js';
 import type { SaleState } from './schedule.js';
 import type { SeatItem, Trip } from './trip.js';
 import type { TrainConfig } from '../rules/train-config.js';
-import type { TrainView } from './train-catalogue.js';
+import type { SeatView, TrainView } from './train-catalogue.js';
 
 export type { SaleConfig } from '../rules/sale-config.js';
 
@@ -99,6 +99,10 @@ export type OrderStatus = 'held' | 'paid' | 'cancelled' | 'expired';
 export type ReplayStatus = OrderStatus | 'archived';
 
 export interface OrderView {
+  /** A train order's seats as Redis keeps them: indexes into the sale's catalogue (internal; never answered). */
+  item?: SeatItem;
+  /** A train order's seats as a buyer and a ticket see them (the node names `item` with the sale's catalogue). */
+  seats?: SeatView[];
   id: string;
   sale: string;
   user: string;
@@ -119,7 +123,7 @@ export interface CheckIn {
   gate: string;
 }
 /**
- * What Redis says of an order id, in one call (lua/get-order-2.lua): the order, or that it is absent — with,
+ * What Redis says of an order id, in one call (lua/get-order-3.lua): the order, or that it is absent — with,
  * when the sale exists in Redis, its order-id key (null: legacy) and how many of its orders ever left Redis
  * (retired: final and in PostgreSQL). `sale` null: Redis has no such sale.
  */

@@ -67,6 +67,33 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table orders add column idempotency_key text;
     `,
   },
+  {
+    version: 5,
+    name: 'order_seats',
+    // A train order's seats (src/store/seat-store.ts): one row per seat with its segment range [from, to), live
+    // while the order is held or paid. The backstop under Redis's seat book: no two live seats of a sale share a
+    // seat on overlapping ranges (int4range is half-open, so [0,2) and [2,5) of one seat both stand). Deferred to
+    // the commit, so one transaction may free a cancelled order's seat and give it to the next order.
+    // btree_gist lets the equality columns join the range in one GiST index; it is a trusted extension
+    // (PostgreSQL 13+), so the database's owner may create it.
+    sql: `
+      create extension if not exists btree_gist;
+      create table order_seats (
+        order_id text not null,
+        sale_id text not null,
+        seat_index int not null check (seat_index >= 0),
+        coach text not null,
+        seat text not null,
+        from_station int not null check (from_station >= 0),
+        to_station int not null check (to_station > from_station),
+        live boolean not null default true,
+        primary key (order_id, seat_index),
+        constraint order_seats_no_overlap exclude using gist (sale_id with =, seat_index with =, int4range(from_station, to_station) with &&)
+          where (live) deferrable initially deferred
+      );
+      create index order_seats_sale on order_seats (sale_id, seat_index);
+    `,
+  },
 ];
 
 /** The key of the migration lock: any fixed 64-bit number, the same in every process ("tspike"). */

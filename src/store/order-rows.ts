@@ -25,6 +25,17 @@ export interface OrderRow {
   ticket?: unknown;
   /** The key it was bought with (a buyer's Idempotency-Key or nginx's request key); never shown in a view. */
   idempotencyKey?: string;
+  /** A train order's seats (table order_seats). */
+  seats?: SeatRow[];
+}
+
+/** One seat of a train order: its index in the sale's catalogue, as printed, and the stations [from, to) by index. */
+export interface SeatRow {
+  index: number;
+  coach: string;
+  seat: string;
+  from: number;
+  to: number;
 }
 
 /** The same shape as src/sale/types.ts OrderView (the store sits below src/sale and cannot import it). */

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { seatsToRecord, writeSeats } from './seat-store.js';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import type { SaleConfig } from '../rules/sale-config.js';
@@ -88,6 +89,13 @@ export class OrderStore {
       const result = await client.query(`insert into orders (${ORDER_COLUMNS}) select ${ORDER_COLUMNS} from ${COPY_TABLE} ${MERGE_CLAUSE}`);
       return { rows: merged.length, written: result.rowCount ?? 0 };
     });
+  }
+
+  /** A batch's train seats: new ones inserted, an ended order's freed (src/store/seat-store.ts), in one transaction. */
+  async recordSeats(rows: readonly OrderRow[]): Promise<number> {
+    const work = seatsToRecord(rows);
+    if (work.seats.length === 0 && work.ended.length === 0) return 0;
+    return this.inTransaction((client) => writeSeats(client, work));
   }
 
   /**

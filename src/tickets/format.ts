@@ -14,6 +14,16 @@ export interface TicketOrder {
   sale: string;
   user: string;
   paidAt?: number;
+  /** A train order's seats: coach, seat and the stations it admits between. */
+  seats?: TicketSeat[];
+}
+
+/** One seat a train ticket admits to: coach and seat as printed, from and to by station name. */
+export interface TicketSeat {
+  coach: string;
+  seat: string;
+  from: string;
+  to: string;
 }
 
 /** The signed part, in this key order (canonical JSON: JSON.stringify of exactly these fields). */
@@ -23,6 +33,8 @@ export interface TicketPayload {
   user: string;
   /** ms since the epoch; null when the order view had none. */
   paidAt: number | null;
+  /** A train ticket's seats (absent on a counter sale's ticket). */
+  seats?: TicketSeat[];
   kid: string;
 }
 
@@ -45,7 +57,7 @@ export interface TicketSigningKey {
 }
 
 /** Bounds of a ticket on the wire (a real one is about 600 bytes). */
-export const TICKET_LIMITS = { payloadChars: 512, signatureChars: 128, publicKeyChars: 256, bodyBytes: 2048 } as const;
+export const TICKET_LIMITS = { payloadChars: 1024, signatureChars: 128, publicKeyChars: 256, bodyBytes: 2560, seats: 5 } as const;
 const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
@@ -67,6 +79,7 @@ export function rawPublicKey(publicKey: KeyObject): Buffer {
 /** The canonical payload text of an order signed with key `kid`. */
 export function canonicalPayload(order: TicketOrder, kid: string): string {
   const payload: TicketPayload = { orderId: order.id, sale: order.sale, user: order.user, paidAt: order.paidAt ?? null, kid };
+  if (order.seats !== undefined) return JSON.stringify(withSeats(payload, order.seats));
   return JSON.stringify(payload);
 }
 
@@ -130,10 +143,26 @@ export function parseTicket(value: unknown): ParsedTicket {
     (p['user'] === '' || matches(USER, p['user'])) &&
     (paidAt === null || (typeof paidAt === 'number' && Number.isSafeInteger(paidAt) && paidAt >= 0)) &&
     typeof p['kid'] === 'string';
-  if (!fieldsOk) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload must hold orderId, sale, user, paidAt and kid, each valid');
-  const fields: TicketPayload = { orderId: p['orderId'] as string, sale: p['sale'] as string, user: p['user'] as string, paidAt: paidAt, kid: p['kid'] as string };
+  const seats = p['seats'];
+  const seatsOk = seats === undefined || (Array.isArray(seats) && seats.length >= 1 && seats.length <= TICKET_LIMITS.seats && seats.every(isTicketSeat));
+  if (!fieldsOk || !seatsOk) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload must hold orderId, sale, user, paidAt, seats (a train ticket) and kid, each valid');
+  const plain: TicketPayload = { orderId: p['orderId'] as string, sale: p['sale'] as string, user: p['user'] as string, paidAt: paidAt, kid: p['kid'] as string };
+  const fields = seats === undefined ? plain : withSeats(plain, (seats as TicketSeat[]).map((s) => ({ coach: s.coach, seat: s.seat, from: s.from, to: s.to })));
   if (JSON.stringify(fields) !== payload) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload is not in canonical form: send the payload exactly as issued');
   if (fields.kid !== kid) return bad('BAD_TICKET_PAYLOAD', 'ticket.kid differs from the kid in its payload');
   if (!fields.orderId.startsWith(`${fields.sale}.`)) return bad('BAD_TICKET_PAYLOAD', "ticket.payload's sale is not its order's sale");
   return { ok: true, ticket: { payload, signature, kid, publicKey }, payload: fields };
+}
+
+/** The payload with `seats` in its canonical place, before `kid`. */
+function withSeats(payload: TicketPayload, seats: TicketSeat[]): TicketPayload {
+  const { kid, ...rest } = payload;
+  return { ...rest, seats, kid };
+}
+
+function isTicketSeat(value: unknown): value is TicketSeat {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Record<string, unknown>;
+  const text = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max;
+  return text(s['coach'], 4) && text(s['seat'], 8) && text(s['from'], 48) && text(s['to'], 48);
 }

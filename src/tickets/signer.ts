@@ -58,7 +58,7 @@ export class TicketSigner {
     const key = keyOf(this.keySet, this.keySet.current)!;
     const job: TicketJob = {
       op: 'sign',
-      order: { id: order.id, sale: order.sale, user: order.user, ...(order.paidAt === undefined ? {} : { paidAt: order.paidAt }) },
+      order: { id: order.id, sale: order.sale, user: order.user, ...(order.paidAt === undefined ? {} : { paidAt: order.paidAt }), ...(order.seats === undefined ? {} : { seats: order.seats }) },
       kid: key.kid,
       privateKeyPem: key.privateKeyPem,
       publicKeyPem: key.publicKeyPem,

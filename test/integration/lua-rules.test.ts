@@ -157,10 +157,10 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
     t.same(await expire(EXPIRE_PER_CALL.min - 1), [ScriptCode.InvalidArgument, 'limit'], `limit ${EXPIRE_PER_CALL.min - 1} refused`);
     const orderId = longest(ORDER_ID.maxLength, `${SALE}.never-sold-`);
     const idKey = await redis.hget(k.meta, 'idKey');
-    t.same(await scripts.getOrder(k.orders, k.meta, orderId), [ScriptCode.OrderNotFound, 1, idKey, 0], `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there; the sale, its key, nothing retired)`);
-    t.same(await scripts.getOrder(k.orders, k.meta, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
+    t.same(await scripts.getOrder(k.orders, k.meta, k.items, orderId), [ScriptCode.OrderNotFound, 1, idKey, 0], `get-order: an id of ${ORDER_ID.maxLength} is looked up (none there; the sale, its key, nothing retired)`);
+    t.same(await scripts.getOrder(k.orders, k.meta, k.items, orderId + 'a'), [ScriptCode.InvalidArgument, 'orderId'], `an id of ${ORDER_ID.maxLength + 1} refused`);
     const none = saleKeys('NOSUCH');
-    t.same(await scripts.getOrder(none.orders, none.meta, 'NOSUCH.x'), [ScriptCode.OrderNotFound, 0, '', 0], 'an id of a sale Redis does not have: saleExists 0');
+    t.same(await scripts.getOrder(none.orders, none.meta, none.items, 'NOSUCH.x'), [ScriptCode.OrderNotFound, 0, '', 0], 'an id of a sale Redis does not have: saleExists 0');
   });
 
   t.test('pay and check-in: the signature, the record TTL and the gate; a refusal writes nothing', async (t) => {
@@ -186,7 +186,7 @@ t.test('lua/ holds every input to the table in src/rules', async (t) => {
   });
 
   t.test('retire-orders and trim-stream: every bound; a refusal writes nothing', async (t) => {
-    const retire = (...args: (string | number)[]) => scripts.retireOrders(k.meta, k.orders, k.idem, k.idemDue, ...args);
+    const retire = (...args: (string | number)[]) => scripts.retireOrders(k.meta, k.orders, k.idem, k.idemDue, k.items, ...args);
     const before = await redis.dump(k.meta);
     const ids = Array.from({ length: 1000 }, (_, i) => `${SALE}.gone-${i}`);
     t.same(await retire(SALE, 604800000, 1000, ...ids), [0, 0, 0, 0, []], '1000 ids and the longest window accepted (none there)');

@@ -1,4 +1,4 @@
-// Lifecycle events on the sale stream and retention (lua/retire-orders-4.lua, lua/trim-stream-3.lua): every change
+// Lifecycle events on the sale stream and retention (lua/retire-orders-5.lua, lua/trim-stream-3.lua): every change
 // reaches the stream once; only final orders leave Redis; the audit still closes; a buyer's retry inside the
 // idempotency window gets the same order back; the stream keeps what is unacknowledged or named by a deadline;
 // a fully final, retired sale keeps under a fifth of its memory.

@@ -114,6 +114,21 @@ t.test('a train sale sold through a node', async (t) => {
     }
   });
 
+  t.test('the order and its ticket name the seats', async (t) => {
+    const orderId = (viaPost.json?.data as { orderId: string }).orderId;
+    const order = await http(agent, 'GET', `${base}/orders/${orderId}`);
+    t.match(order.json?.data, { id: orderId, seats: seats.map((s) => ({ coach: s.coach, seat: s.seat, from: 'Jinan', to: 'Shanghai' })) }, 'GET /orders names the seats');
+    t.notOk(order.body.includes('"item"'), 'and not the catalogue indexes');
+    const paid = await http(agent, 'POST', `${base}/orders/${orderId}/pay`, '{"status":"succeeded"}', json);
+    const ticket = (paid.json?.data as { ticket?: { payload: string } } | undefined)?.ticket;
+    t.ok(ticket, paid.body);
+    t.match(JSON.parse(ticket?.payload ?? '{}'), { orderId, seats: [{ coach: seats[0].coach, seat: seats[0].seat, from: 'Jinan', to: 'Shanghai' }, {}] }, 'the signed payload names coach, seat, from and to');
+    const verified = await http(agent, 'POST', `${base}/tickets/verify`, JSON.stringify({ ticket }), json);
+    t.equal(verified.json?.code, 1, `the ticket verifies ${verified.body}`);
+    const tampered = { ...ticket, payload: ticket?.payload.replace('"Shanghai"', '"Nanjing"') };
+    t.not((await http(agent, 'POST', `${base}/tickets/verify`, JSON.stringify({ ticket: tampered }), json)).json?.code, 1, 'a seat changed in the payload does not');
+  });
+
   t.test('cancel gives the seat back, and the node sees it', async (t) => {
     const orderId = (viaGet.json?.data as { orderId: string }).orderId;
     const cancelled = await http(agent, 'POST', `${base}/orders/${orderId}/cancel`);

@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { availabilityOf } from '../../sale/availability.js';
 import type { Inventories } from '../../sale/inventories.js';
-import type { SaleInfo } from '../../sale/types.js';
+import type { OrderView, SaleInfo } from '../../sale/types.js';
+import { namedOrder } from '../../sale/train-catalogue.js';
 import type { StockCounters } from 'native-free-shm';
 import type { NodeConfig } from '../../config/node-config.js';
 import { AuthError, type BuyerTokens } from '../../auth/buyer-tokens.js';
@@ -105,16 +106,28 @@ export function purchasePort(parts: ThreadParts): PurchasePort {
   };
 }
 
+/**
+ * A train order's seats named by its sale's catalogue (the sale as this thread knows it, or looked up once);
+ * a counter order as it is.
+ */
+function namer(parts: ThreadParts): <T extends OrderView>(order: T) => Promise<T> {
+  return (order) => {
+    if (order.item === undefined) return Promise.resolve(order);
+    return new Promise((resolve) => parts.directory.find(order.sale, (sale) => resolve(namedOrder(order, sale?.train ?? null))));
+  };
+}
+
 export function orderPort(parts: ThreadParts): OrderPort {
   const { orders, signer, log } = parts;
+  const named = namer(parts);
   return {
     auth: parts.auth,
     adminToken: parts.config.adminToken,
     paymentSecret: parts.config.paymentSecret,
     maxBodyBytes: parts.config.maxBodyBytes,
-    getOrder: (orderId) => orders.getOrder(orderId),
-    pay: (orderId, signature) => orders.pay(orderId, signature),
-    cancel: (orderId) => orders.cancel(orderId),
+    getOrder: (orderId) => orders.getOrder(orderId).then((o) => (o === null ? null : named(o))),
+    pay: (orderId, signature) => orders.pay(orderId, signature).then(named),
+    cancel: (orderId) => orders.cancel(orderId).then(named),
     signTicket: (order) =>
       signer.sign(order).catch((err: unknown) => {
         log.warn({ err, orderId: order.id }, 'e-ticket signing failed; answering without a ticket');
@@ -125,6 +138,7 @@ export function orderPort(parts: ThreadParts): OrderPort {
 
 export function ticketPort(parts: ThreadParts): TicketPort {
   const { orders, signer } = parts;
+  const named = namer(parts);
   return {
     auth: parts.auth,
     maxBodyBytes: parts.config.maxBodyBytes,
@@ -133,7 +147,7 @@ export function ticketPort(parts: ThreadParts): TicketPort {
     checkIn: (seen, gate) => parts.engine.checkIn(seen, gate),
     // Through the same lookup as GET /orders: a paid order retired to PostgreSQL still has its ticket, and a
     // ticket of one still verifies.
-    getOrder: (orderId) => orders.getOrder(orderId),
+    getOrder: (orderId) => orders.getOrder(orderId).then((o) => (o === null ? null : named(o))),
     sign: (order) => signer.sign(order),
     verify: (ticket) => signer.verify(ticket),
     publicKeys: () => signer.publicKeys(),

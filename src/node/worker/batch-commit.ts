@@ -5,7 +5,8 @@ import type { SaleEngine } from '../../sale/engine.js';
 import { MAX_RETIRE_PER_CALL } from '../../sale/retention.js';
 import type { OrderStore } from '../../store/order-store.js';
 import { signTicket, type TicketSigningKey } from '../../tickets/format.js';
-import { checkInsFromRedis, isFinal, namedOrders, rowsFromRedis } from './order-rows-from-redis.js';
+import type { TrainView } from '../../sale/train-catalogue.js';
+import { attachSeats, checkInsFromRedis, ticketOrderOf, isFinal, namedOrders, rowsFromRedis } from './order-rows-from-redis.js';
 
 export interface BatchResult {
   entries: number;
@@ -22,6 +23,8 @@ export interface CommitDeps {
   ticketKey?: (() => TicketSigningKey | undefined) | undefined;
   /** Replicas that must have what the entries name before PostgreSQL gets it (0: one Redis, nothing to wait for). */
   confirm?: { replicas: number; timeoutMs: number } | undefined;
+  /** The sale's train, to write its orders' seats (null: a counter sale; absent: none are written). */
+  trainOf?: (sale: string) => Promise<TrainView | null>;
   warn(obj: object, msg: string): void;
 }
 
@@ -38,6 +41,9 @@ export async function commitBatch(deps: CommitDeps, sale: string, entries: Strea
   const { redis, engine, store } = deps;
   const { ids, endedAt, checkedIn } = namedOrders(entries);
   const encoded = ids.length === 0 ? [] : await redis.hmget(saleKeys(sale).orders, ...ids);
+  const train = ids.length === 0 || deps.trainOf === undefined ? null : await deps.trainOf(sale);
+  // Before the WAIT below, like the orders: a train order's seats, read in the same way.
+  const items = train === null ? null : await redis.hmget(saleKeys(sale).items, ...ids);
   // PostgreSQL never gets what a failover could erase: WAIT on this connection covers everything the master had
   // when the HMGET above ran (Redis sets the offset WAIT waits for after every command, reads too: see
   // src/redis/confirmed-scripts.ts), so the orders and the entries are on the replicas before they are committed.
@@ -50,13 +56,16 @@ export async function commitBatch(deps: CommitDeps, sale: string, entries: Strea
   const rows = rowsFromRedis(sale, ids, encoded, endedAt, (orderId, err) =>
     deps.warn({ sale, orderId, err: err.message }, 'an order record cannot be read; left in Redis for the audit'),
   );
+  if (train !== null && items !== null) attachSeats(rows, ids, items, train);
   const key = deps.ticketKey?.();
   if (key !== undefined) {
     // Ed25519 is deterministic: with the key pay used, this is the ticket the buyer holds. The store fills a
     // ticket only where none is stored, so a rotation never replaces one.
-    for (const row of rows) if (row.status === 'paid') row.ticket = signTicket({ id: row.orderId, sale: sale, user: row.userId, ...(row.paidAt !== undefined ? { paidAt: row.paidAt } : {}) }, key);
+    for (const row of rows) if (row.status === 'paid') row.ticket = signTicket(ticketOrderOf(sale, row, train), key);
   }
   const { written } = rows.length === 0 ? { written: 0 } : await store.upsertOrders(rows);
+  // After the rows; the exclusion constraint is the backstop under Redis's seat book (src/store/seat-store.ts).
+  if (train !== null) await store.recordSeats(rows);
   // After the rows: a check-in fills columns of a row that must exist (its order was paid, so it was synced).
   if (checkedIn.length > 0) {
     const records = await redis.hmget(saleKeys(sale).checkins, ...checkedIn);

@@ -1,6 +1,9 @@
 import type { StreamEntry } from '../../redis/order-stream.js';
 import { decodeOrder, idempotencyKeyOf } from '../../sale/order-codec.js';
-import type { OrderRow } from '../../store/order-rows.js';
+import type { OrderRow, SeatRow } from '../../store/order-rows.js';
+import type { TrainView } from '../../sale/train-catalogue.js';
+import { parseSeatItem } from '../../sale/trip.js';
+import type { TicketOrder } from '../../tickets/format.js';
 
 /** Every order id a batch of entries names, once each, with the time of the entry that ended it (for
  *  ended_at: the cancel or expiry event's stream id is when Redis made the change). */
@@ -75,4 +78,29 @@ export function rowsFromRedis(
 
 export function isFinal(status: OrderRow['status']): boolean {
   return status === 'paid' || status === 'cancelled' || status === 'expired';
+}
+
+/** A train order's seats as rows of order_seats: the item Redis keeps, named by the sale's catalogue. */
+export function attachSeats(rows: OrderRow[], ids: readonly string[], items: readonly (string | null)[], train: TrainView): void {
+  const itemOf = new Map(ids.map((id, i) => [id, items[i]]));
+  for (const row of rows) {
+    const item = parseSeatItem(itemOf.get(row.orderId));
+    if (item === null) continue;
+    const seats: SeatRow[] = [];
+    for (const index of item.seats) {
+      const seat = train.catalogue[index];
+      if (seat !== undefined) seats.push({ index, coach: seat.coach, seat: seat.label, from: item.from, to: item.to });
+    }
+    row.seats = seats;
+  }
+}
+
+/** What a paid row's ticket says: the order, and a train order's seats by station name (as the node signs them). */
+export function ticketOrderOf(sale: string, row: OrderRow, train: TrainView | null): TicketOrder {
+  const order: TicketOrder = { id: row.orderId, sale, user: row.userId };
+  if (row.paidAt !== undefined) order.paidAt = row.paidAt;
+  if (train !== null && row.seats !== undefined) {
+    order.seats = row.seats.map((s) => ({ coach: s.coach, seat: s.seat, from: train.stations[s.from] ?? String(s.from), to: train.stations[s.to] ?? String(s.to) }));
+  }
+  return order;
 }

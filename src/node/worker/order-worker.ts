@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { trainView, type TrainView } from '../../sale/train-catalogue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerCounters } from '../../metrics/worker-metrics.js';
 import { EngineError } from '../../redis/codes.js';
@@ -62,6 +63,22 @@ export const DEFAULT_DORMANT_CHECK_MS = 60_000;
  * drained sales leave the polling set (see Mode, sale-slots.ts). Several workers may run: the group hands each
  * entry to one.
  */
+/**
+ * Each sale's train (its route and seat catalogue, which never change), read once per sale and kept; null for a
+ * counter sale. A read that fails is not kept: the batch fails and is tried again.
+ */
+function trainsOf(engine: SaleEngine): (sale: string) => Promise<TrainView | null> {
+  const known = new Map<string, TrainView | null>();
+  return async (sale) => {
+    const cached = known.get(sale);
+    if (cached !== undefined) return cached;
+    const status = await engine.status(sale);
+    const view = status?.train === undefined ? null : trainView(status.train);
+    if (status !== null) known.set(sale, view);
+    return view;
+  };
+}
+
 export class OrderWorker {
   private readonly slots = new SaleSlots();
   private readonly commitDeps: CommitDeps;
@@ -81,7 +98,16 @@ export class OrderWorker {
   ) {
     this.now = options.now ?? Date.now;
     this.dormantCheckMs = options.dormantCheckMs ?? DEFAULT_DORMANT_CHECK_MS;
-    this.commitDeps = { redis, engine, store, idemWindowMs: options.idemWindowMs, ticketKey: options.ticketKey, confirm: options.confirm, warn: (o, m) => log.warn(o, m) };
+    this.commitDeps = {
+      redis,
+      engine,
+      store,
+      idemWindowMs: options.idemWindowMs,
+      ticketKey: options.ticketKey,
+      confirm: options.confirm,
+      trainOf: trainsOf(engine),
+      warn: (o, m) => log.warn(o, m),
+    };
   }
 
   stop(): void {

@@ -8,6 +8,7 @@
     KEYS[2] {sale:S}:orders     KEYS[3] {sale:S}:idem
     KEYS[4] {sale:S}:idemdue    zset: idempotency records of retired orders still inside their window
                                 ("<user> <key>"), scored by createdAt + window (ms)
+    KEYS[5] {sale:S}:items      a train order's seats: deleted with the order (order_seats in PostgreSQL keeps them)
     ARGV[1] saleId
     ARGV[2] idemWindowMs        0..604800000: how long after an order was made a buyer's retry must still get
                                 it back from Redis
@@ -109,6 +110,7 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', fmt(now), 'LIMIT', 0, M
 -- Writes, once everything is read and checked.
 if #gone > 0 then
   redis.call('HDEL', KEYS[2], unpack(gone))
+  redis.call('HDEL', KEYS[5], unpack(gone))
   for status, count in pairs(byStatus) do
     if count > 0 then
       redis.call('HINCRBY', KEYS[1], 'retired' .. string.upper(string.sub(status, 1, 1)) .. string.sub(status, 2), count)
