@@ -14,8 +14,9 @@
     {-5 UNKNOWN_SALE, ''}      nothing written
     {-17 SALE_CLOSED, '<closesAt>'}   the sale's closesAt has passed by Redis's clock: nothing written
     {-18 STOCK_FLOOR, '<floor>'}      total + add would be below max(held + paid, 1): nothing written
-    {-11 INVALID_ARGUMENT, 'add' | 'total' | 'argument count'}   add malformed, or the new total above
-                               100000000: nothing written
+    {-11 INVALID_ARGUMENT, 'add' | 'total' | 'argument count' | 'kind'}   add malformed, the new total above
+                               100000000, or a train sale (its stock is its coaches' seats on its route, counted
+                               in seat-segments; there is no count to change): nothing written
 ]]
 --@include "includes/common.lua"
 
@@ -26,8 +27,9 @@ local size = toInt(negative and string.sub(raw, 2) or raw)
 if size == nil or size < 1 or size > 100000000 then return {C.INVALID_ARGUMENT, 'add'} end
 local add = negative and -size or size
 
-local m = redis.call('HMGET', KEYS[1], 'total', 'closesAt', 'held', 'paid')
+local m = redis.call('HMGET', KEYS[1], 'total', 'closesAt', 'held', 'paid', 'kind')
 if not m[1] then return {C.UNKNOWN_SALE, ''} end
+if m[5] == 'train' then return {C.INVALID_ARGUMENT, 'kind'} end
 local total, closesAt = tonumber(m[1]), tonumber(m[2]) or 0
 local held, paid = tonumber(m[3]) or 0, tonumber(m[4]) or 0
 if closesAt ~= 0 and nowMs() >= closesAt then return {C.SALE_CLOSED, fmt(closesAt)} end

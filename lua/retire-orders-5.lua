@@ -8,7 +8,9 @@
     KEYS[2] {sale:S}:orders     KEYS[3] {sale:S}:idem
     KEYS[4] {sale:S}:idemdue    zset: idempotency records of retired orders still inside their window
                                 ("<user> <key>"), scored by createdAt + window (ms)
-    KEYS[5] {sale:S}:items      a train order's seats: deleted with the order (order_seats in PostgreSQL keeps them)
+    KEYS[5] {sale:S}:items      a train order's seats: a cancelled or expired order's are deleted with it; a paid
+                                order's stay (its seats stay taken in the seat book for good, and the audit
+                                recounts them from these records; order_seats in PostgreSQL has them too)
     ARGV[1] saleId
     ARGV[2] idemWindowMs        0..604800000: how long after an order was made a buyer's retry must still get
                                 it back from Redis
@@ -59,6 +61,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {C.UNKNOWN_SALE, saleId} end
 
 local now = nowMs()
 local gone, live = {}, 0
+local ended = {}             -- gone orders that were not paid: their seat records go with them
 local byStatus = {paid = 0, cancelled = 0, expired = 0}
 local idemFields, idemOrder, idemDue, idemState = {}, {}, {}, {}
 if #oids > 0 then
@@ -73,6 +76,7 @@ if #oids > 0 then
       elseif byStatus[o.status] then
         byStatus[o.status] = byStatus[o.status] + 1
         gone[#gone + 1] = oids[j]
+        if o.status ~= 'paid' then ended[#ended + 1] = oids[j] end
         if o.idem ~= '' then
           local field = o.user .. ' ' .. o.idem
           idemFields[#idemFields + 1] = field
@@ -110,7 +114,7 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', fmt(now), 'LIMIT', 0, M
 -- Writes, once everything is read and checked.
 if #gone > 0 then
   redis.call('HDEL', KEYS[2], unpack(gone))
-  redis.call('HDEL', KEYS[5], unpack(gone))
+  if #ended > 0 then redis.call('HDEL', KEYS[5], unpack(ended)) end
   for status, count in pairs(byStatus) do
     if count > 0 then
       redis.call('HINCRBY', KEYS[1], 'retired' .. string.upper(string.sub(status, 1, 1)) .. string.sub(status, 2), count)

@@ -1,4 +1,27 @@
+import { EngineError } from '../redis/codes.js';
 import type { AuditReport, SaleStatus } from './types.js';
+
+/** One page script's reply (lua/audit-*.lua): where to go on, and what it found. */
+export interface Page {
+  cursor: string;
+  done: boolean;
+  problemCount: number;
+  problems: unknown;
+  [field: string]: unknown;
+}
+
+/** cjson encodes an empty Lua table as {}: an array, or nothing. */
+export function list<T>(x: unknown): T[] {
+  return Array.isArray(x) ? (x as T[]) : [];
+}
+
+/** An audit option in range, or ERR_INVALID_ARGUMENT naming it. */
+export function checkRange(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new EngineError('ERR_INVALID_ARGUMENT', `audit ${name} ${value} is invalid: use ${min}..${max}`, name);
+  }
+  return value;
+}
 
 /** What the audit's passes found, before the totals are judged. */
 export interface AuditFindings {
@@ -15,6 +38,8 @@ export interface AuditFindings {
   streamEntries: number;
   streamOrders: number;
   holders: number;
+  /** A train sale: the seat-segments its live orders hold and paid (retired paid ones included), recounted from their seats. */
+  units?: { held: number; paid: number };
   /** Distinct problems found by the passes; `unlisted` more were counted but not listed by a page. */
   problems: Set<string>;
   unlisted: number;
@@ -35,8 +60,9 @@ export function auditReport(f: AuditFindings): AuditReport {
   // counters are the ones read before the passes: an order retired meanwhile is counted at most once (in Redis
   // if the passes saw it first), and is at most missed, which the moving bounds below allow for.
   const r0 = before.retired;
-  const countedHeld = f.counts.held;
-  const countedPaid = f.counts.paid + r0.paid;
+  // A train counts seat-segments: its seat pass recounted them (retired paid orders' seats included).
+  const countedHeld = f.units?.held ?? f.counts.held;
+  const countedPaid = f.units?.paid ?? f.counts.paid + r0.paid;
   const problem = (msg: string) => f.problems.add(msg);
   const remaining = total - held - paid;
   if (held < 0 || paid < 0) problem(`negative counter: held=${held} paid=${paid}`);

@@ -1,8 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
+import { seatPass } from './seat-audit.js';
 import { EngineError, errorFromCode } from '../redis/codes.js';
 import { saleKeys, type SaleKeys } from '../redis/keys.js';
 import type { ScriptCall, ScriptCommands } from '../redis/scripts.js';
-import { auditReport } from './audit-report.js';
+import { auditReport, checkRange, list, type Page } from './audit-report.js';
 import type { AuditOptions, AuditProgress, AuditReport, SaleStatus } from './types.js';
 
 /**
@@ -28,25 +29,6 @@ const IN_HASH = 2;
 /** Named by an event entry (ev paid|cancelled|expired): counted from the orders pass when no reserve entry names it. */
 const IN_EVENT = 4;
 
-interface Page {
-  cursor: string;
-  done: boolean;
-  problemCount: number;
-  problems: unknown;
-  [field: string]: unknown;
-}
-
-/** cjson encodes an empty Lua table as {}: an array, or nothing. */
-function list<T>(x: unknown): T[] {
-  return Array.isArray(x) ? (x as T[]) : [];
-}
-
-function checkRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new EngineError('ERR_INVALID_ARGUMENT', `audit ${name} ${value} is invalid: use ${min}..${max}`, name);
-  }
-  return value;
-}
 
 export class SaleAudit {
   private readonly k: SaleKeys;
@@ -86,7 +68,9 @@ export class SaleAudit {
     this.expected = before.ordersMade;
     await this.streamToEnd();
     await this.ordersPass();
-    const holders = await this.holdersPass();
+    // A train's holder counts passengers, not orders: its seats are recounted instead (src/sale/seat-audit.ts).
+    const holders = before.train === undefined ? await this.holdersPass() : 0;
+    const units = before.train === undefined ? undefined : await seatPass(this.redis, this.sale, before.train, (p) => this.problem(p), this.notes);
     await this.scanPass('idempotency', this.scripts.auditIdem, [this.k.idem, this.k.orders, this.k.meta], await this.redis.hlen(this.k.idem));
     await this.scanPass('deadlines', this.scripts.auditDeadlines, [this.k.deadlines, this.k.stream], await this.redis.zcard(this.k.deadlines));
     const after = await this.counters();
@@ -101,6 +85,7 @@ export class SaleAudit {
       streamEntries: this.entries,
       streamOrders: this.streamOrders,
       holders,
+      ...(units === undefined ? {} : { units }),
       problems: this.problems,
       unlisted: this.unlisted,
       notes: this.notes,

@@ -75,6 +75,9 @@ export async function addStock(scripts: ScriptCommands, saleId: string, add: num
   if (code === ScriptCode.InvalidArgument && detail === 'total') {
     throw new EngineError('ERR_INVALID_ARGUMENT', `${subject}: adding ${add} would make the total more than ${SALE_TOTAL.max}`, 'add');
   }
+  if (code === ScriptCode.InvalidArgument && detail === 'kind') {
+    throw new EngineError('ERR_INVALID_ARGUMENT', `${subject} is a train sale: its stock is its coaches' seats, not a count to change (close it and create another)`, 'add');
+  }
   throw errorFromCode(code, detail, subject);
 }
 

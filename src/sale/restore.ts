@@ -12,6 +12,8 @@ export interface RestoreSource {
     total: number; perUserLimit: number; holdSeconds: number; anonymous: boolean; opensAt: number; closesAt: number; idKey: string | null;
   } | null>;
   restorableOrders(saleId: string, afterId: string, limit: number): Promise<RestoredOrder[]>;
+  /** Whether the sale has train seats (order_seats): a train sale is not rebuilt from PostgreSQL (yet). */
+  hasSeats(saleId: string): Promise<boolean>;
 }
 
 /** One order as PostgreSQL gives it back for a restore (the store's reading, src/store/order-rows.ts). */
@@ -59,6 +61,9 @@ export async function restoreSale(
   if ((await redis.exists(k.meta)) === 1) throw new EngineError('ERR_SALE_EXISTS', `sale ${saleId} is in Redis: there is nothing to restore`);
   const sale = await source.storedSale(saleId);
   if (sale === null) throw new EngineError('ERR_UNKNOWN_SALE', `sale ${saleId}: PostgreSQL has no such sale; check the id (ticket-spike orders status lists them)`);
+  if (await source.hasSeats(saleId)) {
+    throw new EngineError('ERR_INVALID_SALE', `sale ${saleId} is a train sale: its seat book is not rebuilt from PostgreSQL yet (order_seats keeps every seat sold); not restored`);
+  }
 
   const orders: RestoredOrder[] = [];
   for (let after = ''; ; ) {

@@ -91,6 +91,12 @@ export class OrderStore {
     });
   }
 
+  /** Whether any seat of the sale is recorded (a train sale's orders were carried here). */
+  async hasSeats(saleId: string): Promise<boolean> {
+    const { rows } = await this.pool.query('select 1 from order_seats where sale_id = $1 limit 1', [saleId]);
+    return rows.length > 0;
+  }
+
   /** A batch's train seats: new ones inserted, an ended order's freed (src/store/seat-store.ts), in one transaction. */
   async recordSeats(rows: readonly OrderRow[]): Promise<number> {
     const work = seatsToRecord(rows);

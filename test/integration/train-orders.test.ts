@@ -67,3 +67,10 @@ t.test('the constraint refuses two live orders on one seat over overlapping rang
   await pool.query("update order_seats set live = false where order_id = 'X.1'");
   await t.resolves(insert('X.4', 'X', 0, 0, 2), 'once X.1 is no longer live its range may be sold again');
 });
+
+t.test('a train sale Redis lost is not rebuilt from PostgreSQL with its seats unknown', async (t) => {
+  const keys = await redis.keys('{sale:TR1}*');
+  await redis.del(...keys);
+  await t.rejects(engine.restore(new OrderStore(pool), 'TR1'), { code: 'ERR_INVALID_SALE', message: /train sale/ }, 'refused, with why');
+  t.equal(await redis.exists('{sale:TR1}:meta'), 0, 'nothing written');
+});
