@@ -45,7 +45,7 @@ local function openSeatBook(keys, meta)
   for c in string.gmatch(meta.coachClasses, '[^,]+') do classes[#classes + 1] = c end
   return {
     keys = keys, S = S, kinds = meta.seatKinds, starts = starts, classes = classes,
-    F = {}, dirtyF = {}, occ = {}, dirtyOcc = {}, changed = false,
+    F = {}, L = {}, dirtyF = {}, occ = {}, dirtyOcc = {}, changed = false,
   }
 end
 
@@ -74,6 +74,14 @@ local function countsOf(book, class, kind)
       for i = 1, book.S * (book.S + 1) / 2 do F[i] = 0 end
     end
     book.F[field] = F
+    -- L[len]: seats of this class and kind with a free stretch of exactly len segments (F summed by length), so
+    -- the best-fit search skips every length no seat has in one comparison instead of a cell per start.
+    local L = {}
+    for len = 1, book.S do L[len] = 0 end
+    for l = 0, book.S - 1 do
+      for r = l + 1, book.S do L[r - l] = L[r - l] + F[cellOf(book.S, l, r)] end
+    end
+    book.L[field] = L
   end
   return F
 end
@@ -92,7 +100,9 @@ local function addStretch(book, class, kind, seat, l, r, delta)
   local F = countsOf(book, class, kind)
   local cell = cellOf(book.S, l, r)
   F[cell] = F[cell] + delta
-  book.dirtyF[class .. '|' .. kind] = true
+  local field = class .. '|' .. kind
+  book.L[field][r - l] = book.L[field][r - l] + delta
+  book.dirtyF[field] = true
   if delta > 0 then
     redis.call('ZADD', book.keys.free, 0, freeMember(class, kind, l, r, seat))
   else
@@ -133,7 +143,9 @@ local function releaseSeat(book, seat, a, b)
 end
 
 -- Calls visit(seat, l, r) for each free seat of `class` holding [a, b), in allocation order, until it returns true.
-local function eachCandidate(book, class, pref, a, b, visit)
+-- `perCell`: at most this many seats read from one stretch (1 when the first will do; ZRANGEBYLEX returns every
+-- member of a cell otherwise — on a fresh train, all seats of a kind).
+local function eachCandidate(book, class, pref, a, b, perCell, visit)
   local passes = {SEAT_KIND_ORDER}
   if pref ~= '' then
     local rest = {}
@@ -141,20 +153,28 @@ local function eachCandidate(book, class, pref, a, b, visit)
     passes = {{pref}, rest}
   end
   for _, kinds in ipairs(passes) do
+    -- F of each kind looked up once: the loops below visit up to S x S / 2 cells per purchase.
+    local Fs, Ls = {}, {}
+    for i, kind in ipairs(kinds) do
+      Fs[i] = countsOf(book, class, kind)
+      Ls[i] = book.L[class .. '|' .. kind]
+    end
     for len = b - a, book.S do
-      for l = math.max(0, b - len), math.min(a, book.S - len) do
+      local any = false
+      for i = 1, #kinds do if Ls[i][len] > 0 then any = true end end
+      if any then for l = math.max(0, b - len), math.min(a, book.S - len) do
         local r = l + len
         local cell = cellOf(book.S, l, r)
-        for _, kind in ipairs(kinds) do
-          if countsOf(book, class, kind)[cell] > 0 then
+        for i, kind in ipairs(kinds) do
+          if Fs[i][cell] > 0 then
             local prefix = class .. '|' .. kind .. '|' .. string.format('%02d|%02d|', len, l)
-            local members = redis.call('ZRANGEBYLEX', book.keys.free, '[' .. prefix, '[' .. prefix .. '~')
+            local members = redis.call('ZRANGEBYLEX', book.keys.free, '[' .. prefix, '[' .. prefix .. '~', 'LIMIT', 0, perCell)
             for _, m in ipairs(members) do
               if visit(tonumber(string.sub(m, -4)), l, r) then return end
             end
           end
         end
-      end
+      end end
     end
   end
 end
@@ -163,7 +183,8 @@ end
 -- than k are free. Nothing is taken here.
 local function pickSeats(book, class, pref, a, b, k)
   local all, byCoach, chosen = {}, {}, nil
-  eachCandidate(book, class, pref, a, b, function(seat, l, r)
+  -- A group looks at every candidate (to find a coach with room for all); one passenger takes the first.
+  eachCandidate(book, class, pref, a, b, k == 1 and 1 or -1, function(seat, l, r)
     local c = {seat, l, r}
     all[#all + 1] = c
     if k == 1 then chosen = {c}; return true end
