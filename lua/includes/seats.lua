@@ -45,7 +45,10 @@ local function openSeatBook(keys, meta)
   for c in string.gmatch(meta.coachClasses, '[^,]+') do classes[#classes + 1] = c end
   return {
     keys = keys, S = S, kinds = meta.seatKinds, starts = starts, classes = classes,
-    F = {}, L = {}, dirtyF = {}, occ = {}, dirtyOcc = {}, changed = false,
+    F = {}, L = {}, C = {}, CL = {}, dirtyF = {}, occ = {}, dirtyOcc = {}, changed = false,
+    -- The free index's writes of this call, sent in one ZADD and one ZREM at the end (flushSeats); reads of a
+    -- stretch in between see them through the overlay below (readStretch).
+    zadd = {}, zrem = {}, addedIn = {}, removedIn = {},
   }
 end
 
@@ -86,6 +89,25 @@ local function countsOf(book, class, kind)
   return F
 end
 
+-- C[cell] and CL[len]: F and L of a class summed over its seat kinds, kept beside them, so the best-fit search
+-- tests one count per cell instead of one per kind (it visits up to S x S / 2 cells a purchase).
+local function classCounts(book, class)
+  local C = book.C[class]
+  if not C then
+    C = {}
+    local CL = {}
+    for i = 1, book.S * (book.S + 1) / 2 do C[i] = 0 end
+    for len = 1, book.S do CL[len] = 0 end
+    for _, kind in ipairs(SEAT_KIND_ORDER) do
+      local F, L = countsOf(book, class, kind), book.L[class .. '|' .. kind]
+      for i = 1, #C do C[i] = C[i] + F[i] end
+      for len = 1, book.S do CL[len] = CL[len] + L[len] end
+    end
+    book.C[class], book.CL[class] = C, CL
+  end
+  return C, book.CL[class]
+end
+
 local function occupancyOf(book, seat)
   local o = book.occ[seat]
   if not o then
@@ -97,17 +119,53 @@ local function occupancyOf(book, seat)
 end
 
 local function addStretch(book, class, kind, seat, l, r, delta)
+  -- The class sums first: made from F as it is before this change.
+  local C, CL = classCounts(book, class)
   local F = countsOf(book, class, kind)
   local cell = cellOf(book.S, l, r)
   F[cell] = F[cell] + delta
   local field = class .. '|' .. kind
   book.L[field][r - l] = book.L[field][r - l] + delta
+  C[cell] = C[cell] + delta
+  CL[r - l] = CL[r - l] + delta
   book.dirtyF[field] = true
+  local member = freeMember(class, kind, l, r, seat)
+  local prefix = string.sub(member, 1, -5)
+  local added = book.addedIn[prefix] or {}
+  book.addedIn[prefix] = added
   if delta > 0 then
-    redis.call('ZADD', book.keys.free, 0, freeMember(class, kind, l, r, seat))
+    -- Back in the index before the end of the call: the pending removal is undone instead.
+    if book.zrem[member] then
+      book.zrem[member] = nil
+      book.removedIn[prefix] = book.removedIn[prefix] - 1
+    else
+      book.zadd[member] = true
+      added[member] = true
+    end
+  elseif book.zadd[member] then
+    book.zadd[member] = nil
+    added[member] = nil
   else
-    redis.call('ZREM', book.keys.free, freeMember(class, kind, l, r, seat))
+    book.zrem[member] = true
+    book.removedIn[prefix] = (book.removedIn[prefix] or 0) + 1
   end
+end
+
+-- The members of one stretch cell (prefix "<class>|<kind>|<len>|<l>|"), lowest seat first, as the index is with
+-- this call's pending writes: at most `limit` of them (-1: all).
+local function readStretch(book, prefix, limit)
+  local removed = book.removedIn[prefix] or 0
+  local fetch = limit < 0 and -1 or limit + removed
+  local stored = redis.call('ZRANGEBYLEX', book.keys.free, '[' .. prefix, '[' .. prefix .. '~', 'LIMIT', 0, fetch)
+  local out = {}
+  for _, m in ipairs(stored) do if not book.zrem[m] then out[#out + 1] = m end end
+  local added = book.addedIn[prefix]
+  if added and next(added) then
+    for m in pairs(added) do out[#out + 1] = m end
+    table.sort(out)
+  end
+  if limit >= 0 then for i = #out, limit + 1, -1 do out[i] = nil end end
+  return out
 end
 
 local function setOccupancy(book, seat, a, b, ch)
@@ -152,28 +210,25 @@ local function eachCandidate(book, class, pref, a, b, perCell, visit)
     for _, k in ipairs(SEAT_KIND_ORDER) do if k ~= pref then rest[#rest + 1] = k end end
     passes = {{pref}, rest}
   end
+  local C, CL = classCounts(book, class)
   for _, kinds in ipairs(passes) do
-    -- F of each kind looked up once: the loops below visit up to S x S / 2 cells per purchase.
-    local Fs, Ls = {}, {}
-    for i, kind in ipairs(kinds) do
-      Fs[i] = countsOf(book, class, kind)
-      Ls[i] = book.L[class .. '|' .. kind]
-    end
+    -- F of each kind looked up once; the class's sums (C, CL) when every kind is asked for.
+    local Fs = {}
+    for i, kind in ipairs(kinds) do Fs[i] = countsOf(book, class, kind) end
+    local anyC, anyL = C, CL
+    if #kinds == 1 then anyC, anyL = Fs[1], book.L[class .. '|' .. kinds[1]] end
     for len = b - a, book.S do
-      local any = false
-      for i = 1, #kinds do if Ls[i][len] > 0 then any = true end end
-      if any then for l = math.max(0, b - len), math.min(a, book.S - len) do
+      if anyL[len] > 0 then for l = math.max(0, b - len), math.min(a, book.S - len) do
         local r = l + len
         local cell = cellOf(book.S, l, r)
-        for i, kind in ipairs(kinds) do
+        if anyC[cell] > 0 then for i, kind in ipairs(kinds) do
           if Fs[i][cell] > 0 then
             local prefix = class .. '|' .. kind .. '|' .. string.format('%02d|%02d|', len, l)
-            local members = redis.call('ZRANGEBYLEX', book.keys.free, '[' .. prefix, '[' .. prefix .. '~', 'LIMIT', 0, perCell)
-            for _, m in ipairs(members) do
+            for _, m in ipairs(readStretch(book, prefix, perCell)) do
               if visit(tonumber(string.sub(m, -4)), l, r) then return end
             end
           end
-        end
+        end end
       end end
     end
   end
@@ -217,6 +272,15 @@ end
 -- Writes what changed (occupancy, F) and raises the book's version; returns the new version, or nil if nothing changed.
 local function flushSeats(book, metaKey)
   if not book.changed then return nil end
+  local adds, rems = {}, {}
+  for m in pairs(book.zadd) do
+    adds[#adds + 1] = '0'
+    adds[#adds + 1] = m
+  end
+  for m in pairs(book.zrem) do rems[#rems + 1] = m end
+  -- In pieces: unpack has a stack limit of a few thousand values.
+  for i = 1, #rems, 1000 do redis.call('ZREM', book.keys.free, unpack(rems, i, math.min(i + 999, #rems))) end
+  for i = 1, #adds, 2000 do redis.call('ZADD', book.keys.free, unpack(adds, i, math.min(i + 1999, #adds))) end
   local occArgs = {}
   for seat in pairs(book.dirtyOcc) do
     occArgs[#occArgs + 1] = fmt(seat)

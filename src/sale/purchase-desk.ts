@@ -172,7 +172,7 @@ export class PurchaseDesk {
     const { trip, problem } = sale.train === null && ask.trip === undefined ? NO_TRIP : resolveTrip(sale.train, ask.trip);
     if (problem !== undefined) return done({ kind: 'bad_trip', sale, problem });
     const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey || ask.requestKey);
-    if (inventory.soldOut(sale, trip) && !this.parts.holders.mayHold(sale, ask.user, scopedKey)) return done(soldOut(sale, ask));
+    if (inventory.soldOut(sale, trip) && !this.mayHold(sale, ask, trip, scopedKey)) return done(soldOut(sale, ask));
     if (!tokenTaken && this.rateLimited(ask, done)) return;
     const flightKey = scopedKey === '' ? '' : `${sale.id}\n${scopedKey}`;
     if (flightKey !== '' && this.keysInFlight.has(flightKey)) return done({ kind: 'key_in_flight', sale });
@@ -190,6 +190,19 @@ export class PurchaseDesk {
       // A malformed purchase (the batcher's own check): nothing was queued.
       done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message }, ask));
     }
+  }
+
+  /**
+   * Whether a buyer told "sold out" from memory might hold something that Redis would give back instead. A counter
+   * sale: the holder filter (current once the sale stopped selling). A train keeps selling other parts of the
+   * route, so its filter is always a reconcile behind: only a buyer who sends their own Idempotency-Key — a retry
+   * that must learn its purchase — is checked against it (and goes to Redis while it is behind); any other buyer of
+   * a sold-out part of the route is answered from memory, and one who holds a seat already hears "sold out" for
+   * the new trip rather than their order (which they were answered with when they bought it).
+   */
+  private mayHold(sale: SaleInfo, ask: PurchaseAsk, trip: Trip | undefined, scopedKey: string): boolean {
+    if (trip !== undefined && ask.idempotencyKey === '') return false;
+    return this.parts.holders.mayHold(sale, ask.user, scopedKey);
   }
 
   /** Unit bookkeeping once Redis has decided (or the deadline passed). */
