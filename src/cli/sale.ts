@@ -3,6 +3,8 @@ import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { EngineError } from '../redis/codes.js';
 import { DEFAULT_MAX_SALES, HOLD_SECONDS, MAX_SALES, PER_USER_LIMIT, SALE_ID, SALE_TOTAL, checkText } from '../rules/input-rules.js';
 import { checkSaleInput } from '../rules/sale-config.js';
+import { seatCatalogue } from '../rules/train-config.js';
+import { readFileSync } from 'node:fs';
 import { REGISTRY_GRACE_MS } from '../sale/places.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { withEngine } from './redis-client.js';
@@ -13,11 +15,16 @@ import { runSaleRestore, SALE_RESTORE_COMMAND } from './sale-restore.js';
 
 export const SALE_CREATE_COMMAND = {
   name: 'ticket-spike sale create',
-  usage: '--id ID --total N [options]',
+  usage: '--id ID (--total N | --train FILE) [options]',
   summary: 'creates a sale; an existing one is left as it is (exit 1)',
   options: {
     id: { type: 'text', value: 'ID', help: `sale id, ${SALE_ID.shape}` },
     total: { type: 'int', min: SALE_TOTAL.min, max: SALE_TOTAL.max, help: 'tickets for sale' },
+    train: {
+      type: 'text',
+      value: 'FILE',
+      help: 'a train sale instead: a JSON file {"stations": [...], "coaches": [{"coach","class","seats","layout"}, ...]} (no --total: seats are sold per segment of the route)',
+    },
     'per-user-limit': { type: 'int', min: PER_USER_LIMIT.min, max: PER_USER_LIMIT.max, default: 1, help: 'tickets one user may hold' },
     'hold-seconds': { type: 'int', min: HOLD_SECONDS.min, max: HOLD_SECONDS.max, default: 900, help: 'an unpaid hold returns its ticket after this' },
     anonymous: { type: 'flag', help: 'buyers without a user are allowed (and have no limit)' },
@@ -68,7 +75,9 @@ async function create(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   // Ranges are the flags' own (checked above); the sale rules add the required fields and the time checks.
+  const train = v.train === undefined ? {} : { kind: 'train', ...readTrainFile(v.train) };
   const checked = checkSaleInput({
+    ...train,
     id: v.id,
     total: v.total,
     perUserLimit: v['per-user-limit'],
@@ -95,8 +104,30 @@ async function create(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stderr.write(`sale ${sale.id} already exists (unchanged); see: ticket-spike sale status ${sale.id}\n`);
     return 1;
   }
-  process.stdout.write(`created sale ${sale.id}: ${sale.total} tickets, ${sale.perUserLimit} per user\n`);
+  if (sale.train !== undefined) {
+    process.stdout.write(`created train sale ${sale.id}: ${sale.train.stations.length} stations, ${seatCatalogue(sale.train).length} seats, ${sale.perUserLimit} per user\n`);
+  } else {
+    process.stdout.write(`created sale ${sale.id}: ${sale.total} tickets, ${sale.perUserLimit} per user\n`);
+  }
   return 0;
+}
+
+/** The route and coaches of --train FILE; what is wrong with the file is a ConfigError naming it. */
+function readTrainFile(file: string): { stations?: unknown; coaches?: unknown } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('--train', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    const { stations, coaches } = parsed as Record<string, unknown>;
+    return { stations, coaches };
+  } catch (err) {
+    throw new ConfigError('--train', `${file} is not a JSON object {"stations": [...], "coaches": [...]}: ${(err as Error).message}`);
+  }
 }
 
 async function status(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

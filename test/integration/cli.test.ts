@@ -1,6 +1,9 @@
 // The `ticket-spike` commands as a user runs them, against a real Redis: exit codes, messages, and an audit
 // that fails when a sale's counters and its orders disagree.
 import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectRedisReady } from '../../src/redis/connection.js';
 import { saleKeys } from '../../src/redis/keys.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -33,6 +36,16 @@ t.test('sale create / status and audit against a real Redis', async (t) => {
   const again = await runCli(['sale', 'create', '--id', 'CLI1', '--total', '9', ...redis]);
   t.equal(again.code, 1, 'an existing sale is left as it is');
   t.match(again.stderr, 'already exists');
+  const trainFile = join(mkdtempSync(join(tmpdir(), 'ts-cli-train-')), 'train.json');
+  writeFileSync(trainFile, JSON.stringify({ stations: ['A', 'B', 'C'], coaches: [{ coach: '01', class: 'second', seats: 4, layout: 'AB CD' }] }));
+  const train = await runCli(['sale', 'create', '--id', 'CLIT', '--train', trainFile, ...redis]);
+  t.equal(train.code, 0, train.stderr);
+  t.match(train.stdout, 'created train sale CLIT: 3 stations, 4 seats');
+  t.match(JSON.parse((await runCli(['sale', 'status', 'CLIT', ...redis])).stdout), { kind: 'train', total: 8 }, 'a train counts seat-segments');
+  writeFileSync(trainFile, JSON.stringify({ stations: ['A'], coaches: [] }));
+  const badTrain = await runCli(['sale', 'create', '--id', 'CLIT2', '--train', trainFile, ...redis]);
+  t.equal(badTrain.code, 2);
+  t.match(badTrain.stderr, /stations/, `a train the rules refuse names what is wrong: ${badTrain.stderr.trim()}`);
   const badTime = await runCli(['sale', 'create', '--id', 'CLI2', '--total', '5', '--closes-at', 'tomorrow', ...redis]);
   t.equal(badTime.code, 2);
   t.match(badTime.stderr, /--closes-at: send an ISO 8601 time/);
