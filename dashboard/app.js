@@ -108,8 +108,85 @@
       set('remaining', fmt(sale.remaining));
       set('checkedin', fmt(sale.checkedIn ?? 0));
       tr.querySelector('.bar i').style.width = `${sale.total > 0 ? Math.min(100, (100 * sale.sold) / sale.total) : 0}%`;
+      if (sale.train !== undefined) {
+        renderTrain(sale, tr, body);
+        rows.delete(`${sale.id} train`);
+      }
     }
     for (const tr of rows.values()) tr.remove();
+  }
+
+  // ---- a train: seats taken per segment and class, and a coach's seat map (admin API, with the token) ----
+  function renderTrain(sale, saleRow, body) {
+    let tr = body.querySelector(`tr.train[data-train="${CSS.escape(sale.id)}"]`);
+    if (tr === null) {
+      tr = document.createElement('tr');
+      tr.className = 'train';
+      tr.dataset.train = sale.id;
+      tr.dataset.sale = `${sale.id} train`; // kept by renderSales' row map, removed with it
+      const td = document.createElement('td');
+      td.colSpan = 10;
+      td.innerHTML = '<div class="load"></div><form class="coach"><label>coach <input class="coach-id" size="4"></label>' +
+        '<button type="submit">seat map</button><span class="coach-result muted"></span></form><div class="seatmap"></div>';
+      tr.appendChild(td);
+      td.querySelector('form').addEventListener('submit', (event) => {
+        event.preventDefault();
+        void seatMap(sale.id, td.querySelector('.coach-id').value.trim(), td);
+      });
+    }
+    saleRow.after(tr);
+    const load = tr.querySelector('.load');
+    load.replaceChildren();
+    for (const c of sale.train.classes) {
+      const line = document.createElement('div');
+      line.className = 'segments';
+      line.dataset.class = c.name;
+      const name = document.createElement('span');
+      name.textContent = `${c.name} (${c.seats} seats)`;
+      line.appendChild(name);
+      c.taken.forEach((taken, s) => {
+        const seg = document.createElement('b');
+        seg.dataset.segment = String(s);
+        seg.textContent = String(taken);
+        seg.title = `${sale.train.stations[s]} → ${sale.train.stations[s + 1]}: ${taken} of ${c.seats} taken`;
+        seg.style.background = `rgba(74, 144, 226, ${c.seats > 0 ? (0.15 + 0.85 * taken / c.seats).toFixed(2) : 0})`;
+        line.appendChild(seg);
+      });
+      load.appendChild(line);
+    }
+  }
+
+  async function seatMap(saleId, coach, td) {
+    const out = td.querySelector('.coach-result');
+    const map = td.querySelector('.seatmap');
+    out.textContent = `coach ${coach}…`;
+    try {
+      const res = await fetch(`/admin/sales/${encodeURIComponent(saleId)}/coaches/${encodeURIComponent(coach)}`, {
+        headers: { Authorization: `Bearer ${token()}` },
+        cache: 'no-store',
+      });
+      const body = await res.json();
+      if (res.status !== 200) {
+        out.textContent = `coach ${coach}: ${res.status} ${body.msg ?? ''}`;
+        return;
+      }
+      out.textContent = `coach ${coach} (${body.data.class}): a row per seat, a cell per segment, filled = sold or held`;
+      const table = document.createElement('table');
+      table.className = 'seats';
+      for (const seat of body.data.seats) {
+        const row = document.createElement('tr');
+        row.dataset.seat = seat.seat;
+        cell(row, 'label', `${seat.seat} ${seat.kind === 'w' ? 'window' : seat.kind === 'a' ? 'aisle' : ''}`);
+        [...seat.occupancy].forEach((ch, s) => {
+          const seg = cell(row, ch === '1' ? 'taken' : 'free', '');
+          seg.title = `${body.data.stations[s]} → ${body.data.stations[s + 1]}`;
+        });
+        table.appendChild(row);
+      }
+      map.replaceChildren(table);
+    } catch (err) {
+      out.textContent = `coach ${coach}: ${err.message}`;
+    }
   }
 
   function newSaleRow(id, body) {

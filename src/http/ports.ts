@@ -1,5 +1,6 @@
 import type { PurchaseAsk, PurchaseVerdict } from '../sale/purchase-desk.js';
 import type { AvailabilityAnswer } from '../sale/availability.js';
+import type { CoachMap } from '../sale/seat-map.js';
 import type { Changed, Closed, Restocked, SalePage } from '../sale/operations.js';
 import type { CheckIn, OrderView, PaidOrder, SaleConfig, SaleStatus } from '../sale/types.js';
 import type { Ticket } from '../tickets/format.js';
@@ -98,6 +99,8 @@ export interface AdminPort {
   setPaused(saleId: string, paused: boolean): Promise<Changed>;
   close(saleId: string): Promise<Closed>;
   addStock(saleId: string, add: number): Promise<Restocked>;
+  /** A train's coach with each seat's occupancy (null: no such sale). */
+  coachMap(saleId: string, coach: string): Promise<CoachMap | null>;
   /** Tells the node an operator changed the sale, so its shared memory follows now (other nodes: next reconcile). */
   saleChanged(saleId: string): void;
 }

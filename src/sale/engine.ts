@@ -12,6 +12,7 @@ import { findOrder } from './order-read.js';
 import { matchPlace, placedSales, registryCapacity, releasePlace, reservePlace } from './places.js';
 import { checkBatchShape, checkPurchase } from './purchase-checks.js';
 import { trainArgs } from './train-catalogue.js';
+import { coachMap, type CoachMap } from './seat-map.js';
 import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
@@ -222,6 +223,14 @@ export class SaleEngine {
   /** Who may hold something in a sale, from `cursor` on, at most `max` entries (src/sale/holder-log.ts). */
   holderLogPage(saleId: string, cursor: number, max: number): Promise<HolderLogPage | null> {
     return readHolderLogPage(this.scripts, saleId, cursor, max);
+  }
+
+  /** One coach of a train sale with each seat's occupancy (src/sale/seat-map.ts); null for an unknown sale. Throws ERR_INVALID_ARGUMENT for a counter sale or a coach it has not. */
+  async coachMap(saleId: string, coach: string): Promise<CoachMap | null> {
+    const status = await this.status(saleId);
+    if (status === null) return null;
+    if (status.train === undefined) throw new EngineError('ERR_INVALID_ARGUMENT', `sale ${saleId} sells a count, not seats: it has no coaches`, 'coach');
+    return coachMap(this.redis, saleId, status.train, coach);
   }
 
   async listSales(): Promise<string[]> {

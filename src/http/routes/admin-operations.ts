@@ -50,6 +50,20 @@ export function saleOperationRoutes(port: AdminPort): Route[] {
     });
   };
   return [
+    {
+      // A train's coach, seat by seat (the dashboard's seat map): one read of Redis, behind the admin token.
+      pattern: '/admin/sales/:id/coaches/:coach',
+      get: (reply, req) => {
+        const coach = req.getParameter(1) ?? '';
+        const saleId = admitted(reply, req);
+        if (saleId === null) return;
+        reply.settle(
+          port.coachMap(saleId, coach),
+          (map) => (map === null ? reply.error({ status: 404, error: 'UNKNOWN_SALE', msg: `no sale ${saleId}: check the sale id` }) : reply.ok(1, `coach ${coach}`, map)),
+          (err) => answerEngineError(reply, err, `sale ${saleId}`),
+        );
+      },
+    },
     { pattern: '/admin/sales/:id/pause', post: toggle(true) },
     { pattern: '/admin/sales/:id/resume', post: toggle(false) },
     {

@@ -1,5 +1,6 @@
 import type { NodeRates } from '../../metrics/window.js';
 import { saleState } from '../../sale/schedule.js';
+import { segmentLoad } from '../../sale/seat-map.js';
 import type { SaleFacts } from '../../sale/types.js';
 
 /** What a node says about itself every tick (its heartbeat in Redis, src/redis/node-beats.ts). */
@@ -37,6 +38,8 @@ export interface SaleRow {
   /** Tickets a gate admitted (POST /tickets/check-in). */
   checkedIn: number;
   state: SaleRowState;
+  /** A train sale: its stations and, per class, its seats and how many of them are taken on each segment. */
+  train?: { stations: string[]; classes: Array<{ name: string; seats: number; taken: number[] }> };
 }
 
 /** The one JSON message every dashboard of a node gets each tick (`/ws/sales`). */
@@ -93,7 +96,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   };
   for (const row of live) row.share = totals.requestsPerSec > 0 ? Math.round((row.requestsPerSec / totals.requestsPerSec) * 1000) / 1000 : 0;
   const sales = input.sales
-    .map((f) => ({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, checkedIn: f.checkedIn, state: rowState(f, now) }))
+    .map((f) => withTrain({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, checkedIn: f.checkedIn, state: rowState(f, now) }, f))
     .sort((a, b) => a.id.localeCompare(b.id));
   return {
     type: 'snapshot',
@@ -106,6 +109,16 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     sales,
     nodes: rows,
   };
+}
+
+/** A train's row carries its segment load per class, from the seat book its status read brought (no Redis call). */
+function withTrain(row: SaleRow, facts: SaleFacts): SaleRow {
+  if (facts.train === undefined || facts.board === undefined) return row;
+  const segments = facts.train.stations.length - 1;
+  const seats = new Map<string, number>();
+  for (const c of facts.train.coaches) seats.set(c.class, (seats.get(c.class) ?? 0) + c.seats);
+  const classes = [...seats].map(([name, n]) => ({ name, seats: n, taken: segmentLoad(facts.board!.classes[name] ?? [], segments, n) }));
+  return { ...row, train: { stations: facts.train.stations, classes } };
 }
 
 /** A heartbeat read from Redis, every field checked (a missing or odd one reads as 0 / null). */

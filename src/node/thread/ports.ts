@@ -188,6 +188,7 @@ export function adminPort(parts: ThreadParts): AdminPort {
     setPaused: (saleId, paused) => parts.engine.setPaused(saleId, paused),
     close: (saleId) => parts.engine.close(saleId),
     addStock: (saleId, add) => parts.engine.addStock(saleId, add),
+    coachMap: (saleId, coach) => parts.engine.coachMap(saleId, coach),
     saleChanged: (saleId) => parts.post({ type: 'sale-changed', id: saleId }),
   };
 }
