@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { trainView, type TrainView } from '../../sale/train-catalogue.js';
+import { trainsOf } from './sale-trains.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerCounters } from '../../metrics/worker-metrics.js';
 import { EngineError } from '../../redis/codes.js';
@@ -63,22 +63,6 @@ export const DEFAULT_DORMANT_CHECK_MS = 60_000;
  * drained sales leave the polling set (see Mode, sale-slots.ts). Several workers may run: the group hands each
  * entry to one.
  */
-/**
- * Each sale's train (its route and seat catalogue, which never change), read once per sale and kept; null for a
- * counter sale. A read that fails is not kept: the batch fails and is tried again.
- */
-function trainsOf(engine: SaleEngine): (sale: string) => Promise<TrainView | null> {
-  const known = new Map<string, TrainView | null>();
-  return async (sale) => {
-    const cached = known.get(sale);
-    if (cached !== undefined) return cached;
-    const status = await engine.status(sale);
-    const view = status?.train === undefined ? null : trainView(status.train);
-    if (status !== null) known.set(sale, view);
-    return view;
-  };
-}
-
 export class OrderWorker {
   private readonly slots = new SaleSlots();
   private readonly commitDeps: CommitDeps;
