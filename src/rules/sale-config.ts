@@ -106,7 +106,7 @@ export function checkSaleInput(fields: Record<string, unknown>): SaleCheck {
     fields[field] === undefined || fields[field] === null ? SALE_DEFAULTS[field] : fields[field];
   const kind = fields['kind'] ?? 'counter';
   if (kind !== 'counter' && kind !== 'train') return { ok: false, field: 'kind', problem: 'send "counter" (the default) or "train"' };
-  const train = kind === 'train' ? { train: { stations: fields['stations'], coaches: fields['coaches'] } } : {};
+  const train = kind === 'train' ? { train: { stations: fields['stations'], coaches: fields['coaches'], date: fields['date'] ?? undefined } } : {};
   return checkSaleConfig({
     id: fields['id'],
     total: fields['total'] ?? undefined,

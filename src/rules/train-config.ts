@@ -37,6 +37,13 @@ export interface CoachConfig {
 export interface TrainConfig {
   stations: string[];
   coaches: CoachConfig[];
+  /** The day the train runs, YYYY-MM-DD, printed on its tickets; absent: the sale id names the train-day alone. */
+  date?: string;
+}
+
+/** A train's day: a real calendar date, YYYY-MM-DD. */
+export function isTrainDate(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
 }
 
 /** w window, a aisle, m middle: what a buyer may ask for ("seat": "window" | "aisle"). */
@@ -55,8 +62,9 @@ export interface CatalogueSeat {
 
 export type TrainCheck = { ok: true; value: TrainConfig } | { ok: false; field: string; problem: string };
 
-export function checkTrainConfig(input: { stations?: unknown; coaches?: unknown }): TrainCheck {
-  const { stations, coaches } = input;
+export function checkTrainConfig(input: { stations?: unknown; coaches?: unknown; date?: unknown }): TrainCheck {
+  const { stations, coaches, date } = input;
+  if (date !== undefined && !isTrainDate(date)) return { ok: false, field: 'date', problem: 'send the day the train runs as YYYY-MM-DD, or leave it out' };
   if (!Array.isArray(stations)) return { ok: false, field: 'stations', problem: 'send the station names in route order, 2 to 64' };
   const count = checkInt(STATIONS, stations.length);
   if (!count.ok) return { ok: false, field: 'stations', problem: `${stations.length} stations: send 2 to 64` };
@@ -91,7 +99,7 @@ export function checkTrainConfig(input: { stations?: unknown; coaches?: unknown 
     value.push({ coach: o['coach'] as string, class: o['class'] as string, seats: count.value, layout });
   }
   if (seats > TRAIN_SEATS_MAX) return { ok: false, field: 'coaches', problem: `${seats} seats in all: at most ${TRAIN_SEATS_MAX} per train` };
-  return { ok: true, value: { stations: stations as string[], coaches: value } };
+  return { ok: true, value: { stations: stations as string[], coaches: value, ...(date === undefined ? {} : { date }) } };
 }
 
 /** Window: the first and last letter of a row; aisle: a letter beside a space; middle: the others. */

@@ -7,13 +7,17 @@ import type { OrderView } from './types.js';
  * coach, label, class, kind) that turns the authority's seat indexes into what a ticket prints.
  */
 export interface TrainView {
+  /** The day the train runs (YYYY-MM-DD), when its sale says. */
+  date?: string;
   stations: string[];
   classes: string[];
   catalogue: CatalogueSeat[];
 }
 
 export function trainView(train: TrainConfig): TrainView {
-  return { stations: train.stations, classes: trainClasses(train), catalogue: seatCatalogue(train) };
+  const view: TrainView = { stations: train.stations, classes: trainClasses(train), catalogue: seatCatalogue(train) };
+  if (train.date !== undefined) view.date = train.date;
+  return view;
 }
 
 /** lua/create-train-4.lua's ARGV[8..12]: the train as JSON, segments, seat kinds, coach starts, coach classes. */
@@ -44,7 +48,8 @@ export function namedOrder<T extends OrderView>(order: T, train: TrainView | nul
   if (order.item === undefined) return order;
   const { item, ...rest } = order;
   const seats = train === null ? null : seatsOf(train, item);
-  return (seats === null ? rest : { ...rest, seats }) as T;
+  if (seats === null) return rest as T;
+  return (train?.date === undefined ? { ...rest, seats } : { ...rest, date: train.date, seats }) as T;
 }
 
 /** The seats of an order, as the catalogue names them; null when an index is not in the catalogue. */

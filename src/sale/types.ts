@@ -103,6 +103,8 @@ export interface OrderView {
   item?: SeatItem;
   /** A train order's seats as a buyer and a ticket see them (the node names `item` with the sale's catalogue). */
   seats?: SeatView[];
+  /** A train order: the day its train runs, when the sale says. */
+  date?: string;
   id: string;
   sale: string;
   user: string;

@@ -16,6 +16,8 @@ export interface TicketOrder {
   paidAt?: number;
   /** A train order's seats: coach, seat and the stations it admits between. */
   seats?: TicketSeat[];
+  /** A train order: the day the train runs (YYYY-MM-DD). */
+  date?: string;
 }
 
 /** One seat a train ticket admits to: coach and seat as printed, from and to by station name. */
@@ -33,6 +35,8 @@ export interface TicketPayload {
   user: string;
   /** ms since the epoch; null when the order view had none. */
   paidAt: number | null;
+  /** A train ticket's day (YYYY-MM-DD), when its sale names one. */
+  date?: string;
   /** A train ticket's seats (absent on a counter sale's ticket). */
   seats?: TicketSeat[];
   kid: string;
@@ -79,7 +83,7 @@ export function rawPublicKey(publicKey: KeyObject): Buffer {
 /** The canonical payload text of an order signed with key `kid`. */
 export function canonicalPayload(order: TicketOrder, kid: string): string {
   const payload: TicketPayload = { orderId: order.id, sale: order.sale, user: order.user, paidAt: order.paidAt ?? null, kid };
-  if (order.seats !== undefined) return JSON.stringify(withSeats(payload, order.seats));
+  if (order.seats !== undefined) return JSON.stringify(withSeats(payload, order.seats, order.date));
   return JSON.stringify(payload);
 }
 
@@ -144,20 +148,23 @@ export function parseTicket(value: unknown): ParsedTicket {
     (paidAt === null || (typeof paidAt === 'number' && Number.isSafeInteger(paidAt) && paidAt >= 0)) &&
     typeof p['kid'] === 'string';
   const seats = p['seats'];
-  const seatsOk = seats === undefined || (Array.isArray(seats) && seats.length >= 1 && seats.length <= TICKET_LIMITS.seats && seats.every(isTicketSeat));
+  const date = p['date'];
+  const seatsOk =
+    (seats === undefined && date === undefined) ||
+    (Array.isArray(seats) && seats.length >= 1 && seats.length <= TICKET_LIMITS.seats && seats.every(isTicketSeat) && (date === undefined || (typeof date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(date))));
   if (!fieldsOk || !seatsOk) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload must hold orderId, sale, user, paidAt, seats (a train ticket) and kid, each valid');
   const plain: TicketPayload = { orderId: p['orderId'] as string, sale: p['sale'] as string, user: p['user'] as string, paidAt: paidAt, kid: p['kid'] as string };
-  const fields = seats === undefined ? plain : withSeats(plain, (seats).map((s) => ({ coach: s.coach, seat: s.seat, from: s.from, to: s.to })));
+  const fields = seats === undefined ? plain : withSeats(plain, (seats as TicketSeat[]).map((s) => ({ coach: s.coach, seat: s.seat, from: s.from, to: s.to })), date as string | undefined);
   if (JSON.stringify(fields) !== payload) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload is not in canonical form: send the payload exactly as issued');
   if (fields.kid !== kid) return bad('BAD_TICKET_PAYLOAD', 'ticket.kid differs from the kid in its payload');
   if (!fields.orderId.startsWith(`${fields.sale}.`)) return bad('BAD_TICKET_PAYLOAD', "ticket.payload's sale is not its order's sale");
   return { ok: true, ticket: { payload, signature, kid, publicKey }, payload: fields };
 }
 
-/** The payload with `seats` in its canonical place, before `kid`. */
-function withSeats(payload: TicketPayload, seats: TicketSeat[]): TicketPayload {
+/** The payload with the train's `date` (when known) and `seats` in their canonical place, before `kid`. */
+function withSeats(payload: TicketPayload, seats: TicketSeat[], date: string | undefined): TicketPayload {
   const { kid, ...rest } = payload;
-  return { ...rest, seats, kid };
+  return date === undefined ? { ...rest, seats, kid } : { ...rest, date, seats, kid };
 }
 
 function isTicketSeat(value: unknown): value is TicketSeat {

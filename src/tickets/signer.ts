@@ -58,7 +58,7 @@ export class TicketSigner {
     const key = keyOf(this.keySet, this.keySet.current)!;
     const job: TicketJob = {
       op: 'sign',
-      order: { id: order.id, sale: order.sale, user: order.user, ...(order.paidAt === undefined ? {} : { paidAt: order.paidAt }), ...(order.seats === undefined ? {} : { seats: order.seats }) },
+      order: { id: order.id, sale: order.sale, user: order.user, ...(order.paidAt === undefined ? {} : { paidAt: order.paidAt }), ...(order.seats === undefined ? {} : { seats: order.seats }), ...(order.date === undefined ? {} : { date: order.date }) },
       kid: key.kid,
       privateKeyPem: key.privateKeyPem,
       publicKeyPem: key.publicKeyPem,

@@ -33,7 +33,9 @@ t.test('a train sale sold through a node', async (t) => {
       { coach: '02', class: 'first', seats: 2, layout: 'A C' },
     ],
   };
-  const created = await http(agent, 'POST', `${base}/admin/sales`, JSON.stringify({ id: 'G1', kind: 'train', anonymous: true, perUserLimit: 5, ...train }), admin);
+  const badDay = await http(agent, 'POST', `${base}/admin/sales`, JSON.stringify({ id: 'G0', kind: 'train', anonymous: true, date: '2026-02-30', ...train }), admin);
+  t.match(badDay.json, { error: 'BAD_FIELD', msg: /date/ }, `a day that does not exist is refused: ${badDay.body}`);
+  const created = await http(agent, 'POST', `${base}/admin/sales`, JSON.stringify({ id: 'G1', kind: 'train', anonymous: true, perUserLimit: 5, date: '2026-12-24', ...train }), admin);
   t.equal(created.status, 201, created.body);
   await http(agent, 'POST', `${base}/admin/sales`, JSON.stringify({ id: 'COUNT', total: 5, anonymous: true }), admin);
   const status = await http(agent, 'GET', `${base}/sales/G1`);
@@ -126,7 +128,7 @@ t.test('a train sale sold through a node', async (t) => {
     const paid = await http(agent, 'POST', `${base}/orders/${orderId}/pay`, '{"status":"succeeded"}', json);
     const ticket = (paid.json?.data as { ticket?: { payload: string } } | undefined)?.ticket;
     t.ok(ticket, paid.body);
-    t.match(JSON.parse(ticket?.payload ?? '{}'), { orderId, seats: [{ coach: seats[0].coach, seat: seats[0].seat, from: 'Jinan', to: 'Shanghai' }, {}] }, 'the signed payload names coach, seat, from and to');
+    t.match(JSON.parse(ticket?.payload ?? '{}'), { orderId, sale: 'G1', date: '2026-12-24', seats: [{ coach: seats[0].coach, seat: seats[0].seat, from: 'Jinan', to: 'Shanghai' }, {}] }, 'the signed payload names train, day, coach, seat, from and to');
     const verified = await http(agent, 'POST', `${base}/tickets/verify`, JSON.stringify({ ticket }), json);
     t.equal(verified.json?.code, 1, `the ticket verifies ${verified.body}`);
     const tampered = { ...ticket, payload: ticket?.payload.replace('"Shanghai"', '"Nanjing"') };

@@ -101,6 +101,7 @@ export function ticketOrderOf(sale: string, row: OrderRow, train: TrainView | nu
   if (row.paidAt !== undefined) order.paidAt = row.paidAt;
   if (train !== null && row.seats !== undefined) {
     order.seats = row.seats.map((s) => ({ coach: s.coach, seat: s.seat, from: train.stations[s.from] ?? String(s.from), to: train.stations[s.to] ?? String(s.to) }));
+    if (train.date !== undefined) order.date = train.date;
   }
   return order;
 }
