@@ -154,7 +154,7 @@ export function parseTicket(value: unknown): ParsedTicket {
     (Array.isArray(seats) && seats.length >= 1 && seats.length <= TICKET_LIMITS.seats && seats.every(isTicketSeat) && (date === undefined || (typeof date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(date))));
   if (!fieldsOk || !seatsOk) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload must hold orderId, sale, user, paidAt, seats (a train ticket) and kid, each valid');
   const plain: TicketPayload = { orderId: p['orderId'] as string, sale: p['sale'] as string, user: p['user'] as string, paidAt: paidAt, kid: p['kid'] as string };
-  const fields = seats === undefined ? plain : withSeats(plain, (seats as TicketSeat[]).map((s) => ({ coach: s.coach, seat: s.seat, from: s.from, to: s.to })), date as string | undefined);
+  const fields = seats === undefined ? plain : withSeats(plain, (seats).map((s) => ({ coach: s.coach, seat: s.seat, from: s.from, to: s.to })), date);
   if (JSON.stringify(fields) !== payload) return bad('BAD_TICKET_PAYLOAD', 'ticket.payload is not in canonical form: send the payload exactly as issued');
   if (fields.kid !== kid) return bad('BAD_TICKET_PAYLOAD', 'ticket.kid differs from the kid in its payload');
   if (!fields.orderId.startsWith(`${fields.sale}.`)) return bad('BAD_TICKET_PAYLOAD', "ticket.payload's sale is not its order's sale");
