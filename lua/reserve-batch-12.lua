@@ -165,7 +165,9 @@ end
 
 -- Every key this script may write must have its type (or not exist): Redis does not roll back a script that
 -- errors halfway, so a wrong type found at the XADD would leave the units already taken.
-local badType = wrongKeyType({'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string', 'list', 'hash', 'zset', 'hash', 'hash'})
+-- The seat book's keys (9..12) are checked for a train only: a counter batch writes none of them.
+local KEY_TYPES = {'hash', 'hash', 'hash', 'hash', 'zset', 'stream', 'string', 'list', 'hash', 'zset', 'hash', 'hash'}
+local badType = wrongKeyType({unpack(KEY_TYPES, 1, 8)})
 if badType then return badType end
 
 -- paused rides in the HMGET the batch makes anyway: the pause costs the hot path no extra call.
@@ -176,6 +178,8 @@ if not m[1] then return {C.UNKNOWN_SALE, saleId} end
 local book, asks = nil, {}
 if m[11] == 'train' then
   if not withItems then return {C.INVALID_ARGUMENT, 'items: a train sale needs from, to, class for each purchase'} end
+  local badSeatType = wrongKeyType(KEY_TYPES, 9)
+  if badSeatType then return badSeatType end
   local t = redis.call('HMGET', KEYS[1], 'segments', 'seatKinds', 'coachStarts', 'coachClasses')
   book = openSeatBook({seats = KEYS[9], free = KEYS[10], stretch = KEYS[11]},
     {segments = t[1], seatKinds = t[2], coachStarts = t[3], coachClasses = t[4]})

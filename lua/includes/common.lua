@@ -70,11 +70,11 @@ local function saleOfOrderId(s)
   return nil
 end
 
--- The error reply for the first of KEYS[1..#want] that exists with another type than want[k], else nil. Every
+-- The error reply for the first of KEYS[from..#want] (from: 1 when nil) that exists with another type than want[k], else nil. Every
 -- script that writes checks this before its first write: Redis does not roll back a script that errors halfway,
 -- so a wrong type found at a late write would leave the writes before it.
-local function wrongKeyType(want)
-  for k = 1, #want do
+local function wrongKeyType(want, from)
+  for k = from or 1, #want do
     local t = redis.call('TYPE', KEYS[k]).ok
     if t ~= 'none' and t ~= want[k] then return {C.INVALID_ARGUMENT, 'KEYS[' .. k .. '] is a ' .. t} end
   end

@@ -218,3 +218,13 @@ t.test('a train has no count to change', async (t) => {
   await t.rejects(engine.addStock('NOSTOCK', 5), { code: 'ERR_INVALID_ARGUMENT', message: /train sale/ }, 'add stock refused, with why');
   t.equal((await engine.status('NOSTOCK'))?.total, 4, 'the total stands');
 });
+
+t.test('a seat-book key of the wrong type refuses the batch before anything is written', async (t) => {
+  await createTrain('WRONG', { stations: stations(3), coaches: [{ coach: '01', class: 'second', seats: 2, layout: 'AB' }] });
+  await redis.del('{sale:WRONG}:items');
+  await redis.set('{sale:WRONG}:items', 'not a hash');
+  const before = await redis.hgetall('{sale:WRONG}:meta');
+  await t.rejects(buy('WRONG', { from: 0, to: 1, class: 'second', passengers: 1 }, 'w1'), { code: 'ERR_INVALID_ARGUMENT', message: /KEYS\[12\] is a string/ });
+  t.same(await redis.hgetall('{sale:WRONG}:meta'), before, 'the sale is as it was');
+  t.equal(await redis.zcard('{sale:WRONG}:free'), 2, 'both seats still free');
+});
