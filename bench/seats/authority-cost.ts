@@ -17,6 +17,8 @@ import type { TrainConfig } from '../../src/rules/train-config.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
 import type { PurchaseRequest } from '../../src/sale/types.js';
+import { Rng } from '../../test/chaos/rng.js';
+import { tripOf } from './demand.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,17 +35,10 @@ const train: TrainConfig = {
   coaches: Array.from({ length: 16 }, (_, i) => ({ coach: String(i + 1).padStart(2, '0'), class: 'second', seats: 90, layout: 'ABC DF' })),
 };
 
-let seed = 12345;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-}
+const rng = new Rng(12345);
 function trip(): { from: number; to: number } {
-  const len = rand() < 0.7 ? 1 + Math.floor(rand() * 3) : Math.ceil(S / 2) + Math.floor(rand() * (S - Math.ceil(S / 2) + 1));
-  const from = Math.floor(rand() * (S - len + 1));
-  return { from, to: from + len };
+  const [from, to] = tripOf(rng, S);
+  return { from, to };
 }
 
 async function stats(redis: Redis): Promise<{ usec: number; cpu: number }> {

@@ -16,6 +16,8 @@ import { Outcome } from '../../src/redis/codes.js';
 import { seatCatalogue, type TrainConfig } from '../../src/rules/train-config.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
+import { Rng } from '../../test/chaos/rng.js';
+import { tripOf } from './demand.js';
 import { PairCounters, SeatModel, type Policy } from './models.js';
 
 function arg(name: string, def: string): string {
@@ -29,24 +31,9 @@ const COACHES = Number(arg('coaches', '16'));
 const STATIONS = Number(arg('stations', '20'));
 const S = STATIONS - 1;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-/** 70 % short trips (1-3 segments), 30 % long (half the route or more), starting anywhere they fit. */
 function demand(seed: number, count: number): Array<[number, number]> {
-  const rand = rng(seed);
-  return Array.from({ length: count }, () => {
-    const len = rand() < 0.7 ? 1 + Math.floor(rand() * 3) : Math.ceil(S / 2) + Math.floor(rand() * (S - Math.ceil(S / 2) + 1));
-    const a = Math.floor(rand() * (S - len + 1));
-    return [a, a + len] as [number, number];
-  });
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => tripOf(rng, S));
 }
 
 const train: TrainConfig = {
@@ -83,7 +70,8 @@ for (const factor of DEMANDS) for (let seed = 1; seed <= SEEDS; seed++) {
   const trips = demand(seed, Math.ceil((factor * offered) / meanTrip));
   const at = (name: string) => `${name}, demand ${factor}x`;
   for (const policy of ['best-fit', 'first-fit', 'random'] as Policy[]) {
-    const model = new SeatModel(catalogue, S, policy, rng(seed * 7919));
+    const choices = new Rng(seed * 7919);
+    const model = new SeatModel(catalogue, S, policy, () => choices.next());
     let units = 0;
     for (const [a, b] of trips) if (model.take('second', a, b) >= 0) units += b - a;
     add(at(`${policy} (model)`), units);
