@@ -203,13 +203,11 @@ end
 -- Calls visit(seat, l, r) for each free seat of `class` holding [a, b), in allocation order, until it returns true.
 -- `perCell`: at most this many seats read from one stretch (1 when the first will do; ZRANGEBYLEX returns every
 -- member of a cell otherwise — on a fresh train, all seats of a kind).
+-- The kinds to try, in passes: every kind at once, or a preferred kind first and the others after.
+local PASSES = {[''] = {SEAT_KIND_ORDER}, w = {{'w'}, {'a', 'm'}}, a = {{'a'}, {'w', 'm'}}}
+
 local function eachCandidate(book, class, pref, a, b, perCell, visit)
-  local passes = {SEAT_KIND_ORDER}
-  if pref ~= '' then
-    local rest = {}
-    for _, k in ipairs(SEAT_KIND_ORDER) do if k ~= pref then rest[#rest + 1] = k end end
-    passes = {{pref}, rest}
-  end
+  local passes = PASSES[pref]
   local C, CL = classCounts(book, class)
   for _, kinds in ipairs(passes) do
     -- F of each kind looked up once; the class's sums (C, CL) when every kind is asked for.
@@ -234,15 +232,27 @@ local function eachCandidate(book, class, pref, a, b, perCell, visit)
   end
 end
 
+-- One passenger takes the first candidate: kept here by a visit made once, not a closure per purchase.
+local firstHit = {}
+local function takeFirst(seat, l, r)
+  firstHit[1], firstHit[2], firstHit[3] = seat, l, r
+  return true
+end
+
 -- Seats for `k` passengers of `class` on [a, b): a list of {seat, l, r} in allocation order, or nil when fewer
 -- than k are free. Nothing is taken here.
 local function pickSeats(book, class, pref, a, b, k)
+  if k == 1 then
+    firstHit[1] = nil
+    eachCandidate(book, class, pref, a, b, 1, takeFirst)
+    if not firstHit[1] then return nil end
+    return {{firstHit[1], firstHit[2], firstHit[3]}}
+  end
   local all, byCoach, chosen = {}, {}, nil
-  -- A group looks at every candidate (to find a coach with room for all); one passenger takes the first.
-  eachCandidate(book, class, pref, a, b, k == 1 and 1 or -1, function(seat, l, r)
+  -- A group looks at every candidate (to find a coach with room for all).
+  eachCandidate(book, class, pref, a, b, -1, function(seat, l, r)
     local c = {seat, l, r}
     all[#all + 1] = c
-    if k == 1 then chosen = {c}; return true end
     local coach = coachOfSeat(book, seat)
     local list = byCoach[coach] or {}
     byCoach[coach] = list
