@@ -134,7 +134,8 @@
         void seatMap(sale.id, td.querySelector('.coach-id').value.trim(), td);
       });
     }
-    saleRow.after(tr);
+    // Moved only when out of place: moving it would drop the focus and a click on its form between two snapshots.
+    if (saleRow.nextElementSibling !== tr) saleRow.after(tr);
     const load = tr.querySelector('.load');
     load.replaceChildren();
     for (const c of sale.train.classes) {

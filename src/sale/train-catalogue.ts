@@ -1,19 +1,10 @@
-import { seatCatalogue, trainClasses, type CatalogueSeat, type TrainConfig } from '../rules/train-config.js';
-import type { SeatItem } from './trip.js';
+import { seatCatalogue, trainClasses, type TrainConfig } from '../rules/train-config.js';
+import type { SeatItem, SeatView, TrainView } from './trip.js';
 import type { OrderView } from './types.js';
 
-/**
- * A train sale as the parts that sell it read it: the route, the classes, and the seat catalogue (seat index ->
- * coach, label, class, kind) that turns the authority's seat indexes into what a ticket prints.
- */
-export interface TrainView {
-  /** The day the train runs (YYYY-MM-DD), when its sale says. */
-  date?: string;
-  stations: string[];
-  classes: string[];
-  catalogue: CatalogueSeat[];
-}
+export type { SeatView, TrainView } from './trip.js';
 
+/** The view of a train its sale's parts read (src/sale/trip.ts TrainView): route, classes, seat catalogue. */
 export function trainView(train: TrainConfig): TrainView {
   const view: TrainView = { stations: train.stations, classes: trainClasses(train), catalogue: seatCatalogue(train) };
   if (train.date !== undefined) view.date = train.date;
@@ -30,14 +21,6 @@ export function trainArgs(train: TrainConfig): (string | number)[] {
     at += c.seats;
   }
   return [JSON.stringify(train), train.stations.length - 1, kinds, starts.join(','), train.coaches.map((c) => c.class).join(',')];
-}
-
-/** A seat as a buyer and a ticket see it. */
-export interface SeatView {
-  coach: string;
-  seat: string;
-  from: string;
-  to: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { SEAT_PREFERENCE, type SeatKind, type SeatPreference } from '../rules/train-config.js';
+import { SEAT_PREFERENCE, type CatalogueSeat, type SeatKind, type SeatPreference } from '../rules/train-config.js';
 
 /**
  * What a train purchase asks for, in the authority's terms: stations by index along the route (0 <= from < to <=
@@ -59,4 +59,24 @@ export function resolveTrip(train: { stations: string[]; classes: string[] } | n
   const trip: Trip = { from, to, class: asked.class, passengers: asked.passengers };
   if (asked.seat !== undefined) trip.seat = SEAT_PREFERENCE[asked.seat];
   return { trip };
+}
+
+/**
+ * A train sale as the parts that sell it read it: the route, the classes, and the seat catalogue (seat index ->
+ * coach, label, class, kind) that turns the authority's seat indexes into what a ticket prints.
+ */
+export interface TrainView {
+  /** The day the train runs (YYYY-MM-DD), when its sale says. */
+  date?: string;
+  stations: string[];
+  classes: string[];
+  catalogue: CatalogueSeat[];
+}
+
+/** A seat as a buyer and a ticket see it. */
+export interface SeatView {
+  coach: string;
+  seat: string;
+  from: string;
+  to: string;
 }

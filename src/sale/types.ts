@@ -1,8 +1,7 @@
 import type { Outcome } from '../redis/codes.js';
 import type { SaleState } from './schedule.js';
-import type { SeatItem, Trip } from './trip.js';
+import type { SeatItem, SeatView, TrainView, Trip } from './trip.js';
 import type { TrainConfig } from '../rules/train-config.js';
-import type { SeatView, TrainView } from './train-catalogue.js';
 
 export type { SaleConfig } from '../rules/sale-config.js';
 

@@ -36,6 +36,14 @@ export async function makeFinalSale(engine: SaleEngine, sale: string, o: FinalSa
   // Ids as a node makes them: tagged with the sale's key, so a node finds the retired ones in PostgreSQL.
   const idKey = (await engine.keyedStatus(sale))?.idKey ?? null;
   const ids: string[] = [];
+  const nPaid = Math.round(o.orders * (o.paidShare ?? 0.3));
+  const nCancelled = Math.round(o.orders * (o.cancelledShare ?? 0.1));
+  // Each batch's paid and cancelled orders are paid and cancelled right after it is made: every hold has its whole
+  // holdSeconds for it, however long the batches after it take on a busy machine.
+  const settle = async (from: number, to: number) => {
+    await inChunks(ids.slice(Math.max(from, 0), Math.min(to, nPaid)), 500, (id) => engine.pay(id));
+    await inChunks(ids.slice(Math.max(from, nPaid), Math.min(to, nPaid + nCancelled)), 500, (id) => engine.cancel(id));
+  };
   for (let i = 0; i < o.orders; i += 512) {
     const purchases = [];
     for (let j = i; j < Math.min(o.orders, i + 512); j++) purchases.push({ orderId: newOrderId(sale, idKey), user: `u${j}`, idempotencyKey: `${sale}-key-${j}` });
@@ -44,14 +52,10 @@ export async function makeFinalSale(engine: SaleEngine, sale: string, o: FinalSa
       if (fieldsOf(r).replayed !== false) throw new Error(`purchase not new: ${JSON.stringify(r)}`);
       ids.push(orderIdOf(r));
     }
+    await settle(i, i + 512);
   }
   const madeAt = Date.now();
-  const nPaid = Math.round(ids.length * (o.paidShare ?? 0.3));
-  const nCancelled = Math.round(ids.length * (o.cancelledShare ?? 0.1));
   const s: FinalSale = { ids, paid: ids.slice(0, nPaid), cancelled: ids.slice(nPaid, nPaid + nCancelled), expired: ids.slice(nPaid + nCancelled), madeAt };
-  await inChunks(s.paid, 500, (id) => engine.pay(id));
-  await inChunks(s.cancelled, 500, (id) => engine.cancel(id));
-  if (Date.now() >= madeAt + o.holdSeconds * 1000) throw new Error('holdSeconds too short: holds expired before the pays');
   await o.beforeExpiry?.(s);
   await sleep(Math.max(0, madeAt + o.holdSeconds * 1000 + 50 - Date.now()));
   while ((await engine.expireDue(sale, 1000)).more);
