@@ -84,6 +84,8 @@ export class SeatBoard {
    * classes it changed, and their cells are as of its version: the others did not change in it).
    */
   apply(update: SeatBoardUpdate, classIndex: (name: string) => number): boolean {
+    // Every result of a batch carries the same update: after the first, the version says so without the lock.
+    if (update.version <= Atomics.load(this.i32, H_BOOK_VERSION)) return false;
     const seq = this.lock();
     if (seq < 0) return false;
     let wrote = false;
