@@ -7,6 +7,8 @@ import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 import { redisPing } from '../../src/launcher/probe.js';
 import { inHost, type HostPlace } from './hosts/place.js';
+import type { Redis } from 'ioredis';
+import { connectRedisReady } from '../../src/redis/connection.js';
 
 export interface RedisServerOptions {
   /** Extra `redis-server` arguments, e.g. ['--appendfsync', 'everysec']. */
@@ -127,3 +129,17 @@ export async function scriptCalls(client: { info(section: 'commandstats'): Promi
 
 /** True when something on the port answers PING with +PONG. */
 export const ping = redisPing;
+
+/**
+ * Clients of one server for a test file: `connect()` opens one (ready, with the given command deadline), and every
+ * one it opened is disconnected when `t` ends.
+ */
+export function redisClients(t: { teardown(fn: () => void): void }, url: string): (commandTimeoutMs?: number) => Promise<Redis> {
+  const clients: Redis[] = [];
+  t.teardown(() => clients.forEach((c) => c.disconnect()));
+  return async (commandTimeoutMs?: number) => {
+    const c = (await connectRedisReady(url, commandTimeoutMs === undefined ? {} : { commandTimeoutMs })) as Redis;
+    clients.push(c);
+    return c;
+  };
+}

@@ -1,7 +1,6 @@
 import t from 'tap';
 import type { Redis } from 'ioredis';
-import { RedisServer, scriptCalls } from '../helpers/redis-server.js';
-import { connectRedisReady } from '../../src/redis/connection.js';
+import { RedisServer, redisClients, scriptCalls } from '../helpers/redis-server.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { Outcome } from '../../src/redis/codes.js';
 import { ReservationBatcher, type ReserveOutcome } from '../../src/sale/batcher.js';
@@ -11,12 +10,9 @@ import { ManualClock } from '../helpers/manual-clock.js';
 
 const server = await RedisServer.start();
 t.teardown(() => server.stop());
-const clients: Redis[] = [];
-t.teardown(() => clients.forEach((c) => c.disconnect()));
+const connect = redisClients(t, server.url);
 async function engineFor(commandTimeoutMs = 1000): Promise<SaleEngine> {
-  const c = (await connectRedisReady(server.url, { commandTimeoutMs })) as Redis;
-  clients.push(c);
-  return new SaleEngine(c);
+  return new SaleEngine(await connect(commandTimeoutMs));
 }
 const engine = await engineFor();
 const redis = engine.redis as Redis;

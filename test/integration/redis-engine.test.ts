@@ -1,7 +1,6 @@
 import t from 'tap';
 import type { Redis } from 'ioredis';
-import { RedisServer } from '../helpers/redis-server.js';
-import { connectRedisReady } from '../../src/redis/connection.js';
+import { RedisServer, redisClients } from '../helpers/redis-server.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import type { PurchaseRequest } from '../../src/sale/types.js';
 import { ReservationBatcher, type ReserveOutcome } from '../../src/sale/batcher.js';
@@ -26,13 +25,7 @@ async function snapshot(redis: Redis): Promise<Map<string, string>> {
 
 const server = await RedisServer.start();
 t.teardown(() => server.stop());
-const clients: Redis[] = [];
-async function client(): Promise<Redis> {
-  const c = (await connectRedisReady(server.url)) as Redis;
-  clients.push(c);
-  return c;
-}
-t.teardown(() => clients.forEach((c) => c.disconnect()));
+const client = redisClients(t, server.url);
 const redis = await client();
 const engine = new SaleEngine(redis);
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Redis } from 'ioredis';
-import { RedisServer } from '../helpers/redis-server.js';
-import { connectRedisReady, whenReady } from '../../src/redis/connection.js';
+import { RedisServer, redisClients } from '../helpers/redis-server.js';
+import { whenReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { Outcome } from '../../src/redis/codes.js';
 import { ReservationBatcher, type ReserveOutcome } from '../../src/sale/batcher.js';
@@ -9,15 +9,10 @@ import { newOrderId } from '../../src/sale/ids.js';
 
 const server = await RedisServer.start();
 t.teardown(() => server.stop());
-const clients: Redis[] = [];
-t.teardown(() => clients.forEach((c) => c.disconnect()));
+const open = redisClients(t, server.url);
 /** The purchases' connections fail fast (500 ms); the sale is set up over a patient one (a busy machine
  *  fsyncing every write may take longer than that to create it, and that is not what this file tests). */
-async function connect(commandTimeoutMs = 500): Promise<Redis> {
-  const c = (await connectRedisReady(server.url, { commandTimeoutMs })) as Redis;
-  clients.push(c);
-  return c;
-}
+const connect = (commandTimeoutMs = 500): Promise<Redis> => open(commandTimeoutMs);
 
 /** `workers` loops buying for distinct users until stop() — returns every outcome. */
 function buyers(batcher: ReservationBatcher, sale: string, workers: number) {

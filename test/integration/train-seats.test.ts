@@ -3,10 +3,8 @@
 // the per-passenger limit, replays with their seats, and a property test — random trains, random demand from
 // several connections at once, cancels, payments and expiries — checked against a recount of what Redis holds.
 import t from 'tap';
-import type { Redis } from 'ioredis';
-import { RedisServer } from '../helpers/redis-server.js';
+import { RedisServer, redisClients } from '../helpers/redis-server.js';
 import { recountSeats } from '../helpers/seat-recount.js';
-import { connectRedisReady } from '../../src/redis/connection.js';
 import { SaleEngine } from '../../src/sale/engine.js';
 import { Outcome } from '../../src/redis/codes.js';
 import { newBatchId, newOrderId } from '../../src/sale/ids.js';
@@ -17,13 +15,7 @@ import { Rng } from '../chaos/rng.js';
 
 const server = await RedisServer.start();
 t.teardown(() => server.stop());
-const clients: Redis[] = [];
-async function client(): Promise<Redis> {
-  const c = (await connectRedisReady(server.url)) as Redis;
-  clients.push(c);
-  return c;
-}
-t.teardown(() => clients.forEach((c) => c.disconnect()));
+const client = redisClients(t, server.url);
 const redis = await client();
 const engine = new SaleEngine(redis);
 
