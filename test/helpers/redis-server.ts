@@ -7,7 +7,9 @@ import { childEnv } from './env.js';
 import { freePort } from './free-port.js';
 import { redisPing } from '../../src/launcher/probe.js';
 import { inHost, type HostPlace } from './hosts/place.js';
-import type { Redis } from 'ioredis';
+import { Redis as IORedis, type Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { loadScripts } from '../../src/redis/scripts.js';
 import { connectRedisReady } from '../../src/redis/connection.js';
 
 export interface RedisServerOptions {
@@ -141,5 +143,43 @@ export function redisClients(t: { teardown(fn: () => void): void }, url: string)
     const c = (await connectRedisReady(url, commandTimeoutMs === undefined ? {} : { commandTimeoutMs })) as Redis;
     clients.push(c);
     return c;
+  };
+}
+
+/**
+ * Counts the calls of one of the project's scripts (by name: 'reserveBatch') that a server runs from now on, by any
+ * client — through MONITOR, so a node's background scripts (status reads, holder log, expiry) are not counted
+ * with it. `count()` resolves once the monitor has seen everything the server ran before it was asked (an ECHO sent
+ * then, seen back); `stop()` ends the monitor.
+ */
+export async function watchScript(url: string, name: string): Promise<{ count(): Promise<number>; stop(): void }> {
+  const script = loadScripts().find((s) => s.name === name);
+  if (script === undefined) throw new Error(`no script ${name}`);
+  const sha = createHash('sha1').update(script.lua).digest('hex');
+  // monitor() opens a connection of its own from `host`, which is closed with it; `probe` sends the ECHOs.
+  const host = new IORedis(url);
+  const monitor = await host.monitor();
+  const probe = new IORedis(url);
+  let calls = 0;
+  const marks = new Map<string, () => void>();
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    const command = String(args[0]).toLowerCase();
+    if ((command === 'evalsha' && args[1] === sha) || (command === 'eval' && args[1] === script.lua)) calls++;
+    if (command === 'echo') marks.get(String(args[1]))?.();
+  });
+  let n = 0;
+  return {
+    count: async () => {
+      const mark = `watch-${name}-${++n}`;
+      const seen = new Promise<void>((resolve) => marks.set(mark, resolve));
+      await probe.echo(mark);
+      await seen;
+      return calls;
+    },
+    stop: () => {
+      monitor.disconnect();
+      host.disconnect();
+      probe.disconnect();
+    },
   };
 }
