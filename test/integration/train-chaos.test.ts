@@ -65,24 +65,33 @@ t.test('a train sale keeps its seats through node, Redis and reply faults', { ti
   };
   const workers = Array.from({ length: 6 }, worker);
   const faults: string[] = [];
-  await sleep(500);
-  await cluster.killNode(1, 800);
-  faults.push('node 2 killed for 800 ms');
-  await sleep(400);
-  await cluster.pauseRedis(1500);
-  faults.push('Redis SIGSTOPped for 1500 ms');
-  await sleep(400);
-  cluster.single().proxy.dropNextReply(2, 'tc-');
-  await sleep(2200);
-  faults.push('two purchase batch replies dropped');
-  await cluster.killRedis(500);
-  faults.push('Redis killed, restarted on its AOF after 500 ms');
-  await sleep(400);
-  await admin.script('FLUSH');
-  faults.push('SCRIPT FLUSH');
-  await sleep(1000);
-  stop = true;
-  await Promise.all(workers);
+  const injectFaults = async () => {
+    await sleep(500);
+    await cluster.killNode(1, 800);
+    faults.push('node 2 killed for 800 ms');
+    await sleep(400);
+    await cluster.pauseRedis(1500);
+    faults.push('Redis SIGSTOPped for 1500 ms');
+    await sleep(400);
+    cluster.single().proxy.dropNextReply(2, 'tc-');
+    await sleep(2200);
+    faults.push('two purchase batch replies dropped');
+    await cluster.killRedis(500);
+    faults.push('Redis killed, restarted on its AOF after 500 ms');
+    await sleep(400);
+    // The admin connection refuses commands while it reconnects after the kill (no offline queue).
+    await whenReady(admin, 10_000);
+    await admin.script('FLUSH');
+    faults.push('SCRIPT FLUSH');
+    await sleep(1000);
+  };
+  try {
+    await injectFaults();
+  } finally {
+    // The buyers stop whatever a fault threw: a test that failed must not also hang.
+    stop = true;
+    await Promise.all(workers);
+  }
   t.comment(`${JSON.stringify(counts)}; faults: ${faults.join('; ')}`);
   t.ok(counts.ok > 200, `buyers got seats all along (${counts.ok})`);
 
