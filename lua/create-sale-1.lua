@@ -11,6 +11,7 @@
     ARGV[6] anonymous      0 | 1
     ARGV[7] idKey          32 lowercase hex characters: the key of the tag in the sale's order ids
                            (src/sale/ids.ts), made by SaleEngine.createSale; stored as meta idKey, never changed
+    ARGV[8] queue          optional: the sale's waiting room (includes/sale-fields.lua), '' or absent = none
 
   The meta gets holderLog 1: the sale's {sale:S}:mayhold list (appended by reserve-batch) holds every holder
   since its first order, so a node reads who may hold what from the list alone (lua/holder-log-4.lua).
@@ -28,8 +29,8 @@
 --@include "includes/common.lua"
 --@include "includes/sale-fields.lua"
 
-if #ARGV ~= 7 then return {C.INVALID_SALE, 'argument count'} end
-local f, err = readSaleFields()
+if #ARGV ~= 7 and #ARGV ~= 8 then return {C.INVALID_SALE, 'argument count'} end
+local f, err = readSaleFields(8)
 if not f then return err end
 
 if redis.call('EXISTS', KEYS[1]) == 1 then return C.EXISTS end

@@ -10,6 +10,7 @@
     ARGV[10]    seatKinds: one character per seat, w | a | m, 1..4000 seats, in catalogue order
     ARGV[11]    coachStarts: each coach's first seat index, comma separated, from 0, increasing
     ARGV[12]    coachClasses: each coach's class, comma separated, 1-16 of a-z 0-9 _ -
+    ARGV[13]    optional: the sale's waiting room (includes/sale-fields.lua), '' or absent = none
 
   Writes the meta (kind train, segments, seatKinds, coachStarts, coachClasses, train, seatVersion 1), every
   seat free on the whole route (occupancy S zeroes), one free stretch [0, S) per seat and its F counts.
@@ -21,8 +22,8 @@
 --@include "includes/sale-fields.lua"
 --@include "includes/seats.lua"
 
-if #ARGV ~= 12 then return {C.INVALID_SALE, 'argument count'} end
-local f, err = readSaleFields()
+if #ARGV ~= 12 and #ARGV ~= 13 then return {C.INVALID_SALE, 'argument count'} end
+local f, err = readSaleFields(13)
 if not f then return err end
 local train = ARGV[8]
 if #train < 2 or #train > 65536 or not pcall(cjson.decode, train) then return {C.INVALID_SALE, 'train'} end

@@ -1,6 +1,8 @@
 import type { PurchaseAsk, PurchaseVerdict } from '../sale/purchase-desk.js';
 import type { AvailabilityAnswer } from '../sale/availability.js';
 import type { CoachMap } from '../sale/seat-map.js';
+import type { JoinAnswer, QueueStatus } from '../sale/queue-desk.js';
+import type { QueueConfig } from '../rules/queue-config.js';
 import type { Changed, Closed, Restocked, SalePage } from '../sale/operations.js';
 import type { CheckIn, OrderView, PaidOrder, SaleConfig, SaleStatus } from '../sale/types.js';
 import type { Ticket } from '../tickets/format.js';
@@ -99,10 +101,28 @@ export interface AdminPort {
   setPaused(saleId: string, paused: boolean): Promise<Changed>;
   close(saleId: string): Promise<Closed>;
   addStock(saleId: string, add: number): Promise<Restocked>;
+  /** The waiting room's on/off and rate (a sale without one gets one that opens now). */
+  setQueue(saleId: string, change: { on?: boolean; admitPerSecond?: number | 'auto' }): Promise<{ changed: boolean; queue: QueueConfig }>;
   /** A train's coach with each seat's occupancy (null: no such sale). */
   coachMap(saleId: string, coach: string): Promise<CoachMap | null>;
   /** Tells the node an operator changed the sale, so its shared memory follows now (other nodes: next reconcile). */
   saleChanged(saleId: string): void;
+}
+
+/** What a poll found: the buyer's status, or why there is none. */
+export type QueueLookup =
+  | { kind: 'status'; status: QueueStatus }
+  | { kind: 'bad_token' | 'unknown_sale' | 'not_ready' }
+  | { kind: 'lookup_failed'; reason: string };
+
+/** /queue/{sale}/join, /queue/{sale}/status */
+export interface QueuePort {
+  readonly auth: BuyerAuthPort;
+  readonly maxBodyBytes: number;
+  /** One script (src/sale/queue-scripts.ts); 'not_ready' until the node has read the key tokens are signed with. */
+  join(saleId: string, user: string): Promise<JoinAnswer | { kind: 'not_ready' }>;
+  /** From memory when the sale is known (no Redis call); an unknown sale costs one question to the main thread. */
+  status(saleId: string, token: string, done: (found: QueueLookup) => void): void;
 }
 
 /** /healthz, /readyz, /metrics */

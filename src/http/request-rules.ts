@@ -15,6 +15,7 @@ import {
   type TextRule,
 } from '../rules/input-rules.js';
 import { checkSaleInput, type SaleConfig } from '../rules/sale-config.js';
+import { ADMIT_PER_SECOND } from '../rules/queue-config.js';
 import { PASSENGERS, SEAT_CLASS, SEAT_PREFERENCE, STATION_NAME, type SeatPreference } from '../rules/train-config.js';
 import type { TripAsk } from '../sale/trip.js';
 
@@ -170,6 +171,27 @@ export function parseStockBody(text: string): { add: number } | Rejection {
   if (extra.length > 0) return reject(400, 'BAD_FIELD', `${extra[0]}: unknown field; send {"add": N}`);
   const checked = checkStockChange(body['add']);
   return checked.ok ? { add: checked.value } : reject(400, 'BAD_FIELD', `add ${checked.problem}`);
+}
+
+/** The body of POST /admin/sales/{id}/queue: {"on": true|false, "admitPerSecond": N | "auto"}, one of them at least. */
+export function parseQueueBody(text: string): { on?: boolean; admitPerSecond?: number | 'auto' } | Rejection {
+  const body = parseJsonObject(text);
+  if (isRejection(body)) return body;
+  const extra = Object.keys(body).filter((k) => k !== 'on' && k !== 'admitPerSecond');
+  if (extra.length > 0) return reject(400, 'BAD_FIELD', `${extra[0]}: unknown field; send {"on": true|false, "admitPerSecond": N | "auto"}`);
+  const out: { on?: boolean; admitPerSecond?: number | 'auto' } = {};
+  if (body['on'] !== undefined) {
+    if (typeof body['on'] !== 'boolean') return reject(400, 'BAD_FIELD', 'on: send true or false');
+    out.on = body['on'];
+  }
+  const rate = body['admitPerSecond'];
+  if (rate !== undefined) {
+    const checked = rate === 'auto' ? null : checkInt(ADMIT_PER_SECOND, rate);
+    if (checked !== null && !checked.ok) return reject(400, 'BAD_FIELD', `admitPerSecond: ${checked.problem}, or "auto"`);
+    out.admitPerSecond = rate as number | 'auto';
+  }
+  if (out.on === undefined && out.admitPerSecond === undefined) return reject(400, 'BAD_FIELD', 'send {"on": true|false} and/or {"admitPerSecond": N | "auto"}');
+  return out;
 }
 
 /** GET /admin/sales?after=<sale id>&limit=<1..500>: the page to list (both optional; '' = not sent). */

@@ -107,12 +107,12 @@ export function createMetricsRegistry(
 }
 
 /** A gauge whose values are read when scraped (sales without a value are left out, not shown as 0). */
-function registerGauge(registry: Registry, name: string, help: string, values: () => MetricValue[]): void {
+export function registerGauge(registry: Registry, name: string, help: string, values: () => MetricValue[]): void {
   const describe = { name, help, type: 'gauge' as const, aggregator: 'omit' as const };
   registry.registerMetric({ ...describe, get: () => ({ ...describe, values: values() }) } as never);
 }
 
-interface MetricValue {
+export interface MetricValue {
   labels: Record<string, string | number>;
   value: number;
   metricName?: string;
@@ -123,7 +123,7 @@ interface MetricValue {
  * object with `get()` returning name, help, type and values (its own Counter/Histogram cannot be set from
  * outside counts).
  */
-function registerFromBuffer(
+export function registerFromBuffer(
   registry: Registry,
   name: string,
   help: string,

@@ -33,6 +33,8 @@ export type MainToThread =
   | { type: 'ticket-keys'; keys: TicketKeySet }
   /** One live-dashboard snapshot (JSON), built once per tick by the main thread: send it to this thread's sockets. */
   | { type: 'dashboard'; json: string }
+  /** The key every node signs waiting-room tokens with (hex), read by the main thread (src/node/main/queue-keeper.ts). */
+  | { type: 'queue-secret'; secret: string }
   | { type: 'stop' };
 
 export type ThreadToMain =

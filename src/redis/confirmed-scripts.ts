@@ -18,7 +18,7 @@ export const NO_CONFIRMATION: Confirmation = { replicas: 0, timeoutMs: 0 };
  * operator's changes. The others either read (status, orders, holder log, audit) or only tidy up what a later
  * call would tidy again if a failover lost it (expiry, retention, trimming, releasing a claim).
  */
-const CONFIRMING: ReadonlySet<string> = new Set(['reserveBatch', 'pay', 'cancel', 'checkIn', 'createSale', 'createTrain', 'reservePlace', 'pauseSale', 'closeSale', 'addStock', 'restoreSale']);
+const CONFIRMING: ReadonlySet<string> = new Set(['reserveBatch', 'pay', 'cancel', 'checkIn', 'createSale', 'createTrain', 'reservePlace', 'pauseSale', 'closeSale', 'addStock', 'restoreSale', 'queueJoin', 'queueSet']);
 
 /**
  * The scripts, with every confirming one followed by `WAIT replicas timeoutMs` on the same connection: a reply is
@@ -44,9 +44,9 @@ export function confirmedScripts(client: Redis | Cluster, confirmation: Confirma
   return out as unknown as ScriptCommands;
 }
 
-async function runConfirmed(client: Redis | Cluster, name: string, args: (string | number)[], c: Confirmation): Promise<unknown> {
+async function runConfirmed(client: Redis | Cluster, name: string, args: (string | number | Buffer)[], c: Confirmation): Promise<unknown> {
   const pipeline = client.pipeline();
-  (pipeline as unknown as Record<string, (...a: (string | number)[]) => unknown>)[name](...args);
+  (pipeline as unknown as Record<string, (...a: (string | number | Buffer)[]) => unknown>)[name](...args);
   pipeline.call('WAIT', c.replicas, c.timeoutMs);
   const results = await pipeline.exec();
   if (results === null || results.length !== 2) throw new EngineError('ERR_UNEXPECTED_REPLY', `${name}: the pipeline with WAIT returned ${JSON.stringify(results)}`);

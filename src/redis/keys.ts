@@ -74,7 +74,18 @@ export interface SaleKeys {
   free: string;
   stretch: string;
   items: string;
+  /**
+   * A waiting room's line (lua/queue-join-3.lua, lua/queue-tick-4.lua): its state hash, who joined (user ->
+   * arrival), the places polled lately as the nodes saw them (a bitmap) and admissions per second (for 'auto').
+   */
+  queue: string;
+  queueJoins: string;
+  queueLive: string;
+  queueHistory: string;
 }
+
+/** The HMAC key every node signs queue tokens and purchase passes with: made once by the first node (SET NX). */
+export const QUEUE_SECRET = '{ts:queue}:secret';
 
 export function assertSaleId(saleId: string): void {
   if (!matches(SALE_ID, saleId)) {
@@ -103,6 +114,10 @@ export function saleKeys(saleId: string): SaleKeys {
     free: `${tag}:free`,
     stretch: `${tag}:stretch`,
     items: `${tag}:items`,
+    queue: `${tag}:queue`,
+    queueJoins: `${tag}:qjoin`,
+    queueLive: `${tag}:qlive`,
+    queueHistory: `${tag}:qhist`,
   };
 }
 

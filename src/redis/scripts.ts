@@ -72,7 +72,7 @@ export function defineScripts(client: Redis | Cluster): void {
 }
 
 /** The custom commands as the engine calls them: keys first, then arguments. */
-export type ScriptCall = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+export type ScriptCall = (...keysAndArgs: (string | number | Buffer)[]) => Promise<unknown>;
 export interface ScriptCommands {
   createSale: ScriptCall;
   createTrain: ScriptCall;
@@ -88,6 +88,9 @@ export interface ScriptCommands {
   auditDeadlines: ScriptCall;
   auditUsers: ScriptCall;
   holderLog: ScriptCall;
+  queueJoin: ScriptCall;
+  queueTick: ScriptCall;
+  queueSet: ScriptCall;
   reservePlace: ScriptCall;
   retireOrders: ScriptCall;
   trimStream: ScriptCall;

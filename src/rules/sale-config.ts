@@ -9,6 +9,7 @@ import {
   type IntRule,
 } from './input-rules.js';
 import { checkTrainConfig, seatCatalogue, type TrainConfig } from './train-config.js';
+import { checkQueueConfig, checkQueueInput, type QueueConfig } from './queue-config.js';
 
 /** A sale as an operator creates it. Times are ms since the epoch. */
 export interface SaleConfig {
@@ -26,6 +27,8 @@ export interface SaleConfig {
    * train's total is its seat-segments, seats x (stations - 1), computed here.
    */
   train?: TrainConfig;
+  /** A waiting room (src/rules/queue-config.ts); absent = buyers buy without one. */
+  queue?: QueueConfig;
 }
 
 /** What an operator may leave out. */
@@ -85,6 +88,14 @@ export function checkSaleConfig(config: Partial<Record<SaleField, unknown>>): Sa
   if (opensAt !== undefined && opensAt !== 0) value.opensAt = opensAt;
   if (closesAt !== undefined && closesAt !== 0) value.closesAt = closesAt;
   if (train !== undefined) value.train = train;
+  if (config.queue !== undefined) {
+    const queue = checkQueueConfig((config.queue ?? {}));
+    if (!queue.ok) return { ok: false, field: 'queue', problem: queue.problem };
+    // A pass is bound to its buyer: an anonymous purchase has no one to bind it to.
+    if (value.anonymous) return { ok: false, field: 'queue', problem: 'a sale with a waiting room names its buyers: send "anonymous": false' };
+    if (closesAt !== undefined && closesAt !== 0 && queue.value.opensAt >= closesAt) return { ok: false, field: 'queue', problem: 'opensAt: must be before the sale closes' };
+    value.queue = queue.value;
+  }
   return { ok: true, value };
 }
 
@@ -107,6 +118,12 @@ export function checkSaleInput(fields: Record<string, unknown>): SaleCheck {
   const kind = fields['kind'] ?? 'counter';
   if (kind !== 'counter' && kind !== 'train') return { ok: false, field: 'kind', problem: 'send "counter" (the default) or "train"' };
   const train = kind === 'train' ? { train: { stations: fields['stations'], coaches: fields['coaches'], date: fields['date'] ?? undefined } } : {};
+  let queue = {};
+  if (fields['queue'] !== undefined && fields['queue'] !== null) {
+    const checked = checkQueueInput(fields['queue'], times.opensAt, Date.now());
+    if (!checked.ok) return { ok: false, field: 'queue', problem: checked.problem };
+    queue = { queue: checked.value };
+  }
   return checkSaleConfig({
     id: fields['id'],
     total: fields['total'] ?? undefined,
@@ -115,6 +132,7 @@ export function checkSaleInput(fields: Record<string, unknown>): SaleCheck {
     anonymous: orDefault('anonymous'),
     ...times,
     ...train,
+    ...queue,
   });
 }
 

@@ -5,6 +5,7 @@ import { confirmedScripts, NO_CONFIRMATION, type Confirmation } from '../redis/c
 import type { ScriptCommands } from '../redis/scripts.js';
 import { BATCH_ID, BATCH_SIZE, DEFAULT_MAX_SALES, DEFAULT_SALE_PAGE, EXPIRE_PER_CALL, matches, saleOfOrderId } from '../rules/input-rules.js';
 import { checkSaleConfig } from '../rules/sale-config.js';
+import { storedQueue } from '../rules/queue-config.js';
 import { ClusterBatches, StandaloneBatches, type BatchAuthority } from './batch-authority.js';
 import { isErrorTuple, unexpectedReply } from './reserve-batch.js';
 import { newIdKey } from './ids.js';
@@ -16,6 +17,8 @@ import { coachMap, type CoachMap } from './seat-map.js';
 import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
+import { joinQueue, setQueue, tickQueue, type QueueJoin, type QueueTick } from './queue-scripts.js';
+import type { QueueConfig } from '../rules/queue-config.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
 import { readHolderLogPage } from './holder-log.js';
 import { restoreSale, type RestoreReport, type RestoreSource } from './restore.js';
@@ -59,10 +62,11 @@ export class SaleEngine {
     const placed = await reservePlace(this.scripts, c.id, c.closesAt, capacity);
     const k = saleKeys(c.id);
     const fields = [c.total, c.perUserLimit, c.holdSeconds, c.opensAt ?? 0, c.closesAt ?? 0, c.anonymous ? 1 : 0, newIdKey()];
+    const queueArg = c.queue === undefined ? '' : storedQueue(c.queue);
     const reply =
       c.train === undefined
-        ? await this.scripts.createSale(k.meta, ...fields)
-        : await this.scripts.createTrain(k.meta, k.seats, k.free, k.stretch, ...fields, ...trainArgs(c.train));
+        ? await this.scripts.createSale(k.meta, ...fields, queueArg)
+        : await this.scripts.createTrain(k.meta, k.seats, k.free, k.stretch, ...fields, ...trainArgs(c.train), queueArg);
     if (reply !== ScriptCode.Ok && reply !== ScriptCode.Exists) {
       if (placed === 'new') await releasePlace(this.redis, c.id); // refused: nothing of the sale was written
       if (isErrorTuple(reply)) throw errorFromCode(reply[0], reply[1], `sale ${c.id}`);
@@ -77,6 +81,24 @@ export class SaleEngine {
     // crash between the two steps.
     await this.redis.sadd(SALES_SET, c.id);
     return reply === ScriptCode.Ok ? 'created' : 'exists';
+  }
+
+  /** A buyer joins the sale's waiting room (lua/queue-join-3.lua): once per buyer. */
+  joinQueue(saleId: string, user: string): Promise<QueueJoin> {
+    assertSaleId(saleId);
+    return joinQueue(this.scripts, saleId, user);
+  }
+
+  /** One node's tick of the sale's waiting room (lua/queue-tick-4.lua); null: the sale has none. */
+  queueTick(saleId: string, base: number, bits: Buffer): Promise<QueueTick | null> {
+    assertSaleId(saleId);
+    return tickQueue(this.scripts, saleId, base, bits);
+  }
+
+  /** An operator's on/off and rate (lua/queue-set-1.lua); a sale without a waiting room gets one opening now. */
+  setQueue(saleId: string, change: { on?: boolean; admitPerSecond?: number | 'auto' }): Promise<{ changed: boolean; queue: QueueConfig }> {
+    assertSaleId(saleId);
+    return setQueue(this.scripts, saleId, change);
   }
 
   /**

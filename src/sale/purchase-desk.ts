@@ -7,6 +7,8 @@ import type { SlotMemory } from './slot-memory.js';
 import { resolveTrip, type SeatItem, type Trip, type TripAsk } from './trip.js';
 import type { Inventory } from './inventory.js';
 import type { PurchaseRequest, SaleInfo } from './types.js';
+import type { QueuePass } from '../auth/queue-tokens.js';
+import type { PassRefusal } from './queue-desk.js';
 
 /** The sales one uWS thread knows, and how it learns one it does not. */
 export interface SaleDirectory {
@@ -46,6 +48,16 @@ export interface PurchaseAsk {
   client: { readonly open: boolean };
   /** A train purchase: the stations, class, seat kind and passengers the buyer asked for (resolved against the sale here). */
   trip?: TripAsk;
+  /** The Queue-Pass header ('' = none): a sale whose waiting room is on takes only purchases with their buyer's pass. */
+  queuePass: string;
+  /** Set by the desk when the pass was accepted (counted when it buys). */
+  admitted?: QueuePass;
+}
+
+/** The waiting rooms' pass check (src/sale/queue-desk.ts): null = the sale takes purchases without a pass now. */
+export interface PassGate {
+  admit(sale: SaleInfo, user: string, passText: string): { pass: QueuePass } | { refused: PassRefusal } | null;
+  bought(sale: SaleInfo, pass: QueuePass): void;
 }
 
 /**
@@ -64,6 +76,8 @@ export type PurchaseVerdict =
   | { kind: 'sold_out'; sale: SaleInfo; trip?: TripAsk }
   /** A trip this sale cannot take (a station not on the route, a class it has not; a trip for a counter sale): `problem` says what to send. */
   | { kind: 'bad_trip'; sale: SaleInfo; problem: string }
+  /** The sale's waiting room is on and the purchase carries no valid pass of this buyer: join the line. */
+  | { kind: 'no_pass'; sale: SaleInfo; reason: PassRefusal }
   /** The per-user limit; `holdsOne`: the buyer named holds an order here, which is not shown (buyerProven false). */
   | { kind: 'limit'; sale: SaleInfo; holdsOne?: boolean }
   /** The buyer's key already names a purchase: in `otherSale`, or (undefined) under another buyer. */
@@ -98,6 +112,7 @@ export interface PurchaseDeskParts {
   draining(): boolean;
   /** A batch reply turned the sale sold out on this node (the main thread then reads who holds what). */
   onSoldOut(sale: SaleInfo): void;
+  passes: PassGate;
 }
 
 function soldOut(sale: SaleInfo, ask: PurchaseAsk): PurchaseVerdict {
@@ -171,6 +186,7 @@ export class PurchaseDesk {
     if (!stock.isOpen(slot)) return done({ kind: 'not_open', sale });
     const { trip, problem } = sale.train === null && ask.trip === undefined ? NO_TRIP : resolveTrip(sale.train, ask.trip);
     if (problem !== undefined) return done({ kind: 'bad_trip', sale, problem });
+    if (sale.queue !== null && this.passGate(sale, ask, done)) return;
     const scopedKey = scopedKeyOf(ask.user, ask.idempotencyKey || ask.requestKey);
     if (inventory.soldOut(sale, trip) && !this.mayHold(sale, ask, trip, scopedKey)) return done(soldOut(sale, ask));
     if (!tokenTaken && this.rateLimited(ask, done)) return;
@@ -190,6 +206,23 @@ export class PurchaseDesk {
       // A malformed purchase (the batcher's own check): nothing was queued.
       done(this.settle(sale, orderId, flightKey, unit, { outcome: 'unknown', orderId, reason: (err as Error).message }, ask));
     }
+  }
+
+  /**
+   * A sale with a waiting room: the buyer's pass, checked from memory. Accepted, it becomes the purchase's key, so a
+   * second purchase with it replays the first order (one pass, one order); true when refused (answered).
+   */
+  private passGate(sale: SaleInfo, ask: PurchaseAsk, done: (verdict: PurchaseVerdict) => void): boolean {
+    const gate = this.parts.passes.admit(sale, ask.user, ask.queuePass);
+    if (gate === null) return false;
+    if ('refused' in gate) {
+      done({ kind: 'no_pass', sale, reason: gate.refused });
+      return true;
+    }
+    ask.idempotencyKey = '';
+    ask.requestKey = `queue-pass.${gate.pass.place}`;
+    ask.admitted = gate.pass;
+    return false;
   }
 
   /**
@@ -225,6 +258,7 @@ export class PurchaseDesk {
         const status = outcome.status;
         if (status === 'cancelled' || status === 'expired') return { kind: 'replayed_final', sale, orderId: outcome.orderId, status };
         const verdict: PurchaseVerdict = { kind: 'success', sale, orderId: outcome.orderId, expiresAt: outcome.expiresAt, replayed: outcome.replayed, status };
+        if (ask.admitted !== undefined && !outcome.replayed) this.parts.passes.bought(sale, ask.admitted);
         if (outcome.seats !== undefined) verdict.seats = outcome.seats;
         return verdict;
       }

@@ -3,17 +3,18 @@ import { ID_KEY, matches } from '../rules/input-rules.js';
 import { saleState } from './schedule.js';
 import { checkTrainConfig, type TrainConfig } from '../rules/train-config.js';
 import { readBoard } from './batch-reply.js';
+import { queueFromStored } from '../rules/queue-config.js';
 import type { KeyedSaleStatus, SeatBoardUpdate } from './types.js';
 
 /**
- * lua/sale-status-2.lua's reply (20 strings, or nil for an unknown sale) as a SaleStatus, its state judged by
+ * lua/sale-status-2.lua's reply (21 strings, or nil for an unknown sale) as a SaleStatus, its state judged by
  * Redis's clock, and the sale's order-id key beside it ('' in Redis: a legacy sale, null); a train sale's route
  * and seat board too.
  */
 export function statusFromReply(saleId: string, reply: unknown): KeyedSaleStatus | null {
   if (reply === null) return null;
   const unexpected = () => new EngineError('ERR_UNEXPECTED_REPLY', `status of sale ${saleId}: unexpected reply ${JSON.stringify(reply)}`);
-  if (!Array.isArray(reply) || reply.length !== 20) throw unexpected();
+  if (!Array.isArray(reply) || reply.length !== 21) throw unexpected();
   let train: TrainConfig | undefined;
   let board: SeatBoardUpdate | undefined;
   if (reply[17] === 'train') {
@@ -24,6 +25,8 @@ export function statusFromReply(saleId: string, reply: unknown): KeyedSaleStatus
   } else if (reply[17] !== 'counter') {
     throw unexpected();
   }
+  const queue = typeof reply[20] === 'string' ? queueFromStored(reply[20]) : null;
+  if (queue === null && reply[20] !== '') throw unexpected();
   const rawKey: unknown = reply[16];
   const idKey = rawKey === '' ? null : rawKey;
   if (idKey !== null && (typeof idKey !== 'string' || !matches(ID_KEY, idKey))) throw unexpected();
@@ -50,6 +53,7 @@ export function statusFromReply(saleId: string, reply: unknown): KeyedSaleStatus
     checkedIn,
     kind: train === undefined ? ('counter' as const) : ('train' as const),
     ...(train === undefined ? {} : { train }),
+    ...(queue === null ? {} : { queue }),
   };
   return board === undefined ? { status, idKey } : { status, idKey, board };
 }

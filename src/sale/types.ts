@@ -2,6 +2,7 @@ import type { Outcome } from '../redis/codes.js';
 import type { SaleState } from './schedule.js';
 import type { SeatItem, SeatView, TrainView, Trip } from './trip.js';
 import type { TrainConfig } from '../rules/train-config.js';
+import type { QueueConfig } from '../rules/queue-config.js';
 
 export type { SaleConfig } from '../rules/sale-config.js';
 
@@ -161,6 +162,8 @@ export interface SaleStatus {
   kind: 'counter' | 'train';
   /** A train sale's route and coaches. */
   train?: TrainConfig;
+  /** The sale's waiting room (src/rules/queue-config.ts), as the operator last set it. */
+  queue?: QueueConfig;
 }
 
 /**
@@ -201,6 +204,8 @@ export interface SaleInfo {
   idKey: string | null;
   /** A train sale: its route, classes, seat catalogue and the node's shared seat board; null for a counter sale. */
   train: TrainInfo | null;
+  /** A sale with a waiting room: the node's mirror of its line (src/sale/queue-board.ts); null without one. */
+  queue: SharedArrayBuffer | null;
 }
 
 /** What a node's threads know of a train sale (src/sale/train-catalogue.ts) and its seat board (src/sale/seat-board.ts). */

@@ -3,7 +3,7 @@ import { contentLengthOf, isJson, readBody } from '../body.js';
 import { answerEngineError } from '../engine-errors.js';
 import type { AdminPort } from '../ports.js';
 import type { Reply } from '../reply.js';
-import { checkSale, isRejection, parseStockBody } from '../request-rules.js';
+import { checkSale, isRejection, parseQueueBody, parseStockBody } from '../request-rules.js';
 import type { HttpRequest } from 'uWebSockets.js';
 import type { Route } from '../router.js';
 import { saleView } from '../sale-view.js';
@@ -74,6 +74,28 @@ export function saleOperationRoutes(port: AdminPort): Route[] {
         operate(reply, saleId, async () => {
           const { changed } = await port.close(saleId);
           return { msg: changed ? 'closed' : 'already closed', data: { changed } };
+        });
+      },
+    },
+    {
+      // The waiting room's switch and rate (src/sale/queue-scripts.ts setQueue); the answer carries the queue after.
+      pattern: '/admin/sales/:id/queue',
+      post: (reply, req) => {
+        const contentType = req.getHeader('content-type');
+        const contentLength = contentLengthOf(req);
+        if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
+        const saleId = admitted(reply, req);
+        if (saleId === null) return;
+        if (!isJson(contentType)) {
+          return reply.error({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', msg: 'send Content-Type: application/json with {"on": true|false, "admitPerSecond": N | "auto"}' });
+        }
+        readBody(reply, contentLength, port.maxBodyBytes, (text) => {
+          const body = parseQueueBody(text);
+          if (isRejection(body)) return reply.error(body);
+          operate(reply, saleId, async () => {
+            const { changed, queue } = await port.setQueue(saleId, body);
+            return { msg: changed ? `queue ${queue.on ? 'on' : 'off'}, ${queue.admitPerSecond} per second` : 'queue unchanged', data: { changed, queue } };
+          });
         });
       },
     },

@@ -1,6 +1,7 @@
 import type { HttpRequest } from 'uWebSockets.js';
 import { retryAfterSeconds } from '../../sale/buyer-buckets.js';
 import type { PurchaseAsk, PurchaseVerdict } from '../../sale/purchase-desk.js';
+import type { PassRefusal } from '../../sale/queue-desk.js';
 import { seatsOf } from '../../sale/train-catalogue.js';
 import type { SeatItem, TripAsk } from '../../sale/trip.js';
 import { contentLengthOf, isJson, readBody } from '../body.js';
@@ -25,6 +26,7 @@ export function buyRoutes(port: PurchasePort): Route[] {
         // Read into locals, not a Keys object: this handler answers a sold-out crowd, allocation by allocation.
         const idempotencyKey = req.getHeader('idempotency-key');
         const requestKey = req.getHeader('x-request-key');
+        const queuePass = req.getHeader('queue-pass');
         const authorization = port.auth.required ? req.getHeader('authorization') : '';
         // A train purchase names its stations; a counter purchase reads one query field more, not five.
         const from = req.getQuery('from');
@@ -34,8 +36,8 @@ export function buyRoutes(port: PurchasePort): Route[] {
         const saleId = sale === '' ? port.defaultSale : sale;
         const asked = trip as TripAsk | undefined;
         // Without buyer authentication the buyer is the `user` named: no closure, no wait (the common path).
-        if (!port.auth.required) return buy(port, reply, user, saleId, idempotencyKey, requestKey, asked);
-        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, saleId, idempotencyKey, requestKey, asked));
+        if (!port.auth.required) return buy(port, reply, user, saleId, idempotencyKey, requestKey, asked, queuePass);
+        asBuyer(port, reply, authorization, user, (buyer) => buy(port, reply, buyer, saleId, idempotencyKey, requestKey, asked, queuePass));
       },
       post: (reply, req) => {
         const contentType = req.getHeader('content-type');
@@ -57,8 +59,8 @@ export function buyRoutes(port: PurchasePort): Route[] {
         readBody(reply, contentLength, port.maxBodyBytes, (text) => {
           const input = parsePurchaseBody(text, port.defaultSale);
           if (isRejection(input)) return refuse(port, reply, input);
-          if (!port.auth.required) return buy(port, reply, input.user, input.sale, keys.idempotencyKey, keys.requestKey, input.trip);
-          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, keys.idempotencyKey, keys.requestKey, input.trip));
+          if (!port.auth.required) return buy(port, reply, input.user, input.sale, keys.idempotencyKey, keys.requestKey, input.trip, keys.queuePass);
+          asBuyer(port, reply, authorization, input.user, (buyer) => buy(port, reply, buyer, input.sale, keys.idempotencyKey, keys.requestKey, input.trip, keys.queuePass));
         });
       },
     },
@@ -70,12 +72,14 @@ interface Keys {
   idempotencyKey: string;
   /** nginx's key for this one request (X-Request-Key: $request_id): its retry on another node replays. */
   requestKey: string;
+  /** A waiting room's purchase pass (src/sale/queue-desk.ts), checked by the desk against the sale. */
+  queuePass: string;
 }
 
 function keysOf(req: HttpRequest): Keys | Rejection {
   const idempotencyKey = req.getHeader('idempotency-key');
   const requestKey = req.getHeader('x-request-key');
-  return checkKeys(idempotencyKey, requestKey) ?? { idempotencyKey, requestKey };
+  return checkKeys(idempotencyKey, requestKey) ?? { idempotencyKey, requestKey, queuePass: req.getHeader('queue-pass') };
 }
 
 function checkKeys(idempotencyKey: string, requestKey: string): Rejection | null {
@@ -104,8 +108,8 @@ function asBuyer(port: PurchasePort, reply: Reply, authorization: string, user: 
   );
 }
 
-function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, idempotencyKey: string, requestKey: string, trip: TripAsk | undefined): void {
-  const ask: PurchaseAsk = { saleId, user, idempotencyKey, requestKey, buyerProven: port.auth.required, client: reply };
+function buy(port: PurchasePort, reply: Reply, user: string, saleId: string, idempotencyKey: string, requestKey: string, trip: TripAsk | undefined, queuePass: string): void {
+  const ask: PurchaseAsk = { saleId, user, idempotencyKey, requestKey, buyerProven: port.auth.required, client: reply, queuePass };
   if (trip !== undefined) ask.trip = trip;
   port.buy(ask, (verdict) => answerGuarded(port, reply, verdict));
 }
@@ -161,6 +165,8 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
       return business(reply, -2, `limit reached: at most ${v.sale.perUserLimit} per user`);
     case 'not_open':
       return reply.send(200, NOT_OPEN_BODY);
+    case 'no_pass':
+      return business(reply, -3, NO_PASS_MSG[v.reason].replace('{sale}', v.sale.id));
     case 'user_required':
       return reply.error({
         status: 400,
@@ -235,6 +241,13 @@ export const PURCHASE_ANSWER_BYTES = 200;
 /** The answers that carry nothing of the buyer's, built once: after a sell-out nearly every answer is one. */
 const SOLD_OUT_BODY = businessBody(-1, 'sold out');
 const NOT_OPEN_BODY = businessBody(-3, 'the sale is not open');
+/** A sale with a waiting room: what to do without a valid pass (the pass comes from GET /queue/{sale}/status). */
+const NO_PASS_MSG: Record<PassRefusal, string> = {
+  missing: 'this sale has a waiting room: join it (POST /queue/{sale}/join) and buy with the pass it gives you (header Queue-Pass)',
+  invalid: 'the Queue-Pass is not a pass of this sale: join its waiting room (POST /queue/{sale}/join) and use the pass it gives you',
+  other_buyer: "the Queue-Pass is another buyer's: a pass buys only for the buyer who waited for it",
+  expired: 'your Queue-Pass expired: your turn in the waiting room has passed',
+};
 const HOLDS_ONE_BODY = businessBody(-2, 'limit reached: you already hold an order in this sale (send its Idempotency-Key to see it)');
 
 function businessBody(code: number, msg: string): string {

@@ -4,6 +4,7 @@ import type { Logger } from '../../log/logger.js';
 import { RateWindow } from '../../metrics/window.js';
 import { DASHBOARD_KEEP_MS, dropBeats, readBeats, writeBeat } from '../../redis/node-beats.js';
 import type { SaleFacts } from '../../sale/types.js';
+import type { QueueMetricRow } from '../../metrics/queue-metrics.js';
 import { StoreProbe } from '../../store/probe.js';
 import { buildSnapshot, type NodeBeat, type StoreState } from './dashboard-snapshot.js';
 
@@ -18,6 +19,8 @@ export interface DashboardFeedOptions {
   intervalMs: number;
   /** Every sale this node knows, as last read from Redis (the reconciler's facts: no extra read here). */
   sales: () => SaleFacts[];
+  /** The waiting rooms this node keeps (src/node/main/queue-keeper.ts). */
+  queues?: () => QueueMetricRow[];
   /** Hands one snapshot (JSON) to every uWS thread; each sends it to its own dashboards. */
   push: (json: string) => void;
   onError: (err: unknown) => void;
@@ -48,10 +51,10 @@ export class DashboardFeed {
     this.downAfterMs = Math.max(2000, 4 * o.intervalMs);
   }
 
-  static forNode(config: NodeConfig, metricsBuffer: SharedArrayBuffer, redis: Redis | Cluster, sales: () => SaleFacts[], push: (json: string) => void, log: Logger): DashboardFeed {
+  static forNode(config: NodeConfig, metricsBuffer: SharedArrayBuffer, redis: Redis | Cluster, sales: () => SaleFacts[], push: (json: string) => void, log: Logger, queues?: () => QueueMetricRow[]): DashboardFeed {
     const { id: nodeId, weight, threads, databaseUrl, dashboardMs: intervalMs } = config;
     const onError = (err: unknown) => log.debug({ err: (err as Error).message }, 'dashboard heartbeat failed; next tick');
-    return new DashboardFeed({ nodeId, weight, threads, databaseUrl, intervalMs, metricsBuffer, redis, sales, push, onError });
+    return new DashboardFeed({ nodeId, weight, threads, databaseUrl, intervalMs, metricsBuffer, redis, sales, push, onError, ...(queues === undefined ? {} : { queues }) });
   }
 
   /** A thread's count of connected dashboards (and of those it dropped as too slow) changed. */
@@ -109,6 +112,7 @@ export class DashboardFeed {
       redis: redisOk,
       postgres: this.storeState(now),
       sales: this.o.sales(),
+      queues: this.o.queues?.() ?? [],
     });
     this.o.push(JSON.stringify(snapshot));
   }

@@ -2,6 +2,7 @@ import type { NodeRates } from '../../metrics/window.js';
 import { saleState } from '../../sale/schedule.js';
 import { segmentLoad } from '../../sale/seat-map.js';
 import type { SaleFacts } from '../../sale/types.js';
+import { waitQuantile, type QueueMetricRow } from '../../metrics/queue-metrics.js';
 
 /** What a node says about itself every tick (its heartbeat in Redis, src/redis/node-beats.ts). */
 export interface NodeBeat extends NodeRates {
@@ -40,6 +41,20 @@ export interface SaleRow {
   state: SaleRowState;
   /** A train sale: its stations and, per class, its seats and how many of them are taken on each segment. */
   train?: { stations: string[]; classes: Array<{ name: string; seats: number; taken: number[] }> };
+  /** A sale with a waiting room: its line as this node keeps it (passes and waits: this node's), null without one. */
+  queue: QueueRow | null;
+}
+
+export interface QueueRow {
+  on: boolean;
+  admitPerSecond: number | 'auto';
+  line: number;
+  served: number;
+  admittedPerSecond: number;
+  skipped: number;
+  passesUsed: number;
+  waitP50: number | null;
+  waitP99: number | null;
 }
 
 /** The one JSON message every dashboard of a node gets each tick (`/ws/sales`). */
@@ -67,6 +82,7 @@ export interface SnapshotInput {
   redis: boolean;
   postgres: StoreState;
   sales: SaleFacts[];
+  queues: QueueMetricRow[];
 }
 
 /** Judged again at `now` from the facts' window and pause flag, so an edge passed since the last read shows at once. */
@@ -96,7 +112,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   };
   for (const row of live) row.share = totals.requestsPerSec > 0 ? Math.round((row.requestsPerSec / totals.requestsPerSec) * 1000) / 1000 : 0;
   const sales = input.sales
-    .map((f) => withTrain({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, checkedIn: f.checkedIn, state: rowState(f, now) }, f))
+    .map((f) => withTrain({ id: f.id, total: f.total, held: f.held, paid: f.paid, remaining: f.remaining, sold: f.held + f.paid, checkedIn: f.checkedIn, state: rowState(f, now), queue: queueRow(f, input.queues) }, f))
     .sort((a, b) => a.id.localeCompare(b.id));
   return {
     type: 'snapshot',
@@ -108,6 +124,24 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     totals,
     sales,
     nodes: rows,
+  };
+}
+
+/** The waiting room's row: its switch and rate as the operator set it (the facts), the line as the keeper last saw it. */
+function queueRow(facts: SaleFacts, queues: readonly QueueMetricRow[]): QueueRow | null {
+  if (facts.queue === undefined) return null;
+  const q = queues.find((r) => r.sale === facts.id);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    on: facts.queue.on,
+    admitPerSecond: facts.queue.admitPerSecond,
+    line: q?.line ?? 0,
+    served: q?.served ?? 0,
+    admittedPerSecond: round(q?.admittedPerSecond ?? 0),
+    skipped: q?.skipped ?? 0,
+    passesUsed: q?.passesUsed ?? 0,
+    waitP50: q === undefined ? null : waitQuantile(q.waits, 0.5),
+    waitP99: q === undefined ? null : waitQuantile(q.waits, 0.99),
   };
 }
 

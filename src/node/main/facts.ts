@@ -24,6 +24,7 @@ export function factsOf({ status, idKey, board }: KeyedSaleStatus): SaleFacts {
   };
   if (status.train !== undefined) facts.train = status.train;
   if (board !== undefined) facts.board = board;
+  if (status.queue !== undefined) facts.queue = status.queue;
   return facts;
 }
 

@@ -1,6 +1,7 @@
 import type { SaleFacts, SaleInfo, TrainInfo } from '../../sale/types.js';
 import type { TrainConfig } from '../../rules/train-config.js';
 import { SeatBoard } from '../../sale/seat-board.js';
+import { QueueBoard } from '../../sale/queue-board.js';
 import { trainView } from '../../sale/train-catalogue.js';
 
 function trainInfo(train: TrainConfig): TrainInfo {
@@ -141,6 +142,7 @@ export class SaleRegistry {
       // A train's seat board is made once per node and shared with the threads through the 'sale' message (a
       // SharedArrayBuffer is shared, not copied); the reconciler and the threads' batch replies fill it.
       train: facts.train === undefined ? null : trainInfo(facts.train),
+      queue: facts.queue === undefined ? null : QueueBoard.create(facts.queue).buffer,
     };
     this.misses.delete(facts.id);
     if (isFinished(facts.closesAt, this.now())) {
@@ -161,9 +163,13 @@ export class SaleRegistry {
    * stock changed total. The sale's info takes them, so retireDue() frees its slot RETIRE_AFTER_MS after the
    * new closesAt and sweepable() sweeps its holds, as for a sale that closed on schedule.
    */
-  follow(sale: KnownSale, facts: SaleFacts): void {
+  follow(sale: KnownSale, facts: SaleFacts): boolean {
     sale.info.closesAt = facts.closesAt;
     sale.info.total = facts.total;
+    if (facts.queue === undefined || sale.info.queue !== null) return false;
+    // An operator gave the sale a waiting room (lua/queue-set-1.lua): the threads must learn its board.
+    sale.info.queue = QueueBoard.create(facts.queue).buffer;
+    return true;
   }
 
   /** Retires every sale finished by now and frees the slots whose quarantine passed. Main thread, periodically. */

@@ -32,9 +32,9 @@ import { startThread } from './start-thread.js';
 import { TicketKeyWatch } from './ticket-keys.js';
 import { WeightSplit } from './weight-split.js';
 import { Sweeper } from './sweeper.js';
-
-/** This node cannot hold as many sales as the registry in Redis allows. */
-class CapacityError extends Error {}
+import { QueueKeeper } from './queue-keeper.js';
+import { CapacityError, capacityCheck } from './capacity.js';
+import { registerQueueMetrics } from '../../metrics/queue-metrics.js';
 
 /**
  * The node's main thread: owns the stock buffer, the sale registry, the reconciler, the sweeper, the open
@@ -67,7 +67,8 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const refresh = (sale: KnownSale, facts: SaleFacts) => {
     slots.raiseOrdersSeen(sale.info.slot, facts.ordersMade);
     inventory.applyFacts(sale.info, facts);
-    registry.follow(sale, facts); // an operator's close or added stock (src/sale/operations.ts)...
+    // An operator's close or added stock (src/sale/operations.ts), or a new waiting room (its board goes to the threads)...
+    if (registry.follow(sale, facts)) broadcast({ type: 'sale', sale: sale.info });
     openFlags.follow(sale.info, facts.paused); // ...and pause: the open flag is window && !paused
     holderSync.check(facts);
   };
@@ -125,19 +126,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   await split.tick();
   split.start();
   // Redis may not be up yet: start anyway (readyz says 503 and purchases of unknown sales 503 until it is).
-  // Every node must be able to hold every live sale: its --max-sales at least the registry's capacity.
-  let capacityOk = false;
-  const checkCapacity = async () => {
-    if (capacityOk) return;
-    const capacity = await engine.registryCapacity(config.maxSales);
-    if (capacity > config.maxSales) {
-      throw new CapacityError(
-        `the sale registry in Redis allows ${capacity} live sales but this node was started with --max-sales ${config.maxSales}: ` +
-          `start it with --max-sales ${capacity} or more`,
-      );
-    }
-    capacityOk = true;
-  };
+  const checkCapacity = capacityCheck(engine, config.maxSales);
   const loadAll = async () => {
     await redisGate.passed();
     await checkCapacity();
@@ -176,8 +165,17 @@ export async function runNode(config: NodeConfig): Promise<number> {
     () => lagWatch.current(),
   );
 
+  // The waiting rooms: the shared key to the threads, one tick per queued sale every QUEUE_TICK_MS (after listening).
+  const queues = new QueueKeeper({
+    redis,
+    tick: (id, base, bits) => engine.queueTick(id, base, bits),
+    sales: () => registry.list(),
+    onSecret: (secret) => broadcast({ type: 'queue-secret', secret: secret.toString('hex') }),
+    onError: loopErrors(log)('queue tick'),
+  });
+  registerQueueMetrics(metrics, () => queues.rows());
   // The live dashboard: heartbeat to Redis; one snapshot per tick for the threads' /ws/sales sockets while watched.
-  const dashboard = DashboardFeed.forNode(config, metricsBuffer, redis, () => registry.list().map((s) => s.last), (json) => broadcast({ type: 'dashboard', json }), log);
+  const dashboard = DashboardFeed.forNode(config, metricsBuffer, redis, () => registry.list().map((s) => s.last), (json) => broadcast({ type: 'dashboard', json }), log, () => queues.rows());
   const onThreadMessage = threadMessageHandler({ registry, reconciler: () => reconciler, holderSync, dashboard, metrics });
 
   const listening = Array.from({ length: config.threads }, (_, index) => {
@@ -248,6 +246,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   lagWatch.start(2000);
   void lagWatch.tick();
   dashboard.start();
+  queues.start();
   let refreshTimer: NodeJS.Timeout | undefined;
   if (config.refreshMs > 0) {
     const onRefreshError = onLoopError('sale refresh');
@@ -275,6 +274,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
       await split.leave();
       masterWatch.stop();
       sweeper.stop();
+      queues.stop();
       lagWatch.stop();
       await dashboard.stop();
       openFlags.stop();

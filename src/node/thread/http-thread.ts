@@ -14,6 +14,9 @@ import { orderRoutes } from '../../http/routes/orders.js';
 import { saleRoutes } from '../../http/routes/sales.js';
 import { ticketRoutes } from '../../http/routes/tickets.js';
 import { checkInRoutes } from '../../http/routes/check-in.js';
+import { queueRoutes } from '../../http/routes/queue.js';
+import { QueueDesk } from '../../sale/queue-desk.js';
+import { queuePort } from './queue-port.js';
 import { createLogger } from '../../log/logger.js';
 import { FaultLog } from './fault-log.js';
 import { StatLog } from '../../log/stat-log.js';
@@ -78,6 +81,7 @@ let draining = false;
 const slots = SlotMemory.attach(data.slotBuffer);
 const holders = new ThreadHolderIndex(slots);
 const inventories = new Inventories(stock, slots, config);
+const queueDesk = new QueueDesk((saleId, user) => engine.joinQueue(saleId, user));
 const desk = new PurchaseDesk({
   stock,
   slots,
@@ -89,6 +93,7 @@ const desk = new PurchaseDesk({
   buyers: new BuyerBuckets(data.buyerBuffer),
   draining: () => draining,
   onSoldOut: (sale) => post({ type: 'sold-out', saleId: sale.id }),
+  passes: queueDesk,
 });
 const statLog = config.statLog === null ? null : new StatLog(config.statLog, data.index);
 const signer = new TicketSigner(data.ticketKeys);
@@ -138,7 +143,7 @@ mount(
   app,
   [
     ...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...ticketRoutes(ticketPort(parts)), ...checkInRoutes(ticketPort(parts)), ...saleRoutes(salePort(parts)),
-    ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts)), ...dashboardRoutes(loadDashboardAssets()),
+    ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts)), ...dashboardRoutes(loadDashboardAssets()), ...queueRoutes(queuePort(parts, queueDesk)),
   ],
   newReply,
 );
@@ -178,6 +183,8 @@ parentPort?.on('message', (message: MainToThread) => {
       return signer.setKeys(message.keys);
     case 'dashboard':
       return dashboards.push(message.json);
+    case 'queue-secret':
+      return queueDesk.useSecret(Buffer.from(message.secret, 'hex'));
     case 'stop':
       return void stop();
   }

@@ -55,6 +55,7 @@ const COUNTED: { readonly [K in VerdictKind]: { readonly metric: OutcomeName | n
   replayed_final: { metric: 'replayed', stat: null },
   sold_out: { metric: 'sold_out', stat: 'sold_out' },
   bad_trip: { metric: 'bad_request', stat: null },
+  no_pass: { metric: 'not_open', stat: 'not_open' },
   limit: { metric: 'limit', stat: 'limit' },
   not_open: { metric: 'not_open', stat: 'not_open' },
   user_required: { metric: 'bad_request', stat: null },
@@ -188,6 +189,7 @@ export function adminPort(parts: ThreadParts): AdminPort {
     setPaused: (saleId, paused) => parts.engine.setPaused(saleId, paused),
     close: (saleId) => parts.engine.close(saleId),
     addStock: (saleId, add) => parts.engine.addStock(saleId, add),
+    setQueue: (saleId, change) => parts.engine.setQueue(saleId, change),
     coachMap: (saleId, coach) => parts.engine.coachMap(saleId, coach),
     saleChanged: (saleId) => parts.post({ type: 'sale-changed', id: saleId }),
   };

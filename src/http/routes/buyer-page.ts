@@ -1,0 +1,44 @@
+import type { Asset } from '../dashboard/assets.js';
+import type { Reply } from '../reply.js';
+import { checkSale } from '../request-rules.js';
+import type { Route } from '../router.js';
+
+/**
+ * The page may talk only to its own origin: its scripts and styles, and the queue, purchase and order API. No inline
+ * script or style; the ticket's QR code is an <img> with a data: URL. Its forms post nowhere but here, no one may
+ * frame it (a pass is worth tricking a click for), and it sends no Referer.
+ */
+const PAGE_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['Cache-Control', 'no-cache'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Content-Security-Policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"],
+];
+
+/**
+ * GET /buy/{sale} (the buyer's page: join the waiting room, wait, buy, pay, the e-ticket) and its files under
+ * /buyer/ (the page's own and the QR library's, src/http/buyer/assets.ts).
+ *
+ * `GET /buy/ticket` is the purchase route (src/http/routes/buy.ts): uWS tries a static segment before a
+ * parameter whatever the order of registration, so a sale literally named `ticket` has no page here (its buyers
+ * use the API). Every other sale id gets the same page, which reads the id from its own path; an id the rules
+ * refuse is answered 400 here, an unknown one is said on the page (GET /sales/{id} answers 404).
+ */
+export function buyerPageRoutes(assets: ReadonlyMap<string, Asset>): Route[] {
+  const serve = (reply: Reply, name: string) => {
+    const asset = assets.get(name);
+    if (asset === undefined) return reply.error({ status: 404, error: 'NOT_FOUND', msg: `no buyer page file ${name.slice(0, 80)}: open /buy/{sale}` });
+    reply.send(200, asset.body, PAGE_HEADERS, false, asset.contentType);
+  };
+  return [
+    {
+      pattern: '/buy/:sale',
+      get: (reply, req) => {
+        const bad = checkSale(req.getParameter(0) ?? '', 'the sale id in the path');
+        if (bad !== null) return reply.error(bad);
+        serve(reply, 'index.html');
+      },
+    },
+    { pattern: '/buyer/*', get: (reply, req) => serve(reply, req.getUrl().slice('/buyer/'.length)) },
+  ];
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { EngineError, ScriptCode, errorFromCode } from '../redis/codes.js';
+import { saleKeys } from '../redis/keys.js';
+import type { ScriptCommands } from '../redis/scripts.js';
+import { USER, checkInt, matches } from '../rules/input-rules.js';
+import { ADMIT_PER_SECOND, queueFromStored, type QueueConfig } from '../rules/queue-config.js';
+
+/** lua/queue-join-3.lua's answer: the buyer's arrival (kind 'p': the pre-queue, shuffled at opensAt) or why not. */
+export type QueueJoin =
+  | { kind: 'joined'; preQueue: boolean; arrival: number; joinedAt: number; pre: number; opensAt: number }
+  | { kind: 'unknown' | 'none' | 'off' | 'closed' }
+  | { kind: 'early'; preQueueFrom: number };
+
+/** lua/queue-tick-4.lua's answer: the line as Redis keeps it, after this node's tick. */
+export interface QueueTick {
+  served: number;
+  admitted: number;
+  skipped: number;
+  pre: number;
+  late: number;
+  /** The pre-queue's permutation key (32 hex), '' before opensAt. */
+  key: string;
+  on: boolean;
+  /** Places per second admission goes at now (the fixed rate, or 'auto's bound). */
+  rate: number;
+  passSeconds: number;
+  opensAt: number;
+  now: number;
+  remaining: number;
+  /** Places from `served` on the nodes report polls for. */
+  window: number;
+}
+
+const unexpected = (subject: string, reply: unknown) => new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected reply ${JSON.stringify(reply)}`);
+
+export async function joinQueue(scripts: ScriptCommands, saleId: string, user: string): Promise<QueueJoin> {
+  if (!matches(USER, user)) throw new EngineError('ERR_INVALID_ARGUMENT', `user must be ${USER.shape}`, 'user');
+  const k = saleKeys(saleId);
+  const reply = await scripts.queueJoin(k.meta, k.queue, k.queueJoins, user);
+  if (!Array.isArray(reply)) throw unexpected(`join the queue of ${saleId}`, reply);
+  const [what, ...rest] = reply as unknown[];
+  if (what === 'ok' && rest.length === 5) {
+    const [kind, arrival, joinedAt, pre, opensAt] = rest as string[];
+    return { kind: 'joined', preQueue: kind === 'p', arrival: Number(arrival), joinedAt: Number(joinedAt), pre: Number(pre), opensAt: Number(opensAt) };
+  }
+  if (what === 'early') return { kind: 'early', preQueueFrom: Number(rest[0]) };
+  if (what === 'unknown' || what === 'none' || what === 'off' || what === 'closed') return { kind: what };
+  if (typeof what === 'number') throw errorFromCode(what, typeof rest[0] === 'string' ? rest[0] : '', `join the queue of ${saleId}`);
+  throw unexpected(`join the queue of ${saleId}`, reply);
+}
+
+/** One node's tick: `bits` = its places polled lately from `base` (a multiple of 8) on. null: no queue. */
+export async function tickQueue(scripts: ScriptCommands, saleId: string, base: number, bits: Buffer): Promise<QueueTick | null> {
+  const k = saleKeys(saleId);
+  // A fresh key every tick: only the first tick from opensAt on writes one, so nobody knows it before the opening.
+  const reply = await scripts.queueTick(k.meta, k.queue, k.queueLive, k.queueHistory, randomBytes(16).toString('hex'), base, bits);
+  if (Array.isArray(reply) && reply[0] === 'none') return null;
+  if (!Array.isArray(reply) || reply.length !== 13) throw unexpected(`queue tick of ${saleId}`, reply);
+  const r = reply as string[];
+  const n = (i: number) => Number(r[i]);
+  return {
+    served: n(0), admitted: n(1), skipped: n(2), pre: n(3), late: n(4), key: r[5], on: r[6] === '1', rate: n(7),
+    passSeconds: n(8), opensAt: n(9), now: n(10), remaining: n(11), window: n(12),
+  };
+}
+
+/** An operator's change (lua/queue-set-1.lua): on/off and the rate; the queue as it is after. */
+export async function setQueue(scripts: ScriptCommands, saleId: string, change: { on?: boolean; admitPerSecond?: number | 'auto' }): Promise<{ changed: boolean; queue: QueueConfig }> {
+  const rate = change.admitPerSecond;
+  if (rate !== undefined && rate !== 'auto' && !checkInt(ADMIT_PER_SECOND, rate).ok) {
+    throw new EngineError('ERR_INVALID_ARGUMENT', `admitPerSecond must be ${ADMIT_PER_SECOND.min}..${ADMIT_PER_SECOND.max} or "auto"`, 'admitPerSecond');
+  }
+  const subject = `queue of sale ${saleId}`;
+  const reply = await scripts.queueSet(saleKeys(saleId).meta, change.on === undefined ? '' : change.on ? '1' : '0', rate === undefined ? '' : String(rate));
+  if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw unexpected(subject, reply);
+  const [code, detail] = reply as [ScriptCode, string];
+  if (code !== ScriptCode.Ok && code !== ScriptCode.Exists) throw errorFromCode(code, String(detail), subject);
+  const queue = queueFromStored(String(detail));
+  if (queue === null) throw unexpected(subject, reply);
+  return { changed: code === ScriptCode.Ok, queue };
+}
