@@ -108,9 +108,14 @@
       set('remaining', fmt(sale.remaining));
       set('checkedin', fmt(sale.checkedIn ?? 0));
       tr.querySelector('.bar i').style.width = `${sale.total > 0 ? Math.min(100, (100 * sale.sold) / sale.total) : 0}%`;
+      let last = tr;
       if (sale.train !== undefined) {
-        renderTrain(sale, tr, body);
+        last = renderTrain(sale, tr, body);
         rows.delete(`${sale.id} train`);
+      }
+      if (sale.queue !== undefined && sale.queue !== null) {
+        renderQueue(sale.id, sale.queue, last, body);
+        rows.delete(`${sale.id} queue`);
       }
     }
     for (const tr of rows.values()) tr.remove();
@@ -155,6 +160,70 @@
       });
       load.appendChild(line);
     }
+    return tr;
+  }
+
+  // ---- a waiting room: the line and how fast it moves, its switch and its admission rate (admin API) ----
+  // The row and its controls are made once and only their texts change: a snapshot never replaces a button or
+  // the rate field, so a click or a half-typed rate between two snapshots is not lost. The on and off buttons
+  // keep their meaning whatever the snapshot says (a toggle whose label flipped under the pointer could turn
+  // the queue on when the operator meant off).
+  function renderQueue(id, q, after, body) {
+    let tr = body.querySelector(`tr.queue[data-queue="${CSS.escape(id)}"]`);
+    if (tr === null) tr = newQueueRow(id);
+    // Moved only when out of place (after the sale's row, or its train's): moving it would drop the focus.
+    if (after.nextElementSibling !== tr) after.after(tr);
+    const set = (cls, text) => (tr.querySelector(`.${cls}`).textContent = text);
+    const onOff = tr.querySelector('.q-on');
+    onOff.textContent = q.on ? 'queue on' : 'queue off';
+    onOff.className = `q-on badge ${q.on ? 'up' : 'unknown'}`;
+    tr.dataset.on = String(q.on);
+    set('q-rate', q.admitPerSecond === 'auto' ? 'auto' : `${fmt(q.admitPerSecond, Number.isInteger(q.admitPerSecond) ? 0 : 1)}/s`);
+    // line: places given (everyone who joined); served: the serving position (admitted or skipped).
+    set('q-waiting', fmt(Math.max(0, q.line - q.served)));
+    set('q-line', fmt(q.line));
+    set('q-admitted', fmt(q.admittedPerSecond, 1));
+    set('q-served', fmt(q.served));
+    set('q-skipped', fmt(q.skipped));
+    set('q-passes', fmt(q.passesUsed));
+    const wait = (s) => (s === null || s === undefined ? '–' : `${fmt(s, Number.isInteger(s) ? 0 : 1)} s`);
+    set('q-p50', wait(q.waitP50));
+    set('q-p99', wait(q.waitP99));
+  }
+
+  function newQueueRow(id) {
+    const tr = document.createElement('tr');
+    tr.className = 'queue';
+    tr.dataset.queue = id;
+    tr.dataset.sale = `${id} queue`; // kept by renderSales' row map, removed with it
+    const td = document.createElement('td');
+    td.colSpan = 10;
+    td.innerHTML = '<span class="q-on badge unknown"></span> <span class="q-figures">' +
+      'admits <b class="q-rate"></b> · in line <b class="q-waiting"></b> · joined <b class="q-line"></b> · ' +
+      'served <b class="q-served"></b> · admitted/s <b class="q-admitted"></b> · abandoned <b class="q-skipped"></b> · ' +
+      'passes used <b class="q-passes"></b> · ' +
+      'wait p50 <b class="q-p50"></b>, p99 <b class="q-p99"></b></span>' +
+      '<form class="queue-ops"><button type="button" data-action="queue-on">queue on</button>' +
+      '<button type="button" data-action="queue-off">queue off</button>' +
+      '<label>admit/s <input class="q-rate-input" placeholder="N or auto" size="6"></label>' +
+      '<button type="submit" data-action="queue-rate">set rate</button></form>';
+    for (const button of td.querySelectorAll('button')) {
+      button.dataset.sale = id;
+      button.disabled = token() === '';
+    }
+    td.querySelector('form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const raw = td.querySelector('.q-rate-input').value.trim();
+      if (raw === '') {
+        $('admin-result').textContent = `rate ${id}: type admissions per second (a number) or auto`;
+        return;
+      }
+      // A number goes as a number, "auto" as itself; anything else is sent as typed and the API says what is wrong.
+      const rate = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw.toLowerCase() === 'auto' ? 'auto' : raw;
+      void send(`rate ${rate}`, id, 'queue', { admitPerSecond: rate });
+    });
+    tr.appendChild(td);
+    return tr;
   }
 
   async function seatMap(saleId, coach, td) {
@@ -291,11 +360,21 @@
       out.textContent = `close ${saleId}: not sent`;
       return;
     }
-    out.textContent = `${action} ${saleId}…`;
+    await send(action, saleId, action); // the contract: no body
+  }
+
+  /** POST /admin/sales/{id}/{path} with the token (and a JSON body if any); the answer's status and msg on the page. */
+  async function send(label, saleId, path, json) {
+    const out = $('admin-result');
+    out.textContent = `${label} ${saleId}…`;
+    delete out.dataset.status;
+    const headers = { Authorization: `Bearer ${token()}` };
+    if (json !== undefined) headers['Content-Type'] = 'application/json';
     try {
-      const res = await fetch(`/admin/sales/${encodeURIComponent(saleId)}/${action}`, {
+      const res = await fetch(`/admin/sales/${encodeURIComponent(saleId)}/${path}`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${token()}` }, // the contract: no body
+        headers,
+        body: json === undefined ? undefined : JSON.stringify(json),
         cache: 'no-store',
       });
       let msg = '';
@@ -304,10 +383,10 @@
       } catch {
         msg = res.statusText;
       }
-      out.textContent = `${action} ${saleId}: ${res.status} ${msg}`;
+      out.textContent = `${label} ${saleId}: ${res.status} ${msg}`;
       out.dataset.status = String(res.status);
     } catch (err) {
-      out.textContent = `${action} ${saleId}: ${err.message}`;
+      out.textContent = `${label} ${saleId}: ${err.message}`;
       out.dataset.status = 'error';
     }
   }
@@ -317,7 +396,11 @@
     $('token').addEventListener('input', tokenChanged);
     $('sales').addEventListener('click', (event) => {
       const button = event.target.closest('button[data-action]');
-      if (button !== null && !button.disabled) void operate(button.dataset.action, button.dataset.sale);
+      if (button === null || button.disabled) return;
+      const { action, sale } = button.dataset;
+      if (action === 'queue-on' || action === 'queue-off') void send(action.replace('-', ' '), sale, 'queue', { on: action === 'queue-on' });
+      else if (action === 'pause' || action === 'resume' || action === 'close') void operate(action, sale);
+      // queue-rate is its form's submit button: the form's submit handler sends it (a click or Enter).
     });
     connect();
   });

@@ -1,14 +1,15 @@
 import { ConfigError } from '../config/errors.js';
 import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { EngineError } from '../redis/codes.js';
-import { SALE_ID, SALE_PAGE, STOCK_CHANGE, checkStockChange, checkText } from '../rules/input-rules.js';
+import { SALE_ID, SALE_PAGE, STOCK_CHANGE, checkInt, checkStockChange, checkText } from '../rules/input-rules.js';
+import { ADMIT_PER_SECOND } from '../rules/queue-config.js';
 import type { SaleEngine } from '../sale/engine.js';
 import type { SaleStatus } from '../sale/types.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { shownUrl, withEngine } from './redis-client.js';
 
 /**
- * `ticket-spike sale list | pause | resume | close | add-stock`: the operations of src/sale/operations.ts, on
+ * `ticket-spike sale list | pause | resume | close | add-stock | queue`: the operations of src/sale/operations.ts, on
  * Redis directly (like `sale create`); running nodes take each change into shared memory within --reconcile-ms.
  * Exit: 0 done (also "already so"), 1 refused (the message says why), 2 bad usage, 3 Redis not reachable.
  */
@@ -56,7 +57,38 @@ export const SALE_ADD_STOCK_COMMAND = {
 (SALE_CLOSED). Not idempotent: after an error, check \`sale list\` before running it again. ${EXIT_CODES}`,
 } as const satisfies CommandSpec;
 
-export const SALE_OPS_COMMANDS: CommandSpec[] = [SALE_LIST_COMMAND, SALE_PAUSE_COMMAND, SALE_RESUME_COMMAND, SALE_CLOSE_COMMAND, SALE_ADD_STOCK_COMMAND];
+export const SALE_QUEUE_COMMAND = {
+  name: 'ticket-spike sale queue',
+  usage: 'ID (--on | --off) [--rate N|auto] [--json] [--redis URL]   (or --sale ID)',
+  summary: "switches a sale's waiting room on or off and sets how many places it admits per second",
+  positionals: true,
+  options: {
+    sale: SALE_OPTION,
+    on: { type: 'flag', help: 'buyers must join and wait for a pass (a sale without a waiting room gets one that opens now)' },
+    off: { type: 'flag', help: 'purchases without a pass are taken; waiters hear the queue is off' },
+    rate: { type: 'text', value: 'N|auto', help: `places admitted per second (${ADMIT_PER_SECOND.min}..${ADMIT_PER_SECOND.max}), or auto: what the sale has left` },
+    json: JSON_OPTION,
+    redis: REDIS_OPTION,
+  },
+  footer: `Nodes follow within their --reconcile-ms. An anonymous sale cannot have one (a pass is a named buyer's). ${EXIT_CODES}`,
+} as const satisfies CommandSpec;
+
+export const SALE_OPS_COMMANDS: CommandSpec[] = [SALE_LIST_COMMAND, SALE_PAUSE_COMMAND, SALE_RESUME_COMMAND, SALE_CLOSE_COMMAND, SALE_ADD_STOCK_COMMAND, SALE_QUEUE_COMMAND];
+
+/** --on / --off / --rate as lua/queue-set-1.lua takes them (one of them at least, not both switches). */
+function queueChange(v: Record<string, unknown>): { on?: boolean; admitPerSecond?: number | 'auto' } {
+  if (v['on'] === true && v['off'] === true) throw new ConfigError('--on/--off', 'give one of them');
+  const change: { on?: boolean; admitPerSecond?: number | 'auto' } = {};
+  if (v['on'] === true || v['off'] === true) change.on = v['on'] === true;
+  const rate = v['rate'] as string | undefined;
+  if (rate !== undefined) {
+    const checked = rate === 'auto' ? null : checkInt(ADMIT_PER_SECOND, /^\d+$/.test(rate) ? Number(rate) : NaN);
+    if (checked !== null && !checked.ok) throw new ConfigError('--rate', `${checked.problem}, or auto`);
+    change.admitPerSecond = rate === 'auto' ? 'auto' : Number(rate);
+  }
+  if (change.on === undefined && change.admitPerSecond === undefined) throw new ConfigError('sale queue', 'give --on, --off or --rate N|auto');
+  return change;
+}
 
 const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : '-');
 
@@ -82,7 +114,7 @@ async function run(redisUrl: string, json: boolean, work: (engine: SaleEngine) =
   }
 }
 
-/** `sale list|pause|resume|close|add-stock`; undefined for another subcommand. */
+/** `sale list|pause|resume|close|add-stock|queue`; undefined for another subcommand. */
 export async function runSaleOperation(sub: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
   const spec = SALE_OPS_COMMANDS.find((c) => c.name === `ticket-spike sale ${sub}`);
   if (spec === undefined) return undefined;
@@ -128,6 +160,14 @@ export async function runSaleOperation(sub: string, argv: string[], env: NodeJS.
         const { changed, closesAt } = await engine.close(saleId);
         return after(engine, changed ? `sale ${saleId}: closed at ${iso(closesAt)}\n` : `sale ${saleId}: already closed (at ${iso(closesAt)}), unchanged\n`, { changed, closesAt });
       });
+    case 'queue': {
+      const change = queueChange(v);
+      return run(redisUrl, json, async (engine) => {
+        const { changed, queue } = await engine.setQueue(saleId, change);
+        const text = `sale ${saleId}: waiting room ${queue.on ? 'on' : 'off'}, ${queue.admitPerSecond} per second${changed ? '' : ' (unchanged)'}\n`;
+        return after(engine, text, { changed, queue });
+      });
+    }
     default: {
       const add = v['add'] as number | undefined;
       if (add === undefined) throw new ConfigError('--add', 'required: the seats to add (a negative N as --add=-N)');

@@ -3,6 +3,7 @@ import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
 import { EngineError } from '../redis/codes.js';
 import { DEFAULT_MAX_SALES, HOLD_SECONDS, MAX_SALES, PER_USER_LIMIT, SALE_ID, SALE_TOTAL, checkText } from '../rules/input-rules.js';
 import { checkSaleInput } from '../rules/sale-config.js';
+import { DEFAULT_PASS_SECONDS, PASS_SECONDS } from '../rules/queue-config.js';
 import { seatCatalogue } from '../rules/train-config.js';
 import { readFileSync } from 'node:fs';
 import { REGISTRY_GRACE_MS } from '../sale/places.js';
@@ -30,6 +31,11 @@ export const SALE_CREATE_COMMAND = {
     anonymous: { type: 'flag', help: 'buyers without a user are allowed (and have no limit)' },
     'opens-at': { type: 'text', value: 'ISO', help: 'opening time, e.g. 2030-01-01T10:00:00Z (default: now)' },
     'closes-at': { type: 'text', value: 'ISO', help: 'closing time (default: never: the sale keeps its registry place for good)' },
+    queue: { type: 'flag', help: 'a waiting room: buyers join, wait their turn and buy with a pass (needs named buyers; the --queue-* options imply it)' },
+    'queue-opens-at': { type: 'text', value: 'ISO', help: 'with a waiting room: admission starts, the pre-queue is shuffled (default: the sale\'s opening)' },
+    'queue-from': { type: 'text', value: 'ISO', help: 'with a waiting room: joins are taken from (default: at once)' },
+    'queue-rate': { type: 'text', value: 'N|auto', help: 'with a waiting room: places admitted per second, or auto (default: what the sale has left)' },
+    'queue-pass-seconds': { type: 'int', min: PASS_SECONDS.min, max: PASS_SECONDS.max, help: `with a waiting room: how long an admitted buyer's pass lasts (default ${DEFAULT_PASS_SECONDS})` },
     'max-sales': {
       type: 'int',
       min: MAX_SALES.min,
@@ -68,6 +74,21 @@ export async function runSaleCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   return sub === '--help' || sub === '-h' ? 0 : 2;
 }
 
+/** The --queue* flags as the sale rules take the admin API's "queue" object (src/rules/queue-config.ts). */
+function queueInput(v: Record<string, unknown>): { queue?: Record<string, unknown> } {
+  const given = ['queue-opens-at', 'queue-from', 'queue-rate', 'queue-pass-seconds'].filter((k) => v[k] !== undefined);
+  if (v['queue'] !== true && given.length === 0) return {};
+  const rate = v['queue-rate'] as string | undefined;
+  return {
+    queue: {
+      opensAt: v['queue-opens-at'],
+      preQueueFrom: v['queue-from'],
+      admitPerSecond: rate === undefined || rate === 'auto' ? 'auto' : /^\d+$/.test(rate) ? Number(rate) : rate,
+      passSeconds: v['queue-pass-seconds'],
+    },
+  };
+}
+
 async function create(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values: v, help } = parseCommand(SALE_CREATE_COMMAND, argv, env);
   if (help) {
@@ -85,6 +106,7 @@ async function create(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     anonymous: v.anonymous,
     opensAt: v['opens-at'],
     closesAt: v['closes-at'],
+    ...queueInput(v),
   });
   if (!checked.ok) throw new ConfigError(`--${checked.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, checked.problem);
   const sale = checked.value;

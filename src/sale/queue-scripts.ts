@@ -74,6 +74,9 @@ export async function setQueue(scripts: ScriptCommands, saleId: string, change: 
   const reply = await scripts.queueSet(saleKeys(saleId).meta, change.on === undefined ? '' : change.on ? '1' : '0', rate === undefined ? '' : String(rate));
   if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw unexpected(subject, reply);
   const [code, detail] = reply as [ScriptCode, string];
+  if (code === ScriptCode.AnonymousNotAllowed) {
+    throw new EngineError('ERR_INVALID_SALE', `sale ${saleId} is anonymous: a waiting room needs named buyers (a pass is bound to its buyer)`, 'anonymous');
+  }
   if (code !== ScriptCode.Ok && code !== ScriptCode.Exists) throw errorFromCode(code, String(detail), subject);
   const queue = queueFromStored(String(detail));
   if (queue === null) throw unexpected(subject, reply);

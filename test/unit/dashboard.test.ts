@@ -89,11 +89,11 @@ t.test('the snapshot: every node, the stale ones down, shares of the live ones',
     ['n10', { ...beat('n10', 7000, 500) }], // 3 s old: down
     ['n3', { at: 'garbage' }],
   ]);
-  const snap = buildSnapshot({ now: 10_000, intervalMs: 500, downAfterMs: 2000, self: beat('n1', 10_000, 100), others, redis: true, postgres: 'up', sales: [facts({})] });
+  const snap = buildSnapshot({ now: 10_000, intervalMs: 500, downAfterMs: 2000, self: beat('n1', 10_000, 100), others, redis: true, postgres: 'up', sales: [facts({})], queues: [] });
   t.same(snap.nodes.map((n) => [n.id, n.alive, n.share]), [['n1', true, 0.25], ['n2', true, 0.75], ['n3', false, 0], ['n10', false, 0]], 'sorted by id, numbers in order');
   t.equal(snap.totals.requestsPerSec, 400, 'totals over the live nodes');
-  t.same(snap.sales, [{ id: 'S', total: 10, held: 2, paid: 3, remaining: 5, sold: 5, checkedIn: 0, state: 'open' }]);
-  const blind = buildSnapshot({ now: 10_000, intervalMs: 500, downAfterMs: 2000, self: beat('n1', 10_000, 100), others, redis: false, postgres: 'none', sales: [] });
+  t.same(snap.sales, [{ id: 'S', total: 10, held: 2, paid: 3, remaining: 5, sold: 5, checkedIn: 0, state: 'open', queue: null }]);
+  const blind = buildSnapshot({ now: 10_000, intervalMs: 500, downAfterMs: 2000, self: beat('n1', 10_000, 100), others, redis: false, postgres: 'none', sales: [], queues: [] });
   t.same(blind.nodes.map((n) => n.alive), [true, null, null, null], 'without Redis the others are unknown, not down');
 });
 

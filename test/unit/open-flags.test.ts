@@ -16,6 +16,7 @@ const info = (slot: number, opensAt: number | null, closesAt: number | null): Sa
   closesAt,
   idKey: null,
   train: null,
+  queue: null,
 });
 
 t.test('the window is [opensAt, closesAt) and its next edge is the next change', async (t) => {

@@ -12,7 +12,7 @@ import type { PurchaseRequest, PurchaseSuccess, SaleInfo } from '../../src/sale/
 import { ThreadHolderIndex } from '../../src/node/thread/holder-index.js';
 import { HolderFilter } from '../../src/sale/holder-filter.js';
 
-const SALE: SaleInfo = { id: 'S', slot: 0, total: 100, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt: null, closesAt: null, idKey: null, train: null };
+const SALE: SaleInfo = { id: 'S', slot: 0, total: 100, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt: null, closesAt: null, idKey: null, train: null, queue: null };
 /** The same slot as a sale with an order-id key (src/sale/ids.ts). */
 const KEYED: SaleInfo = { ...SALE, id: 'KEYED', idKey: '00112233445566778899aabbccddeeff' };
 
@@ -55,6 +55,7 @@ function setup(quota = 10) {
     },
     draining: () => draining,
     onSoldOut: (sale) => soldOut.push(sale.id),
+    passes: { admit: () => null, bought: () => {} },
   });
   const askOf = (ask: Partial<PurchaseAsk>) => ({ saleId: 'S', user: 'u1', idempotencyKey: '', requestKey: '', client: { open: true }, ...ask }) as PurchaseAsk;
   const buy = (ask: Partial<PurchaseAsk> = {}) => new Promise<PurchaseVerdict>((done) => desk.buy(askOf(ask), done));

@@ -25,7 +25,7 @@ t.test('the open flag is the window AND not paused', async (t) => {
 });
 
 const info = (slot: number, opensAt: number | null, closesAt: number | null): SaleInfo => ({
-  id: `S${slot}`, slot, total: 10, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt, closesAt, idKey: null, train: null,
+  id: `S${slot}`, slot, total: 10, anonymous: true, perUserLimit: 1, holdSeconds: 60, opensAt, closesAt, idKey: null, train: null, queue: null,
 });
 
 t.test('OpenFlags.follow: a pause, a resume and a close reach the flag; nothing else rewrites it', async (t) => {

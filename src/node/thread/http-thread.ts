@@ -15,6 +15,8 @@ import { saleRoutes } from '../../http/routes/sales.js';
 import { ticketRoutes } from '../../http/routes/tickets.js';
 import { checkInRoutes } from '../../http/routes/check-in.js';
 import { queueRoutes } from '../../http/routes/queue.js';
+import { buyerPageRoutes } from '../../http/routes/buyer-page.js';
+import { loadBuyerAssets } from '../../http/buyer/assets.js';
 import { QueueDesk } from '../../sale/queue-desk.js';
 import { queuePort } from './queue-port.js';
 import { createLogger } from '../../log/logger.js';
@@ -144,6 +146,7 @@ mount(
   [
     ...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...ticketRoutes(ticketPort(parts)), ...checkInRoutes(ticketPort(parts)), ...saleRoutes(salePort(parts)),
     ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts)), ...dashboardRoutes(loadDashboardAssets()), ...queueRoutes(queuePort(parts, queueDesk)),
+    ...buyerPageRoutes(loadBuyerAssets()),
   ],
   newReply,
 );
