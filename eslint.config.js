@@ -11,6 +11,16 @@ const typeChecked = tseslint.configs.recommendedTypeChecked.map((config) => ({
 export default tseslint.config(
   { ignores: ['dist/**', '**/dist/**', 'node_modules/**', 'var/**', 'dashboard/**', 'grafana/**', 'coverage/**', '.tap/**'] },
   { files: ['**/*.js'], ...js.configs.recommended, languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  {
+    // The buyer's page: a plain browser script (no build, no modules), and the QR library's global from its own <script>.
+    files: ['buyer/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'sessionStorage', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'Option', 'qrcode'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   ...typeChecked,
   {
     files: ['**/*.ts'],

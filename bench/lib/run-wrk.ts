@@ -9,7 +9,7 @@ import { parseWrkJson, wrkLoadResult } from './wrk-summary.js';
 
 export interface WrkRun {
   url: string;
-  script: 'buyers' | 'mixed' | 'fixed';
+  script: 'buyers' | 'mixed' | 'fixed' | 'queue';
   args: string[];
   threads: number;
   connections: number;

@@ -83,10 +83,10 @@ export class SaleEngine {
     return reply === ScriptCode.Ok ? 'created' : 'exists';
   }
 
-  /** A buyer joins the sale's waiting room (lua/queue-join-3.lua): once per buyer. */
-  joinQueue(saleId: string, user: string): Promise<QueueJoin> {
+  /** Buyers join the sale's waiting room (lua/queue-join-3.lua): once per buyer; one answer per user, in order. */
+  joinQueue(saleId: string, users: string[]): Promise<QueueJoin[]> {
     assertSaleId(saleId);
-    return joinQueue(this.scripts, saleId, user);
+    return joinQueue(this.scripts, saleId, users);
   }
 
   /** One node's tick of the sale's waiting room (lua/queue-tick-4.lua); null: the sale has none. */

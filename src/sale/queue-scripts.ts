@@ -33,20 +33,27 @@ export interface QueueTick {
 
 const unexpected = (subject: string, reply: unknown) => new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected reply ${JSON.stringify(reply)}`);
 
-export async function joinQueue(scripts: ScriptCommands, saleId: string, user: string): Promise<QueueJoin> {
-  if (!matches(USER, user)) throw new EngineError('ERR_INVALID_ARGUMENT', `user must be ${USER.shape}`, 'user');
+/** lua/queue-join-3.lua for up to 512 buyers of one sale: one answer per user, in order. */
+export async function joinQueue(scripts: ScriptCommands, saleId: string, users: readonly string[]): Promise<QueueJoin[]> {
+  for (const user of users) if (!matches(USER, user)) throw new EngineError('ERR_INVALID_ARGUMENT', `user must be ${USER.shape}`, 'user');
   const k = saleKeys(saleId);
-  const reply = await scripts.queueJoin(k.meta, k.queue, k.queueJoins, user);
-  if (!Array.isArray(reply)) throw unexpected(`join the queue of ${saleId}`, reply);
-  const [what, ...rest] = reply as unknown[];
+  const subject = `join the queue of ${saleId}`;
+  const reply = await scripts.queueJoin(k.meta, k.queue, k.queueJoins, ...users);
+  if (Array.isArray(reply) && typeof reply[0] === 'number') throw errorFromCode(reply[0], typeof reply[1] === 'string' ? reply[1] : '', subject);
+  if (!Array.isArray(reply) || reply.length !== users.length) throw unexpected(subject, reply);
+  return (reply as unknown[]).map((one) => readJoin(subject, one));
+}
+
+function readJoin(subject: string, one: unknown): QueueJoin {
+  if (!Array.isArray(one)) throw unexpected(subject, one);
+  const [what, ...rest] = one as unknown[];
   if (what === 'ok' && rest.length === 5) {
     const [kind, arrival, joinedAt, pre, opensAt] = rest as string[];
     return { kind: 'joined', preQueue: kind === 'p', arrival: Number(arrival), joinedAt: Number(joinedAt), pre: Number(pre), opensAt: Number(opensAt) };
   }
   if (what === 'early') return { kind: 'early', preQueueFrom: Number(rest[0]) };
   if (what === 'unknown' || what === 'none' || what === 'off' || what === 'closed') return { kind: what };
-  if (typeof what === 'number') throw errorFromCode(what, typeof rest[0] === 'string' ? rest[0] : '', `join the queue of ${saleId}`);
-  throw unexpected(`join the queue of ${saleId}`, reply);
+  throw unexpected(subject, one);
 }
 
 /** One node's tick: `bits` = its places polled lately from `base` (a multiple of 8) on. null: no queue. */

@@ -23,7 +23,7 @@ t.test('npm pack, install elsewhere, run --help and a node from there', async (t
   t.equal(packed.code, 0, `npm pack: ${packed.stderr.slice(-500)}`);
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const paths = info.files.map((f) => f.path);
-  for (const expected of ['bin/ticket-spike.js', 'dist/src/cli/main.js', 'lua/reserve-batch-12.lua', 'nginx/nginx.conf', 'dashboard/index.html', 'node_modules/native-free-shm/dist/index.js']) {
+  for (const expected of ['bin/ticket-spike.js', 'dist/src/cli/main.js', 'lua/reserve-batch-12.lua', 'nginx/nginx.conf', 'dashboard/index.html', 'buyer/index.html', 'node_modules/native-free-shm/dist/index.js']) {
     t.ok(paths.includes(expected), `the tarball carries ${expected}`);
   }
   t.notOk(paths.some((p) => p.startsWith('test/') || p.startsWith('src/')), 'and no tests or TypeScript sources');
@@ -76,4 +76,7 @@ t.test('npm pack, install elsewhere, run --help and a node from there', async (t
   // The live dashboard's page and uPlot (from the installed `uplot` dependency, no CDN).
   t.equal((await http(undefined, 'GET', `${url}/dashboard`)).status, 200, 'the installed node serves /dashboard');
   t.equal((await http(undefined, 'GET', `${url}/dashboard/vendor/uPlot.iife.min.js`)).status, 200, 'and uPlot');
+  // The buyer's page and the QR code library (from the installed `qrcode-generator` dependency).
+  t.equal((await http(undefined, 'GET', `${url}/buy/PK`)).status, 200, 'the installed node serves /buy/{sale}');
+  t.equal((await http(undefined, 'GET', `${url}/buyer/vendor/qrcode.js`)).status, 200, 'and the QR code library');
 });

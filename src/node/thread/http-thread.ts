@@ -18,6 +18,7 @@ import { queueRoutes } from '../../http/routes/queue.js';
 import { buyerPageRoutes } from '../../http/routes/buyer-page.js';
 import { loadBuyerAssets } from '../../http/buyer/assets.js';
 import { QueueDesk } from '../../sale/queue-desk.js';
+import { QueueJoins } from '../../sale/queue-joins.js';
 import { queuePort } from './queue-port.js';
 import { createLogger } from '../../log/logger.js';
 import { FaultLog } from './fault-log.js';
@@ -83,7 +84,8 @@ let draining = false;
 const slots = SlotMemory.attach(data.slotBuffer);
 const holders = new ThreadHolderIndex(slots);
 const inventories = new Inventories(stock, slots, config);
-const queueDesk = new QueueDesk((saleId, user) => engine.joinQueue(saleId, user));
+const queueJoins = new QueueJoins((saleId, users) => engine.joinQueue(saleId, users));
+const queueDesk = new QueueDesk((saleId, user) => queueJoins.join(saleId, user));
 const desk = new PurchaseDesk({
   stock,
   slots,
