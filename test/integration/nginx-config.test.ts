@@ -119,7 +119,7 @@ t.test('the template renders every placeholder and nginx -t accepts it (as this 
   const limited = renderNginxConf(readNginxTemplate(), { prefix: '/tmp/ts-prefix', port: 8080, upstreams: [{ host: '127.0.0.1', port: 3001, weight: 1 }], ipRate: 50, ipBurst: 100 });
   t.match(limited, /^\s*limit_req_zone \$limit_key zone=per_address:10m rate=50r\/s;/m, 'ipRate 50: a zone keyed by the client address (or nothing, for an exempt one)');
   const zones = limited.match(/^\s*limit_(req|conn)_zone \S+/gm) ?? [];
-  t.equal(zones.length, 6, `six zones: ${zones.join(', ')}`);
+  t.equal(zones.length, 8, `eight zones: ${zones.join(', ')}`);
   t.ok(zones.every((z) => z.endsWith('$limit_key')), 'every limit_req and limit_conn zone has the one key that honours the exempt list');
   t.match(limited, /geo \$limit_exempt \{\s+default 0;\s+127\.0\.0\.0\/8 1;\s+::1 1;\s+\}/, 'by default loopback (ab, wrk on this machine) is exempt');
   t.match(limited, /map \$limit_exempt \$limit_key \{\s+1\s+"";\s+default \$binary_remote_addr;/, 'an exempt client has an empty key');
@@ -301,9 +301,11 @@ const READ_LIMITS = [
   { path: '/orders/S.x', rate: 20, burst: 50, what: /order requests/ },
   { path: '/tickets/S.x', rate: 20, burst: 50, what: /ticket requests/ },
   { path: '/admin/sales', rate: 5, burst: 20, what: /admin requests/ },
+  { path: '/queue/S/status', rate: 50, burst: 90, what: /waiting-room requests/ },
+  { path: '/queue/S/join', rate: 5, burst: 50, what: /waiting-room requests/ },
 ];
 
-t.test('/orders/, /tickets/, /admin/: each its own per-address limit, 429 from nginx over it; an exempt address is never limited', async (t) => {
+t.test('/orders/, /tickets/, /admin/, /queue/ (polls, joins): each its own per-address limit, 429 from nginx over it; an exempt address is never limited', async (t) => {
   const node = await standIn('n');
   t.teardown(() => closeAll([node]));
   const limitedNginx = await NginxProcess.start({ upstreams: upstreamsOf([node], [1]), rateExempt: [] });
