@@ -14,7 +14,7 @@ t.test('every lua/<name>-<numKeys>.lua: header lists each KEYS/ARGV it uses, num
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
   const scripts = loadScripts();
   t.equal(scripts.length, files.length, 'every top-level .lua is a script');
-  t.same(scripts.map((s) => s.name).sort(), ['addStock', 'auditDeadlines', 'auditIdem', 'auditOrders', 'auditStream', 'auditUsers', 'cancel', 'checkIn', 'closeSale', 'createSale', 'createTrain', 'expireHolds', 'getOrder', 'holderLog', 'pauseSale', 'pay', 'releaseClaim', 'reserveBatch', 'reservePlace', 'restoreSale', 'retireOrders', 'saleStatus', 'trimStream']);
+  t.same(scripts.map((s) => s.name).sort(), ['addStock', 'auditDeadlines', 'auditIdem', 'auditOrders', 'auditStream', 'auditUsers', 'cancel', 'checkIn', 'closeSale', 'createSale', 'createTrain', 'expireHolds', 'getOrder', 'holderLog', 'pauseSale', 'pay', 'queueJoin', 'queueSet', 'queueTick', 'releaseClaim', 'reserveBatch', 'reservePlace', 'restoreSale', 'retireOrders', 'saleStatus', 'trimStream']);
   for (const s of scripts) {
     const raw = readFileSync(join(LUA_DIR, s.file), 'utf8');
     const header = /^(?:#!lua[^\n]*\n)?--\[\[([\s\S]*?)\]\]/.exec(raw)?.[1] ?? '';

@@ -129,7 +129,6 @@ t.test('malformed text: no dot, an empty payload, garbage base64, not JSON, not 
   t.equal(tokens.readTicket(signBody('queue', Buffer.from([0xff, 0xfe, 0x00, 0x7b]).toString('base64url'))), null, 'bytes that are not JSON');
   t.equal(tokens.readTicket(signRaw('queue', '{"s":"S1"')), null, 'cut-off JSON');
   t.equal(tokens.readTicket(signRaw('queue', JSON.stringify(['S1', 'bob', 1234, null, 1_700_000_100_000]))), null, 'a JSON array');
-  t.equal(tokens.readTicket(signRaw('queue', JSON.stringify(Object.assign([], { s: 'S1', u: 'bob', p: 1, a: null, t: 1 })))), null, 'an array (even one serialised with fields)');
   t.equal(tokens.readTicket(signRaw('queue', 'null')), null, 'null');
   t.equal(tokens.readTicket(signRaw('queue', '1234')), null, 'a number');
   t.equal(tokens.readTicket(signRaw('queue', '"S1"')), null, 'a string');
