@@ -94,6 +94,8 @@ export function checkSaleConfig(config: Partial<Record<SaleField, unknown>>): Sa
     // A pass is bound to its buyer: an anonymous purchase has no one to bind it to.
     if (value.anonymous) return { ok: false, field: 'queue', problem: 'a sale with a waiting room names its buyers: send "anonymous": false' };
     if (closesAt !== undefined && closesAt !== 0 && queue.value.opensAt >= closesAt) return { ok: false, field: 'queue', problem: 'opensAt: must be before the sale closes' };
+    // Admitted before the sale opens, a buyer's pass would expire on purchases answered "not open".
+    if (opensAt !== undefined && opensAt !== 0 && queue.value.opensAt < opensAt) return { ok: false, field: 'queue', problem: 'opensAt: not before the sale opens (leave it out to open the line with the sale)' };
     value.queue = queue.value;
   }
   return { ok: true, value };

@@ -237,5 +237,8 @@ t.test('a waiting room on two nodes', { timeout: 170_000 }, async (t) => {
     const badCreate = await http(agent, 'POST', `${a.url}/admin/sales`, JSON.stringify({ id: 'BADQ', total: 5, anonymous: true, queue: {} }), { ...json, ...admin });
     t.equal(badCreate.status, 400, 'creating an anonymous sale with a queue: 400');
     t.match(badCreate.json?.msg, /queue/, `  ${badCreate.json?.msg}`);
+    const opens = Date.now() + 3_600_000;
+    const early = await http(agent, 'POST', `${a.url}/admin/sales`, JSON.stringify({ id: 'EARLYQ', total: 5, opensAt: new Date(opens).toISOString(), queue: { opensAt: new Date(opens - 60_000).toISOString() } }), { ...json, ...admin });
+    t.equal(early.status, 400, `a line that opens before its sale: 400 (${early.json?.msg})`);
   });
 });

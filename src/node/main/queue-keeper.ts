@@ -10,6 +10,8 @@ import type { KnownSale } from './registry.js';
 export const QUEUE_TICK_MS = 250;
 /** A liveness epoch: "polled lately" = within the last one to two of them (src/sale/queue-board.ts). */
 const EPOCH_MS = 10_000;
+/** How often a node checks that its queue key is still the one in Redis. */
+const SECRET_CHECK_MS = 5000;
 /** The admission rate shown and used for waits: measured over this long. */
 const RATE_WINDOW_MS = 10_000;
 
@@ -41,6 +43,7 @@ export class QueueKeeper {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private secret: Buffer | null = null;
+  private secretReadAt = 0;
 
   constructor(private readonly parts: QueueKeeperParts) {}
 
@@ -61,7 +64,7 @@ export class QueueKeeper {
     const failed: string[] = [];
     let firstError: unknown;
     try {
-      if (this.secret === null) await this.readSecret();
+      if (this.secret === null || Date.now() - this.secretReadAt >= SECRET_CHECK_MS) await this.readSecret();
       const live = new Set<string>();
       for (const sale of this.parts.sales()) {
         if (sale.info.queue === null) continue;
@@ -95,11 +98,18 @@ export class QueueKeeper {
     });
   }
 
+  /**
+   * The key in Redis, made by the first node (SET NX). Checked again every SECRET_CHECK_MS: a Redis that lost it
+   * (a restart without its data) gets this node's back, and a node that finds another adopts it, so every node
+   * signs with the one key in Redis.
+   */
   private async readSecret(): Promise<void> {
     const { redis } = this.parts;
-    await redis.set(QUEUE_SECRET, randomBytes(32).toString('hex'), 'NX');
+    await redis.set(QUEUE_SECRET, (this.secret ?? randomBytes(32)).toString('hex'), 'NX');
     const hex = await redis.get(QUEUE_SECRET);
     if (hex === null || !/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${QUEUE_SECRET} is not 64 hex characters: delete it and a node makes a new one`);
+    this.secretReadAt = Date.now();
+    if (this.secret !== null && this.secret.toString('hex') === hex) return;
     this.secret = Buffer.from(hex, 'hex');
     this.parts.onSecret(this.secret);
   }
