@@ -3,13 +3,14 @@ import { contentLengthOf, isJson, readBody } from '../body.js';
 import { answerEngineError } from '../engine-errors.js';
 import type { AdminPort } from '../ports.js';
 import type { Reply } from '../reply.js';
-import { checkSale, isRejection, parseQueueBody, parseStockBody } from '../request-rules.js';
+import { checkSale, isRejection, parseQueueBody, parseStockBody, type Rejection } from '../request-rules.js';
 import type { HttpRequest } from 'uWebSockets.js';
 import type { Route } from '../router.js';
 import { saleView } from '../sale-view.js';
 
 /**
- * POST /admin/sales/{id}/pause | resume | close (no body) and POST /admin/sales/{id}/stock {"add": N}: one
+ * POST /admin/sales/{id}/pause | resume | close (no body), POST /admin/sales/{id}/stock {"add": N} and
+ * POST /admin/sales/{id}/queue {"on", "admitPerSecond"}: one
  * script each (src/sale/operations.ts). The answer is the sale as it is after the change, with `changed`
  * (false: it already was paused / running / closed — HTTP 200 all the same). The node that made the change
  * reconciles at once; every other node within --reconcile-ms.
@@ -49,6 +50,20 @@ export function saleOperationRoutes(port: AdminPort): Route[] {
       return { msg: changed ? word : `already ${paused ? 'paused' : 'running'}`, data: { changed } };
     });
   };
+  /** An operation with a JSON body: the framing, the admin check, the media type, the body's rules, then `change`. */
+  const withJsonBody = <B>(shape: string, parse: (text: string) => B | Rejection, change: (saleId: string, body: B) => Promise<{ msg: string; data: Record<string, unknown> }>): Route['post'] => (reply, req) => {
+    const contentType = req.getHeader('content-type');
+    const contentLength = contentLengthOf(req);
+    if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
+    const saleId = admitted(reply, req);
+    if (saleId === null) return;
+    if (!isJson(contentType)) return reply.error({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', msg: `send Content-Type: application/json with ${shape}` });
+    readBody(reply, contentLength, port.maxBodyBytes, (text) => {
+      const body = parse(text);
+      if (isRejection(body)) return reply.error(body);
+      operate(reply, saleId, () => change(saleId, body));
+    });
+  };
   return [
     {
       // A train's coach, seat by seat (the dashboard's seat map): one read of Redis, behind the admin token.
@@ -80,45 +95,17 @@ export function saleOperationRoutes(port: AdminPort): Route[] {
     {
       // The waiting room's switch and rate (src/sale/queue-scripts.ts setQueue); the answer carries the queue after.
       pattern: '/admin/sales/:id/queue',
-      post: (reply, req) => {
-        const contentType = req.getHeader('content-type');
-        const contentLength = contentLengthOf(req);
-        if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
-        const saleId = admitted(reply, req);
-        if (saleId === null) return;
-        if (!isJson(contentType)) {
-          return reply.error({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', msg: 'send Content-Type: application/json with {"on": true|false, "admitPerSecond": N | "auto"}' });
-        }
-        readBody(reply, contentLength, port.maxBodyBytes, (text) => {
-          const body = parseQueueBody(text);
-          if (isRejection(body)) return reply.error(body);
-          operate(reply, saleId, async () => {
-            const { changed, queue } = await port.setQueue(saleId, body);
-            return { msg: changed ? `queue ${queue.on ? 'on' : 'off'}, ${queue.admitPerSecond} per second` : 'queue unchanged', data: { changed, queue } };
-          });
-        });
-      },
+      post: withJsonBody('{"on": true|false, "admitPerSecond": N | "auto"}', parseQueueBody, async (saleId, body) => {
+        const { changed, queue } = await port.setQueue(saleId, body);
+        return { msg: changed ? `queue ${queue.on ? 'on' : 'off'}, ${queue.admitPerSecond} per second` : 'queue unchanged', data: { changed, queue } };
+      }),
     },
     {
       pattern: '/admin/sales/:id/stock',
-      post: (reply, req) => {
-        const contentType = req.getHeader('content-type');
-        const contentLength = contentLengthOf(req);
-        if (typeof contentLength !== 'string') return reply.error(contentLength, undefined, undefined, true);
-        const saleId = admitted(reply, req);
-        if (saleId === null) return;
-        if (!isJson(contentType)) {
-          return reply.error({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', msg: 'send Content-Type: application/json with {"add": N}' });
-        }
-        readBody(reply, contentLength, port.maxBodyBytes, (text) => {
-          const body = parseStockBody(text);
-          if (isRejection(body)) return reply.error(body);
-          operate(reply, saleId, async () => {
-            const { total } = await port.addStock(saleId, body.add);
-            return { msg: `stock ${body.add > 0 ? 'added' : 'removed'}: total ${total}`, data: { changed: true, added: body.add } };
-          });
-        });
-      },
+      post: withJsonBody('{"add": N}', parseStockBody, async (saleId, body) => {
+        const { total } = await port.addStock(saleId, body.add);
+        return { msg: `stock ${body.add > 0 ? 'added' : 'removed'}: total ${total}`, data: { changed: true, added: body.add } };
+      }),
     },
   ];
 }

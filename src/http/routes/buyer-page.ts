@@ -1,4 +1,4 @@
-import type { Asset } from '../dashboard/assets.js';
+import type { Asset } from '../page-files.js';
 import type { Reply } from '../reply.js';
 import { checkSale } from '../request-rules.js';
 import type { Route } from '../router.js';
