@@ -9,7 +9,8 @@
     KEYS[2] {sale:S}:queue   pre, late (queue-join-3) and this script's: key, served, admitted, skipped, carry,
                              lastMs, ripeTo, nextRipe, nextRipeAt, ordersAtOpen
     KEYS[3] {sale:S}:qlive   string, bit p (Redis bit order, as GETBIT) = place p was polled lately at some node
-    KEYS[4] {sale:S}:qhist   hash second -> "<admitted>|<ordersMade>" at that second ('auto' looks back with it)
+    KEYS[4] {sale:S}:qhist   hash second -> "<admitted>|<ordersMade>|<served>" at that second ('auto' looks back with
+                             it; a node that starts mid-sale dates the admissions of the last passSeconds with it)
     ARGV[1] key       32 hex: the pre-queue's permutation key, written only by the first tick from opensAt on
     ARGV[2] base      a multiple of 8: the first place ARGV[3] speaks of
     ARGV[3] bits      the node's places polled lately, from base on (bit j of the string = place base + j)
@@ -68,7 +69,7 @@ local function ordersAt(back)
   for d = 0, 4 do
     local h = redis.call('HGET', KEYS[4], fmt(sec - back - d))
     if h then
-      local a, o = string.match(h, '^(%d+)|(%d+)$')
+      local a, o = string.match(h, '^(%d+)|(%d+)')
       return tonumber(a), tonumber(o)
     end
   end
@@ -133,7 +134,7 @@ if opened and now >= nextRipeAt then
   ripeTo, nextRipe, nextRipeAt = nextRipe, served + window, now + RIPE_MS
   redis.call('HSET', KEYS[2], 'ripeTo', fmt(ripeTo), 'nextRipe', fmt(nextRipe), 'nextRipeAt', fmt(nextRipeAt))
 end
-if opened and redis.call('HSETNX', KEYS[4], fmt(sec), fmt(admitted) .. '|' .. fmt(ordersMade)) == 1 then
+if opened and redis.call('HSETNX', KEYS[4], fmt(sec), fmt(admitted) .. '|' .. fmt(ordersMade) .. '|' .. fmt(served)) == 1 then
   local old = sec - q.p - HIST_KEEP
   redis.call('HDEL', KEYS[4], fmt(old), fmt(old - 1), fmt(old - 2), fmt(old - 3))
 end

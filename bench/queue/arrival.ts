@@ -176,7 +176,7 @@ const helloRate = median(polls.hello.map(rate));
 for (const which of ['poll', 'hello'] as const) {
   console.log(`| ${which === 'hello' ? 'uWS hello' : 'GET /queue/{sale}/status'} | ${median(polls[which].map(rate)).toFixed(0)} | ${median(polls[which].map((r) => r.latencyMs.p99)).toFixed(1)} | ${(median(polls[which].map(rate)) / helloRate).toFixed(2)}x |`);
 }
-console.log(`joins (POST /queue/{sale}/join, one script each), 20,000 new buyers, 100 connections: ${rate(joins).toFixed(0)}/s, p99 ${joins.latencyMs.p99.toFixed(1)} ms`);
+console.log(`joins (POST /queue/{sale}/join, one script per thread and turn), 20,000 new buyers, 100 connections: ${rate(joins).toFixed(0)}/s, p99 ${joins.latencyMs.p99.toFixed(1)} ms`);
 console.log(`\n(2) ${BUYERS} buyers through nginx over 2 nodes of 1 thread each`);
 console.log(`joins: ${crowdJoins.answered} answered (${crowdJoins.counts?.ok ?? 0} ok) in ${crowdJoins.seconds.toFixed(1)} s = ${rate(crowdJoins).toFixed(0)}/s, p99 ${crowdJoins.latencyMs.p99.toFixed(1)} ms; pre-queue ${pre}, late ${late}; finished ${((opensAt - joinedAt) / 1000).toFixed(0)} s before the opening`);
 console.log(`Redis during the joins: ${s1 - s0} script calls = ${((s1 - s0) / BUYERS).toFixed(3)} per buyer (${((c1 - c0) / BUYERS).toFixed(2)} commands per buyer, counting those the scripts run, the nodes' ticks included)`);

@@ -17,7 +17,7 @@ import { coachMap, type CoachMap } from './seat-map.js';
 import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
-import { joinQueue, setQueue, tickQueue, type QueueJoin, type QueueTick } from './queue-scripts.js';
+import { joinQueue, queueHistory, setQueue, tickQueue, type QueueJoin, type QueueTick } from './queue-scripts.js';
 import type { QueueConfig } from '../rules/queue-config.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
 import { readHolderLogPage } from './holder-log.js';
@@ -93,6 +93,12 @@ export class SaleEngine {
   queueTick(saleId: string, base: number, bits: Buffer): Promise<QueueTick | null> {
     assertSaleId(saleId);
     return tickQueue(this.scripts, saleId, base, bits);
+  }
+
+  /** When the recent places of the sale's line were admitted (lua/queue-tick-4.lua's per-second history). */
+  queueHistory(saleId: string): Promise<Array<{ at: number; served: number }>> {
+    assertSaleId(saleId);
+    return queueHistory(this.redis, saleId);
   }
 
   /** An operator's on/off and rate (lua/queue-set-1.lua); a sale without a waiting room gets one opening now. */

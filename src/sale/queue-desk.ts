@@ -68,7 +68,7 @@ export class QueueDesk {
       // After the opening the pre-queue's order is fixed: the token carries the place from then on.
       const board = this.boardOf(sale);
       const order = board === null ? null : this.orderOf(sale.id, board);
-      if (order !== null) ticket.place = order.placeOf(joined.arrival);
+      if (order !== null && joined.arrival < order.n) ticket.place = order.placeOf(joined.arrival);
     }
     return { kind: 'joined', token: tokens.ticket(ticket), place: ticket.place, opensAt: joined.opensAt };
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
 import { EngineError, ScriptCode, errorFromCode } from '../redis/codes.js';
 import { saleKeys } from '../redis/keys.js';
 import type { ScriptCommands } from '../redis/scripts.js';
@@ -69,6 +70,20 @@ export async function tickQueue(scripts: ScriptCommands, saleId: string, base: n
     served: n(0), admitted: n(1), skipped: n(2), pre: n(3), late: n(4), key: r[5], on: r[6] === '1', rate: n(7),
     passSeconds: n(8), opensAt: n(9), now: n(10), remaining: n(11), window: n(12),
   };
+}
+
+/**
+ * The serving position at each second of the last passSeconds + 10 s (lua/queue-tick-4.lua's history), oldest
+ * first: when each recent place was admitted, for a node that starts while the line moves.
+ */
+export async function queueHistory(redis: Redis | Cluster, saleId: string): Promise<Array<{ at: number; served: number }>> {
+  const raw = await redis.hgetall(saleKeys(saleId).queueHistory);
+  const out: Array<{ at: number; served: number }> = [];
+  for (const [second, value] of Object.entries(raw)) {
+    const m = /^\d+\|\d+\|(\d+)$/.exec(value);
+    if (m !== null && /^\d+$/.test(second)) out.push({ at: Number(second) * 1000, served: Number(m[1]) });
+  }
+  return out.sort((a, b) => a.at - b.at);
 }
 
 /** An operator's change (lua/queue-set-1.lua): on/off and the rate; the queue as it is after. */

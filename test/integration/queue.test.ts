@@ -194,6 +194,16 @@ t.test('a waiting room on two nodes', { timeout: 170_000 }, async (t) => {
     t.equal(again.state, 'expired', 'and polling again gives no fresh pass: the turn has passed');
     const metrics = await http(agent, 'GET', `${b.url}/metrics`);
     t.match(metrics.body, /ticket_spike_queue_passes_expired_total\{sale="PASS"[^}]*\} 1/, 'the refused expired pass is counted');
+    // A node that starts now never saw bob's turn: it dates it from Redis's history, so no fresh pass there either.
+    const c = await NodeProcess.start({ redisUrl: server.url, threads: 1, env, args });
+    t.teardown(() => c.stop());
+    let onC: Status | undefined;
+    for (let i = 0; i < 30 && (onC === undefined || onC.state === 'off' || onC.state === 'waiting'); i++) {
+      const r = await status(c, 'PASS', tokens.get('bob')!);
+      if (r.status === 200) onC = statusOf(r);
+      await sleep(100);
+    }
+    t.equal(onC?.state, 'expired', `a node started after bob's turn says expired too (${JSON.stringify(onC)})`);
   });
 
   await t.test('sold out reaches every waiter at the next poll, on every node', async (t) => {

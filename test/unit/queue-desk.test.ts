@@ -95,7 +95,7 @@ t.test('status: after the key the pre-queue token gets its permuted place and an
   publish({ opened: true, pre: n, line: n + 5, key: KEY, served: 0, rate: 2 });
   const ticket = pre(arrival);
   const answer = desk.status(sale, tokens.ticket(ticket));
-  t.match(answer, { state: 'waiting', place, position: place + 1, ahead: place, etaSeconds: Math.ceil(place / 2), pollSeconds: 2, token: String });
+  t.match(answer, { state: 'waiting', place, position: place + 1, ahead: place, etaSeconds: Math.ceil(place / 2), pollSeconds: 2, token: String }, 'waiting at the permuted place, with a new token');
   const upgraded = answer !== null && 'token' in answer ? answer.token : undefined;
   t.same(tokens.readTicket(upgraded ?? ''), { ...ticket, place }, 'the new token: the same buyer, arrival and time, with the place');
   const again = desk.status(sale, upgraded ?? '');
@@ -111,7 +111,7 @@ t.test('status: after the key the pre-queue token gets its permuted place and an
   board.checkpoint(n, OPENS_AT + 2000);
   publish({ opened: true, pre: n, line: n + 5, key: KEY, served: n, rate: 2 });
   const admitted = desk.status(sale, tokens.ticket(ticket));
-  t.match(admitted, { state: 'admitted', place, passExpiresAt: OPENS_AT + 2000 + PASS_SECONDS * 1000, token: String });
+  t.match(admitted, { state: 'admitted', place, passExpiresAt: OPENS_AT + 2000 + PASS_SECONDS * 1000, token: String }, 'served: admitted, with the new token');
 });
 
 t.test("status: 'waiting' with position, ahead and eta from the rate", async (t) => {
@@ -139,7 +139,7 @@ t.test("status: 'admitted' with a pass, then 'expired' passSeconds after the che
   clock.now = T + 1500;
   const answer = desk.status(sale, tokens.ticket(late(50)));
   const expiresAt = T + PASS_SECONDS * 1000;
-  t.match(answer, { state: 'admitted', place: 50, passExpiresAt: expiresAt, pollSeconds: 10, pass: String });
+  t.match(answer, { state: 'admitted', place: 50, passExpiresAt: expiresAt, pollSeconds: 10, pass: String }, 'served: admitted, expiring passSeconds after the checkpoint');
   t.notOk(answer !== null && 'token' in answer, 'a late ticket needs no new token');
   const pass = answer !== null && answer.state === 'admitted' ? answer.pass : '';
   t.same(tokens.readPass(pass), { sale: 'S1', user: 'bob', place: 50, expiresAt, joinedAt: JOINED_AT }, 'a pass QueueTokens reads, for this buyer and place');
@@ -159,7 +159,7 @@ t.test("status: 'admitted' with a pass, then 'expired' passSeconds after the che
   t.same(desk.status(sale, tokens.ticket(late(50))), { state: 'expired', place: 50, pollSeconds: 10 }, 'at passSeconds after the checkpoint: expired');
   clock.now = expiresAt + 3_600_000;
   t.same(desk.status(sale, tokens.ticket(late(50))), { state: 'expired', place: 50, pollSeconds: 10 }, 'and after');
-  t.equal(desk.status(sale, tokens.ticket(late(51)))?.state, 'expired');
+  t.equal(desk.status(sale, tokens.ticket(late(51)))?.state, 'expired', 'place 51 later too');
   t.equal(board.counters().expired, 0, 'a poll is not a refused purchase');
 });
 
@@ -186,7 +186,7 @@ t.test('status: a poll of a waiting place marks it live', async (t) => {
   desk.status(sale, tokens.ticket(late(42)));
   desk.status(sale, tokens.ticket(late(55, 'carol')));
   t.same([...board.liveBits(40, 16)], [0b0010_0000, 0b0000_0001], 'places 42 and 55');
-  t.equal(board.counters().polls, 2);
+  t.equal(board.counters().polls, 2, 'two polls counted');
   desk.status(sale, tokens.ticket(late(42)));
   t.equal(board.counters().polls, 3, 'every poll counted');
   board.rotate();
@@ -252,17 +252,19 @@ t.test('join: the token and place the join script’s answer gives', async (t) =
   t.match(lateJoin, { kind: 'joined', place: 14, opensAt: OPENS_AT, token: String }, 'a late joiner: place = pre + arrival');
   t.same(tokens.readTicket(lateJoin.kind === 'joined' ? lateJoin.token : ''), { sale: 'S1', user: 'bob', place: 14, arrival: null, joinedAt: OPENS_AT + 5000 });
 
-  answerWith({ kind: 'joined', preQueue: true, arrival: 3, joinedAt: JOINED_AT, pre: 4, opensAt: OPENS_AT });
-  publish({ pre: 4, line: 4 });
+  const order = new QueueOrder(KEY, 10);
+  const arrival = [1, 2, 3, 4, 5, 6, 7, 8].find((a) => ![0, a].includes(order.placeOf(a))) ?? 1;
+  const place = order.placeOf(arrival);
+  answerWith({ kind: 'joined', preQueue: true, arrival, joinedAt: JOINED_AT, pre: arrival + 1, opensAt: OPENS_AT });
+  publish({ pre: arrival + 1, line: arrival + 1 });
   const before = await desk.join(sale, 'alice');
   t.match(before, { kind: 'joined', place: null, opensAt: OPENS_AT, token: String }, 'a pre-queue joiner before the key: no place');
-  t.same(tokens.readTicket(before.kind === 'joined' ? before.token : ''), { sale: 'S1', user: 'alice', place: null, arrival: 3, joinedAt: JOINED_AT });
+  t.same(tokens.readTicket(before.kind === 'joined' ? before.token : ''), { sale: 'S1', user: 'alice', place: null, arrival, joinedAt: JOINED_AT }, 'its arrival in the token');
 
   publish({ opened: true, pre: 10, line: 15, key: KEY, served: 0, rate: 2 });
-  const place = new QueueOrder(KEY, 10).placeOf(3);
   const after = await desk.join(sale, 'alice');
-  t.match(after, { kind: 'joined', place, opensAt: OPENS_AT, token: String }, `after the key: the permuted place ${place}`);
-  t.same(tokens.readTicket(after.kind === 'joined' ? after.token : ''), { sale: 'S1', user: 'alice', place, arrival: 3, joinedAt: JOINED_AT }, 'the token carries both');
+  t.match(after, { kind: 'joined', place, opensAt: OPENS_AT, token: String }, `after the key: arrival ${arrival}'s permuted place ${place}`);
+  t.same(tokens.readTicket(after.kind === 'joined' ? after.token : ''), { sale: 'S1', user: 'alice', place, arrival, joinedAt: JOINED_AT }, 'the token carries both');
   const noBoard = await desk.join(saleOf('S1', null), 'alice');
   t.match(noBoard, { kind: 'joined', place: null }, 'a sale with no board here: no place yet');
 

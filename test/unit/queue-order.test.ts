@@ -120,3 +120,24 @@ t.test('cannot be predicted without the key: another key agrees on ~1 place, no 
   const mean = firstTenth.reduce((s, p) => s + p, 0) / firstTenth.length;
   t.ok(Math.abs(mean - (n - 1) / 2) < 300, `the first 1000 arrivals' mean place ${mean.toFixed(0)} is near ${(n - 1) / 2}`);
 });
+
+// Beyond 65,536 joiners the order is the Feistel network, not the shuffled table: the same two properties for it.
+t.test('the Feistel network (n = 100,000): uniform over keys, and another key agrees on ~1 place', async (t) => {
+  const n = 100_000;
+  const bins = new Float64Array(10);
+  for (const key of keys('feistel', 400)) bins[Math.floor(new QueueOrder(key, n).placeOf(12_345) / 10_000)]++;
+  const chi = chiSquare(bins, 40);
+  t.ok(chi < 27.88, `the place of arrival 12,345 over 400 keys: chi-square ${chi.toFixed(2)} < 27.88 (bins ${bins.join(' ')})`);
+  const truth = new QueueOrder(keyOf('feistel-secret', 0), n);
+  const guess = new QueueOrder(keyOf('feistel-guess', 0), n);
+  let agree = 0;
+  let d2 = 0;
+  for (let a = 0; a < n; a++) {
+    const p = truth.placeOf(a);
+    if (guess.placeOf(a) === p) agree++;
+    d2 += (a - p) ** 2;
+  }
+  t.ok(agree < 10, `${agree} arrivals get the same place under another key`);
+  const rho = 1 - (6 * d2) / (n * (n * n - 1));
+  t.ok(Math.abs(rho) < 0.02, `Spearman rho(arrival, place) = ${rho.toFixed(4)}`);
+});

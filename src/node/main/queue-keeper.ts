@@ -19,13 +19,15 @@ interface Line {
   board: QueueBoard;
   last: QueueTick | null;
   /** (Redis ms, served, admitted) of the last RATE_WINDOW_MS, for the measured rates. */
-  history: Array<[number, number, number]>;
+  pace: Array<[number, number, number]>;
   rotatedAt: number;
 }
 
 export interface QueueKeeperParts {
   redis: Redis | Cluster;
   tick(saleId: string, base: number, bits: Buffer): Promise<QueueTick | null>;
+  /** The line's serving position per second lately (src/sale/queue-scripts.ts queueHistory). */
+  history(saleId: string): Promise<Array<{ at: number; served: number }>>;
   sales(): KnownSale[];
   /** The shared key, once read: every thread signs and checks with it. */
   onSecret(secret: Buffer): void;
@@ -93,7 +95,7 @@ export class QueueKeeper {
       const c = line.board.counters();
       return [{
         sale, on: t.on, line: t.pre + t.late, served: t.served, admitted: t.admitted, skipped: t.skipped,
-        admittedPerSecond: rateOf(line.history, 2), rate: t.rate, passesUsed: c.used, passesExpired: c.expired, waits: c.waits,
+        admittedPerSecond: rateOf(line.pace, 2), rate: t.rate, passesUsed: c.used, passesExpired: c.expired, waits: c.waits,
       }];
     });
   }
@@ -117,7 +119,7 @@ export class QueueKeeper {
   private async tickSale(saleId: string, buffer: SharedArrayBuffer): Promise<void> {
     let line = this.lines.get(saleId);
     if (line === undefined || line.board.buffer !== buffer) {
-      line = { board: new QueueBoard(buffer), last: null, history: [], rotatedAt: Date.now() };
+      line = { board: new QueueBoard(buffer), last: null, pace: [], rotatedAt: Date.now() };
       this.lines.set(saleId, line);
     }
     const { board } = line;
@@ -128,17 +130,20 @@ export class QueueKeeper {
     const served = line.last?.served ?? 0;
     const base = served - (served % 8);
     const count = line.last === null ? 0 : served - base + line.last.window;
+    // The first tick of a line this node did not watch: the admissions of the last passSeconds are dated from
+    // Redis's history (else a place admitted an hour ago would get a fresh pass here); older ones have expired.
+    if (line.last === null) for (const h of await this.parts.history(saleId)) board.checkpoint(h.served, h.at);
     const t = await this.parts.tick(saleId, base, board.liveBits(base, count));
     if (t === null) {
       board.publish({ on: false, opened: false, soldOut: false, served: 0, line: 0, pre: 0, key: '', passSeconds: 0, opensAt: 0, rate: 0 });
       return;
     }
     line.last = t;
-    line.history.push([t.now, t.served, t.admitted]);
-    while (line.history.length > 2 && line.history[0][0] < t.now - RATE_WINDOW_MS) line.history.shift();
+    line.pace.push([t.now, t.served, t.admitted]);
+    while (line.pace.length > 2 && line.pace[0][0] < t.now - RATE_WINDOW_MS) line.pace.shift();
     // The checkpoint before the position: a thread that sees a place served finds when (QueueBoard.admittedAt).
     if (t.served > 0) board.checkpoint(t.served, t.now);
-    const measured = rateOf(line.history, 1);
+    const measured = rateOf(line.pace, 1);
     board.publish({
       on: t.on,
       opened: t.now >= t.opensAt,

@@ -169,6 +169,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   const queues = new QueueKeeper({
     redis,
     tick: (id, base, bits) => engine.queueTick(id, base, bits),
+    history: (id) => engine.queueHistory(id),
     sales: () => registry.list(),
     onSecret: (secret) => broadcast({ type: 'queue-secret', secret: secret.toString('hex') }),
     onError: loopErrors(log)('queue tick'),
