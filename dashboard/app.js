@@ -185,7 +185,7 @@
     set('q-admitted', fmt(q.admittedPerSecond, 1));
     set('q-served', fmt(q.served));
     set('q-skipped', fmt(q.skipped));
-    set('q-passes', fmt(q.passesUsed));
+    set('q-passes', `${fmt(q.passesUsed)} used, ${fmt(q.passesExpired)} expired`);
     const wait = (s) => (s === null || s === undefined ? '–' : `${fmt(s, Number.isInteger(s) ? 0 : 1)} s`);
     set('q-p50', wait(q.waitP50));
     set('q-p99', wait(q.waitP99));
@@ -201,7 +201,7 @@
     td.innerHTML = '<span class="q-on badge unknown"></span> <span class="q-figures">' +
       'admits <b class="q-rate"></b> · in line <b class="q-waiting"></b> · joined <b class="q-line"></b> · ' +
       'served <b class="q-served"></b> · admitted/s <b class="q-admitted"></b> · abandoned <b class="q-skipped"></b> · ' +
-      'passes used <b class="q-passes"></b> · ' +
+      'passes <b class="q-passes"></b> · ' +
       'wait p50 <b class="q-p50"></b>, p99 <b class="q-p99"></b></span>' +
       '<form class="queue-ops"><button type="button" data-action="queue-on">queue on</button>' +
       '<button type="button" data-action="queue-off">queue off</button>' +

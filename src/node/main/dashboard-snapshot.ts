@@ -53,6 +53,8 @@ export interface QueueRow {
   admittedPerSecond: number;
   skipped: number;
   passesUsed: number;
+  /** This node's purchases refused for an expired pass. */
+  passesExpired: number;
   waitP50: number | null;
   waitP99: number | null;
 }
@@ -140,6 +142,7 @@ function queueRow(facts: SaleFacts, queues: readonly QueueMetricRow[]): QueueRow
     admittedPerSecond: round(q?.admittedPerSecond ?? 0),
     skipped: q?.skipped ?? 0,
     passesUsed: q?.passesUsed ?? 0,
+    passesExpired: q?.passesExpired ?? 0,
     waitP50: q === undefined ? null : waitQuantile(q.waits, 0.5),
     waitP99: q === undefined ? null : waitQuantile(q.waits, 0.99),
   };
