@@ -1,6 +1,7 @@
 --[[
   An operator's change to a sale's waiting room: on/off and the admission rate. A sale without one gets one that
-  opens now (no pre-queue), with the default pass of 120 s.
+  opens now — or when the sale opens, if later: a line admitting before the sale would hand out passes that only
+  buy "not open" — with no pre-queue before now, and the default pass of 120 s.
 
   Input:
     KEYS[1] {sale:S}:meta
@@ -23,14 +24,14 @@ elseif rate ~= '' then
   if not r or r < 1 or r > 100000 then return {C.INVALID_ARGUMENT, 'rate'} end
 end
 
-local m = redis.call('HMGET', KEYS[1], 'total', 'queue', 'closesAt', 'anonymous')
+local m = redis.call('HMGET', KEYS[1], 'total', 'queue', 'closesAt', 'anonymous', 'opensAt')
 if not m[1] then return {C.UNKNOWN_SALE, ''} end
 local now = nowMs()
 local closesAt = tonumber(m[3]) or 0
 if closesAt ~= 0 and now >= closesAt then return {C.SALE_CLOSED, fmt(closesAt)} end
 if m[4] == '1' then return {C.ANONYMOUS_NOT_ALLOWED, ''} end
 local q
-if m[2] and m[2] ~= '' then q = cjson.decode(m[2]) else q = {o = now, f = 0, r = 0, p = 120, on = 1} end
+if m[2] and m[2] ~= '' then q = cjson.decode(m[2]) else q = {o = math.max(now, tonumber(m[5]) or 0), f = 0, r = 0, p = 120, on = 1} end
 local before = cjson.encode(q)
 if on ~= '' then q.on = tonumber(on) end
 if r then q.r = r end

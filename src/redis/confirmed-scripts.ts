@@ -18,7 +18,7 @@ export const NO_CONFIRMATION: Confirmation = { replicas: 0, timeoutMs: 0 };
  * operator's changes. The others either read (status, orders, holder log, audit) or only tidy up what a later
  * call would tidy again if a failover lost it (expiry, retention, trimming, releasing a claim).
  */
-const CONFIRMING: ReadonlySet<string> = new Set(['reserveBatch', 'pay', 'cancel', 'checkIn', 'createSale', 'createTrain', 'reservePlace', 'pauseSale', 'closeSale', 'addStock', 'restoreSale', 'queueJoin', 'queueSet']);
+const CONFIRMING: ReadonlySet<string> = new Set(['reserveBatch', 'pay', 'cancel', 'checkIn', 'createSale', 'createTrain', 'reservePlace', 'pauseSale', 'closeSale', 'addStock', 'restoreSale', 'queueJoin', 'queueSet', 'queueTick']);
 
 /**
  * The scripts, with every confirming one followed by `WAIT replicas timeoutMs` on the same connection: a reply is

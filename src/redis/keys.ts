@@ -75,13 +75,16 @@ export interface SaleKeys {
   stretch: string;
   items: string;
   /**
-   * A waiting room's line (lua/queue-join-3.lua, lua/queue-tick-4.lua): its state hash, who joined (user ->
-   * arrival), the places polled lately as the nodes saw them (a bitmap) and admissions per second (for 'auto').
+   * A waiting room's line (lua/queue-join-4.lua, lua/queue-tick-5.lua): its state hash, who joined (user ->
+   * arrival), the places polled lately as the nodes saw them (a bitmap), the serving position and admissions per
+   * second (for 'auto', and to date recent turns) and the places admitted (a bitmap: a passed place without its
+   * bit was skipped).
    */
   queue: string;
   queueJoins: string;
   queueLive: string;
   queueHistory: string;
+  queueAdmitted: string;
 }
 
 /** The HMAC key every node signs queue tokens and purchase passes with: made once by the first node (SET NX). */
@@ -118,6 +121,7 @@ export function saleKeys(saleId: string): SaleKeys {
     queueJoins: `${tag}:qjoin`,
     queueLive: `${tag}:qlive`,
     queueHistory: `${tag}:qhist`,
+    queueAdmitted: `${tag}:qadm`,
   };
 }
 

@@ -17,7 +17,7 @@ import { coachMap, type CoachMap } from './seat-map.js';
 import { SaleAudit } from './audit.js';
 import { addStock, closeSale, setPaused, statusPage, type Changed, type Closed, type Restocked, type SalePage } from './operations.js';
 import { statusFromReply } from './sale-status.js';
-import { joinQueue, queueHistory, setQueue, tickQueue, type QueueJoin, type QueueTick } from './queue-scripts.js';
+import { joinQueue, queueHistory, setQueue, tickQueue, type JoinAsk, type QueueJoin, type QueueTick } from './queue-scripts.js';
 import type { QueueConfig } from '../rules/queue-config.js';
 import { retireOrders, trimStream, type RetireReply, type TrimReply } from './retention.js';
 import { readHolderLogPage } from './holder-log.js';
@@ -83,19 +83,19 @@ export class SaleEngine {
     return reply === ScriptCode.Ok ? 'created' : 'exists';
   }
 
-  /** Buyers join the sale's waiting room (lua/queue-join-3.lua): once per buyer; one answer per user, in order. */
-  joinQueue(saleId: string, users: string[]): Promise<QueueJoin[]> {
+  /** Buyers join the sale's waiting room (lua/queue-join-4.lua): once per buyer; one answer per user, in order. */
+  joinQueue(saleId: string, joins: JoinAsk[]): Promise<QueueJoin[]> {
     assertSaleId(saleId);
-    return joinQueue(this.scripts, saleId, users);
+    return joinQueue(this.scripts, saleId, joins);
   }
 
-  /** One node's tick of the sale's waiting room (lua/queue-tick-4.lua); null: the sale has none. */
-  queueTick(saleId: string, base: number, bits: Buffer): Promise<QueueTick | null> {
+  /** One node's tick of the sale's waiting room (lua/queue-tick-5.lua); null: the sale has none. */
+  queueTick(saleId: string, base: number, bits: Buffer, since: number): Promise<QueueTick | null> {
     assertSaleId(saleId);
-    return tickQueue(this.scripts, saleId, base, bits);
+    return tickQueue(this.scripts, saleId, base, bits, since);
   }
 
-  /** When the recent places of the sale's line were admitted (lua/queue-tick-4.lua's per-second history). */
+  /** When the recent places of the sale's line were admitted (lua/queue-tick-5.lua's per-second history). */
   queueHistory(saleId: string): Promise<Array<{ at: number; served: number }>> {
     assertSaleId(saleId);
     return queueHistory(this.redis, saleId);

@@ -12,16 +12,20 @@ import { QUEUE_WAIT_BUCKETS as WAIT_BUCKETS } from '../metrics/queue-metrics.js'
  *  - Float64: opensAt (ms), the admission rate (places/s) the wait is estimated from.
  *  - Checkpoints, a ring of CHECKPOINTS: (served, Redis ms) each time the serving position moved — when a place was
  *    admitted, so a pass expires passSeconds after its buyer's turn on every node alike (within a tick).
+ *  - Admitted: one bitmap of LIVE_PLACES places, bit p = place p was admitted (the tick's reply says which were).
  *  - Liveness: three bitmaps of LIVE_PLACES places (a place p is bit p mod LIVE_PLACES): a poll sets its place's
  *    bit in the current one; "polled lately" is current | previous; the third is cleared before it becomes current.
  *
  * Memory ordering (every access is an Atomics operation, so sequentially consistent):
- *  - the key words are stored before the flag KEY_KNOWN; a reader that loads the flag set reads the whole key.
+ *  - the key words are stored before the flag KEY_KNOWN, under a sequence count (odd while they change): a reader
+ *    that loads the flag set reads the whole key, and one that races a new key reads again.
  *  - a checkpoint's two values are stored before the count that publishes it; a reader loads the count first. A
  *    reader slower than CHECKPOINTS writes could read a slot being rewritten: the ring covers minutes, a thread
  *    never stalls that long, and the worst would be one pass's expiry off by the difference.
  *  - epochs: the main thread clears the next bitmap, then stores epoch + 1. A thread that loaded the old epoch
  *    marks the old current one, which stays counted as "previous" for a whole epoch: no poll is lost.
+ *  - a range's admitted bits are stored before the position that passes it; a reader that loads the position and
+ *    finds a place below it reads its bit as the keeper left it.
  *  - served, line, flags are single words, each complete when read; a stale one only delays a pass by a tick.
  */
 export const LIVE_PLACES = 1 << 21;
@@ -41,6 +45,7 @@ const H_PASS_SECONDS = 4;
 const H_EPOCH = 5;
 const H_KEY = 6; // 4 words
 const H_CHECKPOINTS = 10;
+const H_KEY_SEQ = 11;
 const C_USED = 16;
 const C_EXPIRED = 17;
 const C_POLLS = 18;
@@ -55,7 +60,8 @@ const DOUBLES_AT = HEADER_INTS * 4;
 const SERVED_AT = DOUBLES_AT + DOUBLES * 8;
 const TIMES_AT = SERVED_AT + CHECKPOINTS * 4;
 const LIVE_AT = TIMES_AT + CHECKPOINTS * 8;
-const BYTES = LIVE_AT + 3 * LIVE_WORDS * 4;
+const ADMITTED_AT = LIVE_AT + 3 * LIVE_WORDS * 4;
+const BYTES = ADMITTED_AT + LIVE_WORDS * 4;
 
 /** What the keeper learned from Redis's tick (src/sale/queue-scripts.ts QueueTick), in the board's terms. */
 export interface QueueLineState {
@@ -78,6 +84,7 @@ export class QueueBoard {
   private readonly servedTo: Int32Array;
   private readonly times: Float64Array;
   private readonly live: Int32Array;
+  private readonly admitted: Int32Array;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     if (buffer.byteLength !== BYTES) throw new RangeError('queue board: not a buffer made by QueueBoard.create');
@@ -86,6 +93,7 @@ export class QueueBoard {
     this.servedTo = new Int32Array(buffer, SERVED_AT, CHECKPOINTS);
     this.times = new Float64Array(buffer, TIMES_AT, CHECKPOINTS);
     this.live = new Int32Array(buffer, LIVE_AT, 3 * LIVE_WORDS);
+    this.admitted = new Int32Array(buffer, ADMITTED_AT, LIVE_WORDS);
   }
 
   /**
@@ -102,9 +110,13 @@ export class QueueBoard {
 
   publish(s: QueueLineState): void {
     const h = this.head;
-    if (s.key !== '' && (Atomics.load(h, H_FLAGS) & F_KEY) === 0) {
+    if (s.key !== '' && ((Atomics.load(h, H_FLAGS) & F_KEY) === 0 || this.key() !== s.key)) {
+      // A new key (the opening; or a Redis that lost the first one made another): its words under a sequence
+      // count, odd while they change, so a reader never takes half of one key and half of the other.
       const key = Buffer.from(s.key, 'hex');
+      Atomics.add(h, H_KEY_SEQ, 1);
       for (let i = 0; i < 4; i++) Atomics.store(h, H_KEY + i, key.readInt32LE(i * 4));
+      Atomics.add(h, H_KEY_SEQ, 1);
     }
     Atomics.store(h, H_PRE, s.pre);
     Atomics.store(h, H_LINE, s.line);
@@ -125,6 +137,20 @@ export class QueueBoard {
     this.times[slot] = at; // published by the count below (a reader never reads past the count)
     Atomics.store(this.servedTo, slot, served);
     Atomics.store(this.head, H_CHECKPOINTS, n + 1);
+  }
+
+  /**
+   * Which places from `from` (a multiple of 8) up to `upTo` were admitted (bit j of `bits`, MSB first = place from + j);
+   * the rest of that range was skipped. Written before the position that passes them is published.
+   */
+  markAdmitted(from: number, bits: Buffer, upTo: number): void {
+    for (let place = from; place < upTo; place++) {
+      const j = place - from;
+      const p = place % LIVE_PLACES;
+      const mask = 1 << (p & 31);
+      if (((bits[j >>> 3] ?? 0) & (128 >>> (j & 7))) !== 0) Atomics.or(this.admitted, p >>> 5, mask);
+      else Atomics.and(this.admitted, p >>> 5, ~mask);
+    }
   }
 
   /** A new liveness epoch: the oldest bitmap is cleared, then becomes current; the current one becomes previous. */
@@ -183,8 +209,18 @@ export class QueueBoard {
   /** The permutation key (32 hex); call only after read() said keyKnown. */
   key(): string {
     const b = Buffer.alloc(16);
-    for (let i = 0; i < 4; i++) b.writeInt32LE(Atomics.load(this.head, H_KEY + i), i * 4);
-    return b.toString('hex');
+    for (;;) {
+      const seq = Atomics.load(this.head, H_KEY_SEQ);
+      if ((seq & 1) !== 0) continue; // the keeper is writing a new key: four stores, a moment
+      for (let i = 0; i < 4; i++) b.writeInt32LE(Atomics.load(this.head, H_KEY + i), i * 4);
+      if (Atomics.load(this.head, H_KEY_SEQ) === seq) return b.toString('hex');
+    }
+  }
+
+  /** A place below the serving position was admitted (else skipped: its buyer was not polling at their turn). */
+  wasAdmitted(place: number): boolean {
+    const p = place % LIVE_PLACES;
+    return (Atomics.load(this.admitted, p >>> 5) & (1 << (p & 31))) !== 0;
   }
 
   /** A poll from the buyer at `place`: it is alive. */

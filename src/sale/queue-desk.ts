@@ -1,7 +1,7 @@
 import { QueueTokens, type QueuePass, type QueueTicket } from '../auth/queue-tokens.js';
 import { QueueBoard } from './queue-board.js';
 import { QueueOrder } from './queue-order.js';
-import type { QueueJoin } from './queue-scripts.js';
+import type { JoinAsk, QueueJoin } from './queue-scripts.js';
 import type { SaleInfo } from './types.js';
 
 /** What a poll answers (GET /queue/{sale}/status), decided from the node's memory alone. */
@@ -9,18 +9,23 @@ export type QueueStatus =
   | { state: 'pre-queue'; place: null; opensAt: number; etaSeconds: number; pollSeconds: number }
   | { state: 'waiting' | 'sold-out'; place: number; position: number; ahead: number; etaSeconds: number | null; pollSeconds: number; token?: string }
   | { state: 'admitted'; place: number; pass: string; passExpiresAt: number; pollSeconds: number; token?: string }
-  | { state: 'expired'; place: number; pollSeconds: number }
-  | { state: 'off'; pollSeconds: number };
+  /** The pass ran out unused (`expired`), or the line reached the place while its buyer was away (`skipped`: joining again lines up at the back). */
+  | { state: 'expired' | 'skipped'; place: number; pollSeconds: number }
+  | { state: 'off' | 'closed'; pollSeconds: number };
 
 /** Why a purchase in a sale with a waiting room was refused before it cost anything. */
 export type PassRefusal = 'missing' | 'invalid' | 'other_buyer' | 'expired';
 
-export type JoinAnswer = { kind: 'joined'; token: string; place: number | null; opensAt: number } | Exclude<QueueJoin, { kind: 'joined' }>;
+export type JoinAnswer =
+  | { kind: 'joined'; token: string; place: number | null; opensAt: number }
+  /** Without buyer authentication a name proves nothing: a second join says the place, not the token (that is the first join's). */
+  | { kind: 'already'; place: number | null; opensAt: number }
+  | Exclude<QueueJoin, { kind: 'joined' }>;
 
 /** A buyer far from the front polls this often (s); near it (inside the window nodes report), NEAR_POLL_SECONDS. */
 const FAR_POLL_SECONDS = 5;
 const NEAR_POLL_SECONDS = 2;
-/** Places the nodes report polls for, in seconds of admission (lua/queue-tick-4.lua's window is 20 s of its rate). */
+/** Places the nodes report polls for, in seconds of admission (lua/queue-tick-5.lua's window is 20 s of its rate). */
 const NEAR_SECONDS = 20;
 
 /**
@@ -34,7 +39,7 @@ export class QueueDesk {
   private readonly orders = new Map<string, QueueOrder>();
 
   constructor(
-    private readonly joinScript: (saleId: string, user: string) => Promise<QueueJoin>,
+    private readonly joinScript: (saleId: string, ask: JoinAsk) => Promise<QueueJoin>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -57,10 +62,28 @@ export class QueueDesk {
     return board;
   }
 
-  async join(sale: SaleInfo, user: string): Promise<JoinAnswer> {
+  /**
+   * A join. `proven`: the buyer is a token's sub (buyer authentication), so a second join may hand the token back;
+   * a named buyer in the demo gets it from the first join only (else anyone naming them would get their pass). A
+   * buyer whose place the line skipped lines up again at the back.
+   */
+  async join(sale: SaleInfo, user: string, proven: boolean): Promise<JoinAnswer> {
     const tokens = this.requireTokens();
-    const joined = await this.joinScript(sale.id, user);
+    let joined = await this.joinScript(sale.id, { user });
     if (joined.kind !== 'joined') return joined;
+    let ticket = this.ticketOf(sale, user, joined);
+    const board = this.boardOf(sale);
+    const line = board?.read();
+    if (ticket.place !== null && line !== undefined && ticket.place < line.served && !board!.wasAdmitted(ticket.place)) {
+      joined = await this.joinScript(sale.id, { user, again: ticket.place });
+      if (joined.kind !== 'joined') return joined;
+      ticket = this.ticketOf(sale, user, joined);
+    }
+    if (!joined.fresh && !proven) return { kind: 'already', place: ticket.place, opensAt: joined.opensAt };
+    return { kind: 'joined', token: tokens.ticket(ticket), place: ticket.place, opensAt: joined.opensAt };
+  }
+
+  private ticketOf(sale: SaleInfo, user: string, joined: Extract<QueueJoin, { kind: 'joined' }>): QueueTicket {
     const ticket: QueueTicket = { sale: sale.id, user, place: null, arrival: null, joinedAt: joined.joinedAt };
     if (!joined.preQueue) ticket.place = joined.pre + joined.arrival;
     else {
@@ -70,7 +93,12 @@ export class QueueDesk {
       const order = board === null ? null : this.orderOf(sale.id, board);
       if (order !== null && joined.arrival < order.n) ticket.place = order.placeOf(joined.arrival);
     }
-    return { kind: 'joined', token: tokens.ticket(ticket), place: ticket.place, opensAt: joined.opensAt };
+    return ticket;
+  }
+
+  /** The sale of a token, read without the sale (a forged token costs no lookup); null when forged or no secret yet. */
+  saleOfTicket(tokenText: string): string | null {
+    return this.tokens?.readTicket(tokenText)?.sale ?? null;
   }
 
   /** A poll: null when the token is not one of this sale's (forged, another sale's, or no secret yet). */
@@ -80,8 +108,9 @@ export class QueueDesk {
     if (tokens === null || ticket === null || ticket.sale !== sale.id) return null;
     const board = this.boardOf(sale);
     const line = board?.read();
-    if (board === null || line === undefined || !line.on) return { state: 'off', pollSeconds: FAR_POLL_SECONDS * 2 };
     const now = this.now();
+    if (sale.closesAt !== null && now >= sale.closesAt) return { state: 'closed', pollSeconds: FAR_POLL_SECONDS * 2 };
+    if (board === null || line === undefined || !line.on) return { state: 'off', pollSeconds: FAR_POLL_SECONDS * 2 };
     let place = ticket.place;
     let token: string | undefined;
     if (place === null) {
@@ -94,6 +123,7 @@ export class QueueDesk {
       token = tokens.ticket({ ...ticket, place });
     }
     if (place < line.served) {
+      if (!board.wasAdmitted(place)) return { state: 'skipped', place, pollSeconds: FAR_POLL_SECONDS * 2 };
       const at = board.admittedAt(place) ?? now;
       const expiresAt = at + line.passSeconds * 1000;
       if (now >= expiresAt) return { state: 'expired', place, pollSeconds: FAR_POLL_SECONDS * 2 };

@@ -1,12 +1,12 @@
-import type { QueueJoin } from './queue-scripts.js';
+import type { JoinAsk, QueueJoin } from './queue-scripts.js';
 
 interface Waiting {
-  user: string;
+  ask: JoinAsk;
   resolve(joined: QueueJoin): void;
   reject(err: unknown): void;
 }
 
-/** lua/queue-join-3.lua takes at most this many buyers per call (its MAX_BATCH, the purchases' too). */
+/** lua/queue-join-4.lua takes at most this many buyers per call (its MAX_BATCH, the purchases' too). */
 const MAX_JOINS = 512;
 
 /**
@@ -19,16 +19,16 @@ export class QueueJoins {
   private readonly pending = new Map<string, Waiting[]>();
   private scheduled = false;
 
-  constructor(private readonly run: (saleId: string, users: string[]) => Promise<QueueJoin[]>) {}
+  constructor(private readonly run: (saleId: string, joins: JoinAsk[]) => Promise<QueueJoin[]>) {}
 
-  join(saleId: string, user: string): Promise<QueueJoin> {
+  join(saleId: string, ask: JoinAsk): Promise<QueueJoin> {
     return new Promise((resolve, reject) => {
       let waiting = this.pending.get(saleId);
       if (waiting === undefined) {
         waiting = [];
         this.pending.set(saleId, waiting);
       }
-      waiting.push({ user, resolve, reject });
+      waiting.push({ ask, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -43,7 +43,7 @@ export class QueueJoins {
     for (const [saleId, waiting] of all) {
       for (let at = 0; at < waiting.length; at += MAX_JOINS) {
         const part = waiting.slice(at, at + MAX_JOINS);
-        this.run(saleId, part.map((w) => w.user)).then(
+        this.run(saleId, part.map((w) => w.ask)).then(
           (answers) => part.forEach((w, i) => w.resolve(answers[i])),
           (err: unknown) => part.forEach((w) => w.reject(err)),
         );

@@ -6,13 +6,22 @@ import type { ScriptCommands } from '../redis/scripts.js';
 import { USER, checkInt, matches } from '../rules/input-rules.js';
 import { ADMIT_PER_SECOND, queueFromStored, type QueueConfig } from '../rules/queue-config.js';
 
-/** lua/queue-join-3.lua's answer: the buyer's arrival (kind 'p': the pre-queue, shuffled at opensAt) or why not. */
+/** lua/queue-join-4.lua's answer: the buyer's arrival (kind 'p': the pre-queue, shuffled at opensAt) or why not. */
 export type QueueJoin =
-  | { kind: 'joined'; preQueue: boolean; arrival: number; joinedAt: number; pre: number; opensAt: number }
+  /** `fresh`: this join made the record (a first join, or a line-up again after a skipped place). */
+  | { kind: 'joined'; preQueue: boolean; arrival: number; joinedAt: number; pre: number; opensAt: number; fresh: boolean }
   | { kind: 'unknown' | 'none' | 'off' | 'closed' }
-  | { kind: 'early'; preQueueFrom: number };
+  | { kind: 'early'; preQueueFrom: number }
+  /** The line holds `max` places: no new buyer. */
+  | { kind: 'full'; max: number };
 
-/** lua/queue-tick-4.lua's answer: the line as Redis keeps it, after this node's tick. */
+/** One join as lua/queue-join-4.lua takes it: the buyer, and for a line-up again the skipped place they had. */
+export interface JoinAsk {
+  user: string;
+  again?: number;
+}
+
+/** lua/queue-tick-5.lua's answer: the line as Redis keeps it, after this node's tick. */
 export interface QueueTick {
   served: number;
   admitted: number;
@@ -30,16 +39,23 @@ export interface QueueTick {
   remaining: number;
   /** Places from `served` on the nodes report polls for. */
   window: number;
+  /** Which places from `admittedFrom` (a multiple of 8) up to `served` were admitted: bit j (MSB first) = place admittedFrom + j. */
+  admittedFrom: number;
+  admittedBits: Buffer;
 }
 
 const unexpected = (subject: string, reply: unknown) => new EngineError('ERR_UNEXPECTED_REPLY', `${subject}: unexpected reply ${JSON.stringify(reply)}`);
 
-/** lua/queue-join-3.lua for up to 512 buyers of one sale: one answer per user, in order. */
-export async function joinQueue(scripts: ScriptCommands, saleId: string, users: readonly string[]): Promise<QueueJoin[]> {
-  for (const user of users) if (!matches(USER, user)) throw new EngineError('ERR_INVALID_ARGUMENT', `user must be ${USER.shape}`, 'user');
+/** lua/queue-join-4.lua for up to 512 joins of one sale: one answer per join, in order. */
+export async function joinQueue(scripts: ScriptCommands, saleId: string, joins: readonly JoinAsk[]): Promise<QueueJoin[]> {
+  for (const j of joins) {
+    if (!matches(USER, j.user)) throw new EngineError('ERR_INVALID_ARGUMENT', `user must be ${USER.shape}`, 'user');
+    if (j.again !== undefined && (!Number.isSafeInteger(j.again) || j.again < 0)) throw new EngineError('ERR_INVALID_ARGUMENT', 'a place is a whole number from 0', 'again');
+  }
   const k = saleKeys(saleId);
   const subject = `join the queue of ${saleId}`;
-  const reply = await scripts.queueJoin(k.meta, k.queue, k.queueJoins, ...users);
+  const users = joins.map((j) => (j.again === undefined ? j.user : `${j.user} ${j.again}`));
+  const reply = await scripts.queueJoin(k.meta, k.queue, k.queueJoins, k.queueAdmitted, ...users);
   if (Array.isArray(reply) && typeof reply[0] === 'number') throw errorFromCode(reply[0], typeof reply[1] === 'string' ? reply[1] : '', subject);
   if (!Array.isArray(reply) || reply.length !== users.length) throw unexpected(subject, reply);
   return (reply as unknown[]).map((one) => readJoin(subject, one));
@@ -48,32 +64,36 @@ export async function joinQueue(scripts: ScriptCommands, saleId: string, users: 
 function readJoin(subject: string, one: unknown): QueueJoin {
   if (!Array.isArray(one)) throw unexpected(subject, one);
   const [what, ...rest] = one as unknown[];
-  if (what === 'ok' && rest.length === 5) {
-    const [kind, arrival, joinedAt, pre, opensAt] = rest as string[];
-    return { kind: 'joined', preQueue: kind === 'p', arrival: Number(arrival), joinedAt: Number(joinedAt), pre: Number(pre), opensAt: Number(opensAt) };
+  if (what === 'ok' && rest.length === 6) {
+    const [kind, arrival, joinedAt, pre, opensAt, fresh] = rest as string[];
+    return { kind: 'joined', preQueue: kind === 'p', arrival: Number(arrival), joinedAt: Number(joinedAt), pre: Number(pre), opensAt: Number(opensAt), fresh: fresh === '1' };
   }
+  if (what === 'full') return { kind: 'full', max: Number(rest[0]) };
   if (what === 'early') return { kind: 'early', preQueueFrom: Number(rest[0]) };
   if (what === 'unknown' || what === 'none' || what === 'off' || what === 'closed') return { kind: what };
   throw unexpected(subject, one);
 }
 
-/** One node's tick: `bits` = its places polled lately from `base` (a multiple of 8) on. null: no queue. */
-export async function tickQueue(scripts: ScriptCommands, saleId: string, base: number, bits: Buffer): Promise<QueueTick | null> {
+/**
+ * One node's tick: `bits` = its places polled lately from `base` (a multiple of 8) on; `since` = the serving position
+ * it last knew (the reply says which places were admitted from there). null: no queue.
+ */
+export async function tickQueue(scripts: ScriptCommands, saleId: string, base: number, bits: Buffer, since: number): Promise<QueueTick | null> {
   const k = saleKeys(saleId);
   // A fresh key every tick: only the first tick from opensAt on writes one, so nobody knows it before the opening.
-  const reply = await scripts.queueTick(k.meta, k.queue, k.queueLive, k.queueHistory, randomBytes(16).toString('hex'), base, bits);
+  const reply = await scripts.queueTick(k.meta, k.queue, k.queueLive, k.queueHistory, k.queueAdmitted, randomBytes(16).toString('hex'), base, bits, since);
   if (Array.isArray(reply) && reply[0] === 'none') return null;
-  if (!Array.isArray(reply) || reply.length !== 13) throw unexpected(`queue tick of ${saleId}`, reply);
+  if (!Array.isArray(reply) || reply.length !== 15) throw unexpected(`queue tick of ${saleId}`, reply);
   const r = reply as string[];
   const n = (i: number) => Number(r[i]);
   return {
     served: n(0), admitted: n(1), skipped: n(2), pre: n(3), late: n(4), key: r[5], on: r[6] === '1', rate: n(7),
-    passSeconds: n(8), opensAt: n(9), now: n(10), remaining: n(11), window: n(12),
+    passSeconds: n(8), opensAt: n(9), now: n(10), remaining: n(11), window: n(12), admittedFrom: n(13), admittedBits: Buffer.from(r[14], 'hex'),
   };
 }
 
 /**
- * The serving position at each second of the last passSeconds + 10 s (lua/queue-tick-4.lua's history), oldest
+ * The serving position at each second of the last passSeconds + 10 s (lua/queue-tick-5.lua's history), oldest
  * first: when each recent place was admitted, for a node that starts while the line moves.
  */
 export async function queueHistory(redis: Redis | Cluster, saleId: string): Promise<Array<{ at: number; served: number }>> {

@@ -80,6 +80,13 @@ t.test('admission holds its rate for a minute and skips abandoned places', { tim
   t.ok(silent > 100, `${silent} abandoned places among the ${passed.length} the line passed`);
   t.equal(skipped, silent, 'every abandoned place the line passed was skipped');
   t.notOk([...admitted].some(abandoned), 'no abandoned place was ever admitted');
+  // A gone buyer who comes back was skipped: no pass for that place; joining again lines up at the back.
+  const gone = passed.filter(abandoned)[0];
+  const back = await http(agent, 'GET', `${a.url}/queue/RATE/status`, undefined, { 'queue-token': byPlace.get(gone)! });
+  t.equal((back.json?.data as { state: string }).state, 'skipped', `place ${gone}, silent at its turn, polls now: skipped, no pass`);
+  const again = await http(agent, 'POST', `${b.url}/queue/RATE/join`, JSON.stringify({ user: `r${line.findIndex((j) => j.place === gone)}` }), json);
+  const newPlace = (again.json?.data as { place: number; token: string } | undefined)?.place ?? -1;
+  t.ok(again.status === 200 && newPlace >= BUYERS, `joining again: a new place at the back (${again.status} place ${newPlace})`);
   const metrics = await http(agent, 'GET', `${a.url}/metrics`);
   t.match(metrics.body, /ticket_spike_queue_abandoned\{sale="RATE"[^}]*\} \d+/, 'the abandoned count is in /metrics');
 });

@@ -79,15 +79,17 @@ t.test('a waiting room on two nodes', { timeout: 170_000 }, async (t) => {
     const opensAt = Date.now() + 6000;
     await create({ id: 'PRE', total: 1000, queue: { opensAt: new Date(opensAt).toISOString(), admitPerSecond: 40, passSeconds: 60 } });
     const users = Array.from({ length: 120 }, (_, i) => `pre${i}`);
-    // Each buyer joins twice at once, once on each node.
-    const answers = await pool(16, users.flatMap((user) => [() => join(a, 'PRE', user), () => join(b, 'PRE', user)]));
-    t.ok(answers.every((r) => r.status === 200), `every join answered 200 ${JSON.stringify(answers.filter((r) => r.status !== 200).map((r) => r.body)).slice(0, 300)}`);
+    // Each buyer joins twice at once, once on each node. Without buyer authentication a name proves nothing: only
+    // the join that made the place gets the token; the other hears ALREADY_JOINED (else anyone naming a buyer could
+    // poll for their pass).
+    const pairs = await pool(16, users.flatMap((user) => [() => join(a, 'PRE', user), () => join(b, 'PRE', user)]));
+    const answers = users.map((_, i) => (pairs[2 * i].status === 200 ? pairs[2 * i] : pairs[2 * i + 1]));
+    const seconds = users.map((_, i) => (pairs[2 * i].status === 200 ? pairs[2 * i + 1] : pairs[2 * i]));
+    t.ok(answers.every((r) => r.status === 200 && typeof joined(r).token === 'string'), 'one join of each buyer got the token');
+    t.ok(seconds.every((r) => r.status === 409 && r.json?.error === 'ALREADY_JOINED' && (r.json?.data as Joined).token === undefined), `the other: 409 ALREADY_JOINED without a token ${JSON.stringify(seconds.map((r) => r.status))}`);
     t.ok(Date.now() < opensAt, 'all joined before opensAt (else the test proves nothing about the pre-queue)');
     t.ok(answers.every((r) => joined(r).place === null), 'a pre-queue join has no place yet');
-    for (let i = 0; i < users.length; i++) {
-      t.equal(answers[2 * i].json?.data && joined(answers[2 * i]).token, joined(answers[2 * i + 1]).token, `${users[i]}: both nodes gave the same token`);
-    }
-    const arrivals = answers.filter((_, i) => i % 2 === 0).map((r) => payloadOf(joined(r).token).a as number);
+    const arrivals = answers.map((r) => payloadOf(joined(r).token).a as number);
     t.same([...arrivals].sort((x, y) => x - y), users.map((_, i) => i), 'arrivals 0..n-1, one per buyer');
     t.equal(await redis.hget(saleKeys('PRE').queue, 'key'), null, 'no permutation key exists before opensAt: nobody can know the order yet');
     t.equal(await redis.hlen(saleKeys('PRE').queueJoins), users.length, 'Redis holds one join per buyer');
@@ -96,7 +98,7 @@ t.test('a waiting room on two nodes', { timeout: 170_000 }, async (t) => {
     t.match(await redis.hget(saleKeys('PRE').queue, 'key'), /^[0-9a-f]{32}$/, 'the key was written at the opening');
     const after = await pool(16, users.map((user, i) => () => join(nodes[i % 2], 'PRE', user)));
     const places = after.map((r) => joined(r).place);
-    t.ok(places.every((p) => typeof p === 'number'), 'joining again after the opening names the place');
+    t.ok(places.every((p) => typeof p === 'number'), 'joining again after the opening names the place (409 ALREADY_JOINED with data.place)');
     t.same([...(places as number[])].sort((x, y) => x - y), users.map((_, i) => i), 'the places are a permutation of 0..n-1');
     const byArrival = users.map((_, i) => places[arrivals.indexOf(i)] as number);
     const fixedPoints = byArrival.filter((p, i) => p === i).length;
@@ -108,13 +110,14 @@ t.test('a waiting room on two nodes', { timeout: 170_000 }, async (t) => {
     t.equal(onA.place, places[0], 'the place the join named');
 
     await t.test('admission follows the places: 0 inversions', async (t) => {
-      const tokens = new Map(users.map((user, i) => [user, joined(after[i]).token]));
+      // The pre-queue tokens of the first joins: each node resolves the place (and hands back a token carrying it).
+      const tokens = new Map(users.map((user, i) => [user, joined(answers[i]).token]));
+      const placeOf = (user: string) => places[users.indexOf(user)] as number;
       // Descending places within a round: a larger place polled earlier saw an older (smaller) serving position,
       // so an admitted larger place with a smaller one not admitted in the same round is a real inversion.
-      const sorted = new Map([...tokens].sort((x, y) => (payloadOf(y[1]).p as number) - (payloadOf(x[1]).p as number)));
+      const sorted = new Map([...tokens].sort((x, y) => placeOf(y[0]) - placeOf(x[0])));
       const { round } = await pollUntilAdmitted('PRE', sorted, a, 60);
       t.equal(round.size, users.length, 'every polling buyer was admitted');
-      const placeOf = (user: string) => payloadOf(tokens.get(user)!).p as number;
       let inversions = 0;
       const admitted = [...round].map(([user, r]) => [placeOf(user), r] as const);
       for (const [p, rp] of admitted) for (const [q, rq] of admitted) if (p < q && rq < rp) inversions++;
@@ -218,6 +221,19 @@ t.test('a waiting room on two nodes', { timeout: 170_000 }, async (t) => {
     t.ok(states.every((s) => s === 'sold-out'), `all 27 waiters hear sold out on both nodes: ${JSON.stringify([...new Set(states)])}`);
   });
 
+  await t.test('a paused sale admits nobody: the line waits, and moves again on resume', async (t) => {
+    await create({ id: 'PAUSEQ', total: 50, queue: { admitPerSecond: 20, passSeconds: 60 } });
+    const tokens = new Map<string, string>();
+    for (let i = 0; i < 5; i++) tokens.set(`p${i}`, joined(await join(nodes[i % 2], 'PAUSEQ', `p${i}`)).token);
+    t.equal((await http(agent, 'POST', `${a.url}/admin/sales/PAUSEQ/pause`, undefined, admin)).status, 200, 'paused');
+    const during = await pollUntilAdmitted('PAUSEQ', new Map(tokens), b, 8);
+    t.equal(during.round.size, 0, 'polled for ~2.5 s while paused: nobody admitted');
+    t.equal(Number(await redis.hget(saleKeys('PAUSEQ').queue, 'served')), 0, 'the position did not move');
+    t.equal((await http(agent, 'POST', `${a.url}/admin/sales/PAUSEQ/resume`, undefined, admin)).status, 200, 'resumed');
+    const after = await pollUntilAdmitted('PAUSEQ', new Map(tokens), b, 30);
+    t.equal(after.round.size, 5, 'then all five are admitted');
+  });
+
   await t.test('the operator: queue off takes purchases without a pass, on again wants one; the rate; CLI', async (t) => {
     await create({ id: 'OPQ', total: 20, queue: { admitPerSecond: 5 } });
     const token = joined(await join(a, 'OPQ', 'opq1')).token;
@@ -247,6 +263,11 @@ t.test('a waiting room on two nodes', { timeout: 170_000 }, async (t) => {
     const badCreate = await http(agent, 'POST', `${a.url}/admin/sales`, JSON.stringify({ id: 'BADQ', total: 5, anonymous: true, queue: {} }), { ...json, ...admin });
     t.equal(badCreate.status, 400, 'creating an anonymous sale with a queue: 400');
     t.match(badCreate.json?.msg, /queue/, `  ${badCreate.json?.msg}`);
+    // A sale opening later gets a line that opens with it, not now (passes before it would only buy "not open").
+    const later = Date.now() + 3_600_000;
+    await create({ id: 'LATERQ', total: 5, opensAt: new Date(later).toISOString() });
+    const laterQueue = await http(agent, 'POST', `${a.url}/admin/sales/LATERQ/queue`, JSON.stringify({ on: true }), { ...json, ...admin });
+    t.equal((laterQueue.json?.data as { queue: { opensAt: number } }).queue.opensAt, Math.floor(later), 'a line given to a sale opening later opens with the sale');
     const opens = Date.now() + 3_600_000;
     const early = await http(agent, 'POST', `${a.url}/admin/sales`, JSON.stringify({ id: 'EARLYQ', total: 5, opensAt: new Date(opens).toISOString(), queue: { opensAt: new Date(opens - 60_000).toISOString() } }), { ...json, ...admin });
     t.equal(early.status, 400, `a line that opens before its sale: 400 (${early.json?.msg})`);

@@ -50,7 +50,7 @@ t.test('the key: 32 hex, readable once keyKnown, fixed by the first publish that
   t.equal(thread.key(), key, 'read back exactly');
   t.match(thread.key(), /^[0-9a-f]{32}$/);
   board.publish(state({ pre: 10, key: 'ffffffffffffffffffffffffffffffff' }));
-  t.equal(thread.key(), key, 'a later tick with another key does not change it (the order is fixed at the opening)');
+  t.equal(thread.key(), 'ffffffffffffffffffffffffffffffff', 'a later tick with another key replaces it: the board follows the one key in Redis');
   const upper = QueueBoard.create({ on: true, opensAt, passSeconds: 120 });
   upper.publish(state({ key: key.toUpperCase() }));
   t.equal(upper.key(), key, 'upper case in, the same bytes out');
@@ -190,4 +190,18 @@ t.test('counters: passes used with their waits in the right bucket, expired pass
   t.same(board.counters(), c, 'publish, checkpoint and rotate leave the counters alone');
   const { key: _key, ...published } = state({ served: 99, line: 100, rate: 3 });
   t.same(board.read(), { ...published, keyKnown: true }, 'and the counters leave the state alone');
+});
+
+t.test('admitted bits: set and cleared from a tick, places read as admitted or skipped, across the ring', async (t) => {
+  const board = QueueBoard.create({ on: true, opensAt: 0, passSeconds: 60 });
+  const thread = new QueueBoard(board.buffer);
+  board.markAdmitted(16, Buffer.from([0b10100000, 0b00000001]), 32); // 16 and 18 admitted, 31 admitted
+  t.same([16, 17, 18, 19, 30, 31].map((p) => thread.wasAdmitted(p)), [true, false, true, false, false, true], 'MSB first from the base');
+  board.markAdmitted(16, Buffer.from([0, 0]), 32);
+  t.same([16, 18, 31].map((p) => thread.wasAdmitted(p)), [false, false, false], 'a later range clears what it says was not admitted');
+  board.markAdmitted(LIVE_PLACES + 8, Buffer.from([0xff]), LIVE_PLACES + 16);
+  t.ok(thread.wasAdmitted(LIVE_PLACES + 9), 'a place past the ring');
+  t.ok(thread.wasAdmitted(9), 'shares its bit with the place a ring below (the ring covers 2^21 places)');
+  board.markAdmitted(40, Buffer.alloc(0), 44);
+  t.same([40, 41, 42, 43].map((p) => thread.wasAdmitted(p)), [false, false, false, false], 'bits missing from the reply: not admitted');
 });

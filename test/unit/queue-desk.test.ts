@@ -28,14 +28,19 @@ const setup = (withSecret = true) => {
   const clock = { now: OPENS_AT - 30_000 };
   const joins: Array<[string, string]> = [];
   let answer: QueueJoin = { kind: 'none' };
-  const desk = new QueueDesk(async (saleId, user) => {
-    joins.push([saleId, user]);
-    return answer;
+  let again: QueueJoin | null = null;
+  const desk = new QueueDesk(async (saleId, ask) => {
+    joins.push([saleId, ask.again === undefined ? ask.user : `${ask.user} ${ask.again}`]);
+    return ask.again !== undefined && again !== null ? again : answer;
   }, () => clock.now);
   if (withSecret) desk.useSecret(secret);
-  const publish = (over: Partial<QueueLineState>) =>
+  // Every place below the position admitted, unless a test marks them itself (`allAdmitted` false: a skip).
+  const publish = (over: Partial<QueueLineState>, allAdmitted = true) => {
+    const served = over.served ?? 0;
+    if (allAdmitted && served > 0) board.markAdmitted(0, Buffer.alloc(Math.ceil(served / 8), 0xff), served);
     board.publish({ on: true, opened: false, soldOut: false, served: 0, line: 0, pre: 0, key: '', passSeconds: PASS_SECONDS, opensAt: OPENS_AT, rate: 0, ...over });
-  return { board, sale, clock, desk, joins, publish, answerWith: (a: QueueJoin) => (answer = a) };
+  };
+  return { board, sale, clock, desk, joins, publish, answerWith: (a: QueueJoin) => (answer = a), againWith: (a: QueueJoin) => (again = a) };
 };
 
 const late = (place: number, user = 'bob'): QueueTicket => ({ sale: 'S1', user, place, arrival: null, joinedAt: JOINED_AT });
@@ -246,8 +251,8 @@ t.test('bought: the wait from joining to the turn, in its bucket', async (t) => 
 
 t.test('join: the token and place the join script’s answer gives', async (t) => {
   const { desk, sale, publish, joins, answerWith } = setup();
-  answerWith({ kind: 'joined', preQueue: false, arrival: 4, joinedAt: OPENS_AT + 5000, pre: 10, opensAt: OPENS_AT });
-  const lateJoin = await desk.join(sale, 'bob');
+  answerWith({ kind: 'joined', preQueue: false, arrival: 4, joinedAt: OPENS_AT + 5000, pre: 10, opensAt: OPENS_AT, fresh: true });
+  const lateJoin = await desk.join(sale, 'bob', true);
   t.same(joins, [['S1', 'bob']], 'the script ran for this sale and buyer');
   t.match(lateJoin, { kind: 'joined', place: 14, opensAt: OPENS_AT, token: String }, 'a late joiner: place = pre + arrival');
   t.same(tokens.readTicket(lateJoin.kind === 'joined' ? lateJoin.token : ''), { sale: 'S1', user: 'bob', place: 14, arrival: null, joinedAt: OPENS_AT + 5000 });
@@ -255,25 +260,61 @@ t.test('join: the token and place the join script’s answer gives', async (t) =
   const order = new QueueOrder(KEY, 10);
   const arrival = [1, 2, 3, 4, 5, 6, 7, 8].find((a) => ![0, a].includes(order.placeOf(a))) ?? 1;
   const place = order.placeOf(arrival);
-  answerWith({ kind: 'joined', preQueue: true, arrival, joinedAt: JOINED_AT, pre: arrival + 1, opensAt: OPENS_AT });
+  answerWith({ kind: 'joined', preQueue: true, arrival, joinedAt: JOINED_AT, pre: arrival + 1, opensAt: OPENS_AT, fresh: true });
   publish({ pre: arrival + 1, line: arrival + 1 });
-  const before = await desk.join(sale, 'alice');
+  const before = await desk.join(sale, 'alice', true);
   t.match(before, { kind: 'joined', place: null, opensAt: OPENS_AT, token: String }, 'a pre-queue joiner before the key: no place');
   t.same(tokens.readTicket(before.kind === 'joined' ? before.token : ''), { sale: 'S1', user: 'alice', place: null, arrival, joinedAt: JOINED_AT }, 'its arrival in the token');
 
   publish({ opened: true, pre: 10, line: 15, key: KEY, served: 0, rate: 2 });
-  const after = await desk.join(sale, 'alice');
+  const after = await desk.join(sale, 'alice', true);
   t.match(after, { kind: 'joined', place, opensAt: OPENS_AT, token: String }, `after the key: arrival ${arrival}'s permuted place ${place}`);
   t.same(tokens.readTicket(after.kind === 'joined' ? after.token : ''), { sale: 'S1', user: 'alice', place, arrival, joinedAt: JOINED_AT }, 'the token carries both');
-  const noBoard = await desk.join(saleOf('S1', null), 'alice');
+  const noBoard = await desk.join(saleOf('S1', null), 'alice', true);
   t.match(noBoard, { kind: 'joined', place: null }, 'a sale with no board here: no place yet');
 
   for (const refusal of [{ kind: 'closed' }, { kind: 'off' }, { kind: 'none' }, { kind: 'unknown' }, { kind: 'early', preQueueFrom: OPENS_AT - 60_000 }] as QueueJoin[]) {
     answerWith(refusal);
-    t.same(await desk.join(sale, 'dave'), refusal, `${refusal.kind}: passed on`);
+    t.same(await desk.join(sale, 'dave', true), refusal, `${refusal.kind}: passed on`);
   }
   const noSecret = setup(false);
-  noSecret.answerWith({ kind: 'joined', preQueue: false, arrival: 0, joinedAt: OPENS_AT, pre: 0, opensAt: OPENS_AT });
-  await t.rejects(noSecret.desk.join(noSecret.sale, 'bob'), /queue key is not loaded/, 'no secret yet: refused before the script');
+  noSecret.answerWith({ kind: 'joined', preQueue: false, arrival: 0, joinedAt: OPENS_AT, pre: 0, opensAt: OPENS_AT, fresh: true });
+  await t.rejects(noSecret.desk.join(noSecret.sale, 'bob', true), /queue key is not loaded/, 'no secret yet: refused before the script');
   t.same(noSecret.joins, [], 'the script did not run');
+});
+
+t.test('join in the demo: a second join by name says the place but not the token; a skipped place lines up again', async (t) => {
+  const { desk, sale, publish, joins, answerWith, againWith, board } = setup();
+  publish({ opened: true, served: 0, line: 20, pre: 10, rate: 2 });
+  answerWith({ kind: 'joined', preQueue: false, arrival: 4, joinedAt: OPENS_AT + 5000, pre: 10, opensAt: OPENS_AT, fresh: false });
+  t.same(await desk.join(sale, 'bob', false), { kind: 'already', place: 14, opensAt: OPENS_AT }, 'not proven, not fresh: no token');
+  t.match(await desk.join(sale, 'bob', true), { kind: 'joined', place: 14, token: String }, 'proven (buyer authentication): the token again');
+  answerWith({ kind: 'joined', preQueue: false, arrival: 4, joinedAt: OPENS_AT + 5000, pre: 10, opensAt: OPENS_AT, fresh: true });
+  t.match(await desk.join(sale, 'bob', false), { kind: 'joined', place: 14, token: String }, 'fresh: the first join gives the token');
+
+  // The line passed place 14 without admitting it (bob was away): bob's join lines up again at the back.
+  board.markAdmitted(8, Buffer.from([0b11111000, 0]), 16); // places 8..12 admitted; 13, 14, 15 skipped
+  publish({ opened: true, served: 16, line: 20, pre: 10, rate: 2 }, false);
+  answerWith({ kind: 'joined', preQueue: false, arrival: 4, joinedAt: OPENS_AT + 5000, pre: 10, opensAt: OPENS_AT, fresh: false });
+  againWith({ kind: 'joined', preQueue: false, arrival: 12, joinedAt: OPENS_AT + 9000, pre: 10, opensAt: OPENS_AT, fresh: true });
+  joins.length = 0;
+  const back = await desk.join(sale, 'bob', false);
+  t.same(joins, [['S1', 'bob'], ['S1', 'bob 14']], 'the join, then the line-up again naming the skipped place');
+  t.match(back, { kind: 'joined', place: 22, token: String }, 'a new place at the back, with its token');
+  t.equal(desk.status(sale, tokens.ticket(late(14)))?.state, 'skipped', "the old token's place: skipped");
+  t.equal(desk.status(sale, tokens.ticket(late(12)))?.state, 'admitted', 'an admitted place below the position: a pass');
+  joins.length = 0;
+  answerWith({ kind: 'joined', preQueue: false, arrival: 2, joinedAt: OPENS_AT + 5000, pre: 10, opensAt: OPENS_AT, fresh: false });
+  await desk.join(sale, 'carol', true);
+  t.same(joins, [['S1', 'carol']], 'an admitted place (12) does not line up again');
+});
+
+t.test('status: a closed sale says closed, whatever its line', async (t) => {
+  const { desk, board, clock } = setup();
+  const closing = { ...saleOf('S1', board.buffer), closesAt: OPENS_AT + 60_000 };
+  board.publish({ on: true, opened: true, soldOut: false, served: 0, line: 20, pre: 0, key: '', passSeconds: PASS_SECONDS, opensAt: OPENS_AT, rate: 2 });
+  clock.now = OPENS_AT + 59_000;
+  t.equal(desk.status(closing, tokens.ticket(late(5)))?.state, 'waiting', 'before closesAt: waiting');
+  clock.now = OPENS_AT + 60_000;
+  t.equal(desk.status(closing, tokens.ticket(late(5)))?.state, 'closed', 'from closesAt: closed');
 });

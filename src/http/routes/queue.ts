@@ -92,6 +92,14 @@ function join(port: QueuePort, reply: Reply, saleId: string, user: string): void
           return reply.error({ status: 409, error: 'NO_QUEUE', msg: `sale ${saleId} has no waiting room now: buy directly (POST /buy/ticket)` });
         case 'closed':
           return reply.error({ status: 409, error: 'SALE_CLOSED', msg: `sale ${saleId} has closed` });
+        case 'already':
+          return reply.error(
+            { status: 409, error: 'ALREADY_JOINED', msg: `you are in the line of sale ${saleId} already: poll with the token your first join gave you (a name alone does not get it back)` },
+            undefined,
+            { place: joined.place, opensAt: joined.opensAt },
+          );
+        case 'full':
+          return reply.error({ status: 409, error: 'LINE_FULL', msg: `the waiting room of sale ${saleId} holds ${joined.max} places, all taken` });
         case 'early':
           return reply.error({ status: 409, error: 'QUEUE_NOT_YET', msg: `the waiting room of sale ${saleId} takes joins from ${new Date(joined.preQueueFrom).toISOString()}` }, undefined, { preQueueFrom: joined.preQueueFrom });
       }

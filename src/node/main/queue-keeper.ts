@@ -6,7 +6,7 @@ import { QueueBoard } from '../../sale/queue-board.js';
 import type { QueueTick } from '../../sale/queue-scripts.js';
 import type { KnownSale } from './registry.js';
 
-/** How often each node ticks each waiting room (lua/queue-tick-4.lua's RIPE_MS assumes a few ticks within it). */
+/** How often each node ticks each waiting room (lua/queue-tick-5.lua's RIPE_MS assumes a few ticks within it). */
 export const QUEUE_TICK_MS = 250;
 /** A liveness epoch: "polled lately" = within the last one to two of them (src/sale/queue-board.ts). */
 const EPOCH_MS = 10_000;
@@ -25,7 +25,7 @@ interface Line {
 
 export interface QueueKeeperParts {
   redis: Redis | Cluster;
-  tick(saleId: string, base: number, bits: Buffer): Promise<QueueTick | null>;
+  tick(saleId: string, base: number, bits: Buffer, since: number): Promise<QueueTick | null>;
   /** The line's serving position per second lately (src/sale/queue-scripts.ts queueHistory). */
   history(saleId: string): Promise<Array<{ at: number; served: number }>>;
   sales(): KnownSale[];
@@ -132,8 +132,13 @@ export class QueueKeeper {
     const count = line.last === null ? 0 : served - base + line.last.window;
     // The first tick of a line this node did not watch: the admissions of the last passSeconds are dated from
     // Redis's history (else a place admitted an hour ago would get a fresh pass here); older ones have expired.
-    if (line.last === null) for (const h of await this.parts.history(saleId)) board.checkpoint(h.served, h.at);
-    const t = await this.parts.tick(saleId, base, board.liveBits(base, count));
+    let since = served;
+    if (line.last === null) {
+      const history = await this.parts.history(saleId);
+      for (const h of history) board.checkpoint(h.served, h.at);
+      since = history[0]?.served ?? 0;
+    }
+    const t = await this.parts.tick(saleId, base, board.liveBits(base, count), since);
     if (t === null) {
       board.publish({ on: false, opened: false, soldOut: false, served: 0, line: 0, pre: 0, key: '', passSeconds: 0, opensAt: 0, rate: 0 });
       return;
@@ -141,7 +146,9 @@ export class QueueKeeper {
     line.last = t;
     line.pace.push([t.now, t.served, t.admitted]);
     while (line.pace.length > 2 && line.pace[0][0] < t.now - RATE_WINDOW_MS) line.pace.shift();
-    // The checkpoint before the position: a thread that sees a place served finds when (QueueBoard.admittedAt).
+    // Which places were admitted, and the checkpoint, before the position: a thread that sees a place served finds
+    // whether it was admitted or skipped (QueueBoard.wasAdmitted) and when (QueueBoard.admittedAt).
+    board.markAdmitted(t.admittedFrom, t.admittedBits, t.served);
     if (t.served > 0) board.checkpoint(t.served, t.now);
     const measured = rateOf(line.pace, 1);
     board.publish({

@@ -168,7 +168,7 @@ export async function runNode(config: NodeConfig): Promise<number> {
   // The waiting rooms: the shared key to the threads, one tick per queued sale every QUEUE_TICK_MS (after listening).
   const queues = new QueueKeeper({
     redis,
-    tick: (id, base, bits) => engine.queueTick(id, base, bits),
+    tick: (id, base, bits, since) => engine.queueTick(id, base, bits, since),
     history: (id) => engine.queueHistory(id),
     sales: () => registry.list(),
     onSecret: (secret) => broadcast({ type: 'queue-secret', secret: secret.toString('hex') }),

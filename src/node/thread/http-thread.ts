@@ -84,8 +84,8 @@ let draining = false;
 const slots = SlotMemory.attach(data.slotBuffer);
 const holders = new ThreadHolderIndex(slots);
 const inventories = new Inventories(stock, slots, config);
-const queueJoins = new QueueJoins((saleId, users) => engine.joinQueue(saleId, users));
-const queueDesk = new QueueDesk((saleId, user) => queueJoins.join(saleId, user));
+const queueJoins = new QueueJoins((saleId, joins) => engine.joinQueue(saleId, joins));
+const queueDesk = new QueueDesk((saleId, ask) => queueJoins.join(saleId, ask));
 const desk = new PurchaseDesk({
   stock,
   slots,

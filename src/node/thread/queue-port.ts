@@ -23,12 +23,14 @@ export function queuePort(parts: ThreadParts, queue: QueueDesk): QueuePort {
         withSale(saleId, (sale, error) => {
           if (error !== undefined) return reject(new Error(error));
           if (sale === null) return resolve({ kind: 'unknown' as const });
-          queue.join(sale, user).then(resolve, reject);
+          queue.join(sale, user, parts.auth.required).then(resolve, reject);
         }),
       );
     },
     status: (saleId, token, done: (found: QueueLookup) => void) => {
       if (!queue.ready) return done({ kind: 'not_ready' });
+      // The token names its sale: a forged one, or another sale's, is refused before any lookup.
+      if (queue.saleOfTicket(token) !== saleId) return done({ kind: 'bad_token' });
       withSale(saleId, (sale, error) => {
         if (error !== undefined) return done({ kind: 'lookup_failed', reason: error });
         if (sale === null) return done({ kind: 'unknown_sale' });

@@ -6,14 +6,16 @@
 
   Input:
     KEYS[1] {sale:S}:meta    total, held, paid, ordersMade, queue (includes/sale-fields.lua's JSON)
-    KEYS[2] {sale:S}:queue   pre, late (queue-join-3) and this script's: key, served, admitted, skipped, carry,
+    KEYS[2] {sale:S}:queue   pre, late (queue-join-4) and this script's: key, served, admitted, skipped, carry,
                              lastMs, ripeTo, nextRipe, nextRipeAt, ordersAtOpen
     KEYS[3] {sale:S}:qlive   string, bit p (Redis bit order, as GETBIT) = place p was polled lately at some node
     KEYS[4] {sale:S}:qhist   hash second -> "<admitted>|<ordersMade>|<served>" at that second ('auto' looks back with
                              it; a node that starts mid-sale dates the admissions of the last passSeconds with it)
+    KEYS[5] {sale:S}:qadm    string, bit p = place p was admitted (a place below `served` without it was skipped)
     ARGV[1] key       32 hex: the pre-queue's permutation key, written only by the first tick from opensAt on
     ARGV[2] base      a multiple of 8: the first place ARGV[3] speaks of
     ARGV[3] bits      the node's places polled lately, from base on (bit j of the string = place base + j)
+    ARGV[4] since     the serving position this node last knew: the reply carries the admitted bits from it on
 
   The walk: from `served`, a place polled lately is admitted (one unit of the rate's budget), a place nobody
   polled is skipped — only once it is ripe: it has been inside the window every node reports for RIPE_MS, so a
@@ -21,25 +23,31 @@
   the places (no buyer is admitted before one ahead of them). The budget: admitPerSecond x elapsed (at most 2 s
   of it: a pause in ticks is not banked), or for 'auto' what the sale has left minus the passes still out
   (admitted in the last passSeconds and not bought), at most max(100, 2 x the orders made per second lately).
-  Nothing is admitted while the sale has nothing left (a hold that expires brings it back).
+  Nothing is admitted while the sale has nothing left (a hold that expires brings it back) or is paused. Every
+  queue key expires a day after the sale closes.
 
   Output: {served, admitted, skipped, pre, late, key or '', on, ratePerSecond, passSeconds, opensAt, nowMs,
-    remaining, window}: window = how many places from served on the nodes report.
+    remaining, window, admittedFrom, admittedBits}: window = how many places from served on the nodes report;
+    admittedBits = qadm's bytes (hex) for the places from admittedFrom (a multiple of 8, since rounded down, at most
+    MAX_BACK places behind served) up to served.
     {'none'} no waiting room (or no sale).
 ]]
 --@include "includes/common.lua"
 
-local RIPE_MS, OPEN_RIPE_MS, MAX_WALK, HIST_KEEP = 2000, 6000, 20000, 10
+local RIPE_MS, OPEN_RIPE_MS, MAX_WALK, HIST_KEEP, MAX_BACK, KEEP_AFTER_CLOSE_MS = 2000, 6000, 20000, 10, 524288, 86400000
 
-if #ARGV ~= 3 or not string.match(ARGV[1], '^%x+$') or #ARGV[1] ~= 32 then return {C.INVALID_ARGUMENT, 'key'} end
+if #ARGV ~= 4 or not string.match(ARGV[1], '^%x+$') or #ARGV[1] ~= 32 then return {C.INVALID_ARGUMENT, 'key'} end
 local base = toInt(ARGV[2])
 if not base or base % 8 ~= 0 or #ARGV[3] > 65536 then return {C.INVALID_ARGUMENT, 'bits'} end
+local since = toInt(ARGV[4])
+if not since then return {C.INVALID_ARGUMENT, 'since'} end
 
-local m = redis.call('HMGET', KEYS[1], 'queue', 'total', 'held', 'paid', 'ordersMade')
+local m = redis.call('HMGET', KEYS[1], 'queue', 'total', 'held', 'paid', 'ordersMade', 'paused', 'closesAt')
 if not m[1] or m[1] == '' then return {'none'} end
 local q = cjson.decode(m[1])
 local remaining = tonumber(m[2]) - tonumber(m[3]) - tonumber(m[4])
 local ordersMade = tonumber(m[5] or '0')
+local paused, closesAt = m[6] == '1', tonumber(m[7] or '0')
 local s = redis.call('HMGET', KEYS[2], 'pre', 'late', 'key', 'served', 'admitted', 'skipped', 'carry', 'lastMs',
   'ripeTo', 'nextRipe', 'nextRipeAt', 'ordersAtOpen')
 local pre, late, key = tonumber(s[1] or '0'), tonumber(s[2] or '0'), s[3] or ''
@@ -99,7 +107,7 @@ if opened and q.on == 1 then
     local out = math.max(0, (admitted - a0) - (ordersMade - o0))
     budget = math.min(budget, remaining - out)
   end
-  if remaining <= 0 then budget = 0 end
+  if remaining <= 0 or paused then budget, carry = 0, 0 end
   local lineEnd = pre + late
   local stop = math.min(lineEnd, served + MAX_WALK)
   local p = served
@@ -109,9 +117,13 @@ if opened and q.on == 1 then
   end
   local first = math.floor(p / 8)
   local waiting = false
+  local admits = {}           -- byte index (from `first`) -> the bits of the places admitted in it
   while p < stop and budget >= 1 do
-    local byte = string.byte(live, math.floor(p / 8) - first + 1) or 0
-    if bit.band(byte, bit.rshift(128, p % 8)) ~= 0 then
+    local i = math.floor(p / 8) - first + 1
+    local mask = bit.rshift(128, p % 8)
+    local byte = string.byte(live, i) or 0
+    if bit.band(byte, mask) ~= 0 then
+      admits[i] = bit.bor(admits[i] or 0, mask)
       admitted, budget, p = admitted + 1, budget - 1, p + 1
     elseif p < ripeTo then
       skipped, p = skipped + 1, p + 1
@@ -120,8 +132,17 @@ if opened and q.on == 1 then
       break
     end
   end
+  if next(admits) then
+    -- The admitted places' bits, ORed into qadm over the bytes the walk crossed (one GETRANGE, one SETRANGE).
+    local last = math.floor((p - 1) / 8)
+    local old = redis.call('GETRANGE', KEYS[5], first, last)
+    local out = {}
+    for i = 1, last - first + 1 do out[i] = string.char(bit.bor(string.byte(old, i) or 0, admits[i] or 0)) end
+    redis.call('SETRANGE', KEYS[5], first, table.concat(out))
+  end
   served = p
-  if p >= lineEnd then carry = 0
+  if paused then carry = 0
+  elseif p >= lineEnd then carry = 0
   elseif waiting then carry = math.max(0, math.min(budget, rate))
   else carry = math.max(0, math.min(budget, 1)) end
   redis.call('HSET', KEYS[2], 'served', fmt(served), 'admitted', fmt(admitted), 'skipped', fmt(skipped),
@@ -137,7 +158,22 @@ end
 if opened and redis.call('HSETNX', KEYS[4], fmt(sec), fmt(admitted) .. '|' .. fmt(ordersMade) .. '|' .. fmt(served)) == 1 then
   local old = sec - q.p - HIST_KEEP
   redis.call('HDEL', KEYS[4], fmt(old), fmt(old - 1), fmt(old - 2), fmt(old - 3))
+  if closesAt > 0 then
+    for k = 2, 5 do redis.call('PEXPIREAT', KEYS[k], closesAt + KEEP_AFTER_CLOSE_MS) end
+  end
+end
+
+-- The admitted bits the node has not seen: from what it last knew (at most MAX_BACK places back).
+local fromPlace = math.max(since, served - MAX_BACK, 0)
+fromPlace = fromPlace - fromPlace % 8
+local admittedBits = ''
+if served > fromPlace then
+  -- As hex: a reply string must survive the client's text decoding.
+  local raw = redis.call('GETRANGE', KEYS[5], fromPlace / 8, math.floor((served - 1) / 8))
+  local hex = {}
+  for i = 1, #raw do hex[i] = string.format('%02x', string.byte(raw, i)) end
+  admittedBits = table.concat(hex)
 end
 
 return {fmt(served), fmt(admitted), fmt(skipped), fmt(pre), fmt(late), key, fmt(q.on), fmt(math.floor(rate)), fmt(q.p),
-  fmt(q.o), fmt(now), fmt(remaining), fmt(window)}
+  fmt(q.o), fmt(now), fmt(remaining), fmt(window), fmt(fromPlace), admittedBits}
