@@ -147,7 +147,9 @@ export function answer(reply: Reply, v: PurchaseVerdict): void {
         {
           status: 409,
           error: v.status === 'cancelled' ? 'ORDER_CANCELLED' : 'HOLD_EXPIRED',
-          msg: `this purchase was already made: order ${v.orderId}, which ${v.status === 'cancelled' ? 'was cancelled' : 'expired unpaid'}; to buy again send a new Idempotency-Key`,
+          msg: `this purchase was already made: order ${v.orderId}, which ${v.status === 'cancelled' ? 'was cancelled' : 'expired unpaid'}; ${
+            v.sale.queue === null ? 'to buy again send a new Idempotency-Key' : 'a waiting-room pass buys one order'
+          }`,
         },
         undefined,
         { orderId: v.orderId, status: v.status, replayed: true },

@@ -8,8 +8,12 @@ import type { KnownSale } from './registry.js';
 
 /** How often each node ticks each waiting room (lua/queue-tick-5.lua's RIPE_MS assumes a few ticks within it). */
 export const QUEUE_TICK_MS = 250;
-/** A liveness epoch: "polled lately" = within the last one to two of them (src/sale/queue-board.ts). */
-const EPOCH_MS = 10_000;
+/**
+ * A liveness epoch: "polled lately" = within the last one to two of them (src/sale/queue-board.ts). The page polls
+ * every 2-5 s; 30 s leaves room for a tab a browser slows down, and a place whose buyer left more than a minute
+ * before their turn is skipped.
+ */
+const EPOCH_MS = 30_000;
 /** How often a node checks that its queue key is still the one in Redis. */
 const SECRET_CHECK_MS = 5000;
 /** The admission rate shown and used for waits: measured over this long. */
