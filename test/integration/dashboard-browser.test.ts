@@ -196,7 +196,7 @@ t.test('the dashboard page in chromium', async (t) => {
         'q-admitted': Number(first.queue.admittedPerSecond).toFixed(1),
         'q-served': String(first.queue.served),
         'q-skipped': String(first.queue.skipped),
-        'q-passes': `${first.queue.passesUsed} used, ${first.queue.passesExpired} expired`,
+        'q-passes': `${String(first.queue.passesUsed)} used, ${String(first.queue.passesExpired)} expired`,
         'q-p50': wait(first.queue.waitP50),
         'q-p99': wait(first.queue.waitP99),
       },

@@ -2,7 +2,8 @@
 // through nginx to two nodes: a buyer joins a sale's waiting room before it opens and sees the countdown, another
 // joins behind a line and sees their position move, each is admitted, buys with the pass, pays and gets the
 // e-ticket with its QR code; a train's buyer picks stations and a class; with the queue off the page buys without
-// a pass. The queue token never reaches the URL; the page carries its CSP. A screenshot is left in test/output/.
+// a pass; a buyer whose tab was away when the line reached their place sees "skipped" and lines up again at the
+// back. The queue token never reaches the URL; the page carries its CSP. A screenshot is left in test/output/.
 import t from 'tap';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { findBinary } from '../../src/launcher/prereqs.js';
 import { rotateKey } from '../../src/tickets/keys.js';
 import { NginxProcess } from '../helpers/nginx.js';
@@ -26,7 +27,7 @@ const CROWD = 30;
 /** The page's own state (window.buyer in buyer/buyer.js), as far as the test reads it. */
 interface BuyerState {
   polls: number;
-  status: { state: string; position: number | null; ahead: number | null } | null;
+  status: { state: string; place?: number; position: number | null; ahead: number | null } | null;
   qrText: string | null;
   order: { orderId: string; seats?: Array<{ coach: string; seat: string; from: string; to: string }> } | null;
 }
@@ -296,6 +297,57 @@ t.test('the buyer page in chromium', async (t) => {
     await dave.click('#pay-button');
     await waitStage(dave, 'ticket', 5000);
     t.pass('dave has a ticket');
+  });
+
+  t.test('a tab away when the line reached its place: skipped, then in line again at the back', async (t) => {
+    // One a second, so the line waits for nobody long; erin's place is passed about 6 s after the opening (the
+    // opening's ripeness, lua/queue-tick-5.lua), frank's behind hers admitted then.
+    const made = await api('POST', '/admin/sales', { id: 'QSKIP', total: 10, perUserLimit: 1, anonymous: false, queue: { admitPerSecond: 1 } }, admin);
+    t.equal(made.status, 201, `sale created: ${made.body}`);
+    const erin = await tab();
+    await erin.goto(`${nginx.url}/buy/QSKIP`);
+    // Erin's tab joins, then asks nothing: closed, or asleep in the background. Its polls are held from the first
+    // one on (the page polls right after its join): a place ever polled near the front counts as live for good.
+    const held: Route[] = [];
+    await erin.route('**/queue/QSKIP/status', (route) => {
+      held.push(route);
+    });
+    const firstJoin = erin.waitForResponse((r) => r.url().endsWith('/queue/QSKIP/join') && r.status() === 200);
+    await joinLine(erin, 'erin');
+    const first = ((await (await firstJoin).json()) as { data: { token: string; place: number } }).data;
+    t.equal(await storedToken(erin, 'QSKIP'), first.token, 'the tab keeps its token');
+    await erin.goto('about:blank'); // the tab is gone; its sessionStorage stays with it
+    await erin.unrouteAll({ behavior: 'ignoreErrors' });
+    t.ok(held.length >= 1, `erin's page asked (${held.length}), nothing reached the server`);
+
+    let frank = await api('POST', '/queue/QSKIP/join', { user: 'frank' });
+    for (let tries = 0; frank.status === 503 && tries < 40; tries++) {
+      await sleep(100);
+      frank = await api('POST', '/queue/QSKIP/join', { user: 'frank' });
+    }
+    const behind = frank.json?.data as { token: string; place: number };
+    t.ok(frank.json?.code === 1 && behind.place > first.place, `frank joins behind erin (places ${first.place}, ${behind.place}): ${frank.body}`);
+    let frankState = '';
+    for (const deadline = Date.now() + 20_000; frankState !== 'admitted' && Date.now() < deadline; await sleep(1000)) {
+      const s = await api('GET', '/queue/QSKIP/status', undefined, { 'queue-token': behind.token });
+      frankState = (s.json?.data as { state?: string } | undefined)?.state ?? String(s.status);
+    }
+    t.equal(frankState, 'admitted', 'frank, who kept asking, admitted: the line went past erin');
+
+    // Erin comes back to the same tab: the page finds its place passed, says so, and offers the back of the line.
+    await erin.goto(`${nginx.url}/buy/QSKIP`);
+    await waitStage(erin, 'skipped', 10_000);
+    t.match((await buyerState(erin)).status, { state: 'skipped', place: first.place }, 'the place the line passed');
+    t.match(await erin.textContent('#message'), /passed your place/);
+    t.equal((await erin.textContent('#rejoin-button'))?.trim(), 'join again (back of the line)');
+    const again = erin.waitForResponse((r) => r.url().endsWith('/queue/QSKIP/join') && r.status() === 200);
+    await erin.click('#rejoin-button');
+    const second = ((await (await again).json()) as { data: { token: string; place: number } }).data;
+    t.ok(second.place > behind.place, `a new place at the back: ${first.place} → ${second.place}`);
+    t.not(second.token, first.token, 'with a new token');
+    t.equal(await storedToken(erin, 'QSKIP'), second.token, 'which replaced the stored one');
+    await waitStage(erin, 'buy', 15_000);
+    t.match((await buyerState(erin)).status, { state: 'admitted', place: second.place }, 'admitted at the new place');
   });
 
   t.test('no script error, no refused resource on the page', async (t) => {
