@@ -1,7 +1,9 @@
 // ticket-spike buyer's page, served at GET /buy/{sale}: join the sale's waiting room, wait (polling the place at the
 // pace the server asks), buy with the pass once admitted, pay (the demo's simulated payment) and show the e-ticket
-// with a QR code. Plain script, no build. The queue token lives in sessionStorage under the sale's id (this tab
-// only, never in the URL); a buyer token typed into the page lives in this script's memory only.
+// with a QR code; line up again at the back when the line passed this tab's place while it was away ('skipped').
+// Plain script, no build. The queue token lives in sessionStorage under the sale's id (this tab only, never in the
+// URL), with the order made; a buyer token typed into the page lives in this script's memory only, so the page asks
+// for it again wherever a request answers 401 for want of it.
 'use strict';
 
 (() => {
@@ -10,6 +12,8 @@
   const MIN_POLL_SECONDS = 1;
   const MAX_POLL_SECONDS = 30;
   const JOIN_RETRIES = 5;
+  /** After a reload: how soon to ask again for the stored order when the server could not say (503, 429, no answer). */
+  const RESUME_RETRY_SECONDS = 5;
 
   const state = {
     sale: null, // the id from the path
@@ -24,6 +28,9 @@
     pollTimer: null,
     deadlines: { opens: null, eta: null, pass: null }, // local ms, for the countdowns between polls
     order: null,
+    resumeOrderId: null, // after a reload: the stored order not read back yet (kept in storage until it is known to be over)
+    resumeTimer: null,
+    retry: null, // what to do again once a buyer token is typed (the step that was answered 401)
     qrText: null,
     polls: 0,
   };
@@ -33,7 +40,8 @@
   const storageKey = () => `ticket-spike:queue:${state.sale}`;
   function remember() {
     try {
-      sessionStorage.setItem(storageKey(), JSON.stringify({ user: state.user, token: state.queueToken, orderId: state.order?.orderId ?? null }));
+      const orderId = state.order?.orderId ?? state.resumeOrderId;
+      sessionStorage.setItem(storageKey(), JSON.stringify({ user: state.user, token: state.queueToken, orderId }));
     } catch {
       // storage full or disabled: the page still works, it just cannot resume after a reload
     }
@@ -73,7 +81,14 @@
     return { status: res.status, body, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null };
   }
   const msgOf = (answer) => (answer.body !== null && typeof answer.body.msg === 'string' ? answer.body.msg : `the server answered HTTP ${answer.status}`);
+  /** The server's msg as a sentence, to say something after it. */
+  const sentenceOf = (answer) => msgOf(answer).replace(/([^.!?])$/, '$1.');
   const errorOf = (answer) => (answer.body !== null && typeof answer.body.error === 'string' ? answer.body.error : '');
+  /** 401s that are not about the buyer's token: the line's token, the payment system's signature. */
+  const NOT_THE_BUYER = new Set(['BAD_QUEUE_TOKEN', 'PAYMENT_SYSTEM_ONLY', 'BAD_PAYMENT_SIGNATURE']);
+  /** An answer that wants the buyer's token (buyer authentication on, and none typed since the page loaded, or a wrong one). */
+  const wantsBearer = (answer) =>
+    (answer.status === 401 && !NOT_THE_BUYER.has(errorOf(answer))) || (answer.status === 403 && errorOf(answer) === 'NOT_YOUR_ORDER');
 
   // ---- what the page shows ----
   function say(text, kind = 'info') {
@@ -90,10 +105,36 @@
       step(...args).catch(fail);
     };
   }
-  const STAGES = ['join', 'wait', 'buy', 'order', 'ticket'];
+  const STAGES = ['join', 'wait', 'skipped', 'buy', 'order', 'ticket'];
   function stage(name) {
     document.body.dataset.stage = name;
     for (const id of STAGES) $(id).hidden = id !== name;
+  }
+  function badge(text, key) {
+    $('sale-state').textContent = text;
+    $('sale-state').dataset.state = key;
+  }
+  const saleBadge = () => badge(state.info?.state ?? '', state.info?.state ?? '');
+  /**
+   * Buyer authentication wants the buyer's token: the field (wherever the page is), then `retry` once it is typed.
+   * The token lives in this script's memory only, so a reload asks for it again at the first request that needs it.
+   */
+  function askBearer(answer, retry) {
+    state.retry = retry;
+    $('auth').hidden = false;
+    $('user').required = false; // the buyer is the token's subject
+    $('bearer').focus();
+    say(`${sentenceOf(answer)} Type your buyer token and press "Use this token".`, 'error');
+  }
+  async function useBearer(event) {
+    event.preventDefault();
+    const typed = $('bearer').value.trim();
+    if (typed === '') return say('Type your buyer token first.', 'error');
+    state.bearer = typed;
+    $('auth').hidden = true;
+    const retry = state.retry;
+    state.retry = null;
+    if (retry !== null) await retry();
   }
   const seconds = (deadline) => (deadline === null ? null : Math.max(0, Math.ceil((deadline - Date.now()) / 1000)));
   function duration(s) {
@@ -119,8 +160,7 @@
       return say(msgOf(answer), 'error');
     }
     state.info = answer.body.data;
-    $('sale-state').textContent = state.info.state ?? '';
-    $('sale-state').dataset.state = state.info.state ?? '';
+    saleBadge();
     if (state.info.kind === 'train' && state.info.train) fillTrip(state.info.train);
     const saved = recall();
     if (saved !== null && typeof saved.user === 'string') {
@@ -131,13 +171,21 @@
       state.queueToken = saved.token;
       state.queued = true;
     }
-    if (saved !== null && typeof saved.orderId === 'string') return resumeOrder(saved.orderId);
+    if (saved !== null && typeof saved.orderId === 'string') {
+      state.resumeOrderId = saved.orderId;
+      return resumeOrder(saved.orderId);
+    }
+    return backToLine();
+  }
+
+  /** The line's view when this tab has a place in it, else the join form. */
+  function backToLine() {
     if (state.queueToken !== null) {
       stage('wait');
       return poll();
     }
     stage('join');
-    say(state.info.state === 'closed' ? 'This sale has closed.' : 'Type your name and join.');
+    say(state.info?.state === 'closed' ? 'This sale has closed.' : 'Type your name and join.');
   }
 
   function fillTrip(train) {
@@ -161,44 +209,70 @@
   }
 
   // ---- join ----
+  /** POST /queue/{sale}/join for this tab's buyer; a 503 (a node that has not read the line's key yet, Redis busy) is asked again a few times, when the server says. */
+  async function postJoin() {
+    const path = `/queue/${encodeURIComponent(state.sale)}/join`;
+    const body = state.user === '' ? {} : { user: state.user };
+    let answer = await call('POST', path, { json: body });
+    for (let tries = 1; answer.status === 503 && tries <= JOIN_RETRIES; tries++) {
+      say(`${msgOf(answer)} (asking again…)`, 'error');
+      await new Promise((resolve) => setTimeout(resolve, (answer.retryAfter ?? 1) * 1000));
+      answer = await call('POST', path, { json: body });
+    }
+    return answer;
+  }
+
+  /** What a join answered (the first one, or the line-up again after a skipped place); `retry` joins again once a buyer token is typed. */
+  async function afterJoin(answer, retry) {
+    if (answer.status === 200 && answer.body?.code === 1 && typeof answer.body.data?.token === 'string') {
+      // A new token (a line-up again gives a new place): it replaces the stored one.
+      state.queueToken = answer.body.data.token;
+      state.queued = true;
+      state.status = null;
+      remember();
+      stage('wait');
+      return poll();
+    }
+    const error = errorOf(answer);
+    if (answer.status === 409 && error === 'NO_QUEUE') {
+      // No waiting room (or the operator turned it off): buy straight away, without a pass.
+      state.queued = false;
+      remember();
+      return showBuy(null);
+    }
+    if (wantsBearer(answer)) return askBearer(answer, retry);
+    if (answer.status === 409 && (error === 'LINE_FULL' || error === 'SALE_CLOSED')) {
+      // Final: no place for this buyer.
+      clearTimeout(state.pollTimer);
+      stage('none');
+      if (error === 'SALE_CLOSED') badge('closed', 'closed');
+      return say(msgOf(answer), 'error');
+    }
+    // ALREADY_JOINED (the demo: a name alone does not get a place's token back; the msg says what to do),
+    // QUEUE_NOT_YET, a bad name...: said, never joined again by itself.
+    say(msgOf(answer), 'error');
+  }
+
   async function join(event) {
-    event.preventDefault();
+    event?.preventDefault();
     state.user = $('user').value.trim();
-    state.bearer = $('bearer').value.trim();
+    const typed = $('bearer').value.trim();
+    if (typed !== '') state.bearer = typed;
     $('join-button').disabled = true;
     try {
-      const body = state.user === '' ? {} : { user: state.user };
-      let answer = await call('POST', `/queue/${encodeURIComponent(state.sale)}/join`, { json: body });
-      // 503 (a node that has not read the line's key yet, Redis busy): the server says when to ask again; a few times.
-      for (let tries = 1; answer.status === 503 && tries <= JOIN_RETRIES; tries++) {
-        say(`${msgOf(answer)} (asking again…)`, 'error');
-        await new Promise((resolve) => setTimeout(resolve, (answer.retryAfter ?? 1) * 1000));
-        answer = await call('POST', `/queue/${encodeURIComponent(state.sale)}/join`, { json: body });
-      }
-      if (answer.status === 200 && answer.body?.code === 1) {
-        state.queueToken = answer.body.data.token;
-        state.queued = true;
-        remember();
-        stage('wait');
-        return await poll();
-      }
-      const error = errorOf(answer);
-      if (answer.status === 409 && error === 'NO_QUEUE') {
-        // No waiting room (or the operator turned it off): buy straight away, without a pass.
-        state.queued = false;
-        remember();
-        return showBuy(null);
-      }
-      if (answer.status === 401) {
-        // Buyer authentication is on: the buyer is the token's subject.
-        $('bearer-row').hidden = false;
-        $('user').required = false;
-        $('bearer').required = true;
-        $('bearer').focus();
-      }
-      say(msgOf(answer), 'error');
+      await afterJoin(await postJoin(), join);
     } finally {
       $('join-button').disabled = false;
+    }
+  }
+
+  /** The line passed this tab's place while it was not asking: line up again, at the back (a new token and place). */
+  async function rejoin() {
+    $('rejoin-button').disabled = true;
+    try {
+      await afterJoin(await postJoin(), rejoin);
+    } finally {
+      $('rejoin-button').disabled = false;
     }
   }
 
@@ -209,8 +283,43 @@
   }
   const pollPace = (value) => (typeof value === 'number' && value > 0 ? Math.min(MAX_POLL_SECONDS, Math.max(MIN_POLL_SECONDS, value)) : state.pollSeconds);
 
+  /** The line's view: before the opening, or a position (waiting, or sold out for now). */
+  function showLine(s, now) {
+    stage('wait');
+    state.queued = true;
+    state.pass = null;
+    if (s.state === 'pre-queue') {
+      state.deadlines.opens = now + (s.etaSeconds ?? 0) * 1000;
+      state.deadlines.eta = null;
+      $('wait-title').textContent = 'Before the line opens';
+      $('opens-in').hidden = false;
+      $('place').hidden = true;
+      return;
+    }
+    state.deadlines.opens = null;
+    // No estimate (the line admits nobody right now, or nothing is left to sell): a dash, not a countdown.
+    state.deadlines.eta = typeof s.etaSeconds === 'number' && s.state === 'waiting' ? now + s.etaSeconds * 1000 : null;
+    if (state.deadlines.eta === null) $('eta').textContent = '–';
+    $('wait-title').textContent = s.state === 'sold-out' ? 'Sold out for now' : 'In the line';
+    $('opens-in').hidden = true;
+    $('place').hidden = false;
+    $('position').textContent = s.position === null || s.position === undefined ? '–' : String(s.position);
+    $('ahead').textContent = s.ahead === null || s.ahead === undefined ? '–' : String(s.ahead);
+  }
+
+  /** Final: no more polls, nothing to buy. */
+  function over(text) {
+    clearTimeout(state.pollTimer);
+    state.deadlines.opens = null;
+    state.deadlines.eta = null;
+    state.deadlines.pass = null;
+    stage('none');
+    say(text, 'error');
+  }
+
   async function poll() {
     clearTimeout(state.pollTimer);
+    if (state.queueToken === null) return;
     let answer;
     try {
       answer = await call('GET', `/queue/${encodeURIComponent(state.sale)}/status`, { headers: { 'Queue-Token': state.queueToken } });
@@ -218,13 +327,15 @@
       fail(err);
       return schedulePoll(state.pollSeconds * 2);
     }
+    // Bought meanwhile (a purchase while the queue was off): the line is behind this tab.
+    if (state.order !== null) return;
     state.polls++;
     if (answer.status === 401) {
       // A token this sale does not know (another sale's, or its key changed): join again.
       state.queueToken = null;
       remember();
       stage('join');
-      return say(`${msgOf(answer)} Join again.`, 'error');
+      return say(`${sentenceOf(answer)} Join again.`, 'error');
     }
     if (answer.status !== 200 || answer.body?.code !== 1) {
       say(msgOf(answer), 'error');
@@ -241,53 +352,54 @@
     const now = Date.now();
     switch (s.state) {
       case 'pre-queue':
-        stage('wait');
-        state.deadlines.opens = now + (s.etaSeconds ?? 0) * 1000;
-        state.deadlines.eta = null;
-        $('wait-title').textContent = 'Before the line opens';
-        $('opens-in').hidden = false;
-        $('place').hidden = true;
+        saleBadge();
+        showLine(s, now);
         say('You are in. Your place is drawn when the line opens.');
         tick();
         return schedulePoll(state.pollSeconds);
       case 'waiting':
-        stage('wait');
-        state.deadlines.opens = null;
-        // No estimate (the line admits nobody right now): a dash, not a countdown.
-        state.deadlines.eta = typeof s.etaSeconds === 'number' ? now + s.etaSeconds * 1000 : null;
-        if (state.deadlines.eta === null) $('eta').textContent = '–';
-        $('wait-title').textContent = 'In the line';
-        $('opens-in').hidden = true;
-        $('place').hidden = false;
-        $('position').textContent = s.position === null || s.position === undefined ? '–' : String(s.position);
-        $('ahead').textContent = s.ahead === null || s.ahead === undefined ? '–' : String(s.ahead);
+        // Also after 'off': the operator turned the line back on, this tab is in it again.
+        saleBadge();
+        showLine(s, now);
         say('Waiting for your turn.');
         tick();
         return schedulePoll(state.pollSeconds);
+      case 'sold-out':
+        // Not final: a held order cancelled or expired gives a seat back, and the line goes on from this place.
+        badge('sold out', 'sold-out');
+        showLine(s, now);
+        say('Sold out for now — you keep your place in case a seat comes back.');
+        tick();
+        return schedulePoll(state.pollSeconds);
       case 'admitted':
+        saleBadge();
+        state.queued = true;
         state.deadlines.opens = null;
         state.deadlines.eta = null;
         // The pass's remaining time by this machine's clock: shown only, the server decides.
         state.deadlines.pass = typeof s.passExpiresAt === 'number' ? s.passExpiresAt : null;
         return showBuy(s.pass);
-      case 'sold-out':
+      case 'skipped':
+        // The line reached this place while the tab was not asking: the buyer may line up again, at the back.
+        clearTimeout(state.pollTimer);
         state.deadlines.opens = null;
         state.deadlines.eta = null;
-        stage('none');
-        $('sale-state').textContent = 'sold out';
-        $('sale-state').dataset.state = 'sold-out';
-        return say('Sold out: every ticket has been sold.', 'error');
+        stage('skipped');
+        $('rejoin-button').focus();
+        return say('The line passed your place while this page was not asking. Join again to line up at the back.', 'error');
       case 'expired':
-        // This place's turn came and its pass ran out unused: the place is spent (joining again gives it back).
-        state.deadlines.opens = null;
-        state.deadlines.eta = null;
-        state.deadlines.pass = null;
-        stage('none');
-        return say('Your turn came and your pass ran out before you bought: this place in line is used up.', 'error');
+        // This place's turn came and its pass ran out unused: the place is spent.
+        return over('Your turn passed and your pass expired unused: this place in line is used up.');
+      case 'closed':
+        badge('closed', 'closed');
+        return over('This sale has closed.');
       case 'off':
-        // The operator turned the waiting room off: buy without a pass.
+        // The operator turned the waiting room off: buy without a pass. The tab keeps asking (at the answer's
+        // pace): should the line come back on, it goes back to its place.
         state.queued = false;
-        return showBuy(null);
+        saleBadge();
+        if (document.body.dataset.stage !== 'buy' || state.pass !== null) showBuy(null);
+        return schedulePoll(state.pollSeconds);
       default:
         say(`the server says the line is "${String(s.state)}", which this page does not know; asking again`, 'error');
         return schedulePoll(state.pollSeconds);
@@ -305,7 +417,7 @@
   }
 
   async function buy(event) {
-    event.preventDefault();
+    event?.preventDefault();
     $('buy-button').disabled = true;
     try {
       const body = { user: state.user, sale: state.sale };
@@ -315,16 +427,17 @@
       const answer = await call('POST', '/buy/ticket', { json: body, headers });
       const code = answer.body?.code;
       if (answer.status === 200 && code === 1) return showOrder(answer.body.data);
+      if (wantsBearer(answer)) return askBearer(answer, buy);
       say(msgOf(answer), 'error');
-      if (answer.status === 200 && code === -3 && (state.pass !== null || state.queued)) {
-        // The pass is spent or ran out, or the line is on now: back to the line, which says what comes next.
+      if (answer.status === 200 && code === -3 && (state.pass !== null || state.queued || state.queueToken !== null)) {
+        // The pass is spent or ran out, or the line is on (again): back to the line, which says what comes next
+        // (a sale that is not open, or a line still off, brings the tab back here).
         state.pass = null;
-        if (state.queueToken !== null) {
-          state.queued = true;
-          schedulePoll(state.pollSeconds);
-        }
+        if (state.queueToken !== null) schedulePoll(MIN_POLL_SECONDS);
       } else if (answer.status === 200 && code === -1 && state.info?.kind !== 'train') {
-        stage('none');
+        // Sold out. With a place in line, not for good: the line says when a seat comes back.
+        if (state.queued && state.queueToken !== null) schedulePoll(state.pollSeconds);
+        else stage('none');
       }
     } finally {
       $('buy-button').disabled = false;
@@ -336,7 +449,9 @@
     return Array.isArray(seats) && seats.length > 0 ? seats.map((s) => `coach ${s.coach} seat ${s.seat}, ${s.from} → ${s.to}`).join('; ') : '–';
   }
   function showOrder(order) {
+    clearTimeout(state.pollTimer);
     state.order = order;
+    state.resumeOrderId = null;
     remember();
     $('order-id').textContent = order.orderId;
     $('order-seats').textContent = seatsText(order.seats);
@@ -350,37 +465,73 @@
     try {
       const answer = await call('POST', `/orders/${encodeURIComponent(state.order.orderId)}/pay`, { json: { status: 'succeeded' } });
       if (answer.status === 200 && answer.body?.code === 1 && answer.body.data?.ticket) return showTicket(answer.body.data.ticket);
+      if (wantsBearer(answer)) return askBearer(answer, pay);
       say(msgOf(answer), 'error');
     } finally {
       $('pay-button').disabled = false;
     }
   }
 
-  /** After a reload: the order this tab made, as it is now (held: pay it; paid: its ticket). */
+  /**
+   * After a reload: the order this tab made, as it is now (held: pay it; paid: its ticket). The stored id is
+   * forgotten only when the order is known to be over (cancelled, expired) or unknown (404); when the server could
+   * not say (503, 429, no answer) the page asks again a little later; a 401 asks for the buyer's token.
+   */
   async function resumeOrder(orderId) {
-    const answer = await call('GET', `/orders/${encodeURIComponent(orderId)}`);
-    if (answer.status !== 200 || answer.body?.code !== 1) {
-      state.order = null;
-      remember();
-      stage('join');
-      return say(msgOf(answer), 'error');
+    clearTimeout(state.resumeTimer);
+    let answer;
+    try {
+      answer = await call('GET', `/orders/${encodeURIComponent(orderId)}`);
+    } catch (err) {
+      return resumeLater(orderId, err instanceof Error ? err.message : String(err), null);
     }
-    const order = answer.body.data;
-    state.order = { orderId, expiresAt: order.expiresAt, status: order.status, seats: order.seats };
+    if (wantsBearer(answer)) {
+      stage('none');
+      return askBearer(answer, () => resumeOrder(orderId));
+    }
+    if (answer.status === 404 || answer.status === 400) {
+      // Unknown (or no order id at all): over for this tab, which starts again from its place in line, if any.
+      state.resumeOrderId = null;
+      remember();
+      await backToLine();
+      return say(`Order ${orderId}: ${msgOf(answer)}`, 'error');
+    }
+    const order = answer.status === 200 && answer.body?.code === 1 ? answer.body.data : null;
+    if (order === null || typeof order !== 'object') return resumeLater(orderId, msgOf(answer), answer.retryAfter);
     if (order.status === 'cancelled' || order.status === 'expired') {
       // Over: this tab starts again, from its place in the line if it still has one.
-      state.order = null;
+      state.resumeOrderId = null;
       remember();
       say(`Order ${orderId} ${order.status === 'expired' ? 'expired unpaid' : 'was cancelled'}.`, 'error');
       if (state.queueToken === null) return stage('join');
       stage('wait');
       return poll();
     }
-    if (order.status !== 'paid') return showOrder(state.order);
-    const ticket = await call('GET', `/tickets/${encodeURIComponent(orderId)}`);
-    if (ticket.status === 200 && ticket.body?.data?.ticket) return showTicket(ticket.body.data.ticket);
-    showOrder(state.order);
+    const held = { orderId, expiresAt: order.expiresAt, status: order.status, seats: order.seats };
+    if (order.status !== 'paid') return showOrder(held);
+    let ticket;
+    try {
+      ticket = await call('GET', `/tickets/${encodeURIComponent(orderId)}`);
+    } catch (err) {
+      return resumeLater(orderId, err instanceof Error ? err.message : String(err), null);
+    }
+    if (ticket.status === 200 && ticket.body?.data?.ticket) {
+      state.order = held;
+      state.resumeOrderId = null;
+      return showTicket(ticket.body.data.ticket);
+    }
+    showOrder(held);
+    if (wantsBearer(ticket)) return askBearer(ticket, () => resumeOrder(orderId));
     say(msgOf(ticket), 'error');
+  }
+
+  /** The server could not say how the stored order is (busy, rate-limited, unreachable): kept, and asked again. */
+  function resumeLater(orderId, why, retryAfter) {
+    const after = Math.min(MAX_POLL_SECONDS, Math.max(RESUME_RETRY_SECONDS, retryAfter ?? 0));
+    stage('none');
+    say(`Your order ${orderId}: could not read it just now (${why}). Asking again in ${after} s.`, 'error');
+    clearTimeout(state.resumeTimer);
+    state.resumeTimer = setTimeout(run(() => resumeOrder(orderId)), after * 1000);
   }
 
   // ---- the e-ticket ----
@@ -439,6 +590,8 @@
       sale = ''; // a malformed %-escape: no sale
     }
     $('join').addEventListener('submit', run(join));
+    $('auth').addEventListener('submit', run(useBearer));
+    $('rejoin-button').addEventListener('click', run(rejoin));
     $('buy').addEventListener('submit', run(buy));
     $('pay-button').addEventListener('click', run(pay));
     setInterval(tick, 1000);

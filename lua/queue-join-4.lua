@@ -6,9 +6,9 @@
 
   Input:
     KEYS[1] {sale:S}:meta     the sale (meta `queue`: includes/sale-fields.lua's JSON; total, closesAt)
-    KEYS[2] {sale:S}:queue    the line's state: pre (pre-queue joiners), late (joiners after opensAt), served (queue-tick-5)
+    KEYS[2] {sale:S}:queue    the line's state: pre (pre-queue joiners), late (joiners after opensAt), served (queue-tick-6)
     KEYS[3] {sale:S}:qjoin    hash user -> "<p|l>|<arrival>|<joinedAtMs>"
-    KEYS[4] {sale:S}:qadm     string, bit p = place p was admitted (queue-tick-5)
+    KEYS[4] {sale:S}:qadm     string, bit p = place p was admitted (queue-tick-6)
     ARGV[1..n]                1..512 joins, each "<user>" or "<user> <place>": the second form asks to line up again
                               because the node found that place — the user's, computed from their record — skipped;
                               user: 1-64 of [A-Za-z0-9_.:@-] (the input rules' USER)

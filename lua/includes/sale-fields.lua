@@ -4,7 +4,7 @@
   src/rules/input-rules.ts. readSaleFields(queueAt) returns them, or nil and the error reply (nothing written).
   ARGV[queueAt], when present and not '': the sale's waiting room as src/rules/queue-config.ts storedQueue writes
   it ({"o": opensAt, "f": preQueueFrom or 0, "r": admitPerSecond or 0 = auto, "p": passSeconds, "on": 0|1}), kept
-  as meta `queue` and read by lua/queue-join-4.lua, lua/queue-tick-5.lua and lua/queue-set-1.lua.
+  as meta `queue` and read by lua/queue-join-4.lua, lua/queue-tick-6.lua and lua/queue-set-1.lua.
 ]]
 local function readSaleFields(queueAt)
   local function int(i, lo, hi)

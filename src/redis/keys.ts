@@ -75,14 +75,14 @@ export interface SaleKeys {
   stretch: string;
   items: string;
   /**
-   * A waiting room's line (lua/queue-join-4.lua, lua/queue-tick-5.lua): its state hash, who joined (user ->
-   * arrival), the places polled lately as the nodes saw them (a bitmap), the serving position and admissions per
+   * A waiting room's line (lua/queue-join-4.lua, lua/queue-tick-6.lua): its state hash, who joined (user ->
+   * arrival), the places polled lately as the nodes saw them (two bitmaps: this epoch's reports and the last one's), the serving position and admissions per
    * second (for 'auto', and to date recent turns) and the places admitted (a bitmap: a passed place without its
    * bit was skipped).
    */
   queue: string;
   queueJoins: string;
-  queueLive: string;
+  queueLive: [string, string];
   queueHistory: string;
   queueAdmitted: string;
 }
@@ -119,7 +119,7 @@ export function saleKeys(saleId: string): SaleKeys {
     items: `${tag}:items`,
     queue: `${tag}:queue`,
     queueJoins: `${tag}:qjoin`,
-    queueLive: `${tag}:qlive`,
+    queueLive: [`${tag}:qlive0`, `${tag}:qlive1`],
     queueHistory: `${tag}:qhist`,
     queueAdmitted: `${tag}:qadm`,
   };

@@ -1,6 +1,6 @@
 import { checkInt, type IntRule } from './input-rules.js';
 
-/** Places admitted per second: a fixed rate, or 'auto' (what the sale can sell and has left, lua/queue-tick-5.lua). */
+/** Places admitted per second: a fixed rate, or 'auto' (what the sale can sell and has left, lua/queue-tick-6.lua). */
 export const ADMIT_PER_SECOND: IntRule = { what: 'admitPerSecond', min: 1, max: 100_000 };
 /** How long an admitted buyer's purchase pass lasts. */
 export const PASS_SECONDS: IntRule = { what: 'passSeconds', min: 10, max: 300 };

@@ -89,13 +89,13 @@ export class SaleEngine {
     return joinQueue(this.scripts, saleId, joins);
   }
 
-  /** One node's tick of the sale's waiting room (lua/queue-tick-5.lua); null: the sale has none. */
+  /** One node's tick of the sale's waiting room (lua/queue-tick-6.lua); null: the sale has none. */
   queueTick(saleId: string, base: number, bits: Buffer, since: number): Promise<QueueTick | null> {
     assertSaleId(saleId);
     return tickQueue(this.scripts, saleId, base, bits, since);
   }
 
-  /** When the recent places of the sale's line were admitted (lua/queue-tick-5.lua's per-second history). */
+  /** When the recent places of the sale's line were admitted (lua/queue-tick-6.lua's per-second history). */
   queueHistory(saleId: string): Promise<Array<{ at: number; served: number }>> {
     assertSaleId(saleId);
     return queueHistory(this.redis, saleId);

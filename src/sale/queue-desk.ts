@@ -25,7 +25,7 @@ export type JoinAnswer =
 /** A buyer far from the front polls this often (s); near it (inside the window nodes report), NEAR_POLL_SECONDS. */
 const FAR_POLL_SECONDS = 5;
 const NEAR_POLL_SECONDS = 2;
-/** Places the nodes report polls for, in seconds of admission (lua/queue-tick-5.lua's window is 20 s of its rate). */
+/** Places the nodes report polls for, in seconds of admission (lua/queue-tick-6.lua's window is 20 s of its rate). */
 const NEAR_SECONDS = 20;
 
 /**

@@ -2,7 +2,7 @@ import siphash24 from 'siphash24';
 
 /**
  * The pre-queue's order: a keyed permutation of [0, n), place = placeOf(arrival). The key is made at opensAt
- * (lua/queue-tick-5.lua writes the first tick's random key), so before the opening nobody — operator, node or
+ * (lua/queue-tick-6.lua writes the first tick's random key), so before the opening nobody — operator, node or
  * buyer — can tell which arrival gets which place, and after it every node computes a buyer's place from the key
  * alone: one write at the opening, none per buyer.
  *

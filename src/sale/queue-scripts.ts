@@ -21,7 +21,7 @@ export interface JoinAsk {
   again?: number;
 }
 
-/** lua/queue-tick-5.lua's answer: the line as Redis keeps it, after this node's tick. */
+/** lua/queue-tick-6.lua's answer: the line as Redis keeps it, after this node's tick. */
 export interface QueueTick {
   served: number;
   admitted: number;
@@ -81,7 +81,7 @@ function readJoin(subject: string, one: unknown): QueueJoin {
 export async function tickQueue(scripts: ScriptCommands, saleId: string, base: number, bits: Buffer, since: number): Promise<QueueTick | null> {
   const k = saleKeys(saleId);
   // A fresh key every tick: only the first tick from opensAt on writes one, so nobody knows it before the opening.
-  const reply = await scripts.queueTick(k.meta, k.queue, k.queueLive, k.queueHistory, k.queueAdmitted, randomBytes(16).toString('hex'), base, bits, since);
+  const reply = await scripts.queueTick(k.meta, k.queue, k.queueLive[0], k.queueHistory, k.queueAdmitted, k.queueLive[1], randomBytes(16).toString('hex'), base, bits, since);
   if (Array.isArray(reply) && reply[0] === 'none') return null;
   if (!Array.isArray(reply) || reply.length !== 15) throw unexpected(`queue tick of ${saleId}`, reply);
   const r = reply as string[];
@@ -93,7 +93,7 @@ export async function tickQueue(scripts: ScriptCommands, saleId: string, base: n
 }
 
 /**
- * The serving position at each second of the last passSeconds + 10 s (lua/queue-tick-5.lua's history), oldest
+ * The serving position at each second of the last passSeconds + 10 s (lua/queue-tick-6.lua's history), oldest
  * first: when each recent place was admitted, for a node that starts while the line moves.
  */
 export async function queueHistory(redis: Redis | Cluster, saleId: string): Promise<Array<{ at: number; served: number }>> {

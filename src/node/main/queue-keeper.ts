@@ -6,7 +6,7 @@ import { QueueBoard } from '../../sale/queue-board.js';
 import type { QueueTick } from '../../sale/queue-scripts.js';
 import type { KnownSale } from './registry.js';
 
-/** How often each node ticks each waiting room (lua/queue-tick-5.lua's RIPE_MS assumes a few ticks within it). */
+/** How often each node ticks each waiting room (lua/queue-tick-6.lua's RIPE_MS assumes a few ticks within it). */
 export const QUEUE_TICK_MS = 250;
 /**
  * A liveness epoch: "polled lately" = within the last one to two of them (src/sale/queue-board.ts). The page polls

@@ -8,10 +8,13 @@
     KEYS[1] {sale:S}:meta    total, held, paid, ordersMade, queue (includes/sale-fields.lua's JSON)
     KEYS[2] {sale:S}:queue   pre, late (queue-join-4) and this script's: key, served, admitted, skipped, carry,
                              lastMs, ripeTo, nextRipe, nextRipeAt, ordersAtOpen
-    KEYS[3] {sale:S}:qlive   string, bit p (Redis bit order, as GETBIT) = place p was polled lately at some node
+    KEYS[3] {sale:S}:qlive0  KEYS[6] {sale:S}:qlive1   strings, bit p (Redis bit order, as GETBIT) = place p was
+                             reported polled by some node in an even / odd LIVE_EPOCH_MS (the older of the two is
+                             emptied as a new one begins): "polled lately" = reported in either, the last 5-10 s
     KEYS[4] {sale:S}:qhist   hash second -> "<admitted>|<ordersMade>|<served>" at that second ('auto' looks back with
                              it; a node that starts mid-sale dates the admissions of the last passSeconds with it)
     KEYS[5] {sale:S}:qadm    string, bit p = place p was admitted (a place below `served` without it was skipped)
+    (KEYS[6]: above)
     ARGV[1] key       32 hex: the pre-queue's permutation key, written only by the first tick from opensAt on
     ARGV[2] base      a multiple of 8: the first place ARGV[3] speaks of
     ARGV[3] bits      the node's places polled lately, from base on (bit j of the string = place base + j)
@@ -35,6 +38,7 @@
 --@include "includes/common.lua"
 
 local RIPE_MS, OPEN_RIPE_MS, MAX_WALK, HIST_KEEP, MAX_BACK, KEEP_AFTER_CLOSE_MS = 2000, 6000, 20000, 10, 524288, 86400000
+local LIVE_EPOCH_MS = 5000
 
 if #ARGV ~= 4 or not string.match(ARGV[1], '^%x+$') or #ARGV[1] ~= 32 then return {C.INVALID_ARGUMENT, 'key'} end
 local base = toInt(ARGV[2])
@@ -49,7 +53,7 @@ local remaining = tonumber(m[2]) - tonumber(m[3]) - tonumber(m[4])
 local ordersMade = tonumber(m[5] or '0')
 local paused, closesAt = m[6] == '1', tonumber(m[7] or '0')
 local s = redis.call('HMGET', KEYS[2], 'pre', 'late', 'key', 'served', 'admitted', 'skipped', 'carry', 'lastMs',
-  'ripeTo', 'nextRipe', 'nextRipeAt', 'ordersAtOpen')
+  'ripeTo', 'nextRipe', 'nextRipeAt', 'ordersAtOpen', 'liveEpoch')
 local pre, late, key = tonumber(s[1] or '0'), tonumber(s[2] or '0'), s[3] or ''
 local served, admitted, skipped = tonumber(s[4] or '0'), tonumber(s[5] or '0'), tonumber(s[6] or '0')
 local carry, lastMs = tonumber(s[7] or '0'), tonumber(s[8] or '0')
@@ -58,18 +62,30 @@ local ordersAtOpen = tonumber(s[12] or '0')
 local now = nowMs()
 local sec = math.floor(now / 1000)
 
+-- Reports age out: a node's bits say "polled in the last 30-60 s" (src/node/main/queue-keeper.ts), and a report
+-- counts for one to two LIVE_EPOCH_MS here, so a buyer who polled once and left is not live for ever.
+local liveEpoch = math.floor(now / LIVE_EPOCH_MS)
+local storedEpoch = tonumber(s[13] or '0')
+local liveKeys = {KEYS[3], KEYS[6]}
+local curLive, prevLive = liveKeys[liveEpoch % 2 + 1], liveKeys[(liveEpoch + 1) % 2 + 1]
+if liveEpoch ~= storedEpoch then
+  -- The current generation's key still holds the reports of two epochs ago (or both are older still).
+  if liveEpoch == storedEpoch + 1 then redis.call('DEL', curLive) else redis.call('DEL', curLive, prevLive) end
+  redis.call('HSET', KEYS[2], 'liveEpoch', fmt(liveEpoch))
+end
+
 -- The node's bits: OR them in from `served` on (places behind it were decided).
 local bits = ARGV[3]
 local from = math.max(base, served - served % 8)
 if #bits > 0 and from < base + #bits * 8 then
   local at = (from - base) / 8
   local chunk = string.sub(bits, at + 1)
-  local old = redis.call('GETRANGE', KEYS[3], from / 8, from / 8 + #chunk - 1)
+  local old = redis.call('GETRANGE', curLive, from / 8, from / 8 + #chunk - 1)
   local out = {}
   for i = 1, #chunk do
     out[i] = string.char(bit.bor(string.byte(chunk, i), string.byte(old, i) or 0))
   end
-  redis.call('SETRANGE', KEYS[3], from / 8, table.concat(out))
+  redis.call('SETRANGE', curLive, from / 8, table.concat(out))
 end
 
 -- What admission may go at, per second: the fixed rate, or for 'auto' a bound from what the sale sells lately.
@@ -95,7 +111,8 @@ if opened and key == '' then
   -- The opening: the one write that fixes the pre-queue's order (its count is final: no pre-queue join from now).
   key = ARGV[1]
   ordersAtOpen = ordersMade
-  lastMs, ripeTo, nextRipe, nextRipeAt = now, 0, window, now + OPEN_RIPE_MS
+  -- Ripeness never runs past the line's end: a place that joins later is judged only after it has been polled for.
+  lastMs, ripeTo, nextRipe, nextRipeAt = now, 0, math.min(window, pre + late), now + OPEN_RIPE_MS
   redis.call('HSET', KEYS[2], 'key', key, 'ordersAtOpen', fmt(ordersMade))
 end
 
@@ -113,7 +130,11 @@ if opened and q.on == 1 then
   local p = served
   local live = ''
   if p < stop and budget >= 1 then
-    live = redis.call('GETRANGE', KEYS[3], math.floor(p / 8), math.floor((stop - 1) / 8))
+    local a = redis.call('GETRANGE', curLive, math.floor(p / 8), math.floor((stop - 1) / 8))
+    local b = redis.call('GETRANGE', prevLive, math.floor(p / 8), math.floor((stop - 1) / 8))
+    local both = {}
+    for i = 1, math.max(#a, #b) do both[i] = string.char(bit.bor(string.byte(a, i) or 0, string.byte(b, i) or 0)) end
+    live = table.concat(both)
   end
   local first = math.floor(p / 8)
   local waiting = false
@@ -152,14 +173,14 @@ elseif opened then
 end
 
 if opened and now >= nextRipeAt then
-  ripeTo, nextRipe, nextRipeAt = nextRipe, served + window, now + RIPE_MS
+  ripeTo, nextRipe, nextRipeAt = nextRipe, math.min(served + window, pre + late), now + RIPE_MS
   redis.call('HSET', KEYS[2], 'ripeTo', fmt(ripeTo), 'nextRipe', fmt(nextRipe), 'nextRipeAt', fmt(nextRipeAt))
 end
 if opened and redis.call('HSETNX', KEYS[4], fmt(sec), fmt(admitted) .. '|' .. fmt(ordersMade) .. '|' .. fmt(served)) == 1 then
   local old = sec - q.p - HIST_KEEP
   redis.call('HDEL', KEYS[4], fmt(old), fmt(old - 1), fmt(old - 2), fmt(old - 3))
   if closesAt > 0 then
-    for k = 2, 5 do redis.call('PEXPIREAT', KEYS[k], closesAt + KEEP_AFTER_CLOSE_MS) end
+    for k = 2, 6 do redis.call('PEXPIREAT', KEYS[k], closesAt + KEEP_AFTER_CLOSE_MS) end
   end
 end
 
