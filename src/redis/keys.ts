@@ -82,7 +82,8 @@ export interface SaleKeys {
    */
   queue: string;
   queueJoins: string;
-  queueLive: [string, string];
+  queueLiveEven: string;
+  queueLiveOdd: string;
   queueHistory: string;
   queueAdmitted: string;
 }
@@ -119,7 +120,8 @@ export function saleKeys(saleId: string): SaleKeys {
     items: `${tag}:items`,
     queue: `${tag}:queue`,
     queueJoins: `${tag}:qjoin`,
-    queueLive: [`${tag}:qlive0`, `${tag}:qlive1`],
+    queueLiveEven: `${tag}:qlive0`,
+    queueLiveOdd: `${tag}:qlive1`,
     queueHistory: `${tag}:qhist`,
     queueAdmitted: `${tag}:qadm`,
   };

@@ -81,7 +81,7 @@ function readJoin(subject: string, one: unknown): QueueJoin {
 export async function tickQueue(scripts: ScriptCommands, saleId: string, base: number, bits: Buffer, since: number): Promise<QueueTick | null> {
   const k = saleKeys(saleId);
   // A fresh key every tick: only the first tick from opensAt on writes one, so nobody knows it before the opening.
-  const reply = await scripts.queueTick(k.meta, k.queue, k.queueLive[0], k.queueHistory, k.queueAdmitted, k.queueLive[1], randomBytes(16).toString('hex'), base, bits, since);
+  const reply = await scripts.queueTick(k.meta, k.queue, k.queueLiveEven, k.queueHistory, k.queueAdmitted, k.queueLiveOdd, randomBytes(16).toString('hex'), base, bits, since);
   if (Array.isArray(reply) && reply[0] === 'none') return null;
   if (!Array.isArray(reply) || reply.length !== 15) throw unexpected(`queue tick of ${saleId}`, reply);
   const r = reply as string[];
