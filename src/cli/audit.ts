@@ -1,9 +1,10 @@
 import { ConfigError } from '../config/errors.js';
-import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { parseCommand, type CommandSpec } from '../config/options.js';
 import { SALE_ID, checkText } from '../rules/input-rules.js';
 import type { DatabaseCheck } from '../sale/audit-store.js';
 import type { AuditProgress, AuditReport } from '../sale/types.js';
 import { auditDatabase, type DatabaseOutcome } from './audit-database.js';
+import type { Command } from './command.js';
 import { DATABASE_OPTION, discoveredDatabaseUrl } from './database-url.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { shownUrl, withEngine } from './redis-client.js';
@@ -35,6 +36,9 @@ counts by status == the audit's counted figures and its rows == orders in Redis 
 a note, not a failure.
 Exit: 0 ok, 1 a discrepancy, 2 bad flags, 3 could not audit (Redis or the given PostgreSQL unreachable, unknown sale).`,
 } as const satisfies CommandSpec;
+
+/** `ticket-spike audit`, for the dispatch (src/cli/commands.ts). */
+export const AUDIT_COMMANDS: readonly Command[] = [{ spec: AUDIT_COMMAND, run: runAuditCommand }];
 
 function progressPrinter(sale: string, everyMs: number): ((p: AuditProgress) => void) | undefined {
   if (everyMs === 0) return undefined;
@@ -87,11 +91,7 @@ function summary(r: AuditReport, database?: DatabaseCheck): string {
  * PostgreSQL), 2 bad flags, 3 could not audit (Redis, or the PostgreSQL asked for, unreachable; unknown sale).
  */
 export async function runAuditCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values: v, help } = parseCommand(AUDIT_COMMAND, argv, env);
-  if (help) {
-    process.stdout.write(helpText(AUDIT_COMMAND));
-    return AUDIT_EXIT.ok;
-  }
+  const { values: v } = parseCommand(AUDIT_COMMAND, argv, env);
   if (v.sale === undefined) throw new ConfigError('--sale', 'give the sale to audit: ticket-spike audit --sale S');
   const sale = v.sale;
   const url = v.redis ?? discoveredRedisUrl(env);

@@ -1,21 +1,48 @@
-import { NODE_COMMAND } from '../config/node-config.js';
-import type { CommandSpec } from '../config/options.js';
-import { AUDIT_COMMAND } from './audit.js';
-import { NGINX_CONF_COMMAND } from './nginx-conf.js';
-import { NODES_COMMANDS } from './nodes.js';
-import { SALE_CREATE_COMMAND, SALE_STATUS_COMMAND } from './sale.js';
-import { SALE_OPS_COMMANDS } from './sale-ops.js';
-import { TICKETS_ROTATE_COMMAND } from './tickets.js';
-import { UP_COMMAND } from './up.js';
+import type { Command } from './command.js';
+import { COMMAND_SECTIONS } from './commands.js';
 
-const COMMANDS: CommandSpec[] = [UP_COMMAND, NODE_COMMAND, SALE_CREATE_COMMAND, SALE_STATUS_COMMAND, ...SALE_OPS_COMMANDS, AUDIT_COMMAND, TICKETS_ROTATE_COMMAND, ...NODES_COMMANDS, NGINX_CONF_COMMAND];
+/** One command in a list: its name and usage, then its summary, all from its definition. */
+function listing(command: Command): string {
+  return `  ${command.spec.name} ${command.spec.usage}\n      ${command.spec.summary}`;
+}
 
-/** `ticket-spike --help`: one line per command, from the same definitions that parse them. */
-export const MAIN_HELP = `ticket-spike — flash-sale ticket backend (uWebSockets.js threads, shared-memory stock, Redis authority)
+/** Words joined by ", " in lines of at most `width` characters, each line after the first indented. */
+function wrap(words: string[], width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    const next = line === '' ? word : `${line}, ${word}`;
+    if (next.length > width && line !== '') {
+      lines.push(`${line},`);
+      line = word;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.join(`\n${indent}`);
+}
 
-Usage:
-${COMMANDS.map((c) => `  ${c.name} ${c.usage}\n      ${c.summary}`).join('\n')}
-  ticket-spike <command> --help     every option of one command
+/**
+ * `ticket-spike --help`: every command the dispatch knows (src/cli/commands.ts), by section, and every
+ * environment variable their options read, all from the definitions that parse them.
+ */
+export async function mainHelp(): Promise<string> {
+  const sections = await Promise.all(
+    COMMAND_SECTIONS.map(async (s) => ({ title: s.title, commands: (await Promise.all(s.words.map((w) => w.load()))).flat() })),
+  );
+  const options = sections.flatMap((s) => s.commands.flatMap((c) => Object.values(c.spec.options)));
+  const variables = [...new Set(options.flatMap((o) => ('env' in o && o.env !== undefined ? [o.env] : [])))].sort();
+  return `ticket-spike — flash-sale ticket backend (uWebSockets.js threads, shared-memory stock, Redis authority)
 
-Environment: REDIS_URL, ADMIN_TOKEN (the /admin routes), GATE_TOKEN (ticket check-in), PORT, LOG_LEVEL, TICKET_SPIKE_VAR, TICKET_KEYS_DIR; secrets only from the environment or a --<name>-file, never as flags. See each command's --help.
+Usage: ticket-spike <command> [options]      ticket-spike <command> --help: every option of one command
+
+${sections.map((s) => `${s.title}:\n${s.commands.map(listing).join('\n')}\n`).join('\n')}
+Environment (each stands in for the flag its command's --help names):
+  ${wrap(variables, 100, '  ')}
+Secrets (tokens, signing keys, passwords) only from the environment or a --<name>-file, never as flags.
 `;
+}
+
+/** `ticket-spike <word> --help` for a word with subcommands (`sale`, `nodes`, ...): each of them. */
+export function groupHelp(word: string, commands: readonly Command[]): string {
+  return `ticket-spike ${word} <command>:\n${commands.map(listing).join('\n')}\n\nticket-spike ${word} <command> --help: every option of one command\n`;
+}

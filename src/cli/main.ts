@@ -1,46 +1,51 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/errors.js';
+import { asksForHelp, helpText } from '../config/options.js';
+import { findCommand } from './commands.js';
+
+/** Where main's own words go: the help, and why a command line was refused. */
+export interface Output {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
 
 /**
- * `ticket-spike <command>`: dispatch only; each command lives in its own module, imported when asked for so
- * `ticket-spike --help` loads neither uWS nor a Redis client. Returns the exit code; bad flags exit 2 with a
- * message that names the flag.
+ * `ticket-spike <command>`: dispatch only. Every command is in src/cli/commands.ts, which imports a command's
+ * module when its word is used (`ticket-spike node` loads neither the launcher nor the other commands). The help
+ * at every level comes from the commands' definitions and is answered here, before a command runs: `ticket-spike
+ * --help` (every command), `ticket-spike sale --help` (the sale commands), `ticket-spike sale create --help`.
+ * Returns the exit code: 0 for a help asked for, 2 for a command line refused (an unknown command, a bad flag)
+ * with a message that names what was wrong.
  */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [command, ...rest] = argv;
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Output = process): Promise<number> {
+  const [word] = argv;
   try {
-    switch (command) {
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        process.stdout.write((await import('./help.js')).MAIN_HELP);
-        return command === undefined ? 2 : 0;
-      case 'node':
-        return await (await import('./node.js')).runNodeCommand(rest, env);
-      case 'sale':
-        return await (await import('./sale.js')).runSaleCommand(rest, env);
-      case 'audit':
-        return await (await import('./audit.js')).runAuditCommand(rest, env);
-      case 'orders-worker':
-        return await (await import('./orders.js')).runOrdersWorkerCommand(rest, env);
-      case 'orders':
-        return await (await import('./orders.js')).runOrdersCommand(rest, env);
-      case 'tickets':
-        return (await import('./tickets.js')).runTicketsCommand(rest, env);
-      case 'nodes':
-        return await (await import('./nodes.js')).runNodesCommand(rest, env);
-      case 'nginx-conf':
-        return await (await import('./nginx-conf.js')).runNginxConfCommand(rest, env);
-      case 'up':
-        return await (await import('./up.js')).runUp(rest, env);
-      default:
-        process.stderr.write(`ticket-spike: unknown command ${JSON.stringify(command)}; see ticket-spike --help\n`);
-        return 2;
+    if (word === undefined || word === '--help' || word === '-h' || word === 'help') {
+      io.stdout.write(await (await import('./help.js')).mainHelp());
+      return word === undefined ? 2 : 0;
     }
+    const found = await findCommand(argv);
+    if (found.kind === 'unknown') {
+      io.stderr.write(`ticket-spike: unknown command ${JSON.stringify(word)}; see ticket-spike --help\n`);
+      return 2;
+    }
+    if (found.kind === 'group') {
+      const sub = argv[1];
+      if (sub === undefined || asksForHelp([sub])) {
+        io.stdout.write((await import('./help.js')).groupHelp(found.word, found.commands));
+        return sub === undefined ? 2 : 0;
+      }
+      io.stderr.write(`ticket-spike ${word}: unknown command ${JSON.stringify(sub)}; see ticket-spike ${word} --help\n`);
+      return 2;
+    }
+    if (asksForHelp(found.rest)) {
+      io.stdout.write(helpText(found.command.spec));
+      return 0;
+    }
+    return await found.command.run(found.rest, env);
   } catch (err) {
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      process.stderr.write(`ticket-spike ${command}: ${(err as Error).message}\n`);
+      io.stderr.write(`ticket-spike ${word}: ${(err as Error).message}\n`);
       return 2;
     }
     throw err;

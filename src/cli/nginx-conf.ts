@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
-import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { parseCommand, type CommandSpec } from '../config/options.js';
 import { nginxArgs, readNginxTemplate, renderNginxConf, testNginxConf, writeNginxConf } from '../launcher/nginx.js';
 import { readRoster } from '../redis/node-roster.js';
 import { checkNodeAddress, checkUpstreams, type WeightedNode } from '../rules/node-address.js';
+import type { Command } from './command.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { withEngine } from './redis-client.js';
 import { UP_COMMAND } from './up.js';
@@ -33,13 +34,12 @@ DIR/nginx.conf\`: nginx's workers finish their requests on the old list and take
 stock follows the roster by itself (~1 s). Exit 0 written, 1 no live node in the roster, 2 bad usage or nginx -t refused.`,
 } as const satisfies CommandSpec;
 
+/** `ticket-spike nginx-conf`, for the dispatch (src/cli/commands.ts). */
+export const NGINX_CONF_COMMANDS: readonly Command[] = [{ spec: NGINX_CONF_COMMAND, run: runNginxConfCommand }];
+
 /** `ticket-spike nginx-conf` */
 export async function runNginxConfCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values: v, help } = parseCommand(NGINX_CONF_COMMAND, argv, env);
-  if (help) {
-    process.stdout.write(helpText(NGINX_CONF_COMMAND));
-    return 0;
-  }
+  const { values: v } = parseCommand(NGINX_CONF_COMMAND, argv, env);
   if (v.prefix === undefined) throw new ConfigError('--prefix', 'give the directory nginx runs in (its config, pid and logs go there)');
   if ((v.upstreams === undefined) === !v['from-roster']) throw new ConfigError('--upstreams', 'give the nodes (--upstreams HOST:PORT=W,...) or --from-roster, one of them');
   const prefix = isAbsolute(v.prefix) ? v.prefix : resolve(v.prefix);

@@ -1,8 +1,12 @@
 import { buildNodeConfig, NODE_COMMAND, type NodeConfig } from '../config/node-config.js';
 import { helpText } from '../config/options.js';
+import type { Command } from './command.js';
 import { discoveredRedisUrl } from './redis-url.js';
 
 export const NODE_HELP = helpText(NODE_COMMAND);
+
+/** `ticket-spike node`, for the dispatch (src/cli/commands.ts). */
+export const NODE_COMMANDS: readonly Command[] = [{ spec: NODE_COMMAND, run: runNodeCommand }];
 
 /** Flags -> NodeConfig (or 'help'); throws ConfigError / parseArgs' TypeError naming the bad flag. */
 export function parseNodeArgs(argv: string[], env: NodeJS.ProcessEnv, runningUp?: () => string | undefined): NodeConfig | 'help' {

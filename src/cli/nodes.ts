@@ -1,7 +1,8 @@
 import { ConfigError } from '../config/errors.js';
-import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { parseCommand, type CommandSpec } from '../config/options.js';
 import { readRoster, setNodeWeight } from '../redis/node-roster.js';
 import { NODE_ID, checkText } from '../rules/input-rules.js';
+import type { Command } from './command.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { withEngine } from './redis-client.js';
 
@@ -29,23 +30,14 @@ export const NODES_WEIGHT_COMMAND = {
 weights (\`ticket-spike nginx-conf --from-roster\`, then \`nginx -s reload\`), or a node gets more buyers than stock.`,
 } as const satisfies CommandSpec;
 
-export const NODES_COMMANDS: CommandSpec[] = [NODES_LIST_COMMAND, NODES_WEIGHT_COMMAND];
-
-/** `ticket-spike nodes list|weight` */
-export async function runNodesCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'list') return list(rest, env);
-  if (sub === 'weight') return weight(rest, env);
-  process.stderr.write(`ticket-spike nodes: expected list or weight, got ${JSON.stringify(sub ?? '')}; see ticket-spike nodes list --help\n`);
-  return 2;
-}
+/** `ticket-spike nodes list|weight`, for the dispatch (src/cli/commands.ts). */
+export const NODES_COMMANDS: readonly Command[] = [
+  { spec: NODES_LIST_COMMAND, run: list },
+  { spec: NODES_WEIGHT_COMMAND, run: weight },
+];
 
 async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values: v, help } = parseCommand(NODES_LIST_COMMAND, argv, env);
-  if (help) {
-    process.stdout.write(helpText(NODES_LIST_COMMAND));
-    return 0;
-  }
+  const { values: v } = parseCommand(NODES_LIST_COMMAND, argv, env);
   const { members, weights } = await withEngine(v.redis ?? discoveredRedisUrl(env), (engine) => readRoster(engine.redis));
   if (v.json) {
     process.stdout.write(`${JSON.stringify({ nodes: members.map((m) => ({ ...m, setWeight: weights.get(m.id) ?? null })) })}\n`);
@@ -63,11 +55,7 @@ async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function weight(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values: v, help } = parseCommand(NODES_WEIGHT_COMMAND, argv, env);
-  if (help) {
-    process.stdout.write(helpText(NODES_WEIGHT_COMMAND));
-    return 0;
-  }
+  const { values: v } = parseCommand(NODES_WEIGHT_COMMAND, argv, env);
   if (v.node === undefined) throw new ConfigError('--node', 'name the node (its id, from `ticket-spike nodes list`)');
   if ((v.weight === undefined) === !v.clear) throw new ConfigError('--weight', 'give a new weight (--weight W) or --clear, one of them');
   const node = v.node;

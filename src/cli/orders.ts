@@ -1,7 +1,8 @@
 import { AUTHORITY_OPTIONS, authorityOf } from '../config/authority-options.js';
 import { ConfigError } from '../config/errors.js';
 import { NODE_COMMAND } from '../config/node-config.js';
-import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { parseCommand, type CommandSpec } from '../config/options.js';
+import type { Command } from './command.js';
 import { DATABASE_OPTION, discoveredDatabaseUrl } from './database-url.js';
 import { IDEMPOTENCY_KEY_WINDOW_SECONDS } from '../sale/engine.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
@@ -48,7 +49,7 @@ fails is logged, counted (ticket_spike_worker_sale_errors_total{sale}) and retri
 
 export const ORDERS_STATUS_COMMAND = {
   name: 'ticket-spike orders status',
-  usage: '[--sale S] [--json]',
+  usage: '[--sale S] [--json] [--redis URL] [--database URL]',
   summary: "how far the order workers are behind, per sale, and the orders PostgreSQL holds",
   options: {
     redis: REDIS_OPTION,
@@ -58,14 +59,15 @@ export const ORDERS_STATUS_COMMAND = {
   },
 } as const satisfies CommandSpec;
 
+/** `ticket-spike orders-worker`, for the dispatch (src/cli/commands.ts). */
+export const ORDERS_WORKER_COMMANDS: readonly Command[] = [{ spec: ORDERS_WORKER_COMMAND, run: runOrdersWorkerCommand }];
+
+/** `ticket-spike orders status`, for the dispatch (src/cli/commands.ts). */
+export const ORDERS_COMMANDS: readonly Command[] = [{ spec: ORDERS_STATUS_COMMAND, run: runOrdersStatusCommand }];
 
 /** `ticket-spike orders-worker` */
 export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values: v, help } = parseCommand(ORDERS_WORKER_COMMAND, argv, env);
-  if (help) {
-    process.stdout.write(helpText(ORDERS_WORKER_COMMAND));
-    return 0;
-  }
+  const { values: v } = parseCommand(ORDERS_WORKER_COMMAND, argv, env);
   const databaseUrl = discoveredDatabaseUrl(v.database, env);
   if (databaseUrl === undefined) throw new ConfigError('--database', 'give the order store: --database URL or DATABASE_URL (or run `ticket-spike up`)');
   const { runWorker } = await import('../node/worker/run-worker.js');
@@ -96,17 +98,8 @@ export async function runOrdersWorkerCommand(argv: string[], env: NodeJS.Process
 }
 
 /** `ticket-spike orders status` */
-export async function runOrdersCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'status') {
-    process.stdout.write(helpText(ORDERS_STATUS_COMMAND));
-    return sub === undefined || sub === '--help' || sub === '-h' ? 0 : 2;
-  }
-  const { values: v, help } = parseCommand(ORDERS_STATUS_COMMAND, rest, env);
-  if (help) {
-    process.stdout.write(helpText(ORDERS_STATUS_COMMAND));
-    return 0;
-  }
+export async function runOrdersStatusCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values: v } = parseCommand(ORDERS_STATUS_COMMAND, argv, env);
   const { ordersStatus, formatOrdersStatus } = await import('./orders-status.js');
   const report = await ordersStatus(v.redis ?? discoveredRedisUrl(env), discoveredDatabaseUrl(v.database, env), v.sale);
   process.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : formatOrdersStatus(report));

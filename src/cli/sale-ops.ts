@@ -1,10 +1,11 @@
 import { ConfigError } from '../config/errors.js';
-import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { parseCommand, type CommandSpec } from '../config/options.js';
 import { EngineError } from '../redis/codes.js';
 import { SALE_ID, SALE_PAGE, STOCK_CHANGE, checkInt, checkStockChange, checkText } from '../rules/input-rules.js';
 import { ADMIT_PER_SECOND } from '../rules/queue-config.js';
 import type { SaleEngine } from '../sale/engine.js';
 import type { SaleStatus } from '../sale/types.js';
+import type { Command } from './command.js';
 import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { shownUrl, withEngine } from './redis-client.js';
 
@@ -73,7 +74,10 @@ export const SALE_QUEUE_COMMAND = {
   footer: `Nodes follow within their --reconcile-ms. An anonymous sale cannot have one (a pass is a named buyer's). ${EXIT_CODES}`,
 } as const satisfies CommandSpec;
 
-export const SALE_OPS_COMMANDS: CommandSpec[] = [SALE_LIST_COMMAND, SALE_PAUSE_COMMAND, SALE_RESUME_COMMAND, SALE_CLOSE_COMMAND, SALE_ADD_STOCK_COMMAND, SALE_QUEUE_COMMAND];
+/** `ticket-spike sale list|pause|resume|close|add-stock|queue`, for the dispatch (src/cli/commands.ts via sale.ts). */
+export const SALE_OPS_COMMANDS: readonly Command[] = [SALE_LIST_COMMAND, SALE_PAUSE_COMMAND, SALE_RESUME_COMMAND, SALE_CLOSE_COMMAND, SALE_ADD_STOCK_COMMAND, SALE_QUEUE_COMMAND].map(
+  (spec): Command => ({ spec, run: (argv, env) => runSaleOperation(spec, argv, env) }),
+);
 
 /** --on / --off / --rate as lua/queue-set-1.lua takes them (one of them at least, not both switches). */
 function queueChange(v: Record<string, unknown>): { on?: boolean; admitPerSecond?: number | 'auto' } {
@@ -114,15 +118,10 @@ async function run(redisUrl: string, json: boolean, work: (engine: SaleEngine) =
   }
 }
 
-/** `sale list|pause|resume|close|add-stock|queue`; undefined for another subcommand. */
-export async function runSaleOperation(sub: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
-  const spec = SALE_OPS_COMMANDS.find((c) => c.name === `ticket-spike sale ${sub}`);
-  if (spec === undefined) return undefined;
-  const { values: v, positionals, help } = parseCommand(spec, argv, env);
-  if (help) {
-    process.stdout.write(helpText(spec));
-    return 0;
-  }
+/** `sale list|pause|resume|close|add-stock|queue`: the one `spec` names. */
+async function runSaleOperation(spec: CommandSpec, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const sub = spec.name.slice('ticket-spike sale '.length);
+  const { values: v, positionals } = parseCommand(spec, argv, env);
   const redisUrl = (v['redis'] as string | undefined) ?? discoveredRedisUrl(env);
   const json = v['json'] === true;
   if (sub === 'list') {

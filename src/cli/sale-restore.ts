@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/errors.js';
-import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { parseCommand, type CommandSpec } from '../config/options.js';
 import { EngineError } from '../redis/codes.js';
 import { DEFAULT_MAX_SALES, MAX_SALES, SALE_ID, checkText } from '../rules/input-rules.js';
 import { createPool } from '../store/connection.js';
@@ -26,11 +26,7 @@ restore (the sale is in Redis, or PostgreSQL does not know it), 2 bad usage.`,
 
 /** `ticket-spike sale restore` */
 export async function runSaleRestore(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values: v, help } = parseCommand(SALE_RESTORE_COMMAND, argv, env);
-  if (help) {
-    process.stdout.write(helpText(SALE_RESTORE_COMMAND));
-    return 0;
-  }
+  const { values: v } = parseCommand(SALE_RESTORE_COMMAND, argv, env);
   if ((v.sale === undefined) === !v.all) throw new ConfigError('--sale', 'give one sale (--sale S) or --all');
   const databaseUrl = discoveredDatabaseUrl(v.database, env);
   if (databaseUrl === undefined) throw new ConfigError('--database', 'a restore reads PostgreSQL: give DATABASE_URL (or run it beside `ticket-spike up`)');

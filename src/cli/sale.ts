@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/errors.js';
-import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { parseCommand, type CommandSpec } from '../config/options.js';
 import { EngineError } from '../redis/codes.js';
 import { DEFAULT_MAX_SALES, HOLD_SECONDS, MAX_SALES, PER_USER_LIMIT, SALE_ID, SALE_TOTAL, checkText } from '../rules/input-rules.js';
 import { checkSaleInput } from '../rules/sale-config.js';
@@ -11,7 +11,8 @@ import { discoveredRedisUrl, REDIS_OPTION } from './redis-url.js';
 import { withEngine } from './redis-client.js';
 import { createUnlessLost } from '../sale/fresh-create.js';
 import { withOptionalStore } from './database-url.js';
-import { runSaleOperation, SALE_OPS_COMMANDS } from './sale-ops.js';
+import type { Command } from './command.js';
+import { SALE_OPS_COMMANDS } from './sale-ops.js';
 import { runSaleRestore, SALE_RESTORE_COMMAND } from './sale-restore.js';
 
 export const SALE_CREATE_COMMAND = {
@@ -60,19 +61,16 @@ export const SALE_STATUS_COMMAND = {
   },
 } as const satisfies CommandSpec;
 
-export const SALE_HELP = [SALE_CREATE_COMMAND, SALE_STATUS_COMMAND, ...SALE_OPS_COMMANDS, SALE_RESTORE_COMMAND].map((c) => helpText(c)).join('\n');
-
-/** `ticket-spike sale create ...`, `sale status ID`, and the operations (sale-ops.ts: list, pause, resume, close, add-stock). */
-export async function runSaleCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'create') return create(rest, env);
-  if (sub === 'status') return status(rest, env);
-  if (sub === 'restore') return runSaleRestore(rest, env);
-  const operated = sub === undefined ? undefined : await runSaleOperation(sub, rest, env);
-  if (operated !== undefined) return operated;
-  process.stdout.write(SALE_HELP);
-  return sub === '--help' || sub === '-h' ? 0 : 2;
-}
+/**
+ * `ticket-spike sale create ...`, `sale status ID`, the operations (sale-ops.ts: list, pause, resume, close,
+ * add-stock, queue) and `sale restore` (sale-restore.ts), for the dispatch (src/cli/commands.ts).
+ */
+export const SALE_COMMANDS: readonly Command[] = [
+  { spec: SALE_CREATE_COMMAND, run: create },
+  { spec: SALE_STATUS_COMMAND, run: status },
+  ...SALE_OPS_COMMANDS,
+  { spec: SALE_RESTORE_COMMAND, run: runSaleRestore },
+];
 
 /** The --queue* flags as the sale rules take the admin API's "queue" object (src/rules/queue-config.ts). */
 function queueInput(v: Record<string, unknown>): { queue?: Record<string, unknown> } {
@@ -90,11 +88,7 @@ function queueInput(v: Record<string, unknown>): { queue?: Record<string, unknow
 }
 
 async function create(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values: v, help } = parseCommand(SALE_CREATE_COMMAND, argv, env);
-  if (help) {
-    process.stdout.write(helpText(SALE_CREATE_COMMAND));
-    return 0;
-  }
+  const { values: v } = parseCommand(SALE_CREATE_COMMAND, argv, env);
   // Ranges are the flags' own (checked above); the sale rules add the required fields and the time checks.
   const train = v.train === undefined ? {} : { kind: 'train', ...readTrainFile(v.train) };
   const checked = checkSaleInput({
@@ -153,11 +147,7 @@ function readTrainFile(file: string): { stations?: unknown; coaches?: unknown } 
 }
 
 async function status(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values: v, positionals, help } = parseCommand(SALE_STATUS_COMMAND, argv, env);
-  if (help) {
-    process.stdout.write(helpText(SALE_STATUS_COMMAND));
-    return 0;
-  }
+  const { values: v, positionals } = parseCommand(SALE_STATUS_COMMAND, argv, env);
   const id = v.sale ?? positionals[0];
   if (id === undefined) throw new ConfigError('sale status', 'give the sale id: ticket-spike sale status ID');
   const sale = checkText(SALE_ID, id);

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
-import { helpText, parseCommand, type CommandSpec } from '../config/options.js';
+import { parseCommand, type CommandSpec } from '../config/options.js';
 import { resolveVarDir } from '../launcher/paths.js';
 import { loadKeyDir, rotateKey, TicketKeyError } from '../tickets/keys.js';
+import type { Command } from './command.js';
 
 export const TICKETS_ROTATE_COMMAND = {
   name: 'ticket-spike tickets rotate-key',
@@ -15,20 +16,12 @@ export const TICKETS_ROTATE_COMMAND = {
 its <kid>.pem once no ticket signed with it should pass a gate any more.`,
 } as const satisfies CommandSpec;
 
-export const TICKETS_HELP = helpText(TICKETS_ROTATE_COMMAND);
+/** `ticket-spike tickets rotate-key`, for the dispatch (src/cli/commands.ts). */
+export const TICKETS_COMMANDS: readonly Command[] = [{ spec: TICKETS_ROTATE_COMMAND, run: runRotateKey }];
 
 /** `ticket-spike tickets rotate-key [--dir DIR]`. */
-export function runTicketsCommand(argv: string[], env: NodeJS.ProcessEnv): number {
-  const [sub, ...rest] = argv;
-  if (sub !== 'rotate-key') {
-    process.stdout.write(TICKETS_HELP);
-    return sub === '--help' || sub === '-h' ? 0 : 2;
-  }
-  const { values, help } = parseCommand(TICKETS_ROTATE_COMMAND, rest, env);
-  if (help) {
-    process.stdout.write(TICKETS_HELP);
-    return 0;
-  }
+export function runRotateKey(argv: string[], env: NodeJS.ProcessEnv): number {
+  const { values } = parseCommand(TICKETS_ROTATE_COMMAND, argv, env);
   const dir = values.dir ?? join(resolveVarDir(undefined, undefined, env), 'ticket-keys');
   try {
     const key = rotateKey(dir);

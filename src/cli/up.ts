@@ -9,6 +9,7 @@ import type { UpOptions } from '../launcher/options.js';
 import { findProjectRoot, resolveVarDir } from '../launcher/paths.js';
 import { checkAddressRanges, checkTrustedProxies, LOOPBACK_RANGES, NO_ADDRESSES } from '../rules/address-ranges.js';
 import { IP_BURST, IP_RATE, MIN_TOKEN_LENGTH, PORT } from '../rules/input-rules.js';
+import type { Command } from './command.js';
 
 export const UP_COMMAND = {
   name: 'ticket-spike up',
@@ -58,6 +59,9 @@ rest; the next up stops what is still left (checked by pid and command line) and
 } as const satisfies CommandSpec;
 
 export const UP_HELP = helpText(UP_COMMAND);
+
+/** `ticket-spike up`, for the dispatch (src/cli/commands.ts). */
+export const UP_COMMANDS: readonly Command[] = [{ spec: UP_COMMAND, run: runUp }];
 
 /** Flags and environment -> UpOptions, or 'help'. Throws ConfigError naming the flag. */
 export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv, cores = availableParallelism()): UpOptions | 'help' {

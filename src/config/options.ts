@@ -160,6 +160,18 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
   return { values: values as OptionValues<S>, positionals: parsed.positionals, given, help: raw['help'] === true };
 }
 
+/**
+ * Whether argv asks for the help (--help or -h, before any `--`). Asked before anything is parsed, so neither an
+ * unknown flag beside it nor a bad variable in the environment (PORT=abc) keeps the help from being printed.
+ */
+export function asksForHelp(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
+
 /** A password in the URL's userinfo (redis://:pw@h, postgres://u:pw@h) or as a `password` parameter (libpq's form). */
 function carriesPassword(text: string): boolean {
   try {

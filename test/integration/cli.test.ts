@@ -15,6 +15,18 @@ t.test('--help lists every command; a bad flag exits 2 naming it, before anythin
   for (const command of ['ticket-spike up', 'ticket-spike node', 'ticket-spike sale create', 'ticket-spike sale status', 'ticket-spike audit']) {
     t.match(help.stdout, command, `lists ${command}`);
   }
+  // Every command and subcommand is listed and answers --help (unit/cli-help.test.ts checks each in process); here
+  // the exit codes as a shell sees them.
+  t.match(help.stdout, /\n  ticket-spike sale restore --sale S/, 'lists sale restore');
+  const groupHelp = await runCli(['nodes', '--help']);
+  t.equal(groupHelp.code, 0, 'nodes --help: exit 0');
+  t.match(groupHelp.stdout, /^ticket-spike nodes <command>:\n  ticket-spike nodes list /);
+  const subHelp = await runCli(['orders', 'status', '--help']);
+  t.equal(subHelp.code, 0, 'orders status --help: exit 0');
+  t.match(subHelp.stdout, /^ticket-spike orders status — /);
+  const unknownCommand = await runCli(['bogus']);
+  t.equal(unknownCommand.code, 2, 'an unknown command: exit 2');
+  t.equal(unknownCommand.stderr, 'ticket-spike: unknown command "bogus"; see ticket-spike --help\n');
   const nodeHelp = await runCli(['node', '--help']);
   t.match(nodeHelp.stdout, /--batch-size N\s+purchases per Redis call, at most \(1\.\.512; default 64\)/, 'node --help shows a range and a default');
   // Once, --batch-size 600 passed the flag check and every thread then died at start ("is the port taken?").
