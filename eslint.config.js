@@ -1,5 +1,5 @@
 // ESLint for correctness, not layout: typescript-eslint's type-aware rules catch the promise and union mistakes
-// that end a uWS thread or leave a request without an answer (issue 18). No formatter: see README, "Lint".
+// that end a uWS thread or leave a request without an answer (issue 18). No formatter: see docs/architecture.md, "Decisions worth knowing".
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -1,4 +1,4 @@
-// report.md: the table the README carries, the CPU per committed purchase, the fsync bound, the targets, and every
+// report.md: the table docs/benchmarks.md carries, the CPU per committed purchase, the fsync bound, the targets, and every
 // audit problem. Pure.
 import { EXACT_TICKS } from './cpu.js';
 import type { Report, Row } from './report.js';

@@ -13,6 +13,7 @@ export const DEBIAN_PACKAGE: Record<string, string> = {
   'redis-cli': 'redis-tools',
   nginx: 'nginx',
   ab: 'apache2-utils',
+  curl: 'curl',
   wrk: 'wrk',
   initdb: 'postgresql',
   pg_ctl: 'postgresql',

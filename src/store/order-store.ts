@@ -39,7 +39,7 @@ export interface UpsertResult {
 const COPY_TABLE = 'orders_in';
 
 /**
- * PostgreSQL as the system of record for orders (docs/architecture.md, "Orders after Redis"). Every write
+ * PostgreSQL as the system of record for orders (docs/architecture.md, "Lifecycle events and retention"). Every write
  * is an idempotent upsert keyed by order id in which a status never goes backwards, so the order worker may
  * re-send a batch after any failure (a timeout is "outcome unknown") and XACK only after it returned.
  * Every value goes as a parameter (or through COPY); no SQL is built from values.

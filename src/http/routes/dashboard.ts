@@ -10,7 +10,7 @@ const PAGE_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Content-Security-Policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'"],
 ];
 
-/** GET /dashboard (the live dashboard page) and its files under /dashboard/ (README "Live dashboard"). */
+/** GET /dashboard (the live dashboard page) and its files under /dashboard/ (docs/operations.md "The live dashboard"). */
 export function dashboardRoutes(assets: ReadonlyMap<string, Asset>): Route[] {
   const serve = (reply: Reply, name: string) => {
     const asset = assets.get(name);
