@@ -74,11 +74,18 @@ t.test('real answers of running nodes validate against docs/openapi.json', { tim
     const response = pointer(doc, `#/components/responses/${component}`) as Parameters<AnswerValidator['responseProblems']>[0];
     t.same(v.responseProblems(response, r, `${method} ${path}`), [], `${method} ${path} validates against ${component}`);
   };
-  /** Repeats `go` (each answer validated) while `again` says so: a node that has not read a sale or key yet. */
-  const until = async (go: () => Promise<HttpAnswer>, again: (r: HttpAnswer) => boolean, tries = 50) => {
-    for (let i = 0; ; i++) {
+  /**
+   * Repeats `go` (each answer validated) while `again` says so, for at most 20 s: a node that has not read a sale's
+   * seats or the waiting room's key yet, a line that has not reached the buyer yet (a loaded machine can take seconds).
+   */
+  const until = async (go: () => Promise<HttpAnswer>, again: (r: HttpAnswer) => boolean) => {
+    const deadline = Date.now() + 20_000;
+    for (let tries = 1; ; tries++) {
       const r = await go();
-      if (!again(r) || i >= tries) return r;
+      if (!again(r) || Date.now() > deadline) {
+        if (tries > 10) t.comment(`${tries} tries before: ${r.status} ${r.body.slice(0, 120)}`);
+        return r;
+      }
       await sleep(100);
     }
   };
