@@ -6,16 +6,8 @@ import { DashboardHub } from '../../http/dashboard/hub.js';
 import { mountDashboardSocket } from '../../http/dashboard/socket.js';
 import { Reply } from '../../http/reply.js';
 import { mount } from '../../http/router.js';
-import { adminRoutes } from '../../http/routes/admin.js';
-import { buyRoutes } from '../../http/routes/buy.js';
-import { dashboardRoutes } from '../../http/routes/dashboard.js';
-import { healthRoutes } from '../../http/routes/health.js';
-import { orderRoutes } from '../../http/routes/orders.js';
-import { saleRoutes } from '../../http/routes/sales.js';
-import { ticketRoutes } from '../../http/routes/tickets.js';
-import { checkInRoutes } from '../../http/routes/check-in.js';
-import { queueRoutes } from '../../http/routes/queue.js';
-import { buyerPageRoutes } from '../../http/routes/buyer-page.js';
+import { allRoutes } from '../../http/routes/all.js';
+import { loadOpenApi } from '../../http/routes/openapi.js';
 import { loadBuyerAssets } from '../../http/buyer/assets.js';
 import { QueueDesk } from '../../sale/queue-desk.js';
 import { QueueJoins } from '../../sale/queue-joins.js';
@@ -145,11 +137,18 @@ const dashboards = new DashboardHub((count, dropped) => post({ type: 'dashboard-
 mountDashboardSocket(app, dashboards, config.id, () => draining);
 mount(
   app,
-  [
-    ...buyRoutes(purchasePort(parts)), ...orderRoutes(orderPort(parts)), ...ticketRoutes(ticketPort(parts)), ...checkInRoutes(ticketPort(parts)), ...saleRoutes(salePort(parts)),
-    ...adminRoutes(adminPort(parts)), ...healthRoutes(healthPort(parts)), ...dashboardRoutes(loadDashboardAssets()), ...queueRoutes(queuePort(parts, queueDesk)),
-    ...buyerPageRoutes(loadBuyerAssets()),
-  ],
+  allRoutes({
+    purchase: purchasePort(parts),
+    orders: orderPort(parts),
+    tickets: ticketPort(parts),
+    sales: salePort(parts),
+    admin: adminPort(parts),
+    health: healthPort(parts),
+    queue: queuePort(parts, queueDesk),
+    dashboard: loadDashboardAssets(),
+    buyerPage: loadBuyerAssets(),
+    openapi: loadOpenApi(),
+  }),
   newReply,
 );
 
