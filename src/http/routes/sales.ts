@@ -37,7 +37,8 @@ export function saleRoutes(port: SalePort): Route[] {
                 return reply.unavailable('NOT_READY', `this node has not read sale ${id}'s seats yet: retry in a second`);
             }
           },
-          (err) => reply.unavailable('REDIS_UNAVAILABLE', `could not look up sale ${id}: ${(err as Error).message}; retry shortly`),
+          // The cause goes to the node's log, never into the body (it is an internal error's text).
+          (err) => reply.unavailable('REDIS_UNAVAILABLE', `could not look up sale ${id}: retry shortly`, undefined, err),
         );
       },
     },
