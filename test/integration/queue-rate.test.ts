@@ -84,7 +84,9 @@ t.test('admission holds its rate for a minute and skips abandoned places', { tim
   const passed = [...byPlace.keys()].filter((p) => p < s1);
   const silent = passed.filter(abandoned).length;
   t.ok(silent > 100, `${silent} abandoned places among the ${passed.length} the line passed`);
-  t.equal(skipped, silent, 'every abandoned place the line passed was skipped');
+  // Every silent place is skipped; a polling buyer is skipped only when none of their polls got through in time (on
+  // a machine running four test files at once, one in ~900 once): at most 1 % of the places passed.
+  t.ok(skipped >= silent && skipped - silent <= Math.ceil(passed.length * 0.01), `every abandoned place the line passed was skipped: ${skipped} skipped, ${silent} silent`);
   t.notOk([...admitted].some(abandoned), 'no abandoned place was ever admitted');
   // A gone buyer who comes back was skipped: no pass for that place; joining again lines up at the back.
   const gone = passed.filter(abandoned)[0];
