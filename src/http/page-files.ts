@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Reply } from './reply.js';
 
 export interface Asset {
   body: string;
@@ -28,4 +29,13 @@ export function loadPageFiles(what: string, dir: string, vendor: ReadonlyArray<r
   for (const [name, file] of vendor) add(name, file);
   for (const name of required) if (!assets.has(name)) throw new Error(`${what} is missing ${name} (looked in ${dir} and its npm packages)`);
   return assets;
+}
+
+/** Answers one of a page's files by name with the page's headers; an unknown name is a 404 saying `where` to go. */
+export function pageServer(assets: ReadonlyMap<string, Asset>, headers: ReadonlyArray<readonly [string, string]>, what: string, where: string): (reply: Reply, name: string) => void {
+  return (reply, name) => {
+    const asset = assets.get(name);
+    if (asset === undefined) return reply.error({ status: 404, error: 'NOT_FOUND', msg: `no ${what} file ${name.slice(0, 80)}: open ${where}` });
+    reply.send(200, asset.body, headers, false, asset.contentType);
+  };
 }

@@ -1,5 +1,4 @@
-import type { Asset } from '../page-files.js';
-import type { Reply } from '../reply.js';
+import { pageServer, type Asset } from '../page-files.js';
 import { checkSale } from '../request-rules.js';
 import type { Route } from '../router.js';
 
@@ -25,11 +24,7 @@ const PAGE_HEADERS: ReadonlyArray<readonly [string, string]> = [
  * refuse is answered 400 here, an unknown one is said on the page (GET /sales/{id} answers 404).
  */
 export function buyerPageRoutes(assets: ReadonlyMap<string, Asset>): Route[] {
-  const serve = (reply: Reply, name: string) => {
-    const asset = assets.get(name);
-    if (asset === undefined) return reply.error({ status: 404, error: 'NOT_FOUND', msg: `no buyer page file ${name.slice(0, 80)}: open /buy/{sale}` });
-    reply.send(200, asset.body, PAGE_HEADERS, false, asset.contentType);
-  };
+  const serve = pageServer(assets, PAGE_HEADERS, 'buyer page', '/buy/{sale}');
   return [
     {
       pattern: '/buy/:sale',

@@ -1,5 +1,4 @@
-import type { Asset } from '../page-files.js';
-import type { Reply } from '../reply.js';
+import { pageServer, type Asset } from '../page-files.js';
 import type { Route } from '../router.js';
 
 /** The page may talk only to its own origin (its scripts, styles, the admin API and the WebSocket). */
@@ -12,11 +11,7 @@ const PAGE_HEADERS: ReadonlyArray<readonly [string, string]> = [
 
 /** GET /dashboard (the live dashboard page) and its files under /dashboard/ (docs/operations.md "The live dashboard"). */
 export function dashboardRoutes(assets: ReadonlyMap<string, Asset>): Route[] {
-  const serve = (reply: Reply, name: string) => {
-    const asset = assets.get(name);
-    if (asset === undefined) return reply.error({ status: 404, error: 'NOT_FOUND', msg: `no dashboard file ${name.slice(0, 80)}: open /dashboard` });
-    reply.send(200, asset.body, PAGE_HEADERS, false, asset.contentType);
-  };
+  const serve = pageServer(assets, PAGE_HEADERS, 'dashboard', '/dashboard');
   return [
     { pattern: '/dashboard', get: (reply) => serve(reply, 'index.html') },
     {
